@@ -1,0 +1,73 @@
+/**
+ * EIP-712 definitions shared by the contracts and the TypeScript side. Every struct
+ * here is hashed on chain by exactly the same type string (see `contracts/src/`), so
+ * a change here is a protocol change: bump the domain `version` with it.
+ *
+ * - `Voucher` (PaymentChannels domain): the payer's signed cumulative promise for a
+ *   channel, optionally committing to the head of a SHA-256 hash chain whose preimages
+ *   are per-tick payments (PayWord). Claim = amount + ticks × tickValue, capped at
+ *   the deposit.
+ * - `CloseChannel` (PaymentChannels domain): the payee's consent to close a channel
+ *   cooperatively with a final cumulative amount.
+ * - `Receipt` (ProviderRegistry domain): a session's closing statement; two different
+ *   receipts signed by one provider for the same session are equivocation.
+ * - `Report` (ProviderRegistry domain): an auditor's signed per-epoch finding.
+ */
+import type { Address, TypedDataDomain } from 'viem';
+
+export const CHANNELS_DOMAIN_NAME = 'Bandex Channels';
+export const REGISTRY_DOMAIN_NAME = 'Bandex Registry';
+export const DOMAIN_VERSION = '1';
+
+export const voucherTypes = {
+  Voucher: [
+    { name: 'channelId', type: 'bytes32' },
+    { name: 'amount', type: 'uint256' },
+    { name: 'tickAnchor', type: 'bytes32' },
+    { name: 'tickValue', type: 'uint256' },
+  ],
+} as const;
+
+export const closeChannelTypes = {
+  CloseChannel: [
+    { name: 'channelId', type: 'bytes32' },
+    { name: 'amount', type: 'uint256' },
+  ],
+} as const;
+
+export const receiptTypes = {
+  Receipt: [
+    { name: 'sessionId', type: 'bytes32' },
+    { name: 'channelId', type: 'bytes32' },
+    { name: 'bytesUp', type: 'uint64' },
+    { name: 'bytesDown', type: 'uint64' },
+    { name: 'amount', type: 'uint256' },
+    { name: 'startTime', type: 'uint64' },
+    { name: 'endTime', type: 'uint64' },
+  ],
+} as const;
+
+export const reportTypes = {
+  Report: [
+    { name: 'provider', type: 'address' },
+    { name: 'epoch', type: 'uint64' },
+    { name: 'kind', type: 'uint8' },
+    { name: 'evidence', type: 'bytes32' },
+  ],
+} as const;
+
+/** Failure kinds an auditor report can carry (the `kind` field of `Report`). */
+export const ReportKind = {
+  /** Canary probes sent through the provider never arrived. */
+  Blackhole: 1,
+  /** Measured capacity repeatedly far below the claim. */
+  Underperformance: 2,
+} as const;
+
+export function channelsDomain(chainId: number, channels: Address): TypedDataDomain {
+  return { name: CHANNELS_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: channels };
+}
+
+export function registryDomain(chainId: number, registry: Address): TypedDataDomain {
+  return { name: REGISTRY_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: registry };
+}
