@@ -1,0 +1,45 @@
+/**
+ * The embedded chain as one unit: anvil on loopback, the Bandex contracts deployed by
+ * anvil's first dev account through the deterministic deployer, and the deployment
+ * file written. Used by `bandex chain`, `bandex devnet` and the tests.
+ */
+import { createWalletClient, http, publicActions } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import type { Logger } from '../log/logger.ts';
+import { silentLogger } from '../log/logger.ts';
+import { ANVIL_MNEMONIC, type Anvil, type StartAnvilParameters, startAnvil } from './anvil.ts';
+import { deployBandex } from './deployBandex.ts';
+import { type Deployment, deploymentPath, writeDeployment } from './deployment.ts';
+
+export type EmbeddedChain = {
+  anvil: Anvil;
+  deployment: Deployment;
+  /** Where the deployment file was written. */
+  deploymentFile: string;
+  stop(): Promise<void>;
+};
+
+export type StartEmbeddedChainParameters = StartAnvilParameters & {
+  /** Folder for `<chainId>.json`. */
+  deploymentsDir: string;
+  logger?: Logger;
+};
+
+export async function startEmbeddedChain(params: StartEmbeddedChainParameters): Promise<EmbeddedChain> {
+  const logger = params.logger ?? silentLogger;
+  const anvil = await startAnvil(params);
+  logger.info({ rpc: anvil.rpcUrl, chainId: anvil.chainId }, 'embedded chain listening');
+  try {
+    const client = createWalletClient({
+      account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 }),
+      transport: http(anvil.rpcUrl),
+    }).extend(publicActions);
+    const deployment = await deployBandex({ client, logger });
+    const deploymentFile = writeDeployment(deploymentPath(params.deploymentsDir, anvil.chainId), deployment);
+    logger.info({ file: deploymentFile }, 'contracts deployed');
+    return { anvil, deployment, deploymentFile, stop: () => anvil.stop() };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}

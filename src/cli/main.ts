@@ -1,0 +1,44 @@
+/**
+ * Entry point of the `bandex` command: registers the subcommands and turns any error
+ * into one line on stderr that says what happened and what to do, with exit code 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { BaseError } from '../errors/BaseError.ts';
+import { chainCommand } from './commands/chain.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { devnetCommand } from './commands/devnet.ts';
+import { packageVersion } from './packageVersion.ts';
+
+export function buildProgram(): Command {
+  return new Command('bandex')
+    .description('Bandex: a peer-to-peer bandwidth market where every byte is paid through payment channels.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage and examples)')
+    .addCommand(devnetCommand())
+    .addCommand(chainCommand())
+    .addCommand(deployCommand());
+}
+
+/** One line for a person: the message, then what to do. Stack traces only with DEBUG. */
+export function formatError(error: unknown): string {
+  if (error instanceof BaseError) return `bandex: ${error.message}`;
+  if (error instanceof Error) return `bandex: ${error.message}`;
+  return `bandex: ${String(error)}`;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram()
+      .exitOverride((error) => {
+        throw error;
+      })
+      .parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    console.error(formatError(error));
+    if (process.env.DEBUG) console.error(error);
+    process.exit(1);
+  }
+}
+
+await main();

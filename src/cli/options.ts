@@ -1,0 +1,20 @@
+/** Parsers for command-line option values that fail with a message saying what is expected. */
+import { InvalidArgumentError } from 'commander';
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free one)');
+  return port;
+}
+
+export function parseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'ws:' && url.protocol !== 'wss:')
+      throw new Error();
+    return value;
+  } catch {
+    throw new InvalidArgumentError('expected an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:8545');
+  }
+}
