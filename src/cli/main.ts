@@ -7,6 +7,7 @@ import { BaseError } from '../errors/BaseError.ts';
 import { chainCommand } from './commands/chain.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
+import { statusCommand } from './commands/status.ts';
 import { packageVersion } from './packageVersion.ts';
 
 export function buildProgram(): Command {
@@ -16,7 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage and examples)')
     .addCommand(devnetCommand())
     .addCommand(chainCommand())
-    .addCommand(deployCommand());
+    .addCommand(deployCommand())
+    .addCommand(statusCommand());
 }
 
 /** One line for a person: the message, then what to do. Stack traces only with DEBUG. */

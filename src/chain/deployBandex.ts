@@ -1,0 +1,215 @@
+/**
+ * Deploys the whole Bandex system to a chain and returns its deployment record:
+ * reserve token (a TestDollar unless one is given), timelock, bonding curve (which deploys RBT),
+ * governor, provider registry and payment channels, each through the CREATE2 factory; then hands
+ * the timelock to the governor and renounces the deployer's admin role, so no externally-owned
+ * account controls anything afterwards. Re-running it on a chain where it already ran only
+ * finishes what is missing.
+ */
+import { type Address, keccak256, stringToHex, zeroAddress } from 'viem';
+import { type Logger, silentLogger } from '../log/logger.ts';
+import { ABI_VERSION } from './abi/abiVersion.ts';
+import { bandexGovernorAbi, bandexGovernorBytecode } from './abi/bandexGovernor.ts';
+import { bondingCurveAbi, bondingCurveBytecode } from './abi/bondingCurve.ts';
+import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChannels.ts';
+import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
+import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
+import { timelockControllerAbi, timelockControllerBytecode } from './abi/timelockController.ts';
+import { assertFactoryPresent, type DeployClient, deployDeterministic } from './deployDeterministic.ts';
+import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
+import { DeployError } from './errors.ts';
+
+/** Every parameter the contracts are born with; governance can change them later within bounds. */
+export type DeployParameters = {
+  timelockDelaySec: bigint;
+  votingDelaySec: number;
+  votingPeriodSec: number;
+  proposalThreshold: bigint;
+  quorumPercent: bigint;
+  /** Opening formula reserve (reserve units) and supply (RBT wei): they set the opening price. */
+  virtualReserve: bigint;
+  virtualSupply: bigint;
+  reserveRatioPpm: bigint;
+  minReserveRatioPpm: bigint;
+  maxReserveRatioPpm: bigint;
+  maxRatioStepPpm: bigint;
+  demandEpochSec: bigint;
+  minStake: bigint;
+  auditorMinStake: bigint;
+  unbondingDelaySec: bigint;
+  auditorQuorum: bigint;
+  slashBps: bigint;
+  slashBurnBps: bigint;
+  feeBps: bigint;
+  challengePeriodSec: bigint;
+};
+
+const RBT = 10n ** 18n;
+const DOLLAR = 10n ** 6n;
+
+/** Short periods so that a whole lifecycle fits in a test or a demo minute. Opening price 0.01 $/RBT. */
+export const devnetParameters: DeployParameters = {
+  timelockDelaySec: 60n,
+  votingDelaySec: 1,
+  votingPeriodSec: 60,
+  proposalThreshold: 0n,
+  quorumPercent: 4n,
+  virtualReserve: 5_000n * DOLLAR,
+  virtualSupply: 1_000_000n * RBT,
+  reserveRatioPpm: 500_000n,
+  minReserveRatioPpm: 100_000n,
+  maxReserveRatioPpm: 900_000n,
+  maxRatioStepPpm: 20_000n,
+  demandEpochSec: 60n,
+  minStake: 1_000n * RBT,
+  auditorMinStake: 1_000n * RBT,
+  unbondingDelaySec: 86_400n,
+  auditorQuorum: 2n,
+  slashBps: 1_000n,
+  slashBurnBps: 5_000n,
+  feeBps: 100n,
+  challengePeriodSec: 3_600n,
+};
+
+/** Periods for a real chain: a day to challenge, a week to unbond, two days of timelock. */
+export const productionParameters: DeployParameters = {
+  ...devnetParameters,
+  timelockDelaySec: 2n * 86_400n,
+  votingDelaySec: 86_400,
+  votingPeriodSec: 5 * 86_400,
+  proposalThreshold: 10_000n * RBT,
+  demandEpochSec: 86_400n,
+  unbondingDelaySec: 7n * 86_400n,
+  challengePeriodSec: 86_400n,
+};
+
+export type DeployBandexParameters = {
+  client: DeployClient;
+  /** The curve's reserve asset; omitted = deploy a TestDollar (devnets and testnets). */
+  reserve?: Address;
+  parameters?: DeployParameters;
+  logger?: Logger;
+};
+
+/**
+ * @example
+ * const deployment = await deployBandex({ client }); // anvil's first account as deployer
+ * console.log(deployment.contracts.channels);
+ */
+export async function deployBandex({
+  client,
+  reserve,
+  parameters = devnetParameters,
+  logger = silentLogger,
+}: DeployBandexParameters): Promise<Deployment> {
+  const p = parameters;
+  const deployer = client.account.address;
+  await assertFactoryPresent(client);
+  const deploymentBlock = Number(await client.getBlockNumber()) + 1;
+  const salt = (name: string) => `bandex/${ABI_VERSION}/${name}`;
+
+  const reserveToken =
+    reserve ??
+    (await deployDeterministic(client, {
+      abi: testDollarAbi,
+      bytecode: testDollarBytecode,
+      args: [],
+      salt: salt('TestDollar'),
+    }));
+  logger.info({ reserve: reserveToken }, 'reserve token');
+
+  const timelock = await deployDeterministic(client, {
+    abi: timelockControllerAbi,
+    bytecode: timelockControllerBytecode,
+    args: [p.timelockDelaySec, [], [zeroAddress], deployer],
+    salt: salt('Timelock'),
+  });
+  const curve = await deployDeterministic(client, {
+    abi: bondingCurveAbi,
+    bytecode: bondingCurveBytecode,
+    args: [
+      reserveToken,
+      timelock,
+      timelock,
+      p.virtualReserve,
+      p.virtualSupply,
+      p.reserveRatioPpm,
+      p.minReserveRatioPpm,
+      p.maxReserveRatioPpm,
+      p.maxRatioStepPpm,
+      p.demandEpochSec,
+    ],
+    salt: salt('BondingCurve'),
+  });
+  const token = await client.readContract({ address: curve, abi: bondingCurveAbi, functionName: 'token' });
+  const governor = await deployDeterministic(client, {
+    abi: bandexGovernorAbi,
+    bytecode: bandexGovernorBytecode,
+    args: [token, timelock, p.votingDelaySec, p.votingPeriodSec, p.proposalThreshold, p.quorumPercent],
+    salt: salt('Governor'),
+  });
+  const registry = await deployDeterministic(client, {
+    abi: providerRegistryAbi,
+    bytecode: providerRegistryBytecode,
+    args: [
+      token,
+      timelock,
+      curve,
+      p.minStake,
+      p.auditorMinStake,
+      p.unbondingDelaySec,
+      p.auditorQuorum,
+      p.slashBps,
+      p.slashBurnBps,
+    ],
+    salt: salt('ProviderRegistry'),
+  });
+  const channels = await deployDeterministic(client, {
+    abi: paymentChannelsAbi,
+    bytecode: paymentChannelsBytecode,
+    args: [token, timelock, timelock, p.feeBps, p.challengePeriodSec],
+    salt: salt('PaymentChannels'),
+  });
+  logger.info({ token, curve, registry, channels, governor, timelock }, 'contracts deployed');
+
+  await handTimelockToGovernor(client, timelock, governor);
+  return {
+    format: DEPLOYMENT_FORMAT_VERSION,
+    chainId: await client.getChainId(),
+    deploymentBlock,
+    abiVersion: ABI_VERSION,
+    deployer,
+    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock },
+  };
+}
+
+const PROPOSER_ROLE = keccak256(stringToHex('PROPOSER_ROLE'));
+const CANCELLER_ROLE = keccak256(stringToHex('CANCELLER_ROLE'));
+const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}` as const;
+
+/** Governor becomes the only proposer and canceller; the deployer gives up the admin role. */
+async function handTimelockToGovernor(client: DeployClient, timelock: Address, governor: Address): Promise<void> {
+  const deployer = client.account.address;
+  const hasRole = (role: `0x${string}`, account: Address) =>
+    client.readContract({
+      address: timelock,
+      abi: timelockControllerAbi,
+      functionName: 'hasRole',
+      args: [role, account],
+    });
+  const write = async (functionName: 'grantRole' | 'renounceRole', role: `0x${string}`, account: Address) => {
+    const hash = await client.writeContract({
+      address: timelock,
+      abi: timelockControllerAbi,
+      functionName,
+      args: [role, account],
+      chain: client.chain,
+    });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success')
+      throw new DeployError(`${functionName} on the timelock reverted`, `transaction ${hash}`);
+  };
+  if (!(await hasRole(PROPOSER_ROLE, governor))) await write('grantRole', PROPOSER_ROLE, governor);
+  if (!(await hasRole(CANCELLER_ROLE, governor))) await write('grantRole', CANCELLER_ROLE, governor);
+  if (await hasRole(DEFAULT_ADMIN_ROLE, deployer)) await write('renounceRole', DEFAULT_ADMIN_ROLE, deployer);
+}
