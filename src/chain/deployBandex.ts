@@ -15,7 +15,8 @@ import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChanne
 import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
 import { timelockControllerAbi, timelockControllerBytecode } from './abi/timelockController.ts';
-import { assertFactoryPresent, type DeployClient, deployDeterministic } from './deployDeterministic.ts';
+import type { ChainClient } from './chainClient.ts';
+import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
 import { DeployError } from './errors.ts';
 
@@ -84,7 +85,7 @@ export const productionParameters: DeployParameters = {
 };
 
 export type DeployBandexParameters = {
-  client: DeployClient;
+  client: ChainClient;
   /** The curve's reserve asset; omitted = deploy a TestDollar (devnets and testnets). */
   reserve?: Address;
   parameters?: DeployParameters;
@@ -188,7 +189,7 @@ const CANCELLER_ROLE = keccak256(stringToHex('CANCELLER_ROLE'));
 const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}` as const;
 
 /** Governor becomes the only proposer and canceller; the deployer gives up the admin role. */
-async function handTimelockToGovernor(client: DeployClient, timelock: Address, governor: Address): Promise<void> {
+async function handTimelockToGovernor(client: ChainClient, timelock: Address, governor: Address): Promise<void> {
   const deployer = client.account.address;
   const hasRole = (role: `0x${string}`, account: Address) =>
     client.readContract({

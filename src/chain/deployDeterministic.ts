@@ -20,13 +20,11 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem';
+import type { ChainClient } from './chainClient.ts';
 import { DeployError } from './errors.ts';
 
 /** Address of the deterministic deployment proxy (same on every chain that has it). */
 export const CREATE2_FACTORY: Address = '0x4e59b44847b379578588920cA78FbF26c0B4956C';
-
-export type DeployClient = WalletClient<Transport, Chain | undefined, Account> &
-  PublicActions<Transport, Chain | undefined>;
 
 export type DeployDeterministicParameters<abi extends Abi> = {
   abi: abi;
@@ -48,7 +46,7 @@ export function predictAddress<abi extends Abi>(params: DeployDeterministicParam
 }
 
 /** Throws a `DeployError` that says what to do if the chain has no CREATE2 factory. */
-export async function assertFactoryPresent(client: DeployClient): Promise<void> {
+export async function assertFactoryPresent(client: ChainClient): Promise<void> {
   const code = await client.getCode({ address: CREATE2_FACTORY });
   if (!code || code === '0x') {
     throw new DeployError(
@@ -65,7 +63,7 @@ export async function assertFactoryPresent(client: DeployClient): Promise<void> 
  * const address = await deployDeterministic(client, { abi, bytecode, args: [], salt: 'bandex/v1/TestDollar' });
  */
 export async function deployDeterministic<abi extends Abi>(
-  client: DeployClient,
+  client: ChainClient,
   params: DeployDeterministicParameters<abi>,
 ): Promise<Address> {
   const address = predictAddress(params);

@@ -3,13 +3,13 @@
  * anvil's first dev account through the deterministic deployer, and the deployment
  * file written. Used by `bandex chain`, `bandex devnet` and the tests.
  */
-import { createWalletClient, http, publicActions } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
 import type { Logger } from '../log/logger.ts';
 import { silentLogger } from '../log/logger.ts';
-import { ANVIL_MNEMONIC, type Anvil, type StartAnvilParameters, startAnvil } from './anvil.ts';
+import { type Anvil, type StartAnvilParameters, startAnvil } from './anvil.ts';
+import { createChainClient } from './chainClient.ts';
 import { deployBandex } from './deployBandex.ts';
 import { type Deployment, deploymentPath, writeDeployment } from './deployment.ts';
+import { DEV_ACCOUNT_INDEX, devAccount } from './devAccounts.ts';
 
 export type EmbeddedChain = {
   anvil: Anvil;
@@ -30,10 +30,7 @@ export async function startEmbeddedChain(params: StartEmbeddedChainParameters): 
   const anvil = await startAnvil(params);
   logger.info({ rpc: anvil.rpcUrl, chainId: anvil.chainId }, 'embedded chain listening');
   try {
-    const client = createWalletClient({
-      account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 }),
-      transport: http(anvil.rpcUrl),
-    }).extend(publicActions);
+    const client = createChainClient(anvil.rpcUrl, devAccount(DEV_ACCOUNT_INDEX.deployer));
     const deployment = await deployBandex({ client, logger });
     const deploymentFile = writeDeployment(deploymentPath(params.deploymentsDir, anvil.chainId), deployment);
     logger.info({ file: deploymentFile }, 'contracts deployed');

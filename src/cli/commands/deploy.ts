@@ -1,7 +1,8 @@
 /** `bandex deploy`: deploy the Bandex contracts to any EVM chain and write its deployment file. */
 import { Command, Option } from 'commander';
-import { createWalletClient, http, isAddress, publicActions } from 'viem';
+import { isAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { createChainClient } from '../../chain/chainClient.ts';
 import { connectRpc } from '../../chain/connect.ts';
 import { deployBandex } from '../../chain/deployBandex.ts';
 import { deploymentPath, writeDeployment } from '../../chain/deployment.ts';
@@ -30,7 +31,7 @@ Examples:
       const account = privateKeyToAccount(readKeyFile(options.keyFile));
       const { chainId } = await connectRpc(options.rpc);
       const logger = createLogger({ name: 'deploy' });
-      const client = createWalletClient({ account, transport: http(options.rpc) }).extend(publicActions);
+      const client = createChainClient(options.rpc, account);
       const deployment = await deployBandex({ client, logger, reserve: options.reserve });
       const file = writeDeployment(deploymentPath(options.out, chainId), deployment);
       if (options.json) process.stdout.write(`${JSON.stringify({ ...deployment, file })}\n`);

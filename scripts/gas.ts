@@ -1,0 +1,301 @@
+/**
+ * `npm run gas`: executes every contract operation as a real transaction on the embedded chain and
+ * writes `contracts/gas.json` with each receipt's `gasUsed` (21,000 base and calldata included), so
+ * the figures compare directly with other payment-channel systems' published per-transaction costs.
+ * `--json` prints the same object as one line.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Address, createTestClient, type Hex, http, parseEventLogs, sha256 } from 'viem';
+import type { LocalAccount } from 'viem/accounts';
+import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
+import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
+import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
+import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
+import { testDollarAbi } from '../src/chain/abi/testDollar.ts';
+import { buyRbt } from '../src/chain/buyRbt.ts';
+import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
+import type { Deployment } from '../src/chain/deployment.ts';
+import { devAccount } from '../src/chain/devAccounts.ts';
+import { sendAndWait } from '../src/chain/sendAndWait.ts';
+import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
+import {
+  channelsDomain,
+  closeChannelTypes,
+  ReportKind,
+  registryDomain,
+  reportTypes,
+  voucherTypes,
+} from '../src/chain/typedData.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RBT = 10n ** 18n;
+const BATCH = 50;
+
+const chain = await startEmbeddedChain({ port: 0, deploymentsDir: mkdtempSync(join(tmpdir(), 'bandex-gas-')) });
+try {
+  const gas = await measure(chain.anvil.rpcUrl, chain.deployment);
+  writeFileSync(join(root, 'contracts/gas.json'), `${JSON.stringify(gas, null, 2)}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(gas)}\n`);
+  else console.table(Object.fromEntries(Object.entries(gas.gasUsed).map(([k, v]) => [k, { gasUsed: v }])));
+} finally {
+  await chain.stop();
+}
+
+async function measure(rpc: string, deployment: Deployment) {
+  const { token, registry, channels, curve } = deployment.contracts;
+  const chainId = deployment.chainId;
+  const payerAccount = devAccount(1);
+  const payeeAccount = devAccount(2);
+  const payer = createChainClient(rpc, payerAccount);
+  const payee = createChainClient(rpc, payeeAccount);
+  const auditors = [devAccount(5), devAccount(6)].sort((a, b) =>
+    a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1,
+  );
+  const testClient = createTestClient({ mode: 'anvil', transport: http(rpc) });
+  const gasUsed: Record<string, number> = {};
+  const record = (name: string, receipt: { gasUsed: bigint }) => {
+    gasUsed[name] = Number(receipt.gasUsed);
+  };
+
+  // Funding (not measured): reserve from the faucet, RBT from the curve; the payee already holds
+  // RBT so its balance slot is warm-nonzero, as for any provider that has been paid before.
+  for (const client of [payer, payee, ...auditors.map((a) => createChainClient(rpc, a))]) {
+    await buyRbt({ client, deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
+  }
+  await sendAndWait(payer, {
+    address: token,
+    abi: bandwidthTokenAbi,
+    functionName: 'approve',
+    args: [channels, 2n ** 255n],
+  });
+
+  // buy and sell, as trades of a user who already holds both tokens.
+  const reserveToken = deployment.contracts.reserve;
+  await sendAndWait(payer, {
+    address: reserveToken,
+    abi: testDollarAbi,
+    functionName: 'approve',
+    args: [curve, 2n ** 255n],
+  });
+  record(
+    'buy',
+    await sendAndWait(payer, {
+      address: curve,
+      abi: bondingCurveAbi,
+      functionName: 'buy',
+      args: [100n * 10n ** 6n, 0n],
+    }),
+  );
+  record(
+    'sell',
+    await sendAndWait(payer, { address: curve, abi: bondingCurveAbi, functionName: 'sell', args: [1_000n * RBT, 0n] }),
+  );
+
+  const open = async (deposit: bigint) => {
+    const receipt = await sendAndWait(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'open',
+      args: [payeeAccount.address, deposit],
+    });
+    const [event] = parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: 'ChannelOpened' });
+    return { receipt, id: (event as { args: { channelId: Hex } }).args.channelId };
+  };
+  const sign = (id: Hex, amount: bigint, tickAnchor: Hex = `0x${'00'.repeat(32)}`, tickValue = 0n) =>
+    payerAccount.signTypedData({
+      domain: channelsDomain(chainId, channels),
+      types: voucherTypes,
+      primaryType: 'Voucher',
+      message: { channelId: id, amount, tickAnchor, tickValue },
+    });
+  const voucher = (id: Hex, amount: bigint, tickAnchor: Hex = `0x${'00'.repeat(32)}`, tickValue = 0n) => ({
+    channelId: id,
+    amount,
+    tickAnchor,
+    tickValue,
+  });
+
+  // A first channel warms the payer's nonce slot; the measured open is a payer's second channel.
+  const first = await open(100n * RBT);
+  const opened = await open(100n * RBT);
+  record('openChannel', opened.receipt);
+  record(
+    'topUp',
+    await sendAndWait(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'topUp',
+      args: [opened.id, 10n * RBT],
+    }),
+  );
+  // The payee has been paid before (first channel), so its balance slot is nonzero.
+  await sendAndWait(payee, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'redeem',
+    args: [voucher(first.id, RBT), await sign(first.id, RBT)],
+  });
+  record(
+    'redeem',
+    await sendAndWait(payee, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'redeem',
+      args: [voucher(opened.id, 2n * RBT), await sign(opened.id, 2n * RBT)],
+    }),
+  );
+
+  // 256 ticks of a SHA-256 chain committed in a voucher.
+  const seed = `0x${randomBytes(32).toString('hex')}` as Hex;
+  let anchor = seed;
+  for (let i = 0; i < 256; i++) anchor = sha256(anchor);
+  record(
+    'redeemWithTicks256',
+    await sendAndWait(payee, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'redeemWithTicks',
+      args: [
+        voucher(opened.id, 3n * RBT, anchor, RBT / 1000n),
+        await sign(opened.id, 3n * RBT, anchor, RBT / 1000n),
+        seed,
+        256n,
+      ],
+    }),
+  );
+
+  // A batch of 50 channels redeemed in one transaction.
+  const batch = [];
+  for (let i = 0; i < BATCH; i++) {
+    const { id } = await open(RBT);
+    batch.push({
+      voucher: voucher(id, RBT / 2n),
+      signature: await sign(id, RBT / 2n),
+      preimage: `0x${'00'.repeat(32)}` as Hex,
+      ticks: 0n,
+    });
+  }
+  const batchReceipt = await sendAndWait(payee, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'redeemBatch',
+    args: [batch],
+  });
+  gasUsed.redeemBatch50 = Number(batchReceipt.gasUsed);
+  gasUsed.redeemBatchPerChannel50 = Math.round(Number(batchReceipt.gasUsed) / BATCH);
+
+  // Cooperative close with the payee's consent.
+  const coop = await open(10n * RBT);
+  const closeSig = await payeeAccount.signTypedData({
+    domain: channelsDomain(chainId, channels),
+    types: closeChannelTypes,
+    primaryType: 'CloseChannel',
+    message: { channelId: coop.id, amount: 4n * RBT },
+  });
+  record(
+    'cooperativeClose',
+    await sendAndWait(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'cooperativeClose',
+      args: [coop.id, 4n * RBT, closeSig],
+    }),
+  );
+
+  // Unilateral close: start, wait out the challenge period, settle.
+  record(
+    'startClose',
+    await sendAndWait(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'startClose',
+      args: [opened.id],
+    }),
+  );
+  const period = await payer.readContract({
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'challengePeriod',
+  });
+  await testClient.increaseTime({ seconds: Number(period) + 1 });
+  await testClient.mine({ blocks: 1 });
+  record(
+    'settle',
+    await sendAndWait(payer, { address: channels, abi: paymentChannelsAbi, functionName: 'settle', args: [opened.id] }),
+  );
+
+  // Registry: a provider registers; two auditors register and slash it on a quorum report.
+  const stake = 1_000n * RBT;
+  await sendAndWait(payee, {
+    address: token,
+    abi: bandwidthTokenAbi,
+    functionName: 'approve',
+    args: [registry, stake],
+  });
+  record(
+    'registerProvider',
+    await sendAndWait(payee, {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'registerProvider',
+      args: [
+        '0x0024080112201234567890abcdef1234567890abcdef1234567890abcdef1234567890ab',
+        RBT,
+        '0x5553',
+        12_500_000n,
+        'bandex-gas',
+        stake,
+      ],
+    }),
+  );
+  for (const auditor of auditors) {
+    const client = createChainClient(rpc, auditor);
+    await sendAndWait(client, {
+      address: token,
+      abi: bandwidthTokenAbi,
+      functionName: 'approve',
+      args: [registry, stake],
+    });
+    await sendAndWait(client, {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'registerAuditor',
+      args: [stake],
+    });
+  }
+  const report = {
+    provider: payeeAccount.address as Address,
+    epoch: 1n,
+    kind: ReportKind.Blackhole,
+    evidence: sha256('0x01'),
+  };
+  const signatures = await Promise.all(
+    auditors.map((auditor: LocalAccount) =>
+      auditor.signTypedData({
+        domain: registryDomain(chainId, registry),
+        types: reportTypes,
+        primaryType: 'Report',
+        message: report,
+      }),
+    ),
+  );
+  const reporter: ChainClient = createChainClient(rpc, auditors[0] as LocalAccount);
+  record(
+    'slash',
+    await sendAndWait(reporter, {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'slash',
+      args: [report, signatures],
+    }),
+  );
+
+  return {
+    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; regenerate with `npm run gas`',
+    gasUsed,
+  };
+}
