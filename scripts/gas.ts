@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Address, createTestClient, type Hex, http, parseEventLogs, sha256 } from 'viem';
+import { type Address, createTestClient, type Hex, http, maxUint256, parseEventLogs, sha256 } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
@@ -70,7 +70,7 @@ async function measure(rpc: string, deployment: Deployment) {
     address: token,
     abi: bandwidthTokenAbi,
     functionName: 'approve',
-    args: [channels, 2n ** 255n],
+    args: [channels, maxUint256],
   });
 
   // buy and sell, as trades of a user who already holds both tokens.
@@ -79,7 +79,7 @@ async function measure(rpc: string, deployment: Deployment) {
     address: reserveToken,
     abi: testDollarAbi,
     functionName: 'approve',
-    args: [curve, 2n ** 255n],
+    args: [curve, maxUint256],
   });
   record(
     'buy',

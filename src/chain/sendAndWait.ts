@@ -17,6 +17,17 @@ export class TransactionRevertedError extends BaseError<{ hash: string }> {
   }
 }
 
+/**
+ * Gas limit for a call whose cost can grow between estimate and inclusion: the bonding curve
+ * applies a pending epoch update lazily (up to ~100k gas) in whichever transaction comes first after
+ * an epoch boundary. Unused gas is not charged.
+ */
+const GAS_HEADROOM = 150_000n;
+
+function withHeadroom(estimate: bigint): bigint {
+  return estimate + estimate / 5n + GAS_HEADROOM;
+}
+
 export async function sendAndWait<
   const abi extends Abi,
   functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
@@ -30,7 +41,8 @@ export async function sendAndWait<
   },
 ): Promise<TransactionReceipt> {
   const { request } = await client.simulateContract({ ...call, account: client.account, chain: client.chain } as never);
-  const hash = await client.writeContract(request as never);
+  const estimate = await client.estimateContractGas({ ...call, account: client.account } as never);
+  const hash = await client.writeContract({ ...(request as object), gas: withHeadroom(estimate) } as never);
   const receipt = await client.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new TransactionRevertedError(String(call.functionName), hash);
   return receipt;

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {BandwidthToken} from "./BandwidthToken.sol";
+import {BancorMath} from "./libraries/BancorMath.sol";
+
+/// @title BondingCurve
+/// @notice Mints and burns RBT against a reserve ERC-20 on a Bancor curve whose reserve ratio (the
+/// "IH factor") adapts slowly to demand. Deploys RBT itself, so it is the token's only minter.
+///
+/// Formula state: `supply() = totalSupply + virtualSupply`, `reserveBalance() = realReserve +
+/// virtualReserve`. The virtual balances set the opening price and are never sellable: the sale of
+/// the whole real supply can never pay out more than the real reserve (checked after every change
+/// that is not a trade, see `_covered`). The real reserve is only ever paid out to sellers or, as
+/// surplus, to the governance-set reward pool; no owner can withdraw it.
+///
+/// IH factor: demand is the exponentially weighted reserve inflow from buys per epoch (α = 1/2).
+/// The target ratio is `min + (max − min)·demand/(demand + realReserve)`: buying a whole reserve's
+/// worth per epoch sits halfway. The ratio moves toward the target by at most `maxStepPpm` per
+/// elapsed epoch. Higher demand → higher ratio → flatter curve.
+///
+/// No-jump rule: a ratio change from rr to rr' keeps the reserve R and sets the formula supply to
+/// S' = S·rr/rr' (by moving the virtual supply), so the spot price R/(S·rr) is unchanged. Lowering
+/// the ratio (steeper curve) lowers what the real supply could sell back for and so builds a
+/// reserve surplus; raising it (flatter) consumes surplus, so a raise goes only as far as the
+/// reserve still covers selling back the whole real supply (bisection, `RATIO_SEARCH_STEPS`).
+contract BondingCurve {
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    uint256 private constant PPM = 1e6;
+    /// @notice Ratios below 1% make the price explode with tiny buys; the formulas are tested from 1%.
+    uint256 public constant MIN_RATIO_PPM = 10_000;
+    /// @notice 100% is a constant price: the flattest possible curve.
+    uint256 public constant MAX_RATIO_PPM = 1_000_000;
+    /// @notice At most 5 percentage points per epoch, whatever governance sets: slow-moving by construction.
+    uint256 public constant MAX_STEP_LIMIT_PPM = 50_000;
+    /// @notice Epochs shorter than a minute could be moved within one block window; longer than 30 days is inert.
+    uint256 public constant MIN_EPOCH = 1 minutes;
+    uint256 public constant MAX_EPOCH = 30 days;
+    /// @notice After a long pause only this many epochs are caught up at once (bounds gas and the move).
+    uint256 public constant MAX_CATCHUP_EPOCHS = 8;
+    /// @notice The virtual supply never drops below one token, so S > real supply always.
+    uint256 public constant MIN_VIRTUAL_SUPPLY = 1e18;
+    /// @notice Halvings tried when a full ratio step would leave the reserve short (bounds gas).
+    uint256 public constant RATIO_SEARCH_STEPS = 8;
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    error NotGovernance(address caller);
+    error ZeroAmount();
+    error SlippageExceeded(uint256 amountOut, uint256 minimum);
+    error RatioOutOfBounds(uint256 ratioPpm, uint256 min, uint256 max);
+    error InvalidRatioBounds(uint256 minRatioPpm, uint256 maxRatioPpm);
+    error StepOutOfBounds(uint256 stepPpm, uint256 max);
+    error EpochOutOfBounds(uint256 epochLength, uint256 min, uint256 max);
+    error ZeroAddress();
+    error InsufficientSurplus(uint256 amount, uint256 surplus);
+    error ReserveNotCovered(uint256 payout, uint256 realReserve);
+    error InvalidVirtualBalances(uint256 virtualSupply, uint256 virtualReserve);
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    event Bought(address indexed buyer, uint256 reserveIn, uint256 tokensOut, uint256 spotPrice);
+    event Sold(address indexed seller, uint256 tokensIn, uint256 reserveOut, uint256 spotPrice);
+    event RatioChanged(uint256 oldRatioPpm, uint256 newRatioPpm, uint256 demand, uint256 epoch);
+    event RatioChangeSkipped(uint256 ratioPpm, uint256 wantedRatioPpm, uint256 epoch);
+    event Absorbed(uint256 amount);
+    event SurplusReleased(address indexed rewardPool, uint256 amount);
+    event RatioBoundsChanged(uint256 minRatioPpm, uint256 maxRatioPpm);
+    event MaxStepChanged(uint256 maxStepPpm);
+    event EpochLengthChanged(uint256 epochLength);
+    event RewardPoolChanged(address rewardPool);
+
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    IERC20 private immutable _reserveToken;
+    BandwidthToken private immutable _token;
+    address private immutable _governance;
+
+    uint256 private _realReserve;
+    uint256 private immutable _virtualReserve;
+    uint256 private _virtualSupply;
+
+    uint32 private _ratioPpm;
+    uint32 private _minRatioPpm;
+    uint32 private _maxRatioPpm;
+    uint32 private _maxStepPpm;
+    uint32 private _epochLength;
+    uint40 private _epochStart;
+
+    uint256 private _epochBuys;
+    uint256 private _demand;
+    address private _rewardPool;
+
+    modifier onlyGovernance() {
+        if (msg.sender != _governance) revert NotGovernance(msg.sender);
+        _;
+    }
+
+    /// @param reserveToken_ the reserve asset (a stablecoin; the devnet's TestDollar)
+    /// @param governance_ the timelock that owns the parameters
+    /// @param rewardPool_ receives reserve surplus (see `releaseSurplus`)
+    /// @param virtualReserve_ opening formula reserve, in reserve units (never withdrawable)
+    /// @param virtualSupply_ opening formula supply, in token units (never sellable)
+    /// @param ratioPpm_ opening reserve ratio, within [minRatioPpm_, maxRatioPpm_]
+    /// @param minRatioPpm_ lowest ratio the IH factor may reach (≥ 1%)
+    /// @param maxRatioPpm_ highest ratio (≤ 100%)
+    /// @param maxStepPpm_ largest ratio move per epoch (≤ 5 points)
+    /// @param epochLength_ seconds per demand epoch
+    constructor(
+        IERC20 reserveToken_,
+        address governance_,
+        address rewardPool_,
+        uint256 virtualReserve_,
+        uint256 virtualSupply_,
+        uint256 ratioPpm_,
+        uint256 minRatioPpm_,
+        uint256 maxRatioPpm_,
+        uint256 maxStepPpm_,
+        uint256 epochLength_
+    ) {
+        if (virtualSupply_ < MIN_VIRTUAL_SUPPLY || virtualReserve_ == 0) {
+            revert InvalidVirtualBalances(virtualSupply_, virtualReserve_);
+        }
+        _reserveToken = reserveToken_;
+        _governance = governance_;
+        _token = new BandwidthToken();
+        _virtualReserve = virtualReserve_;
+        _virtualSupply = virtualSupply_;
+        _setRatioBounds(minRatioPpm_, maxRatioPpm_);
+        if (ratioPpm_ < minRatioPpm_ || ratioPpm_ > maxRatioPpm_) {
+            revert RatioOutOfBounds(ratioPpm_, minRatioPpm_, maxRatioPpm_);
+        }
+        _ratioPpm = uint32(ratioPpm_);
+        _setMaxStep(maxStepPpm_);
+        _setEpochLength(epochLength_);
+        _setRewardPool(rewardPool_);
+        _epochStart = uint40(block.timestamp);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 TRADES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Buys RBT with `reserveIn` reserve units (needs an allowance). Reverts if fewer than
+    /// `minTokensOut` would be minted.
+    function buy(uint256 reserveIn, uint256 minTokensOut) external returns (uint256 tokensOut) {
+        if (reserveIn == 0) revert ZeroAmount();
+        _poke();
+        tokensOut = BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, reserveIn);
+        if (tokensOut < minTokensOut || tokensOut == 0) revert SlippageExceeded(tokensOut, minTokensOut);
+        _realReserve += reserveIn;
+        _epochBuys += reserveIn;
+        _reserveToken.safeTransferFrom(msg.sender, address(this), reserveIn);
+        _token.mint(msg.sender, tokensOut);
+        emit Bought(msg.sender, reserveIn, tokensOut, spotPrice());
+    }
+
+    /// @notice Sells `tokensIn` RBT back for reserve. Reverts if less than `minReserveOut` would be paid.
+    function sell(uint256 tokensIn, uint256 minReserveOut) external returns (uint256 reserveOut) {
+        if (tokensIn == 0) revert ZeroAmount();
+        _poke();
+        reserveOut = BancorMath.saleReturn(supply(), reserveBalance(), _ratioPpm, tokensIn);
+        if (reserveOut < minReserveOut) revert SlippageExceeded(reserveOut, minReserveOut);
+        uint256 real = _realReserve;
+        if (reserveOut > real) revert ReserveNotCovered(reserveOut, real);
+        unchecked {
+            // reserveOut ≤ real was checked above.
+            _realReserve = real - reserveOut;
+        }
+        _token.burn(msg.sender, tokensIn);
+        _reserveToken.safeTransfer(msg.sender, reserveOut);
+        emit Sold(msg.sender, tokensIn, reserveOut, spotPrice());
+    }
+
+    /// @notice Burns all RBT this contract holds (e.g. the burn share of a slash), keeping the
+    /// formula supply — and so the price — unchanged: the burned amount becomes virtual supply, and
+    /// the reserve that backed it becomes surplus for the reward pool.
+    function absorb() external returns (uint256 amount) {
+        amount = _token.balanceOf(address(this));
+        if (amount == 0) return 0;
+        _token.burn(address(this), amount);
+        _virtualSupply += amount;
+        emit Absorbed(amount);
+    }
+
+    /// @notice Applies any pending epoch update of the reserve ratio. Anyone may call.
+    function poke() external {
+        _poke();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               GOVERNANCE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Sends `amount` of reserve surplus to the reward pool, keeping the spot price: the
+    /// formula supply shrinks in proportion to the reserve. Only what the real supply cannot claim.
+    function releaseSurplus(uint256 amount) external onlyGovernance {
+        uint256 available = surplus();
+        if (amount == 0 || amount > available) revert InsufficientSurplus(amount, available);
+        uint256 reserve = reserveBalance();
+        uint256 newSupply = (supply() * (reserve - amount)) / reserve;
+        uint256 realSupply = _token.totalSupply();
+        if (newSupply < realSupply + MIN_VIRTUAL_SUPPLY) revert InsufficientSurplus(amount, available);
+        _virtualSupply = newSupply - realSupply;
+        _realReserve -= amount;
+        if (!_covered()) revert ReserveNotCovered(_wholeSupplySale(), _realReserve);
+        _reserveToken.safeTransfer(_rewardPool, amount);
+        emit SurplusReleased(_rewardPool, amount);
+    }
+
+    function setRatioBounds(uint256 minRatioPpm_, uint256 maxRatioPpm_) external onlyGovernance {
+        _setRatioBounds(minRatioPpm_, maxRatioPpm_);
+    }
+
+    function setMaxStep(uint256 maxStepPpm_) external onlyGovernance {
+        _setMaxStep(maxStepPpm_);
+    }
+
+    function setEpochLength(uint256 epochLength_) external onlyGovernance {
+        _poke();
+        _setEpochLength(epochLength_);
+    }
+
+    function setRewardPool(address rewardPool_) external onlyGovernance {
+        _setRewardPool(rewardPool_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    function token() external view returns (BandwidthToken) {
+        return _token;
+    }
+
+    function reserveToken() external view returns (IERC20) {
+        return _reserveToken;
+    }
+
+    function governance() external view returns (address) {
+        return _governance;
+    }
+
+    /// @notice The reserve the formula uses: real reserve plus the opening virtual reserve.
+    function reserveBalance() public view returns (uint256) {
+        return _realReserve + _virtualReserve;
+    }
+
+    /// @notice The supply the formula uses: RBT in circulation plus the virtual supply.
+    function supply() public view returns (uint256) {
+        return _token.totalSupply() + _virtualSupply;
+    }
+
+    function realReserve() external view returns (uint256) {
+        return _realReserve;
+    }
+
+    function virtualSupply() external view returns (uint256) {
+        return _virtualSupply;
+    }
+
+    function virtualReserve() external view returns (uint256) {
+        return _virtualReserve;
+    }
+
+    function reserveRatioPpm() external view returns (uint256) {
+        return _ratioPpm;
+    }
+
+    /// @notice R/(S·rr): reserve base units per whole RBT (1e18 units), scaled by 1e18.
+    function spotPrice() public view returns (uint256) {
+        return BancorMath.spotPrice(supply(), reserveBalance(), _ratioPpm);
+    }
+
+    /// @notice RBT that `buy(reserveIn, 0)` would mint now (before any pending ratio update).
+    function quoteBuy(uint256 reserveIn) external view returns (uint256) {
+        return BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, reserveIn);
+    }
+
+    /// @notice Reserve that `sell(tokensIn, 0)` would pay now (before any pending ratio update).
+    function quoteSell(uint256 tokensIn) external view returns (uint256) {
+        return BancorMath.saleReturn(supply(), reserveBalance(), _ratioPpm, tokensIn);
+    }
+
+    /// @notice Real reserve that selling the whole real supply would not claim.
+    function surplus() public view returns (uint256) {
+        uint256 claim = _wholeSupplySale();
+        return _realReserve > claim ? _realReserve - claim : 0;
+    }
+
+    /// @notice The demand measure (EWMA of reserve inflow per epoch) and the current epoch's inflow.
+    function demand() external view returns (uint256 ewma, uint256 currentEpochBuys) {
+        return (_demand, _epochBuys);
+    }
+
+    function parameters()
+        external
+        view
+        returns (
+            uint256 minRatioPpm,
+            uint256 maxRatioPpm,
+            uint256 maxStepPpm,
+            uint256 epochLength,
+            uint256 epochStart,
+            address rewardPool
+        )
+    {
+        return (_minRatioPpm, _maxRatioPpm, _maxStepPpm, _epochLength, _epochStart, _rewardPool);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Rolls finished epochs into the demand EWMA and moves the ratio toward its target.
+    function _poke() private {
+        uint256 length = _epochLength;
+        uint256 start = _epochStart;
+        if (block.timestamp < start + length) return;
+        uint256 elapsed = (block.timestamp - start) / length;
+        _epochStart = uint40(start + elapsed * length);
+
+        // EWMA with α = 1/2: the finished epoch's buys, then halving for each empty epoch after it.
+        uint256 newDemand = (_demand + _epochBuys) / 2;
+        uint256 halvings = elapsed - 1 > 255 ? 255 : elapsed - 1;
+        newDemand >>= halvings;
+        _demand = newDemand;
+        _epochBuys = 0;
+
+        uint256 current = _ratioPpm;
+        uint256 min = _minRatioPpm;
+        uint256 max = _maxRatioPpm;
+        uint256 real = _realReserve;
+        uint256 target = newDemand + real == 0 ? min : min + ((max - min) * newDemand) / (newDemand + real);
+        uint256 steps = elapsed > MAX_CATCHUP_EPOCHS ? MAX_CATCHUP_EPOCHS : elapsed;
+        uint256 maxMove = steps * _maxStepPpm;
+        uint256 next = target > current
+            ? (target - current > maxMove ? current + maxMove : target)
+            : (current - target > maxMove ? current - maxMove : target);
+        if (next == current) return;
+        _moveRatio(current, next, newDemand);
+    }
+
+    /// @dev Moves the ratio from `current` toward `next` under the no-jump rule.
+    function _moveRatio(uint256 current, uint256 next, uint256 newDemand) private {
+        // No-jump rule: keep R, scale S by rr/rr' so R/(S·rr) is unchanged. Flattening the curve at a
+        // fixed price raises what the real supply could sell for, so a raise needs reserve surplus
+        // (built while the ratio fell): take the largest move toward `next` that stays covered.
+        uint256 supply_ = supply();
+        uint256 realSupply = _token.totalSupply();
+        uint256 oldVirtual = _virtualSupply;
+        uint256 candidate = next;
+        for (uint256 i = 0; i < RATIO_SEARCH_STEPS; ++i) {
+            uint256 newSupply = (supply_ * current) / candidate;
+            if (newSupply >= realSupply + MIN_VIRTUAL_SUPPLY) {
+                _virtualSupply = newSupply - realSupply;
+                _ratioPpm = uint32(candidate);
+                if (_covered()) {
+                    emit RatioChanged(current, candidate, newDemand, _epochStart);
+                    return;
+                }
+            }
+            candidate = (current + candidate) / 2;
+            if (candidate == current) break;
+        }
+        _virtualSupply = oldVirtual;
+        _ratioPpm = uint32(current);
+        emit RatioChangeSkipped(current, next, _epochStart);
+    }
+
+    function _wholeSupplySale() private view returns (uint256) {
+        return BancorMath.saleReturn(supply(), reserveBalance(), _ratioPpm, _token.totalSupply());
+    }
+
+    /// @dev The reserve covers selling back the whole real supply.
+    function _covered() private view returns (bool) {
+        return _wholeSupplySale() <= _realReserve;
+    }
+
+    function _setRatioBounds(uint256 min, uint256 max) private {
+        if (min < MIN_RATIO_PPM || max > MAX_RATIO_PPM || min > max) revert InvalidRatioBounds(min, max);
+        _minRatioPpm = uint32(min);
+        _maxRatioPpm = uint32(max);
+        emit RatioBoundsChanged(min, max);
+    }
+
+    function _setMaxStep(uint256 step) private {
+        if (step > MAX_STEP_LIMIT_PPM) revert StepOutOfBounds(step, MAX_STEP_LIMIT_PPM);
+        _maxStepPpm = uint32(step);
+        emit MaxStepChanged(step);
+    }
+
+    function _setEpochLength(uint256 length) private {
+        if (length < MIN_EPOCH || length > MAX_EPOCH) revert EpochOutOfBounds(length, MIN_EPOCH, MAX_EPOCH);
+        _epochLength = uint32(length);
+        emit EpochLengthChanged(length);
+    }
+
+    function _setRewardPool(address pool) private {
+        if (pool == address(0)) revert ZeroAddress();
+        _rewardPool = pool;
+        emit RewardPoolChanged(pool);
+    }
+}

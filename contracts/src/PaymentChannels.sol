@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+
+/**
+ * @title PaymentChannels
+ * @notice Unidirectional payer -> payee payment channels in the Bandex token (RBT).
+ *
+ * A payer locks a deposit; the payer signs EIP-712 `Voucher`s for the cumulative amount owed,
+ * optionally committing to the head (`tickAnchor`) of a SHA-256 hash chain whose preimages are
+ * per-tick payments of `tickValue` each. Anyone may redeem a voucher; the funds always go to the
+ * payee. The channel stays open after a redeem. A channel ends either cooperatively (the payer
+ * submits the payee's signed `CloseChannel` consent) or unilaterally (the payer starts a challenge
+ * period during which vouchers can still be redeemed, then anyone settles).
+ *
+ * Protocol fee: `feeBps` (hard-capped at {MAX_FEE_BPS}) of every redeemed amount. The fee rate and
+ * the challenge period are snapshotted into the channel when it opens (terms are fixed for the
+ * channel's lifetime). The fee of a channel is `redeemed * feeBps / 10_000` on the cumulative
+ * redeemed amount; it is withheld from the payee at each redeem and credited to {accruedFees} when
+ * the channel closes, then anyone may {sweepFees} to the treasury.
+ *
+ * Token transfers use Solady's SafeTransferLib (cheaper than SafeERC20; same revert-on-failure semantics).
+ *
+ * Gas layout: a channel is two storage slots written at open (payer|deposit|challenge minutes and
+ * payee|redeemed|fee bps) plus one slot written only by {startClose}.
+ */
+contract PaymentChannels is EIP712 {
+    // ─────────────────────────────────────────────── types ───────────────────────────────────────
+
+    /// @notice A payer's signed promise: cumulative `amount` plus optional hash-chain ticks.
+    struct Voucher {
+        bytes32 channelId;
+        uint256 amount;
+        bytes32 tickAnchor;
+        uint256 tickValue;
+    }
+
+    /// @notice One element of {redeemBatch}; `ticks == 0` redeems the voucher amount alone.
+    struct Redemption {
+        Voucher voucher;
+        bytes signature;
+        bytes32 preimage;
+        uint256 ticks;
+    }
+
+    /// @notice The public view of a channel (see {getChannel}).
+    struct Channel {
+        address payer;
+        address payee;
+        uint256 deposit;
+        uint256 redeemed;
+        uint256 closesAt;
+        uint256 feeBps;
+        uint256 challengePeriod;
+    }
+
+    /// @dev Storage slot A of a channel.
+    struct ChannelHead {
+        address payer;
+        uint80 deposit;
+        uint16 challengeMinutes;
+    }
+
+    /// @dev Storage slot B of a channel.
+    struct ChannelTail {
+        address payee;
+        uint80 redeemed;
+        uint16 feeBps;
+    }
+
+    // ─────────────────────────────────────────────── constants ───────────────────────────────────
+
+    /// @notice EIP-712 type hash of `Voucher` (must match src/chain/typedData.ts).
+    bytes32 public constant VOUCHER_TYPEHASH =
+        keccak256("Voucher(bytes32 channelId,uint256 amount,bytes32 tickAnchor,uint256 tickValue)");
+    /// @notice EIP-712 type hash of `CloseChannel` (must match src/chain/typedData.ts).
+    bytes32 public constant CLOSE_CHANNEL_TYPEHASH = keccak256("CloseChannel(bytes32 channelId,uint256 amount)");
+
+    /// @notice Hard cap of the protocol fee: 5 %. Governance can never charge more.
+    uint256 public constant MAX_FEE_BPS = 500;
+    /// @notice Basis-point denominator.
+    uint256 public constant BPS = 10_000;
+    /// @notice Shortest challenge period: a payee's watcher needs time to see the close and redeem.
+    uint256 public constant MIN_CHALLENGE_PERIOD = 1 hours;
+    /// @notice Longest challenge period: a payer's refund must not be locked for more than a month.
+    uint256 public constant MAX_CHALLENGE_PERIOD = 30 days;
+    /// @notice Challenge periods are whole minutes so a channel can snapshot one in 16 bits.
+    uint256 public constant CHALLENGE_PERIOD_UNIT = 1 minutes;
+    /**
+     * @notice Most hash-chain steps verified in one redeem. One SHA-256 step through the precompile costs
+     * about 250 gas (measured), so 1024 steps cost about 255k gas: bounded, and still far below a block. At the
+     * protocol's 64 KiB tick, 1024 ticks are 64 MiB between two checkpoint vouchers.
+     */
+    uint256 public constant MAX_TICKS_PER_REDEEM = 1024;
+    /**
+     * @notice Largest deposit of one channel: amounts are packed in 80 bits (≈ 1.2 million RBT at 18
+     * decimals; a saturated 1 Gbit/s link for a month at 1 RBT/GiB is ≈ 0.3 million).
+     */
+    uint256 public constant MAX_DEPOSIT = type(uint80).max;
+    /// @dev Offset kept in the fee accumulator so its slot never returns to zero (see {sweepFees}).
+    uint256 private constant FEES_SENTINEL = 1;
+
+    // ─────────────────────────────────────────────── errors ──────────────────────────────────────
+
+    error NotGovernance(address caller);
+    error ZeroAddress();
+    error ZeroAmount();
+    error FeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
+    error ChallengePeriodOutOfBounds(uint256 period, uint256 min, uint256 max);
+    error ChallengePeriodNotWholeMinutes(uint256 period);
+    error DepositTooLarge(bytes32 channelId, uint256 deposit, uint256 maxDeposit);
+    error InsufficientAllowance(address payer, uint256 allowance, uint256 needed);
+    error ChannelNotFound(bytes32 channelId);
+    error NotPayer(bytes32 channelId, address caller, address payer);
+    error InvalidSignature(bytes32 channelId);
+    error InvalidSigner(bytes32 channelId, address signer, address expected);
+    error NothingToRedeem(bytes32 channelId, uint256 claim, uint256 redeemed);
+    error TooManyTicks(bytes32 channelId, uint256 ticks, uint256 maxTicks);
+    error NoTickAnchor(bytes32 channelId);
+    error InvalidTickPreimage(bytes32 channelId, uint256 ticks);
+    error PayeeMismatch(bytes32 channelId, address payee, address expected);
+    error EmptyBatch();
+    error AlreadyClosing(bytes32 channelId, uint256 closesAt);
+    error NotClosing(bytes32 channelId);
+    error ChallengePeriodActive(bytes32 channelId, uint256 closesAt, uint256 now_);
+    error CloseBelowRedeemed(bytes32 channelId, uint256 amount, uint256 redeemed);
+
+    // ─────────────────────────────────────────────── events ──────────────────────────────────────
+
+    /// @dev The nonce is not logged (it is derivable: the payer's n-th ChannelOpened has nonce n - 1).
+    event ChannelOpened(bytes32 indexed channelId, address indexed payer, address indexed payee, uint256 deposit);
+    event ChannelToppedUp(bytes32 indexed channelId, address indexed funder, uint256 amount, uint256 deposit);
+    /// @param redeemed the new cumulative redeemed amount (fee included); @param payout sent to the payee now.
+    event ChannelRedeemed(bytes32 indexed channelId, uint256 redeemed, uint256 payout);
+    event ChannelCloseStarted(bytes32 indexed channelId, uint256 closesAt);
+    /// @dev `redeemed` is the final cumulative amount; its fee is `redeemed * feeBps / 10_000` (channel's feeBps).
+    event ChannelClosed(bytes32 indexed channelId, uint256 redeemed, uint256 refund);
+    event ChannelSettled(bytes32 indexed channelId, uint256 redeemed, uint256 refund);
+    event FeesSwept(address indexed treasury, uint256 amount);
+    event FeeUpdated(uint256 oldFeeBps, uint256 newFeeBps);
+    event TreasuryUpdated(address oldTreasury, address newTreasury);
+    event ChallengePeriodUpdated(uint256 oldPeriod, uint256 newPeriod);
+
+    // ─────────────────────────────────────────────── storage ─────────────────────────────────────
+
+    IERC20 private immutable _token;
+    address private immutable _governance;
+
+    /// @dev Governance parameters, packed in one slot (read once by {open}).
+    address private _treasury;
+    uint16 private _feeBps;
+    uint32 private _challengePeriod;
+
+    /// @dev Accrued fees + FEES_SENTINEL: the slot is never zero, so booking a fee is always a
+    /// non-zero -> non-zero write (2.9k gas) instead of zero -> non-zero (20k) after each sweep.
+    uint256 private _accruedFeesPlusOne = FEES_SENTINEL;
+    mapping(address payer => uint256) private _nonces;
+    mapping(bytes32 channelId => ChannelHead) private _heads;
+    mapping(bytes32 channelId => ChannelTail) private _tails;
+    mapping(bytes32 channelId => uint256) private _closesAt;
+
+    // ─────────────────────────────────────────────── constructor ─────────────────────────────────
+
+    /**
+     * @param token_ the RBT token (ERC-20 with ERC-2612 permit).
+     * @param governance_ the TimelockController that owns every parameter.
+     * @param treasury_ receiver of swept protocol fees.
+     * @param feeBps_ initial protocol fee in basis points (<= MAX_FEE_BPS).
+     * @param challengePeriod_ initial challenge period in seconds (bounded, whole minutes).
+     */
+    constructor(IERC20 token_, address governance_, address treasury_, uint256 feeBps_, uint256 challengePeriod_)
+        EIP712("Bandex Channels", "1")
+    {
+        if (address(token_) == address(0) || governance_ == address(0)) revert ZeroAddress();
+        _token = token_;
+        _governance = governance_;
+        _setTreasury(treasury_);
+        _setFeeBps(feeBps_);
+        _setChallengePeriod(challengePeriod_);
+    }
+
+    modifier onlyGovernance() {
+        if (msg.sender != _governance) revert NotGovernance(msg.sender);
+        _;
+    }
+
+    // ─────────────────────────────────────────────── opening and funding ─────────────────────────
+
+    /**
+     * @notice Opens a channel from `msg.sender` to `payee`, pulling `deposit` tokens (needs an allowance).
+     * @return id `keccak256(abi.encode(payer, payee, nonce))` with the payer's current nonce.
+     */
+    function open(address payee, uint256 deposit) external returns (bytes32 id) {
+        return _open(payee, deposit);
+    }
+
+    /**
+     * @notice {open} with an ERC-2612 permit in the same transaction. A failing permit (for example one
+     * front-run by someone who submitted it first) is tolerated when the allowance already suffices.
+     */
+    function openWithPermit(address payee, uint256 deposit, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        returns (bytes32 id)
+    {
+        _permit(deposit, deadline, v, r, s);
+        return _open(payee, deposit);
+    }
+
+    /// @notice Adds `amount` to a channel's deposit. Anyone may fund a channel; the payer usually does.
+    function topUp(bytes32 id, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        ChannelHead storage head = _heads[id];
+        if (head.payer == address(0)) revert ChannelNotFound(id);
+        uint256 deposit = head.deposit + amount;
+        if (deposit > MAX_DEPOSIT) revert DepositTooLarge(id, deposit, MAX_DEPOSIT);
+        // casting is safe because deposit <= MAX_DEPOSIT = type(uint80).max, checked just above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        head.deposit = uint80(deposit);
+        emit ChannelToppedUp(id, msg.sender, amount, deposit);
+        SafeTransferLib.safeTransferFrom(address(_token), msg.sender, address(this), amount);
+    }
+
+    // ─────────────────────────────────────────────── redeeming ───────────────────────────────────
+
+    /**
+     * @notice Redeems a payer-signed voucher for `voucher.amount` (capped at the deposit). Anyone may call;
+     * the payout (the increase over what was already redeemed, minus the fee) goes to the payee.
+     */
+    function redeem(Voucher calldata voucher, bytes calldata signature) external {
+        (address payee, uint256 payout) = _redeem(voucher, signature, bytes32(0), 0);
+        SafeTransferLib.safeTransfer(address(_token), payee, payout);
+    }
+
+    /**
+     * @notice Redeems a voucher plus `ticks` hash-chain ticks: `sha256` applied `ticks` times to `preimage`
+     * must equal `voucher.tickAnchor`; the claim is `amount + ticks * tickValue`, capped at the deposit.
+     */
+    function redeemWithTicks(Voucher calldata voucher, bytes calldata signature, bytes32 preimage, uint256 ticks)
+        external
+    {
+        if (ticks == 0) revert InvalidTickPreimage(voucher.channelId, 0);
+        (address payee, uint256 payout) = _redeem(voucher, signature, preimage, ticks);
+        SafeTransferLib.safeTransfer(address(_token), payee, payout);
+    }
+
+    /**
+     * @notice Redeems vouchers of many channels that share one payee with a single token transfer.
+     * Every element must increase its channel's redeemed amount, or the whole batch reverts.
+     */
+    function redeemBatch(Redemption[] calldata redemptions) external {
+        uint256 n = redemptions.length;
+        if (n == 0) revert EmptyBatch();
+        address payee;
+        uint256 total;
+        for (uint256 i = 0; i < n; ++i) {
+            Redemption calldata r = redemptions[i];
+            (address p, uint256 payout) = _redeem(r.voucher, r.signature, r.preimage, r.ticks);
+            if (i == 0) payee = p;
+            else if (p != payee) revert PayeeMismatch(r.voucher.channelId, p, payee);
+            // Each payout is at most one channel's deposit (< 2^80) and n is bounded by calldata size,
+            // so the sum cannot overflow 256 bits.
+            unchecked {
+                total += payout;
+            }
+        }
+        SafeTransferLib.safeTransfer(address(_token), payee, total);
+    }
+
+    // ─────────────────────────────────────────────── closing ─────────────────────────────────────
+
+    /**
+     * @notice Cooperative close, submitted by the payer with the payee's signed `CloseChannel(channelId,
+     * amount)`: pays the payee up to `amount` (capped at the deposit), refunds the rest to the payer and
+     * deletes the channel. Works during a challenge period too.
+     */
+    function cooperativeClose(bytes32 id, uint256 amount, bytes calldata payeeSignature) external {
+        ChannelHead memory head = _heads[id];
+        if (head.payer == address(0)) revert ChannelNotFound(id);
+        if (msg.sender != head.payer) revert NotPayer(id, msg.sender, head.payer);
+        ChannelTail memory tail = _tails[id];
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(CLOSE_CHANNEL_TYPEHASH, id, amount)));
+        _checkSigner(id, digest, payeeSignature, tail.payee);
+        uint256 final_ = amount < head.deposit ? amount : head.deposit;
+        if (final_ < tail.redeemed) revert CloseBelowRedeemed(id, final_, tail.redeemed);
+        (uint256 payout, uint256 refund) = _finalize(id, head, tail, final_);
+        // A cooperative close does not clear a pending `closesAt` slot (saves 2.2k gas in the usual case
+        // where there is none); ids are never reused and every reader checks that the channel exists.
+        emit ChannelClosed(id, final_, refund);
+        if (payout != 0) SafeTransferLib.safeTransfer(address(_token), tail.payee, payout);
+        if (refund != 0) SafeTransferLib.safeTransfer(address(_token), head.payer, refund);
+    }
+
+    /// @notice Starts the payer's unilateral close; the payee may still redeem until {settle}.
+    function startClose(bytes32 id) external {
+        ChannelHead storage head = _heads[id];
+        address payer = head.payer;
+        if (payer == address(0)) revert ChannelNotFound(id);
+        if (msg.sender != payer) revert NotPayer(id, msg.sender, payer);
+        uint256 closesAt = _closesAt[id];
+        if (closesAt != 0) revert AlreadyClosing(id, closesAt);
+        // At most block.timestamp + 65535 minutes: cannot overflow.
+        unchecked {
+            closesAt = block.timestamp + uint256(head.challengeMinutes) * CHALLENGE_PERIOD_UNIT;
+        }
+        _closesAt[id] = closesAt;
+        emit ChannelCloseStarted(id, closesAt);
+    }
+
+    /// @notice After the challenge period, anyone may settle: the payer gets the unredeemed rest.
+    function settle(bytes32 id) external {
+        uint256 closesAt = _closesAt[id];
+        if (closesAt == 0) revert NotClosing(id);
+        if (block.timestamp < closesAt) revert ChallengePeriodActive(id, closesAt, block.timestamp);
+        ChannelHead memory head = _heads[id];
+        if (head.payer == address(0)) revert ChannelNotFound(id); // closed cooperatively meanwhile
+        ChannelTail memory tail = _tails[id];
+        delete _closesAt[id];
+        (, uint256 refund) = _finalize(id, head, tail, tail.redeemed);
+        emit ChannelSettled(id, tail.redeemed, refund);
+        if (refund != 0) SafeTransferLib.safeTransfer(address(_token), head.payer, refund);
+    }
+
+    /// @notice Sends the accrued protocol fees to the treasury. Anyone may call.
+    function sweepFees() external {
+        uint256 amount = _accruedFeesPlusOne - FEES_SENTINEL;
+        if (amount == 0) revert ZeroAmount();
+        _accruedFeesPlusOne = FEES_SENTINEL;
+        address to = _treasury;
+        emit FeesSwept(to, amount);
+        SafeTransferLib.safeTransfer(address(_token), to, amount);
+    }
+
+    // ─────────────────────────────────────────────── governance ──────────────────────────────────
+
+    /// @notice Sets the protocol fee for channels opened from now on (<= MAX_FEE_BPS).
+    function setFeeBps(uint256 feeBps_) external onlyGovernance {
+        _setFeeBps(feeBps_);
+    }
+
+    /// @notice Sets the fee receiver.
+    function setTreasury(address treasury_) external onlyGovernance {
+        _setTreasury(treasury_);
+    }
+
+    /// @notice Sets the challenge period (seconds, whole minutes, bounded) for channels opened from now on.
+    function setChallengePeriod(uint256 period) external onlyGovernance {
+        _setChallengePeriod(period);
+    }
+
+    // ─────────────────────────────────────────────── views ───────────────────────────────────────
+
+    /// @notice The id of the channel `payer` opens to `payee` with `nonce`.
+    function channelId(address payer, address payee, uint256 nonce) public pure returns (bytes32 id) {
+        // keccak256(abi.encode(payer, payee, nonce)) computed in scratch + free memory without allocating.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, and(payer, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x20), and(payee, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x40), nonce)
+            id := keccak256(m, 0x60)
+        }
+    }
+
+    /// @notice The nonce the next channel of `payer` will use (the number of channels it opened).
+    function nonceOf(address payer) external view returns (uint256) {
+        return _nonces[payer];
+    }
+
+    /// @notice A channel's state; all zero once closed or if it never existed.
+    function getChannel(bytes32 id) external view returns (Channel memory c) {
+        ChannelHead memory head = _heads[id];
+        ChannelTail memory tail = _tails[id];
+        c.payer = head.payer;
+        c.payee = tail.payee;
+        c.deposit = head.deposit;
+        c.redeemed = tail.redeemed;
+        if (head.payer != address(0)) c.closesAt = _closesAt[id];
+        c.feeBps = tail.feeBps;
+        c.challengePeriod = uint256(head.challengeMinutes) * CHALLENGE_PERIOD_UNIT;
+    }
+
+    /// @notice The amount a voucher (plus `ticks` ticks) would pay the payee now, after the fee.
+    function claimable(Voucher calldata voucher, bytes32 preimage, uint256 ticks) external view returns (uint256) {
+        ChannelHead memory head = _heads[voucher.channelId];
+        ChannelTail memory tail = _tails[voucher.channelId];
+        if (ticks != 0) _checkTicks(voucher, preimage, ticks);
+        uint256 claim = _claim(voucher, ticks, head.deposit);
+        if (claim <= tail.redeemed) return 0;
+        return _net(claim, tail.feeBps) - _net(tail.redeemed, tail.feeBps);
+    }
+
+    /// @notice The EIP-712 digest of a voucher (what the payer signs).
+    function voucherDigest(Voucher calldata voucher) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(VOUCHER_TYPEHASH, voucher.channelId, voucher.amount, voucher.tickAnchor, voucher.tickValue)
+            )
+        );
+    }
+
+    /// @notice The EIP-712 digest of a `CloseChannel` consent (what the payee signs).
+    function closeDigest(bytes32 id, uint256 amount) external view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(CLOSE_CHANNEL_TYPEHASH, id, amount)));
+    }
+
+    /// @notice The EIP-712 domain separator.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    function token() external view returns (IERC20) {
+        return _token;
+    }
+
+    function governance() external view returns (address) {
+        return _governance;
+    }
+
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    function feeBps() external view returns (uint256) {
+        return _feeBps;
+    }
+
+    function challengePeriod() external view returns (uint256) {
+        return _challengePeriod;
+    }
+
+    /// @notice Fees of closed channels not yet swept to the treasury.
+    function accruedFees() external view returns (uint256) {
+        return _accruedFeesPlusOne - FEES_SENTINEL;
+    }
+
+    // ─────────────────────────────────────────────── internal ────────────────────────────────────
+
+    function _open(address payee, uint256 deposit) internal returns (bytes32 id) {
+        if (payee == address(0)) revert ZeroAddress();
+        if (deposit == 0) revert ZeroAmount();
+        uint256 nonce = _nonces[msg.sender];
+        id = channelId(msg.sender, payee, nonce);
+        if (deposit > MAX_DEPOSIT) revert DepositTooLarge(id, deposit, MAX_DEPOSIT);
+        // A nonce counts channels opened by one address: it cannot reach 2^256.
+        unchecked {
+            _nonces[msg.sender] = nonce + 1;
+        }
+        uint16 minutes_;
+        // The stored period is bounded by MAX_CHALLENGE_PERIOD (43200 minutes < 2^16).
+        unchecked {
+            // casting is safe because _challengePeriod <= MAX_CHALLENGE_PERIOD, so the minutes fit 16 bits
+            // forge-lint: disable-next-line(unsafe-typecast)
+            minutes_ = uint16(_challengePeriod / CHALLENGE_PERIOD_UNIT);
+        }
+        ChannelHead storage head = _heads[id];
+        ChannelTail storage tail = _tails[id];
+        uint16 fee = _feeBps;
+        // Whole-slot writes of fresh slots: pack by hand so the compiler does not read-mask-write.
+        // Layout (low to high bits): address (160) | amount (80) | uint16 (16), as Solidity packs the structs.
+        assembly ("memory-safe") {
+            sstore(head.slot, or(or(caller(), shl(160, deposit)), shl(240, minutes_)))
+            sstore(tail.slot, or(payee, shl(240, fee)))
+        }
+        emit ChannelOpened(id, msg.sender, payee, deposit);
+        SafeTransferLib.safeTransferFrom(address(_token), msg.sender, address(this), deposit);
+    }
+
+    function _permit(uint256 deposit, uint256 deadline, uint8 v, bytes32 r, bytes32 s) internal {
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), deposit, deadline, v, r, s) {}
+        catch {
+            uint256 allowance = _token.allowance(msg.sender, address(this));
+            if (allowance < deposit) revert InsufficientAllowance(msg.sender, allowance, deposit);
+        }
+    }
+
+    /// @dev Verifies and books a redemption; returns the payee and the amount to pay it.
+    function _redeem(Voucher calldata voucher, bytes calldata signature, bytes32 preimage, uint256 ticks)
+        internal
+        returns (address payee, uint256 payout)
+    {
+        bytes32 id = voucher.channelId;
+        ChannelHead memory head = _heads[id];
+        if (head.payer == address(0)) revert ChannelNotFound(id);
+        _checkSigner(id, voucherDigest(voucher), signature, head.payer);
+        if (ticks != 0) _checkTicks(voucher, preimage, ticks);
+        ChannelTail storage tail = _tails[id];
+        payee = tail.payee;
+        uint256 redeemed = tail.redeemed;
+        uint16 fee = tail.feeBps;
+        uint256 claim = _claim(voucher, ticks, head.deposit);
+        if (claim <= redeemed) revert NothingToRedeem(id, claim, redeemed);
+        // claim <= deposit < 2^80 fits the slot.
+        // casting is safe because claim <= deposit <= type(uint80).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        tail.redeemed = uint80(claim);
+        payout = _net(claim, fee) - _net(redeemed, fee);
+        emit ChannelRedeemed(id, claim, payout);
+    }
+
+    /// @dev `amount + ticks * tickValue`, capped at `deposit` (saturating, never overflows).
+    function _claim(Voucher calldata voucher, uint256 ticks, uint256 deposit) internal pure returns (uint256 claim) {
+        claim = voucher.amount;
+        if (ticks != 0) {
+            // ticks <= MAX_TICKS_PER_REDEEM; saturate instead of overflowing, the cap below applies anyway.
+            (bool ok, uint256 extra) = _tryMul(voucher.tickValue, ticks);
+            if (!ok) return deposit;
+            unchecked {
+                claim = claim + extra;
+                if (claim < extra) return deposit; // overflow: the claim exceeds any deposit
+            }
+        }
+        if (claim > deposit) claim = deposit;
+    }
+
+    function _tryMul(uint256 a, uint256 b) private pure returns (bool ok, uint256 c) {
+        // Standard overflow check: c / b == a iff no overflow (b != 0 here).
+        unchecked {
+            c = a * b;
+            ok = c / b == a;
+        }
+    }
+
+    /// @dev Checks that sha256 applied `ticks` times to `preimage` gives the voucher's anchor.
+    function _checkTicks(Voucher calldata voucher, bytes32 preimage, uint256 ticks) internal view {
+        bytes32 id = voucher.channelId;
+        if (ticks > MAX_TICKS_PER_REDEEM) revert TooManyTicks(id, ticks, MAX_TICKS_PER_REDEEM);
+        bytes32 anchor = voucher.tickAnchor;
+        if (anchor == bytes32(0)) revert NoTickAnchor(id);
+        bytes32 h = preimage;
+        bool ok = true;
+        assembly ("memory-safe") {
+            // Scratch space (0x00-0x3f) holds the 32-byte input and output of the SHA-256 precompile (0x02).
+            mstore(0x00, h)
+            for { let i := 0 } lt(i, ticks) { i := add(i, 1) } {
+                ok := and(ok, staticcall(gas(), 0x02, 0x00, 0x20, 0x00, 0x20))
+            }
+            h := mload(0x00)
+        }
+        if (!ok || h != anchor) revert InvalidTickPreimage(id, ticks);
+    }
+
+    /// @dev Recovers the signer of `digest` (65-byte or EIP-2098 64-byte, low-s only) and requires `expected`.
+    function _checkSigner(bytes32 id, bytes32 digest, bytes calldata signature, address expected) internal pure {
+        address signer;
+        ECDSA.RecoverError err;
+        if (signature.length == 64) {
+            (signer, err,) = ECDSA.tryRecover(digest, bytes32(signature[0:32]), bytes32(signature[32:64]));
+        } else {
+            (signer, err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        }
+        if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(id);
+        if (signer != expected) revert InvalidSigner(id, signer, expected);
+    }
+
+    /// @dev Deletes the channel (slots A and B) at final cumulative amount `final_`; books the fee; returns what to pay out.
+    function _finalize(bytes32 id, ChannelHead memory head, ChannelTail memory tail, uint256 final_)
+        internal
+        returns (uint256 payout, uint256 refund)
+    {
+        // redeemed <= final_ <= deposit (checked by callers), so no underflow below.
+        unchecked {
+            payout = _net(final_, tail.feeBps) - _net(tail.redeemed, tail.feeBps);
+            refund = head.deposit - final_;
+        }
+        uint256 fee = _feeOn(final_, tail.feeBps);
+        delete _heads[id];
+        delete _tails[id];
+        if (fee != 0) _accruedFeesPlusOne += fee;
+    }
+
+    function _feeOn(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        // amount < 2^80 and bps <= 500: the product cannot overflow.
+        unchecked {
+            return amount * bps / BPS;
+        }
+    }
+
+    /// @dev Payee's cumulative share of a cumulative amount; monotonic in `amount`.
+    function _net(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        // _feeOn(amount) <= amount.
+        unchecked {
+            return amount - _feeOn(amount, bps);
+        }
+    }
+
+    function _setFeeBps(uint256 feeBps_) internal {
+        if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
+        emit FeeUpdated(_feeBps, feeBps_);
+        // casting is safe because feeBps_ <= MAX_FEE_BPS (500), checked above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _feeBps = uint16(feeBps_);
+    }
+
+    function _setTreasury(address treasury_) internal {
+        if (treasury_ == address(0)) revert ZeroAddress();
+        emit TreasuryUpdated(_treasury, treasury_);
+        _treasury = treasury_;
+    }
+
+    function _setChallengePeriod(uint256 period) internal {
+        if (period < MIN_CHALLENGE_PERIOD || period > MAX_CHALLENGE_PERIOD) {
+            revert ChallengePeriodOutOfBounds(period, MIN_CHALLENGE_PERIOD, MAX_CHALLENGE_PERIOD);
+        }
+        if (period % CHALLENGE_PERIOD_UNIT != 0) revert ChallengePeriodNotWholeMinutes(period);
+        emit ChallengePeriodUpdated(_challengePeriod, period);
+        // casting is safe because period <= MAX_CHALLENGE_PERIOD (30 days) fits 32 bits, checked above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _challengePeriod = uint32(period);
+    }
+}
