@@ -16,10 +16,12 @@ import {BancorMath} from "./libraries/BancorMath.sol";
 /// that is not a trade, see `_covered`). The real reserve is only ever paid out to sellers or, as
 /// surplus, to the governance-set reward pool; no owner can withdraw it.
 ///
-/// IH factor: demand is the exponentially weighted reserve inflow from buys per epoch (α = 1/2).
-/// The target ratio is `min + (max − min)·demand/(demand + realReserve)`: buying a whole reserve's
-/// worth per epoch sits halfway. The ratio moves toward the target by at most `maxStepPpm` per
-/// elapsed epoch. Higher demand → higher ratio → flatter curve.
+/// IH factor: demand is the reserve inflow from buys per epoch, smoothed twice: a fast average
+/// (α = 1/2) and a slow one (α = 1/16). The target ratio is `min + (max − min)·fast/(fast + slow)`:
+/// steady demand sits halfway, a surge above the long-run level pushes toward `max`, a lull toward
+/// `min`. The ratio moves toward the target by at most `maxStepPpm` per elapsed epoch. Higher demand
+/// → higher ratio → flatter curve. A buy spread (`BUY_SPREAD_PPM`) stays in the reserve as the
+/// buffer that lets the ratio rise without the reserve falling short (see the no-jump rule).
 ///
 /// No-jump rule: a ratio change from rr to rr' keeps the reserve R and sets the formula supply to
 /// S' = S·rr/rr' (by moving the virtual supply), so the spot price R/(S·rr) is unchanged. Lowering
@@ -49,6 +51,14 @@ contract BondingCurve {
     uint256 public constant MIN_VIRTUAL_SUPPLY = 1e18;
     /// @notice Halvings tried when a full ratio step would leave the reserve short (bounds gas).
     uint256 public constant RATIO_SEARCH_STEPS = 8;
+    /// @notice 0.5 % of every buy stays in the reserve unminted. Flattening the curve at a fixed price
+    /// needs reserve beyond what the real supply can claim; this spread builds it (docs/economics.md
+    /// shows 0.5 % cuts the peak deviation of a 10× demand spike by about a seventh).
+    uint256 public constant BUY_SPREAD_PPM = 5_000;
+    /// @notice The slow demand average moves 1/16 of the way per epoch (a ~16-epoch memory).
+    uint256 private constant SLOW_DEMAND_SHIFT = 4;
+    /// @notice Empty epochs decayed one by one in the slow average, at most (bounds gas).
+    uint256 private constant MAX_SLOW_DECAY_EPOCHS = 64;
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
@@ -102,6 +112,7 @@ contract BondingCurve {
 
     uint256 private _epochBuys;
     uint256 private _demand;
+    uint256 private _slowDemand;
     address private _rewardPool;
 
     modifier onlyGovernance() {
@@ -159,7 +170,7 @@ contract BondingCurve {
     function buy(uint256 reserveIn, uint256 minTokensOut) external returns (uint256 tokensOut) {
         if (reserveIn == 0) revert ZeroAmount();
         _poke();
-        tokensOut = BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, reserveIn);
+        tokensOut = BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, _afterSpread(reserveIn));
         if (tokensOut < minTokensOut || tokensOut == 0) revert SlippageExceeded(tokensOut, minTokensOut);
         _realReserve += reserveIn;
         _epochBuys += reserveIn;
@@ -287,7 +298,7 @@ contract BondingCurve {
 
     /// @notice RBT that `buy(reserveIn, 0)` would mint now (before any pending ratio update).
     function quoteBuy(uint256 reserveIn) external view returns (uint256) {
-        return BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, reserveIn);
+        return BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, _afterSpread(reserveIn));
     }
 
     /// @notice Reserve that `sell(tokensIn, 0)` would pay now (before any pending ratio update).
@@ -301,9 +312,10 @@ contract BondingCurve {
         return _realReserve > claim ? _realReserve - claim : 0;
     }
 
-    /// @notice The demand measure (EWMA of reserve inflow per epoch) and the current epoch's inflow.
-    function demand() external view returns (uint256 ewma, uint256 currentEpochBuys) {
-        return (_demand, _epochBuys);
+    /// @notice The demand measures (fast and slow EWMA of reserve inflow per epoch) and the current
+    /// epoch's inflow so far.
+    function demand() external view returns (uint256 fast, uint256 slow, uint256 currentEpochBuys) {
+        return (_demand, _slowDemand, _epochBuys);
     }
 
     function parameters()
@@ -333,18 +345,27 @@ contract BondingCurve {
         uint256 elapsed = (block.timestamp - start) / length;
         _epochStart = uint40(start + elapsed * length);
 
-        // EWMA with α = 1/2: the finished epoch's buys, then halving for each empty epoch after it.
-        uint256 newDemand = (_demand + _epochBuys) / 2;
+        // Fast EWMA (α = 1/2) and slow EWMA (α = 1/16): the finished epoch's buys, then decay for
+        // each empty epoch after it.
+        uint256 buys = _epochBuys;
+        uint256 newDemand = (_demand + buys) / 2;
         uint256 halvings = elapsed - 1 > 255 ? 255 : elapsed - 1;
         newDemand >>= halvings;
+        uint256 slow = _slowDemand;
+        slow = buys >= slow ? slow + ((buys - slow) >> SLOW_DEMAND_SHIFT) : slow - ((slow - buys) >> SLOW_DEMAND_SHIFT);
+        uint256 decays = elapsed - 1 > MAX_SLOW_DECAY_EPOCHS ? MAX_SLOW_DECAY_EPOCHS : elapsed - 1;
+        for (uint256 i = 0; i < decays; ++i) {
+            slow -= slow >> SLOW_DEMAND_SHIFT;
+        }
         _demand = newDemand;
+        _slowDemand = slow;
         _epochBuys = 0;
 
         uint256 current = _ratioPpm;
         uint256 min = _minRatioPpm;
         uint256 max = _maxRatioPpm;
-        uint256 real = _realReserve;
-        uint256 target = newDemand + real == 0 ? min : min + ((max - min) * newDemand) / (newDemand + real);
+        if (newDemand + slow == 0) return; // no demand information: leave the ratio where it is
+        uint256 target = min + ((max - min) * newDemand) / (newDemand + slow);
         uint256 steps = elapsed > MAX_CATCHUP_EPOCHS ? MAX_CATCHUP_EPOCHS : elapsed;
         uint256 maxMove = steps * _maxStepPpm;
         uint256 next = target > current
@@ -379,6 +400,10 @@ contract BondingCurve {
         _virtualSupply = oldVirtual;
         _ratioPpm = uint32(current);
         emit RatioChangeSkipped(current, next, _epochStart);
+    }
+
+    function _afterSpread(uint256 reserveIn) private pure returns (uint256) {
+        return reserveIn - (reserveIn * BUY_SPREAD_PPM) / PPM;
     }
 
     function _wholeSupplySale() private view returns (uint256) {

@@ -1,0 +1,158 @@
+/**
+ * `node scripts/economics-sim.ts`: simulates the bonding curve through a 10× demand spike, once with
+ * the adaptive reserve ratio (the IH factor, the same rule as contracts/src/BondingCurve.sol) and once
+ * with the ratio fixed, and writes the price paths to docs/economics-spike.svg. Prints the maximum
+ * deviation of each path from the pre-spike price as one JSON line.
+ *
+ * Rule mirrored from the contract: fast (α = 1/2) and slow (α = 1/16) demand averages, target
+ * `min + (max − min)·fast/(fast + slow)`, at most one step per epoch, the no-jump rule S' = S·rr/rr',
+ * raises limited by reserve coverage (bisection), and the 0.5 % buy spread (both curves pay it).
+ *
+ * Market model per epoch: buyers spend `demand(t)` reserve units; holders sell back RBT worth the
+ * baseline demand at the current price (steady churn). Floating point is enough for a price path;
+ * the contract's exact arithmetic is tested in contracts/test/.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Curve = {
+  realReserve: number;
+  virtualReserve: number;
+  realSupply: number;
+  virtualSupply: number;
+  ratio: number;
+  demand: number;
+  slowDemand: number;
+  epochBuys: number;
+};
+
+const MIN_RATIO = 0.1;
+const MAX_RATIO = 0.9;
+const MAX_STEP = 0.02;
+const SEARCH_STEPS = 8;
+const SPREAD = 0.005; // BUY_SPREAD_PPM
+const BASELINE = 1_000; // reserve units bought (and sold back) per epoch
+const WARMUP = 200;
+const SPIKE_START = WARMUP + 20;
+const SPIKE_LENGTH = 20;
+const EPOCHS = WARMUP + 120;
+
+const R = (c: Curve) => c.realReserve + c.virtualReserve;
+const S = (c: Curve) => c.realSupply + c.virtualSupply;
+const price = (c: Curve) => R(c) / (S(c) * c.ratio);
+const purchase = (c: Curve, d: number) => S(c) * ((1 + d / R(c)) ** c.ratio - 1);
+const sale = (c: Curve, t: number) => R(c) * (1 - (1 - t / S(c)) ** (1 / c.ratio));
+
+function buy(c: Curve, d: number): void {
+  const t = purchase(c, d * (1 - SPREAD));
+  c.realReserve += d;
+  c.realSupply += t;
+  c.epochBuys += d;
+}
+
+function sell(c: Curve, t: number): void {
+  const amount = Math.min(t, c.realSupply);
+  c.realReserve -= sale(c, amount);
+  c.realSupply -= amount;
+}
+
+/** The contract's epoch update: EWMA demand, target ratio, bounded step, no-jump rule, coverage. */
+function poke(c: Curve, adaptive: boolean): void {
+  c.demand = (c.demand + c.epochBuys) / 2;
+  c.slowDemand = c.slowDemand + (c.epochBuys - c.slowDemand) / 16;
+  c.epochBuys = 0;
+  if (!adaptive) return;
+  const target = MIN_RATIO + ((MAX_RATIO - MIN_RATIO) * c.demand) / (c.demand + c.slowDemand || 1);
+  const current = c.ratio;
+  let candidate = Math.abs(target - current) > MAX_STEP ? current + Math.sign(target - current) * MAX_STEP : target;
+  const supply = S(c);
+  for (let i = 0; i < SEARCH_STEPS; i++) {
+    const virtualSupply = (supply * current) / candidate - c.realSupply;
+    const trial = { ...c, ratio: candidate, virtualSupply };
+    if (virtualSupply >= 1 && sale(trial, trial.realSupply) <= c.realReserve) {
+      c.ratio = candidate;
+      c.virtualSupply = virtualSupply;
+      return;
+    }
+    candidate = (current + candidate) / 2;
+  }
+}
+
+function simulate(adaptive: boolean): { prices: number[]; ratios: number[] } {
+  const c: Curve = {
+    realReserve: 0,
+    virtualReserve: 5_000,
+    realSupply: 0,
+    virtualSupply: 1_000_000,
+    ratio: 0.5,
+    demand: 0,
+    slowDemand: 0,
+    epochBuys: 0,
+  };
+  const prices: number[] = [];
+  const ratios: number[] = [];
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
+    const spike = epoch >= SPIKE_START && epoch < SPIKE_START + SPIKE_LENGTH;
+    buy(c, spike ? 10 * BASELINE : BASELINE);
+    sell(c, BASELINE / price(c));
+    poke(c, adaptive);
+    prices.push(price(c));
+    ratios.push(c.ratio);
+  }
+  return { prices: prices.slice(WARMUP), ratios: ratios.slice(WARMUP) };
+}
+
+function maxDeviation(prices: number[]): number {
+  const base = prices[SPIKE_START - WARMUP - 1] as number;
+  return Math.max(...prices.map((p) => Math.abs(p / base - 1)));
+}
+
+function svg(series: { name: string; color: string; values: number[] }[], ratios: number[]): string {
+  const width = 720;
+  const height = 360;
+  const pad = 50;
+  const all = series.flatMap((s) => s.values);
+  const [lo, hi] = [Math.min(...all), Math.max(...all)];
+  const x = (i: number) => pad + (i / (ratios.length - 1)) * (width - 2 * pad);
+  const y = (v: number) => height - pad - ((v - lo) / (hi - lo)) * (height - 2 * pad);
+  const yRatio = (r: number) => height - pad - r * (height - 2 * pad);
+  const line = (values: number[], map: (v: number) => number) =>
+    values.map((v, i) => `${x(i).toFixed(1)},${map(v).toFixed(1)}`).join(' ');
+  const spikeX0 = x(SPIKE_START - WARMUP);
+  const spikeX1 = x(SPIKE_START - WARMUP + SPIKE_LENGTH);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+  <rect width="100%" height="100%" fill="white"/>
+  <rect x="${spikeX0}" y="${pad}" width="${spikeX1 - spikeX0}" height="${height - 2 * pad}" fill="#fde68a" opacity="0.5"/>
+  <text x="${spikeX0 + 4}" y="${pad + 14}">10× demand</text>
+  <line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="black"/>
+  <line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="black"/>
+  <text x="${pad}" y="${pad - 10}">spot price (reserve units per RBT): ${lo.toFixed(4)} – ${hi.toFixed(4)}</text>
+  <text x="${width / 2 - 20}" y="${height - 15}">epoch</text>
+${series.map((s, i) => `  <polyline fill="none" stroke="${s.color}" stroke-width="2" points="${line(s.values, y)}"/>\n  <text x="${width - pad - 220}" y="${pad + 20 + 16 * i}" fill="${s.color}">${s.name}</text>`).join('\n')}
+  <polyline fill="none" stroke="#9ca3af" stroke-dasharray="4 3" points="${line(ratios, yRatio)}"/>
+  <text x="${width - pad - 220}" y="${pad + 52}" fill="#6b7280">adaptive reserve ratio (0–100 % scale)</text>
+</svg>
+`;
+}
+
+const adaptive = simulate(true);
+const fixed = simulate(false);
+const result = {
+  maxDeviationAdaptive: Number(maxDeviation(adaptive.prices).toFixed(4)),
+  maxDeviationFixed: Number(maxDeviation(fixed.prices).toFixed(4)),
+  ratioBeforeSpike: Number((adaptive.ratios[SPIKE_START - WARMUP - 1] as number).toFixed(3)),
+  ratioPeak: Number(Math.max(...adaptive.ratios).toFixed(3)),
+};
+const out = join(dirname(fileURLToPath(import.meta.url)), '../docs/economics-spike.svg');
+writeFileSync(
+  out,
+  svg(
+    [
+      { name: 'adaptive ratio (IH factor)', color: '#2563eb', values: adaptive.prices },
+      { name: 'fixed ratio 50 %', color: '#dc2626', values: fixed.prices },
+    ],
+    adaptive.ratios,
+  ),
+);
+process.stdout.write(`${JSON.stringify(result)}\n`);
