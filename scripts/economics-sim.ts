@@ -122,6 +122,7 @@ function svg(series: { name: string; color: string; values: number[] }[], ratios
   const spikeX0 = x(SPIKE_START - WARMUP);
   const spikeX1 = x(SPIKE_START - WARMUP + SPIKE_LENGTH);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+  <title>Spot price through a 10× demand spike: adaptive versus fixed reserve ratio</title>
   <rect width="100%" height="100%" fill="white"/>
   <rect x="${spikeX0}" y="${pad}" width="${spikeX1 - spikeX0}" height="${height - 2 * pad}" fill="#fde68a" opacity="0.5"/>
   <text x="${spikeX0 + 4}" y="${pad + 14}">10× demand</text>

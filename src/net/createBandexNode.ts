@@ -1,0 +1,130 @@
+/**
+ * The control-plane libp2p node of every Bandex daemon: TCP and WebSocket transports,
+ * Noise, Yamux, identify, ping, a private Kademlia DHT (`/bandex/kad/1.0.0`), gossipsub
+ * for offers, circuit relay v2 (as a transport always, as a server on relay nodes),
+ * DCUtR hole punching and AutoNAT. The data plane does not run over it.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { autoNAT } from '@libp2p/autonat';
+import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap';
+import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { type Identify, identify } from '@libp2p/identify';
+import type { Libp2p, PrivateKey } from '@libp2p/interface';
+import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
+import { type Ping, ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { webSockets } from '@libp2p/websockets';
+import { createLibp2p } from 'libp2p';
+import type { Logger } from '../log/logger.ts';
+import { silentLogger } from '../log/logger.ts';
+import { DHT_PROTOCOL, PING_MAX_STREAMS, PROVIDER_RECORD_NAMESPACE } from './constants.ts';
+import { NodeStartError } from './errors.ts';
+import { isPrivateMultiaddr } from './isPrivateMultiaddr.ts';
+import { selectProviderRecord, validateProviderRecord } from './providerRecord.ts';
+
+export type BandexServices = {
+  identify: Identify;
+  ping: Ping;
+  dht: KadDHT;
+  pubsub: GossipSub;
+  autoNAT: unknown;
+  dcutr: unknown;
+  /** Present when the node was created with `relay: true`. */
+  relay?: CircuitRelayService;
+};
+
+export type BandexNode = Libp2p<BandexServices>;
+
+export type CreateBandexNodeParameters = {
+  /** The persisted Ed25519 key (`loadOrCreatePeerKey`). */
+  privateKey: PrivateKey;
+  /**
+   * Listen multiaddrs, e.g. `/ip4/0.0.0.0/tcp/4001`, `/ip4/0.0.0.0/tcp/4002/ws`; a node
+   * behind NAT adds `/p2p-circuit` (any relay) or `<relay multiaddr>/p2p-circuit`.
+   */
+  listen: string[];
+  /** Bootstrap multiaddrs with `/p2p/<id>`; dialled at start and kept tagged. */
+  bootstrap: string[];
+  /** `provider` nodes (and relays) may become DHT servers; `client` nodes stay DHT clients. Default `client`. */
+  role?: 'client' | 'provider';
+  /** Run a circuit relay v2 server (for bootstrap/relay nodes with a public address). */
+  relay?: boolean;
+  /** Addresses to advertise instead of the listen addresses (public IP / DNS behind port forwarding). */
+  announce?: string[];
+  /**
+   * Allow dialling and advertising loopback/private addresses and force DHT server mode
+   * for providers and relays (tests, the one-machine devnet, LAN namespaces). Default false:
+   * private addresses are neither dialled nor put into the DHT routing table.
+   */
+  allowPrivateAddresses?: boolean;
+  logger?: Logger;
+  /** Cancels start-up only; stop a started node with `node.stop()`. */
+  signal?: AbortSignal;
+};
+
+/**
+ * Creates and starts the node.
+ *
+ * @throws {NodeStartError} `NET_NODE_START_FAILED` if a listen address cannot be bound.
+ * @example
+ * const node = await createBandexNode({ privateKey, listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap, role: 'provider', signal })
+ * try { ... } finally { await node.stop() }
+ */
+export async function createBandexNode(params: CreateBandexNodeParameters): Promise<BandexNode> {
+  const { privateKey, listen, bootstrap, announce, signal } = params;
+  const role = params.role ?? 'client';
+  const allowPrivate = params.allowPrivateAddresses ?? false;
+  const log = (params.logger ?? silentLogger).child({ module: 'net' });
+  signal?.throwIfAborted();
+
+  const services = {
+    identify: identify(),
+    ping: ping({ maxInboundStreams: PING_MAX_STREAMS, maxOutboundStreams: PING_MAX_STREAMS }),
+    dht: kadDHT({
+      protocol: DHT_PROTOCOL,
+      clientMode: role === 'client' && !params.relay,
+      peerInfoMapper: allowPrivate ? passthroughMapper : removePrivateAddressesMapper,
+      validators: { [PROVIDER_RECORD_NAMESPACE]: validateProviderRecord },
+      selectors: { [PROVIDER_RECORD_NAMESPACE]: selectProviderRecord },
+    }),
+    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    autoNAT: autoNAT(),
+    dcutr: dcutr(),
+    ...(params.relay ? { relay: circuitRelayServer() } : {}),
+  };
+
+  let node: BandexNode;
+  try {
+    node = (await createLibp2p({
+      start: false,
+      privateKey,
+      nodeInfo: { name: 'bandex' },
+      addresses: { listen, ...(announce?.length ? { announce } : {}) },
+      transports: [tcp(), webSockets(), circuitRelayTransport()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: bootstrap.length > 0 ? [bootstrapDiscovery({ list: bootstrap })] : [],
+      connectionGater: allowPrivate
+        ? { denyDialMultiaddr: () => false }
+        : { denyDialMultiaddr: (ma) => isPrivateMultiaddr(ma) },
+      services,
+    })) as BandexNode;
+  } catch (cause) {
+    throw new NodeStartError(cause instanceof Error ? cause.message : String(cause), listen, cause);
+  }
+
+  try {
+    await node.start();
+    signal?.throwIfAborted();
+    if (allowPrivate && (role === 'provider' || params.relay)) await node.services.dht.setMode('server', { signal });
+  } catch (cause) {
+    await Promise.resolve(node.stop()).catch(() => {});
+    if (signal?.aborted) throw cause;
+    throw new NodeStartError(cause instanceof Error ? cause.message : String(cause), listen, cause);
+  }
+  log.info({ peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String), role }, 'libp2p node started');
+  return node;
+}

@@ -1,0 +1,109 @@
+/**
+ * Errors of the control plane: the persisted peer key, peer bindings, offers, session
+ * negotiation and the libp2p node. One class per family; the `code` says which failure
+ * it is and never changes once published (docs/control-plane.md lists them).
+ */
+import { BaseError } from '../errors/BaseError.ts';
+
+export class PeerKeyError extends BaseError<{ file: string }> {
+  override name = 'PeerKeyError';
+  constructor(
+    file: string,
+    code: 'NET_PEER_KEY_UNREADABLE' | 'NET_PEER_KEY_INVALID' | 'NET_PEER_KEY_INSECURE',
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`cannot use peer key file ${file}: ${reason}`, {
+      code,
+      details:
+        code === 'NET_PEER_KEY_INSECURE'
+          ? `run chmod 600 ${file}`
+          : 'move the file away to create a new identity (the peer id changes: re-register it on chain)',
+      meta: { file },
+      cause,
+    });
+  }
+}
+
+/** Codes of a rejected peer binding. */
+export type PeerBindingErrorCode =
+  | 'NET_PEER_BINDING_MALFORMED'
+  | 'NET_PEER_BINDING_BAD_SIGNATURE'
+  | 'NET_PEER_BINDING_MISMATCH';
+
+export class PeerBindingError extends BaseError<{ peerId?: string; address?: string }> {
+  override name = 'PeerBindingError';
+  constructor(code: PeerBindingErrorCode, reason: string, meta: { peerId?: string; address?: string } = {}) {
+    super(`peer binding rejected: ${reason}`, {
+      code,
+      details: 'the peer id is not proven to belong to that chain address; ignore the peer',
+      meta,
+    });
+  }
+}
+
+/** Codes of a rejected offer. */
+export type OfferErrorCode =
+  | 'NET_OFFER_OVERSIZE'
+  | 'NET_OFFER_MALFORMED'
+  | 'NET_OFFER_WRONG_CHAIN'
+  | 'NET_OFFER_EXPIRED'
+  | 'NET_OFFER_NOT_YET_VALID'
+  | 'NET_OFFER_STALE'
+  | 'NET_OFFER_BAD_SIGNATURE'
+  | 'NET_OFFER_BAD_BINDING'
+  | 'NET_OFFER_WRONG_SENDER'
+  | 'NET_OFFER_PROVIDER_UNREGISTERED'
+  | 'NET_OFFER_PROVIDER_UNSTAKED'
+  | 'NET_OFFER_PRICE_MISMATCH'
+  | 'NET_OFFER_PEER_MISMATCH'
+  | 'NET_OFFER_CHECK_FAILED'
+  | 'NET_OFFER_DIRECTORY_FULL';
+
+export class OfferError extends BaseError<{ provider?: string }> {
+  override name = 'OfferError';
+  constructor(code: OfferErrorCode, reason: string, meta: { provider?: string } = {}, cause?: unknown) {
+    super(`offer rejected: ${reason}`, {
+      code,
+      details: 'the offer was dropped; the provider publishes a fresh one every minute',
+      meta,
+      cause,
+    });
+  }
+}
+
+/** Codes of a failed session negotiation (a refusal is an answer, not an error). */
+export type SessionErrorCode =
+  | 'NET_SESSION_MALFORMED'
+  | 'NET_SESSION_OVERSIZE'
+  | 'NET_SESSION_TIMEOUT'
+  | 'NET_SESSION_ABORTED'
+  | 'NET_SESSION_STREAM'
+  | 'NET_SESSION_NONCE_MISMATCH';
+
+export class SessionError extends BaseError<{ peer?: string }> {
+  override name = 'SessionError';
+  constructor(code: SessionErrorCode, reason: string, meta: { peer?: string } = {}, cause?: unknown) {
+    super(`session negotiation failed: ${reason}`, {
+      code,
+      details:
+        code === 'NET_SESSION_TIMEOUT' || code === 'NET_SESSION_STREAM'
+          ? 'the provider is slow or unreachable; try the next provider'
+          : 'the peer speaks a different or broken protocol; try the next provider',
+      meta,
+      cause,
+    });
+  }
+}
+
+export class NodeStartError extends BaseError<{ listen: string[] }> {
+  override name = 'NodeStartError';
+  constructor(reason: string, listen: string[], cause?: unknown) {
+    super(`the libp2p node did not start: ${reason}`, {
+      code: 'NET_NODE_START_FAILED',
+      details: 'check the listen addresses (a port may be in use) and the bootstrap multiaddrs',
+      meta: { listen },
+      cause,
+    });
+  }
+}

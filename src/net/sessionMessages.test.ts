@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { hasErrorCode } from '../errors/BaseError.ts';
+import { MAX_SESSION_MESSAGE_BYTES } from './constants.ts';
+import { SessionError } from './errors.ts';
+import { decodeFrame, encodeFrame } from './sessionFrame.ts';
+import { decodeAnswer, decodeProposal, encodeAnswer, encodeProposal } from './sessionMessages.ts';
+import { testProposal } from './testFixtures.ts';
+
+describe('session messages', () => {
+  it('round-trip proposal, accept and refuse', () => {
+    const p = testProposal();
+    assert.deepEqual(decodeProposal(encodeProposal(p)), p);
+    const accept = {
+      ok: true as const,
+      sessionNonce: p.sessionNonce,
+      sessionId: `0x${'11'.repeat(32)}` as const,
+      tunnel: { host: '127.0.0.1', port: 7000, publicKey: p.clientTunnelKey },
+    };
+    assert.deepEqual(decodeAnswer(encodeAnswer(accept)), accept);
+    const refuse = {
+      ok: false as const,
+      sessionNonce: p.sessionNonce,
+      code: 'CHANNEL_UNKNOWN',
+      reason: 'no such channel',
+    };
+    assert.deepEqual(decodeAnswer(encodeAnswer(refuse)), refuse);
+  });
+
+  it('rejects malformed proposals', () => {
+    const good = JSON.parse(new TextDecoder().decode(encodeProposal(testProposal())));
+    const bad = [
+      { ...good, extra: true },
+      { ...good, type: 'accept' },
+      { ...good, v: 2 },
+      { ...good, channelId: '0x12' },
+      { ...good, tickValue: 5 },
+      { ...good, creditBytes: 0 },
+      { ...good, creditBytes: 2 ** 60 },
+      { ...good, payer: 'alice' },
+      { ...good, clientTunnelKey: 'short' },
+    ];
+    for (const m of bad) {
+      assert.throws(
+        () => decodeProposal(new TextEncoder().encode(JSON.stringify(m))),
+        (e) => hasErrorCode(e, 'NET_SESSION_MALFORMED'),
+      );
+    }
+  });
+
+  it('frames strictly: oversize, truncated, trailing bytes', () => {
+    const body = new TextEncoder().encode('{}');
+    const frame = encodeFrame(body);
+    assert.deepEqual(decodeFrame(frame, true), body);
+    assert.equal(decodeFrame(frame.subarray(0, 3), false), undefined);
+    assert.throws(
+      () => decodeFrame(frame.subarray(0, 5), true),
+      (e) => hasErrorCode(e, 'NET_SESSION_MALFORMED'),
+    );
+    assert.throws(
+      () => decodeFrame(new Uint8Array([...frame, 0]), false),
+      (e) => hasErrorCode(e, 'NET_SESSION_MALFORMED'),
+    );
+    const huge = new Uint8Array(4);
+    new DataView(huge.buffer).setUint32(0, MAX_SESSION_MESSAGE_BYTES + 1);
+    assert.throws(
+      () => decodeFrame(huge, false),
+      (e) => hasErrorCode(e, 'NET_SESSION_OVERSIZE'),
+    );
+  });
+
+  it('decoders throw only SessionError on arbitrary input', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.json().map((s) => new TextEncoder().encode(s)),
+        ),
+        (bytes) => {
+          for (const decode of [decodeProposal, decodeAnswer]) {
+            try {
+              decode(bytes);
+            } catch (e) {
+              assert.ok(e instanceof SessionError);
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
