@@ -6,19 +6,14 @@
  */
 import {
   type Abi,
-  type Account,
   type Address,
-  type Chain,
   type ContractConstructorArgs,
   concatHex,
   encodeDeployData,
   getContractAddress,
   type Hex,
   keccak256,
-  type PublicActions,
   stringToHex,
-  type Transport,
-  type WalletClient,
 } from 'viem';
 import type { ChainClient } from './chainClient.ts';
 import { DeployError } from './errors.ts';
