@@ -1,0 +1,119 @@
+/**
+ * The provider's side of a paid session (pure state machine; verifying a voucher is the only await).
+ * It serves at most `creditBytes` beyond what it has been paid: `canServe(n)` says whether `n` more
+ * bytes fit, and the data plane pauses the client when they do not. Ticks are checked with one hash
+ * each; a voucher must promise at least everything paid so far, and re-anchors the tick chain. It
+ * always knows its best claim on chain (newest voucher + preimage + ticks since) and its value.
+ */
+import type { Address, Hex } from 'viem';
+import { MAX_TICKS_PER_REDEEM, TICK_BYTES, TICK_MAX_GAP } from './constants.ts';
+import { AccountingError } from './errors.ts';
+import { TickVerifier } from './hashChain.ts';
+import { tickValueFor } from './price.ts';
+import { type ChannelsDomain, type SignedVoucher, verifyVoucher } from './voucher.ts';
+
+export type PayeeChannelParameters = {
+  domain: ChannelsDomain;
+  channelId: Hex;
+  payer: Address;
+  deposit: bigint;
+  priceWeiPerGiB: bigint;
+  /** Bytes served beyond what is paid before pausing: the most a provider can lose to a payer. */
+  creditBytes: number;
+};
+
+/** What `redeemWithTicks` needs to claim the channel's newest value. */
+export type Claim = { signed: SignedVoucher; preimage: Hex; ticks: number; value: bigint };
+
+export class PayeeChannel {
+  readonly tickValue: bigint;
+  #params: PayeeChannelParameters;
+  #voucher: SignedVoucher | undefined;
+  #verifier: TickVerifier | undefined;
+  /** Amount of the session's opening voucher: what earlier sessions already paid. */
+  #baseAmount: bigint | undefined;
+  #bytesServed = 0;
+
+  constructor(params: PayeeChannelParameters) {
+    if (params.creditBytes < TICK_BYTES)
+      throw new AccountingError(
+        'TICK_LIMIT',
+        `a credit window under one tick (${TICK_BYTES} bytes) would stall every session`,
+      );
+    this.#params = params;
+    this.tickValue = tickValueFor(params.priceWeiPerGiB);
+  }
+
+  /** Verifies and adopts a voucher (the opening one, a checkpoint, or a renewal with a new chain). */
+  async acceptVoucher(signed: SignedVoucher): Promise<void> {
+    const { voucher } = signed;
+    await verifyVoucher({
+      signed,
+      domain: this.#params.domain,
+      channelId: this.#params.channelId,
+      payer: this.#params.payer,
+      deposit: this.#params.deposit,
+      previousAmount: this.value,
+    });
+    if (voucher.tickValue !== this.tickValue)
+      throw new AccountingError(
+        'VOUCHER_BAD_ANCHOR',
+        `voucher pays ${voucher.tickValue} wei per tick, not the agreed ${this.tickValue}`,
+      );
+    this.#baseAmount ??= voucher.amount;
+    this.#voucher = signed;
+    this.#verifier = new TickVerifier(Buffer.from(voucher.tickAnchor.slice(2), 'hex'));
+  }
+
+  /** Accepts a tick; throws (state unchanged) if it does not extend the chain. */
+  acceptTick(preimage: Buffer): void {
+    if (!this.#verifier)
+      throw new AccountingError('TICK_MISMATCH', 'a tick before any voucher', 'the session opens with a voucher');
+    if (this.#verifier.claim.ticks > MAX_TICKS_PER_REDEEM - TICK_MAX_GAP)
+      throw new AccountingError(
+        'TICK_LIMIT',
+        `${this.#verifier.claim.ticks} ticks since the last voucher: more could not be claimed on chain`,
+        'the payer must send a checkpoint voucher',
+      );
+    this.#verifier.accept(preimage);
+  }
+
+  /** True when `bytes` more can be served without exceeding the credit window. */
+  canServe(bytes: number): boolean {
+    return this.#bytesServed + bytes <= this.bytesPaid + this.#params.creditBytes;
+  }
+
+  /** Records bytes served (the caller checked `canServe`). */
+  served(bytes: number): void {
+    this.#bytesServed += bytes;
+  }
+
+  get bytesServed(): number {
+    return this.#bytesServed;
+  }
+
+  /** Bytes this session's payments (vouchers and ticks beyond the opening voucher) pay for. */
+  get bytesPaid(): number {
+    if (this.#baseAmount === undefined) return 0;
+    return Number((this.value - this.#baseAmount) / this.tickValue) * TICK_BYTES;
+  }
+
+  /** Bytes served and not yet paid (≤ the credit window). */
+  get unpaidBytes(): number {
+    return Math.max(0, this.#bytesServed - this.bytesPaid);
+  }
+
+  /** Value of the best claim: voucher amount + ticks since it, capped at the deposit. */
+  get value(): bigint {
+    if (!this.#voucher || !this.#verifier) return 0n;
+    const raw = this.#voucher.voucher.amount + BigInt(this.#verifier.claim.ticks) * this.tickValue;
+    return raw > this.#params.deposit ? this.#params.deposit : raw;
+  }
+
+  /** The claim to redeem on chain, or undefined before the first voucher. */
+  get claim(): Claim | undefined {
+    if (!this.#voucher || !this.#verifier) return undefined;
+    const { preimage, ticks } = this.#verifier.claim;
+    return { signed: this.#voucher, preimage: `0x${preimage.toString('hex')}`, ticks, value: this.value };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The client's side of a paid session (pure state machine; signing is the only await). It pays, as
+ * bytes arrive, one hash-chain tick per `TICK_BYTES` delivered (rounded up to a whole tick, so never
+ * more than one tick ahead of delivery — within any credit window of at least one tick), and a
+ * checkpoint voucher every `TICKS_PER_VOUCHER` ticks that re-anchors the chain at its head. It never
+ * promises more than the deposit.
+ */
+import type { Hex, LocalAccount } from 'viem';
+import { TICK_BYTES, TICKS_PER_VOUCHER } from './constants.ts';
+import { AccountingError } from './errors.ts';
+import { TickChain } from './hashChain.ts';
+import { tickValueFor } from './price.ts';
+import { type ChannelsDomain, type SignedVoucher, signVoucher } from './voucher.ts';
+
+export type Payment = { kind: 'tick'; preimage: Buffer } | { kind: 'voucher'; signed: SignedVoucher };
+
+export type PayerChannelParameters = {
+  account: LocalAccount;
+  domain: ChannelsDomain;
+  channelId: Hex;
+  deposit: bigint;
+  /** Amount of the newest voucher already given to this payee on this channel (0 for a new channel). */
+  alreadyPromised: bigint;
+  priceWeiPerGiB: bigint;
+  /** Hash-chain length; renewed with a new voucher when used up. */
+  chainLength?: number;
+  ticksPerVoucher?: number;
+};
+
+export class PayerChannel {
+  readonly tickValue: bigint;
+  #params: PayerChannelParameters;
+  #chain: TickChain;
+  #voucherAmount: bigint;
+  #ticksSinceVoucher = 0;
+  #bytesDelivered = 0;
+  #ticksPaid = 0;
+  #deposit: bigint;
+
+  constructor(params: PayerChannelParameters) {
+    this.#params = params;
+    this.tickValue = tickValueFor(params.priceWeiPerGiB);
+    this.#chain = TickChain.create(params.chainLength ?? 65_536);
+    this.#voucherAmount = params.alreadyPromised;
+    this.#deposit = params.deposit;
+  }
+
+  /** The opening voucher: what was already promised, committing to the fresh chain's anchor. */
+  open(): Promise<SignedVoucher> {
+    return this.#sign();
+  }
+
+  /** Records `bytes` more delivered and returns the payments now due (ticks, maybe a voucher). */
+  async onDelivered(bytes: number): Promise<Payment[]> {
+    this.#bytesDelivered += bytes;
+    const due = Math.ceil(this.#bytesDelivered / TICK_BYTES) - this.#ticksPaid;
+    const payments: Payment[] = [];
+    for (let i = 0; i < due; i++) {
+      if (this.#promised + this.tickValue > this.#deposit)
+        throw new AccountingError(
+          'PAYER_OVER_DEPOSIT',
+          `paying another tick would promise more than the deposit ${this.#deposit}`,
+          'top up the channel (or open a new one) to keep the session going',
+        );
+      if (this.#chain.remaining === 0) {
+        this.#voucherAmount = this.#promised;
+        this.#ticksSinceVoucher = 0;
+        this.#chain = TickChain.create(this.#chain.length);
+        payments.push({ kind: 'voucher', signed: await this.#sign() });
+      }
+      payments.push({ kind: 'tick', preimage: this.#chain.next() });
+      this.#ticksPaid++;
+      this.#ticksSinceVoucher++;
+      if (this.#ticksSinceVoucher >= (this.#params.ticksPerVoucher ?? TICKS_PER_VOUCHER)) {
+        this.#voucherAmount = this.#promised;
+        this.#ticksSinceVoucher = 0;
+        payments.push({ kind: 'voucher', signed: await this.#sign() });
+      }
+    }
+    return payments;
+  }
+
+  /** Raises the deposit the payer may promise against (after an on-chain top-up). */
+  toppedUp(newDeposit: bigint): void {
+    this.#deposit = newDeposit;
+  }
+
+  /** Everything promised so far: the newest voucher plus the ticks since. */
+  get promised(): bigint {
+    return this.#promised;
+  }
+
+  get bytesDelivered(): number {
+    return this.#bytesDelivered;
+  }
+
+  get bytesPaid(): number {
+    return this.#ticksPaid * TICK_BYTES;
+  }
+
+  get #promised(): bigint {
+    return this.#voucherAmount + BigInt(this.#ticksSinceVoucher) * this.tickValue;
+  }
+
+  #sign(): Promise<SignedVoucher> {
+    return signVoucher(this.#params.account, this.#params.domain, {
+      channelId: this.#params.channelId,
+      amount: this.#voucherAmount,
+      tickAnchor: `0x${this.#chain.head.toString('hex')}`,
+      tickValue: this.tickValue,
+    });
+  }
+}

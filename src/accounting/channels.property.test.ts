@@ -1,0 +1,90 @@
+/**
+ * Both state machines talking through a lossy, reordering channel. Whatever the sequence of
+ * deliveries, payments, losses and reorderings: the payer never pays for more than it received plus
+ * the credit window, and the payee never serves more than it was paid plus the credit window.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { GIB, TICK_BYTES } from './constants.ts';
+import { PayeeChannel } from './PayeeChannel.ts';
+import { PayerChannel, type Payment } from './PayerChannel.ts';
+
+const account = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const domain = { chainId: 31337, channels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const };
+const channelId = `0x${'11'.repeat(32)}` as Hex;
+const CREDIT = 4 * TICK_BYTES;
+const PRICE = BigInt(GIB); // 1 wei per byte: tick value = 65,536 wei
+
+const action = fc.oneof(
+  fc.record({ kind: fc.constant('serve' as const), bytes: fc.integer({ min: 1, max: 3 * TICK_BYTES }) }),
+  fc.record({ kind: fc.constant('deliverData' as const), bytes: fc.integer({ min: 1, max: 3 * TICK_BYTES }) }),
+  fc.record({ kind: fc.constant('deliverPayment' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('dropPayment' as const), pick: fc.nat() }),
+);
+
+test('payer never pays beyond delivered + credit; payee never serves beyond paid + credit', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(action, { maxLength: 60 }),
+      fc.bigInt({ min: 10n ** 6n, max: 10n ** 8n }),
+      async (actions, deposit) => {
+        const payer = new PayerChannel({
+          account,
+          domain,
+          channelId,
+          deposit,
+          alreadyPromised: 0n,
+          priceWeiPerGiB: PRICE,
+          chainLength: 24,
+          ticksPerVoucher: 6,
+        });
+        const payee = new PayeeChannel({
+          domain,
+          channelId,
+          payer: account.address,
+          deposit,
+          priceWeiPerGiB: PRICE,
+          creditBytes: CREDIT,
+        });
+        await payee.acceptVoucher(await payer.open());
+        let inFlightData = 0;
+        const inFlightPayments: Payment[] = [];
+
+        for (const a of actions) {
+          if (a.kind === 'serve') {
+            if (payee.canServe(a.bytes)) {
+              payee.served(a.bytes);
+              inFlightData += a.bytes;
+            }
+          } else if (a.kind === 'deliverData') {
+            const bytes = Math.min(a.bytes, inFlightData);
+            inFlightData -= bytes;
+            try {
+              inFlightPayments.push(...(await payer.onDelivered(bytes)));
+            } catch {
+              // Over the deposit: the payer stops paying; the payee's credit window bounds its loss.
+            }
+          } else if (inFlightPayments.length > 0) {
+            const [payment] = inFlightPayments.splice(a.pick % inFlightPayments.length, 1);
+            if (a.kind === 'deliverPayment' && payment) {
+              try {
+                if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
+                else await payee.acceptVoucher(payment.signed);
+              } catch {
+                // Out of order, replayed or stale: rejected, state unchanged.
+              }
+            }
+          }
+          assert.ok(payer.bytesPaid <= payer.bytesDelivered + CREDIT, 'payer pays at most delivered + credit');
+          assert.ok(payee.bytesServed <= payee.bytesPaid + CREDIT, 'payee serves at most paid + credit');
+          assert.ok(payee.value <= payer.promised, 'payee never holds more than the payer promised');
+          assert.ok(payee.value <= deposit);
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
+});

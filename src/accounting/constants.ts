@@ -1,0 +1,26 @@
+/** Limits of the accounting layer, each with the reason for its value. */
+
+/** Bytes one tick pays for. 64 KiB: at 250 MB/s that is ~3,800 ticks/s, ~1.5 % of a core to verify. */
+export const TICK_BYTES = 65_536;
+
+/** Ticks between two checkpoint vouchers. 512 ticks = 32 MiB: one signature (~1–2 ms to sign or
+ * recover) per 32 MiB keeps each side under 3 % of a core at 250 MB/s (bench/accounting.ts), and a claim
+ * needs at most 512 hashes on chain (~130k gas more than a plain redeem), inside the 1,024-tick limit. */
+export const TICKS_PER_VOUCHER = 512;
+
+/** The contract's `MAX_TICKS_PER_REDEEM`: a claim may never need more hashes than this. */
+export const MAX_TICKS_PER_REDEEM = 1_024;
+
+/** Elements between two stored checkpoints of a hash chain. 1,024 × 32 B = 32 KiB of checkpoints for a
+ * 2^20-tick chain and one recomputed segment (32 KiB) at a time: about one extra hash per tick. */
+export const CHAIN_CHECKPOINT_INTERVAL = 1_024;
+
+/** Longest hash chain: 2^20 ticks × 64 KiB = 64 GiB per chain; renewed by a voucher with a new anchor. */
+export const MAX_CHAIN_LENGTH = 2 ** 20;
+
+/** Bytes in a GiB, the unit of prices (wei per GiB). */
+export const GIB = 2 ** 30;
+
+/** Ticks a payee may find missing before a preimage (each costs one hash): tolerates a few lost
+ * messages around a reconnect without letting a peer make the payee hash without bound. */
+export const TICK_MAX_GAP = 8;

@@ -1,0 +1,23 @@
+/** Errors of the accounting layer. Each leaves the state it was raised from unchanged. */
+import { BaseError } from '../errors/BaseError.ts';
+
+export type AccountingErrorCode =
+  | 'VOUCHER_BAD_SIGNATURE'
+  | 'VOUCHER_WRONG_CHANNEL'
+  | 'VOUCHER_WRONG_DOMAIN'
+  | 'VOUCHER_DECREASING'
+  | 'VOUCHER_OVER_DEPOSIT'
+  | 'VOUCHER_BAD_ANCHOR'
+  | 'TICK_MISMATCH'
+  | 'TICK_CHAIN_EXHAUSTED'
+  | 'TICK_LIMIT'
+  | 'PAYER_OVER_DEPOSIT'
+  | 'CHAIN_LENGTH';
+
+export class AccountingError extends BaseError<Record<string, unknown>> {
+  override name = 'AccountingError';
+  declare readonly code: AccountingErrorCode;
+  constructor(code: AccountingErrorCode, message: string, details?: string, meta?: Record<string, unknown>) {
+    super(message, { code, details, meta });
+  }
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { hasErrorCode } from '../errors/BaseError.ts';
+import { CHAIN_CHECKPOINT_INTERVAL, TICK_MAX_GAP } from './constants.ts';
+import { sha256, TickChain, TickVerifier } from './hashChain.ts';
+
+/** The whole chain, naively: x0 = seed, x_{i+1} = sha256(x_i). */
+function naive(seed: Buffer, length: number): Buffer[] {
+  const xs = [seed];
+  for (let i = 0; i < length; i++) xs.push(sha256(xs[i] as Buffer));
+  return xs;
+}
+
+test('ticks reveal x_{N-1}, x_{N-2}, … exactly as the naive chain, across checkpoint segments', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 3 * CHAIN_CHECKPOINT_INTERVAL + 7 }), (length) => {
+      const seed = randomBytes(32);
+      const xs = naive(seed, length);
+      const chain = TickChain.create(length, seed);
+      assert.ok(chain.anchor.equals(xs[length] as Buffer));
+      for (let i = 1; i <= length; i++) assert.ok(chain.next().equals(xs[length - i] as Buffer), `tick ${i}`);
+      assert.throws(
+        () => chain.next(),
+        (e) => hasErrorCode(e, 'TICK_CHAIN_EXHAUSTED'),
+      );
+    }),
+    { numRuns: 12 },
+  );
+});
+
+test('the verifier accepts every tick in order with one hash and rejects the rest unchanged', () => {
+  const chain = TickChain.create(100);
+  const verifier = new TickVerifier(chain.anchor);
+  const ticks = Array.from({ length: 100 }, () => chain.next());
+  assert.equal(verifier.accept(ticks[0] as Buffer), 1);
+  // Replay, forgery, truncation: rejected, state unchanged.
+  for (const bad of [ticks[0] as Buffer, randomBytes(32), (ticks[1] as Buffer).subarray(0, 31)]) {
+    assert.throws(
+      () => verifier.accept(bad),
+      (e) => hasErrorCode(e, 'TICK_MISMATCH'),
+    );
+    assert.equal(verifier.claim.ticks, 1);
+  }
+  // A small gap (lost messages) is worth the ticks it skips; a large one is rejected.
+  assert.equal(verifier.accept(ticks[4] as Buffer), 4);
+  assert.throws(
+    () => verifier.accept(ticks[5 + TICK_MAX_GAP] as Buffer),
+    (e) => hasErrorCode(e, 'TICK_MISMATCH'),
+  );
+  assert.equal(verifier.claim.ticks, 5);
+  assert.ok(verifier.claim.preimage.equals(ticks[4] as Buffer));
+  // The claim verifies as the contract does: sha256^ticks(preimage) == anchor.
+  let x = verifier.claim.preimage;
+  for (let i = 0; i < verifier.claim.ticks; i++) x = sha256(x);
+  assert.ok(x.equals(chain.anchor));
+});
+
+test('re-anchoring at the chain head continues the chain', () => {
+  const chain = TickChain.create(50);
+  const verifier = new TickVerifier(chain.anchor);
+  for (let i = 0; i < 10; i++) verifier.accept(chain.next());
+  verifier.reanchor(chain.head);
+  assert.equal(verifier.accept(chain.next()), 1);
+  assert.equal(verifier.claim.ticks, 1);
+});

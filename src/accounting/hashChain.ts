@@ -1,0 +1,150 @@
+/**
+ * PayWord hash chains for per-tick payment. The payer draws a random seed x0 and hashes forward,
+ * x_{i+1} = sha256(x_i), to the anchor x_N, which a voucher commits to. Tick i reveals x_{N−i}; the
+ * payee checks it with one hash against the element it accepted last, and the contract checks
+ * `sha256^j(preimage) == anchor` for j ticks since the voucher.
+ *
+ * The payer reveals elements in descending index order without keeping the chain: it stores every
+ * `CHAIN_CHECKPOINT_INTERVAL`-th element and recomputes one segment at a time (about one extra hash
+ * per tick, 64 KiB of memory for a 2^20-element chain).
+ */
+import { hash, randomBytes } from 'node:crypto';
+import { CHAIN_CHECKPOINT_INTERVAL, MAX_CHAIN_LENGTH, TICK_MAX_GAP } from './constants.ts';
+import { AccountingError } from './errors.ts';
+
+/** One SHA-256 of 32 bytes (node:crypto one-shot). */
+export function sha256(value: Buffer): Buffer {
+  return hash('sha256', value, 'buffer');
+}
+
+/**
+ * The payer's side of a chain: generates it once, then yields preimages in payment order.
+ *
+ * @example
+ * const chain = TickChain.create(4096);
+ * const voucherAnchor = chain.anchor;
+ * const firstTick = chain.next(); // sha256(firstTick) equals the anchor
+ */
+export class TickChain {
+  readonly length: number;
+  readonly anchor: Buffer;
+  readonly #checkpoints: Buffer[];
+  #revealed = 0;
+  #segment: Buffer[] = [];
+
+  private constructor(length: number, anchor: Buffer, checkpoints: Buffer[]) {
+    this.length = length;
+    this.anchor = anchor;
+    this.#checkpoints = checkpoints;
+  }
+
+  static create(length: number, seed: Buffer = randomBytes(32)): TickChain {
+    if (!Number.isInteger(length) || length < 1 || length > MAX_CHAIN_LENGTH)
+      throw new AccountingError('CHAIN_LENGTH', `a hash chain has 1 to ${MAX_CHAIN_LENGTH} elements, not ${length}`);
+    const checkpoints: Buffer[] = [];
+    let x: Buffer = Buffer.from(seed);
+    for (let i = 0; i < length; i++) {
+      if (i % CHAIN_CHECKPOINT_INTERVAL === 0) checkpoints.push(x);
+      x = sha256(x);
+    }
+    return new TickChain(length, x, checkpoints);
+  }
+
+  /** Ticks already revealed. */
+  get revealed(): number {
+    return this.#revealed;
+  }
+
+  get remaining(): number {
+    return this.length - this.#revealed;
+  }
+
+  /** The last revealed element (the anchor before the first tick): what a checkpoint voucher commits to. */
+  get head(): Buffer {
+    return this.#revealed === 0 ? this.anchor : (this.#lastRevealed as Buffer);
+  }
+
+  #lastRevealed: Buffer | undefined;
+
+  /** Reveals the next preimage: x_{N − revealed − 1}. */
+  next(): Buffer {
+    if (this.#revealed >= this.length)
+      throw new AccountingError(
+        'TICK_CHAIN_EXHAUSTED',
+        'the hash chain is used up',
+        'renew it with a voucher for a new chain',
+      );
+    if (this.#segment.length === 0) this.#fillSegment(this.length - this.#revealed - 1);
+    const element = this.#segment.pop() as Buffer;
+    this.#revealed++;
+    this.#lastRevealed = element;
+    return element;
+  }
+
+  /** Recomputes the segment holding index `top`, from its checkpoint up to `top` inclusive. */
+  #fillSegment(top: number): void {
+    const start = Math.floor(top / CHAIN_CHECKPOINT_INTERVAL) * CHAIN_CHECKPOINT_INTERVAL;
+    let x = this.#checkpoints[start / CHAIN_CHECKPOINT_INTERVAL] as Buffer;
+    const segment = [x];
+    for (let i = start; i < top; i++) {
+      x = sha256(x);
+      segment.push(x);
+    }
+    this.#segment = segment;
+  }
+}
+
+/**
+ * The payee's side: accepts ticks one hash at a time from an anchor. A bad tick throws and leaves the
+ * verifier unchanged.
+ *
+ * @example
+ * const verifier = new TickVerifier(voucher.tickAnchor);
+ * verifier.accept(preimage); // throws AccountingError('TICK_MISMATCH') if it does not hash to the head
+ */
+export class TickVerifier {
+  #head: Buffer;
+  #sinceAnchor = 0;
+  #anchor: Buffer;
+
+  constructor(anchor: Buffer) {
+    this.#anchor = Buffer.from(anchor);
+    this.#head = this.#anchor;
+  }
+
+  /**
+   * Accepts the next tick, or one up to `TICK_MAX_GAP` ticks further on (lost messages); returns how
+   * many ticks it is worth (usually 1). One hash for an in-order tick.
+   */
+  accept(preimage: Buffer): number {
+    if (preimage.length === 32) {
+      let x: Buffer = preimage;
+      for (let steps = 1; steps <= TICK_MAX_GAP; steps++) {
+        x = sha256(x);
+        if (x.equals(this.#head)) {
+          this.#head = preimage;
+          this.#sinceAnchor += steps;
+          return steps;
+        }
+      }
+    }
+    throw new AccountingError(
+      'TICK_MISMATCH',
+      'tick does not hash to the last accepted element',
+      'a tick out of order, replayed or forged; the session stays where it was',
+      { ticks: this.#sinceAnchor },
+    );
+  }
+
+  /** Ticks since the anchor, the last accepted preimage (what a claim on chain reveals), and the anchor. */
+  get claim(): { anchor: Buffer; preimage: Buffer; ticks: number } {
+    return { anchor: this.#anchor, preimage: this.#head, ticks: this.#sinceAnchor };
+  }
+
+  /** Re-anchors at `anchor` after a checkpoint voucher (which must commit to the current head). */
+  reanchor(anchor: Buffer): void {
+    this.#anchor = Buffer.from(anchor);
+    this.#head = this.#anchor;
+    this.#sinceAnchor = 0;
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { hasErrorCode } from '../errors/BaseError.ts';
+import { NO_TICKS, signVoucher, type VerifyVoucherParameters, verifyVoucher } from './voucher.ts';
+
+const payer = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const other = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
+const domain = { chainId: 31337, channels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const };
+const channelId = `0x${'ab'.repeat(32)}` as Hex;
+
+async function check(overrides: Partial<VerifyVoucherParameters> & { amount?: bigint }, code?: string) {
+  const signed = await signVoucher(payer, domain, {
+    channelId,
+    amount: overrides.amount ?? 100n,
+    tickAnchor: NO_TICKS,
+    tickValue: 1n,
+  });
+  const run = verifyVoucher({
+    signed,
+    domain,
+    channelId,
+    payer: payer.address,
+    deposit: 1_000n,
+    previousAmount: 0n,
+    ...overrides,
+  });
+  if (code) await assert.rejects(run, (e) => hasErrorCode(e, code));
+  else await run;
+}
+
+test('a voucher verifies for its channel, chain and contract', async () => {
+  await check({});
+});
+
+test('replays on another chain or contract, another channel, or from another signer are rejected', async () => {
+  await check({ domain: { ...domain, chainId: 1 } }, 'VOUCHER_BAD_SIGNATURE');
+  await check(
+    { domain: { ...domain, channels: '0x0000000000000000000000000000000000000001' } },
+    'VOUCHER_BAD_SIGNATURE',
+  );
+  await check({ channelId: `0x${'cd'.repeat(32)}` }, 'VOUCHER_WRONG_CHANNEL');
+  await check({ payer: other.address }, 'VOUCHER_BAD_SIGNATURE');
+});
+
+test('decreasing and over-deposit amounts are rejected', async () => {
+  await check({ previousAmount: 101n }, 'VOUCHER_DECREASING');
+  await check({ amount: 1_001n }, 'VOUCHER_OVER_DEPOSIT');
+});
+
+test('a malformed signature is a typed error, not a crash', async () => {
+  const signed = await signVoucher(payer, domain, { channelId, amount: 1n, tickAnchor: NO_TICKS, tickValue: 1n });
+  await assert.rejects(
+    verifyVoucher({
+      signed: { ...signed, signature: '0x1234' },
+      domain,
+      channelId,
+      payer: payer.address,
+      deposit: 10n,
+      previousAmount: 0n,
+    }),
+    (e) => hasErrorCode(e, 'VOUCHER_BAD_SIGNATURE'),
+  );
+});
