@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ContractFunctionRevertedError, type Hex, parseEventLogs, sha256, BaseError as ViemBaseError } from 'viem';
+import { type Receipt, sessionIdOf, signReceipt } from '../src/accounting/receipt.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
+import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
@@ -192,6 +194,72 @@ describe('contracts from TypeScript', () => {
         args: [message, signature, chain[50] as Hex, 41n],
       }),
       (error) => revertName(error) === 'InvalidTickPreimage',
+    );
+  });
+
+  test('two different receipts signed in TypeScript for one session slash the provider on chain', async () => {
+    const { registry, token } = chainA.deployment.contracts;
+    const providerAccount = devAccount(3);
+    const provider = createChainClient(chainA.anvil.rpcUrl, providerAccount);
+    const reporter = createChainClient(chainA.anvil.rpcUrl, devAccount(4));
+    await buyRbt({ client: provider, deployment: chainA.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    const stake = 1_000n * RBT;
+    await sendAndWait(provider, {
+      address: token,
+      abi: bandwidthTokenAbi,
+      functionName: 'approve',
+      args: [registry, stake],
+    });
+    await sendAndWait(provider, {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'registerProvider',
+      args: ['0x0024080112201234', RBT, '0x4445', 12_500_000n, 'equivocating provider', stake],
+    });
+    const channelId = `0x${'44'.repeat(32)}` as Hex;
+    const receipt: Receipt = {
+      sessionId: sessionIdOf(channelId, `0x${'01'.repeat(32)}`),
+      channelId,
+      bytesUp: 10n,
+      bytesDown: 1_000n,
+      amount: 5n,
+      startTime: 1n,
+      endTime: 2n,
+    };
+    const other = { ...receipt, bytesDown: 2_000n, amount: 10n };
+    const domain = { chainId: chainA.deployment.chainId, registry };
+    const [sigA, sigB] = await Promise.all([
+      signReceipt(providerAccount, domain, receipt),
+      signReceipt(providerAccount, domain, other),
+    ]);
+    const before = await provider.readContract({
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'stakeOf',
+      args: [providerAccount.address],
+    });
+    await sendAndWait(reporter, {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'slashEquivocation',
+      args: [providerAccount.address, receipt, sigA, other, sigB],
+    });
+    const after = await provider.readContract({
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'stakeOf',
+      args: [providerAccount.address],
+    });
+    assert.ok(after < before, `stake fell from ${before} to ${after}`);
+    // The same evidence twice is rejected.
+    await assert.rejects(
+      sendAndWait(reporter, {
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: 'slashEquivocation',
+        args: [providerAccount.address, receipt, sigA, other, sigB],
+      }),
+      (error) => revertName(error) === 'EquivocationAlreadySlashed',
     );
   });
 });
