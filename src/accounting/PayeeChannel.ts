@@ -4,6 +4,9 @@
  * bytes fit, and the data plane pauses the client when they do not. Ticks are checked with one hash
  * each; a voucher must promise at least everything paid so far, and re-anchors the tick chain. It
  * always knows its best claim on chain (newest voucher + preimage + ticks since) and its value.
+ *
+ * Credit extends only on durable payment: after persisting `claim` (e.g. `ChannelStore.saveClaim`), the
+ * caller calls `markDurable(claim.value)`. A crash can then lose at most what was served on credit.
  */
 import type { Address, Hex } from 'viem';
 import { MAX_TICKS_PER_REDEEM, TICK_BYTES, TICK_MAX_GAP } from './constants.ts';
@@ -33,6 +36,7 @@ export class PayeeChannel {
   /** Amount of the session's opening voucher: what earlier sessions already paid. */
   #baseAmount: bigint | undefined;
   #bytesServed = 0;
+  #durableValue = 0n;
 
   constructor(params: PayeeChannelParameters) {
     if (params.creditBytes < TICK_BYTES)
@@ -78,9 +82,19 @@ export class PayeeChannel {
     this.#verifier.accept(preimage);
   }
 
-  /** True when `bytes` more can be served without exceeding the credit window. */
+  /** True when `bytes` more can be served without exceeding the credit window over durable payment. */
   canServe(bytes: number): boolean {
-    return this.#bytesServed + bytes <= this.bytesPaid + this.#params.creditBytes;
+    return this.#bytesServed + bytes <= this.#bytesPaidAt(this.#durableValue) + this.#params.creditBytes;
+  }
+
+  /** The claim worth `value` is on disk: credit may extend over it. */
+  markDurable(value: bigint): void {
+    if (value > this.#durableValue) this.#durableValue = value < this.value ? value : this.value;
+  }
+
+  /** True when the in-memory claim is worth more than what is durable (time to persist). */
+  get needsPersist(): boolean {
+    return this.value > this.#durableValue;
   }
 
   /** Records bytes served (the caller checked `canServe`). */
@@ -94,8 +108,12 @@ export class PayeeChannel {
 
   /** Bytes this session's payments (vouchers and ticks beyond the opening voucher) pay for. */
   get bytesPaid(): number {
-    if (this.#baseAmount === undefined) return 0;
-    return Number((this.value - this.#baseAmount) / this.tickValue) * TICK_BYTES;
+    return this.#bytesPaidAt(this.value);
+  }
+
+  #bytesPaidAt(value: bigint): number {
+    if (this.#baseAmount === undefined || value <= this.#baseAmount) return 0;
+    return Number((value - this.#baseAmount) / this.tickValue) * TICK_BYTES;
   }
 
   /** Bytes served and not yet paid (≤ the credit window). */

@@ -50,6 +50,7 @@ test('payer never pays beyond delivered + credit; payee never serves beyond paid
           creditBytes: CREDIT,
         });
         await payee.acceptVoucher(await payer.open());
+        payee.markDurable(payee.value);
         let inFlightData = 0;
         const inFlightPayments: Payment[] = [];
 
@@ -87,4 +88,32 @@ test('payer never pays beyond delivered + credit; payee never serves beyond paid
     ),
     { numRuns: 40 },
   );
+});
+
+test('credit extends only over payment the provider has made durable', async () => {
+  const payer = new PayerChannel({
+    account,
+    domain,
+    channelId,
+    deposit: 10n ** 12n,
+    alreadyPromised: 0n,
+    priceWeiPerGiB: PRICE,
+  });
+  const payee = new PayeeChannel({
+    domain,
+    channelId,
+    payer: account.address,
+    deposit: 10n ** 12n,
+    priceWeiPerGiB: PRICE,
+    creditBytes: CREDIT,
+  });
+  await payee.acceptVoucher(await payer.open());
+  payee.served(CREDIT);
+  assert.equal(payee.canServe(1), false, 'the credit window is used up');
+  for (const p of await payer.onDelivered(CREDIT)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
+  assert.equal(payee.needsPersist, true);
+  assert.equal(payee.canServe(1), false, 'paid, but not yet durable');
+  payee.markDurable(payee.value);
+  assert.equal(payee.canServe(CREDIT), true);
+  assert.equal(payee.canServe(CREDIT + 1), false);
 });

@@ -1,0 +1,174 @@
+/**
+ * Durable channel state: channels, each channel's best claim (newest voucher + ticks since it), and
+ * session receipts. Claims only ever move up in value (a stale write is ignored), and a session has
+ * one receipt forever (an honest provider can never equivocate, even across crashes).
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { Address, Hex } from 'viem';
+import type { Claim } from '../accounting/PayeeChannel.ts';
+import type { Receipt } from '../accounting/receipt.ts';
+import { BaseError } from '../errors/BaseError.ts';
+
+export type ChannelRecord = {
+  channelId: Hex;
+  role: 'payer' | 'payee';
+  chainId: number;
+  contract: Address;
+  payer: Address;
+  payee: Address;
+  deposit: bigint;
+};
+
+export class ReceiptConflictError extends BaseError<{ sessionId: string }> {
+  override name = 'ReceiptConflictError';
+  constructor(sessionId: string) {
+    super(`session ${sessionId} already has a different receipt`, {
+      code: 'STORE_RECEIPT_CONFLICT',
+      details:
+        'signing a second, different receipt for one session would be slashable equivocation; reuse the stored one',
+      meta: { sessionId },
+    });
+  }
+}
+
+/** Values are stored as 78-digit zero-padded decimals (2^256 has 78 digits), so SQLite's text
+ * comparison is numeric comparison and never loses precision. */
+function padValue(value: bigint): string {
+  return value.toString().padStart(78, '0');
+}
+
+type ClaimRow = {
+  amount: string;
+  tick_anchor: string;
+  tick_value: string;
+  signature: string;
+  preimage: string;
+  ticks: number;
+  value: string;
+};
+
+export class ChannelStore {
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+
+  constructor(db: DatabaseSync, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  saveChannel(channel: ChannelRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO channels (channel_id, role, chain_id, contract, payer, payee, deposit, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (channel_id) DO UPDATE SET deposit = excluded.deposit`,
+      )
+      .run(
+        channel.channelId.toLowerCase(),
+        channel.role,
+        channel.chainId,
+        channel.contract,
+        channel.payer,
+        channel.payee,
+        channel.deposit.toString(),
+        this.#now(),
+      );
+  }
+
+  getChannel(channelId: Hex): ChannelRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM channels WHERE channel_id = ?').get(channelId.toLowerCase()) as
+      | Record<string, string | number>
+      | undefined;
+    if (!row) return undefined;
+    return {
+      channelId: row.channel_id as Hex,
+      role: row.role as 'payer' | 'payee',
+      chainId: row.chain_id as number,
+      contract: row.contract as Address,
+      payer: row.payer as Address,
+      payee: row.payee as Address,
+      deposit: BigInt(row.deposit as string),
+    };
+  }
+
+  /** Stores `claim` if it is worth more than the stored one; returns whether it was stored. Atomic. */
+  saveClaim(channelId: Hex, claim: Claim): boolean {
+    const { voucher, signature } = claim.signed;
+    const result = this.#db
+      .prepare(
+        `INSERT INTO claims (channel_id, amount, tick_anchor, tick_value, signature, preimage, ticks, value, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (channel_id) DO UPDATE SET
+           amount = excluded.amount, tick_anchor = excluded.tick_anchor, tick_value = excluded.tick_value,
+           signature = excluded.signature, preimage = excluded.preimage, ticks = excluded.ticks,
+           value = excluded.value, updated_at = excluded.updated_at
+         WHERE excluded.value > claims.value`,
+      )
+      .run(
+        channelId.toLowerCase(),
+        voucher.amount.toString(),
+        voucher.tickAnchor,
+        voucher.tickValue.toString(),
+        signature,
+        claim.preimage,
+        claim.ticks,
+        padValue(claim.value),
+        this.#now(),
+      );
+    return Number(result.changes) > 0;
+  }
+
+  latestClaim(channelId: Hex): Claim | undefined {
+    const row = this.#db.prepare('SELECT * FROM claims WHERE channel_id = ?').get(channelId.toLowerCase()) as
+      | ClaimRow
+      | undefined;
+    if (!row) return undefined;
+    return {
+      signed: {
+        voucher: {
+          channelId,
+          amount: BigInt(row.amount),
+          tickAnchor: row.tick_anchor as Hex,
+          tickValue: BigInt(row.tick_value),
+        },
+        signature: row.signature as Hex,
+      },
+      preimage: row.preimage as Hex,
+      ticks: row.ticks,
+      value: BigInt(row.value),
+    };
+  }
+
+  /** Records a session's receipt; the same receipt again is fine, a different one throws. */
+  saveReceipt(receipt: Receipt, providerSignature: Hex, clientSignature?: Hex): void {
+    const json = JSON.stringify(receipt, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+    const existing = this.#db
+      .prepare('SELECT receipt FROM receipts WHERE session_id = ?')
+      .get(receipt.sessionId.toLowerCase()) as { receipt: string } | undefined;
+    if (existing) {
+      if (existing.receipt !== json) throw new ReceiptConflictError(receipt.sessionId);
+      if (clientSignature)
+        this.#db
+          .prepare('UPDATE receipts SET client_signature = ? WHERE session_id = ?')
+          .run(clientSignature, receipt.sessionId.toLowerCase());
+      return;
+    }
+    this.#db
+      .prepare(
+        `INSERT INTO receipts (session_id, channel_id, receipt, provider_signature, client_signature, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        receipt.sessionId.toLowerCase(),
+        receipt.channelId.toLowerCase(),
+        json,
+        providerSignature,
+        clientSignature ?? null,
+        this.#now(),
+      );
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,36 @@
+/** Schema migrations of the state database, in order; entry i brings version i to i + 1. Never edit one
+ * that has shipped: append a new one. Amounts are decimal strings (they exceed 2^53). */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE channels (
+    channel_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('payer', 'payee')),
+    chain_id INTEGER NOT NULL,
+    contract TEXT NOT NULL,
+    payer TEXT NOT NULL,
+    payee TEXT NOT NULL,
+    deposit TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  -- The best claim of a payee (or the newest promise of a payer): voucher + ticks since it.
+  CREATE TABLE claims (
+    channel_id TEXT PRIMARY KEY REFERENCES channels (channel_id),
+    amount TEXT NOT NULL,
+    tick_anchor TEXT NOT NULL,
+    tick_value TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    preimage TEXT NOT NULL,
+    ticks INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE receipts (
+    session_id TEXT PRIMARY KEY,
+    channel_id TEXT NOT NULL REFERENCES channels (channel_id),
+    receipt TEXT NOT NULL,
+    provider_signature TEXT NOT NULL,
+    client_signature TEXT,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
