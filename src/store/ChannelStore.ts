@@ -168,6 +168,25 @@ export class ChannelStore {
       );
   }
 
+  /** Channel ids of every stored claim of `role`. */
+  claimedChannels(role: 'payer' | 'payee'): Hex[] {
+    const rows = this.#db
+      .prepare('SELECT c.channel_id FROM claims c JOIN channels ch ON ch.channel_id = c.channel_id WHERE ch.role = ?')
+      .all(role) as { channel_id: Hex }[];
+    return rows.map((row) => row.channel_id);
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+
   close(): void {
     this.#db.close();
   }
