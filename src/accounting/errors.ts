@@ -12,7 +12,8 @@ export type AccountingErrorCode =
   | 'TICK_CHAIN_EXHAUSTED'
   | 'TICK_LIMIT'
   | 'PAYER_OVER_DEPOSIT'
-  | 'CHAIN_LENGTH';
+  | 'CHAIN_LENGTH'
+  | 'MESSAGE_MALFORMED';
 
 export class AccountingError extends BaseError<Record<string, unknown>> {
   override name = 'AccountingError';
