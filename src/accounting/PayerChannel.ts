@@ -45,8 +45,15 @@ export class PayerChannel {
     this.#deposit = params.deposit;
   }
 
-  /** The opening voucher: what was already promised, committing to the fresh chain's anchor. */
+  /** The opening voucher of a session: everything promised so far, committing to the chain's head. */
   open(): Promise<SignedVoucher> {
+    return this.checkpoint();
+  }
+
+  /** Signs a voucher for everything promised so far, re-anchored at the chain's head. */
+  checkpoint(): Promise<SignedVoucher> {
+    this.#voucherAmount = this.#promised;
+    this.#ticksSinceVoucher = 0;
     return this.#sign();
   }
 
@@ -63,19 +70,14 @@ export class PayerChannel {
           'top up the channel (or open a new one) to keep the session going',
         );
       if (this.#chain.remaining === 0) {
-        this.#voucherAmount = this.#promised;
-        this.#ticksSinceVoucher = 0;
         this.#chain = TickChain.create(this.#chain.length);
-        payments.push({ kind: 'voucher', signed: await this.#sign() });
+        payments.push({ kind: 'voucher', signed: await this.checkpoint() });
       }
       payments.push({ kind: 'tick', preimage: this.#chain.next() });
       this.#ticksPaid++;
       this.#ticksSinceVoucher++;
-      if (this.#ticksSinceVoucher >= (this.#params.ticksPerVoucher ?? TICKS_PER_VOUCHER)) {
-        this.#voucherAmount = this.#promised;
-        this.#ticksSinceVoucher = 0;
-        payments.push({ kind: 'voucher', signed: await this.#sign() });
-      }
+      if (this.#ticksSinceVoucher >= (this.#params.ticksPerVoucher ?? TICKS_PER_VOUCHER))
+        payments.push({ kind: 'voucher', signed: await this.checkpoint() });
     }
     return payments;
   }
