@@ -23,7 +23,14 @@ export type PayeeChannelParameters = {
   priceWeiPerGiB: bigint;
   /** Bytes served beyond what is paid before pausing: the most a provider can lose to a payer. */
   creditBytes: number;
+  /** A paused session whose payer sends nothing for this long is ended (`isStalled`). */
+  unpaidTimeoutMs?: number;
+  now?: () => number;
 };
+
+/** How long a paused session waits for payment before the provider ends it: long enough for a
+ * voucher signature and a round trip on a slow link, short enough to free the slot. */
+export const DEFAULT_UNPAID_TIMEOUT_MS = 15_000;
 
 /** What `redeemWithTicks` needs to claim the channel's newest value. */
 export type Claim = { signed: SignedVoucher; preimage: Hex; ticks: number; value: bigint };
@@ -37,6 +44,7 @@ export class PayeeChannel {
   #baseAmount: bigint | undefined;
   #bytesServed = 0;
   #durableValue = 0n;
+  #lastPaymentAt: number;
 
   constructor(params: PayeeChannelParameters) {
     if (params.creditBytes < TICK_BYTES)
@@ -46,6 +54,17 @@ export class PayeeChannel {
       );
     this.#params = params;
     this.tickValue = tickValueFor(params.priceWeiPerGiB);
+    this.#lastPaymentAt = this.#now();
+  }
+
+  #now(): number {
+    return (this.#params.now ?? Date.now)();
+  }
+
+  /** True when the session is paused for payment and none has come for the unpaid timeout: end it. */
+  isStalled(): boolean {
+    const paused = !this.canServe(1);
+    return paused && this.#now() - this.#lastPaymentAt > (this.#params.unpaidTimeoutMs ?? DEFAULT_UNPAID_TIMEOUT_MS);
   }
 
   /** Verifies and adopts a voucher (the opening one, a checkpoint, or a renewal with a new chain). */
@@ -67,6 +86,7 @@ export class PayeeChannel {
     this.#baseAmount ??= voucher.amount;
     this.#voucher = signed;
     this.#verifier = new TickVerifier(Buffer.from(voucher.tickAnchor.slice(2), 'hex'));
+    this.#lastPaymentAt = this.#now();
   }
 
   /** Accepts a tick; throws (state unchanged) if it does not extend the chain. */
@@ -80,6 +100,7 @@ export class PayeeChannel {
         'the payer must send a checkpoint voucher',
       );
     this.#verifier.accept(preimage);
+    this.#lastPaymentAt = this.#now();
   }
 
   /** True when `bytes` more can be served without exceeding the credit window over durable payment. */

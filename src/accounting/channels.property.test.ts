@@ -117,3 +117,35 @@ test('credit extends only over payment the provider has made durable', async () 
   assert.equal(payee.canServe(CREDIT), true);
   assert.equal(payee.canServe(CREDIT + 1), false);
 });
+
+test('a paused session with no payment for the unpaid timeout is stalled', async () => {
+  let now = 0;
+  const payer = new PayerChannel({
+    account,
+    domain,
+    channelId,
+    deposit: 10n ** 12n,
+    alreadyPromised: 0n,
+    priceWeiPerGiB: PRICE,
+  });
+  const payee = new PayeeChannel({
+    domain,
+    channelId,
+    payer: account.address,
+    deposit: 10n ** 12n,
+    priceWeiPerGiB: PRICE,
+    creditBytes: CREDIT,
+    unpaidTimeoutMs: 1_000,
+    now: () => now,
+  });
+  await payee.acceptVoucher(await payer.open());
+  payee.markDurable(payee.value);
+  now = 5_000;
+  assert.equal(payee.isStalled(), false, 'not paused: an idle session is not stalled');
+  payee.served(CREDIT);
+  assert.equal(payee.isStalled(), true, 'paused and unpaid for longer than the timeout');
+  for (const p of await payer.onDelivered(TICK_BYTES)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
+  payee.markDurable(payee.value);
+  now = 5_500;
+  assert.equal(payee.isStalled(), false, 'a payment restarts the clock');
+});

@@ -11,6 +11,15 @@ test('redeem when closing, when worth it, or when overdue; never for nothing', (
   assert.equal(shouldRedeem(policy, { unredeemedWei: 99n, closing: false, sinceLastRedeemMs: 999 }), false);
   assert.equal(shouldRedeem(policy, { unredeemedWei: 100n, closing: false, sinceLastRedeemMs: 0 }), true);
   assert.equal(shouldRedeem(policy, { unredeemedWei: 1n, closing: false, sinceLastRedeemMs: 1_000 }), true);
+  // Worth less than 10× its gas: wait.
+  assert.equal(
+    shouldRedeem(policy, { unredeemedWei: 500n, closing: false, sinceLastRedeemMs: 0, gasCostWei: 51n }),
+    false,
+  );
+  assert.equal(
+    shouldRedeem(policy, { unredeemedWei: 510n, closing: false, sinceLastRedeemMs: 0, gasCostWei: 51n }),
+    true,
+  );
 });
 
 test('retry backs off and rethrows the last failure', async () => {
