@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ContractFunctionRevertedError, type Hex, parseEventLogs, sha256, BaseError as ViemBaseError } from 'viem';
+import { ContractFunctionRevertedError, type Hex, sha256, BaseError as ViemBaseError } from 'viem';
 import { type Receipt, sessionIdOf, signReceipt } from '../src/accounting/receipt.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
@@ -17,6 +17,7 @@ import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
+import { openChannel } from '../src/chain/openChannel.ts';
 import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, voucherTypes } from '../src/chain/typedData.ts';
@@ -33,24 +34,16 @@ function revertName(error: unknown): string | undefined {
 }
 
 async function setUpChannel(chain: EmbeddedChain): Promise<{ payer: ChainClient; payee: ChainClient; id: Hex }> {
-  const { token, channels } = chain.deployment.contracts;
   const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
   const payee = createChainClient(chain.anvil.rpcUrl, payeeAccount);
   await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-  await sendAndWait(payer, {
-    address: token,
-    abi: bandwidthTokenAbi,
-    functionName: 'approve',
-    args: [channels, 1_000n * RBT],
+  const { channelId } = await openChannel({
+    client: payer,
+    deployment: chain.deployment,
+    payee: payeeAccount.address,
+    deposit: 100n * RBT,
   });
-  const receipt = await sendAndWait(payer, {
-    address: channels,
-    abi: paymentChannelsAbi,
-    functionName: 'open',
-    args: [payeeAccount.address, 100n * RBT],
-  });
-  const [opened] = parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: 'ChannelOpened' });
-  return { payer, payee, id: (opened as { args: { channelId: Hex } }).args.channelId };
+  return { payer, payee, id: channelId };
 }
 
 describe('contracts from TypeScript', () => {
@@ -119,14 +112,12 @@ describe('contracts from TypeScript', () => {
       (error) => revertName(error) === 'InvalidSigner',
     );
     // Replay on another channel of the same chain: the channel id is in the signed struct.
-    const second = await sendAndWait(a.payer, {
-      address: channels,
-      abi: paymentChannelsAbi,
-      functionName: 'open',
-      args: [payeeAccount.address, 10n * RBT],
+    const { channelId: otherId } = await openChannel({
+      client: a.payer,
+      deployment: chainA.deployment,
+      payee: payeeAccount.address,
+      deposit: 10n * RBT,
     });
-    const [opened] = parseEventLogs({ abi: paymentChannelsAbi, logs: second.logs, eventName: 'ChannelOpened' });
-    const otherId = (opened as { args: { channelId: Hex } }).args.channelId;
     await assert.rejects(
       sendAndWait(a.payee, {
         address: channels,
@@ -152,14 +143,12 @@ describe('contracts from TypeScript', () => {
     const { channels } = chainA.deployment.contracts;
     const payer = createChainClient(chainA.anvil.rpcUrl, payerAccount);
     const payee = createChainClient(chainA.anvil.rpcUrl, payeeAccount);
-    const receipt = await sendAndWait(payer, {
-      address: channels,
-      abi: paymentChannelsAbi,
-      functionName: 'open',
-      args: [payeeAccount.address, 10n * RBT],
+    const { channelId: id } = await openChannel({
+      client: payer,
+      deployment: chainA.deployment,
+      payee: payeeAccount.address,
+      deposit: 10n * RBT,
     });
-    const [opened] = parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: 'ChannelOpened' });
-    const id = (opened as { args: { channelId: Hex } }).args.channelId;
     const chain: Hex[] = [sha256('0x5eed')];
     for (let i = 0; i < 100; i++) chain.push(sha256(chain[i] as Hex));
     const anchor = chain[100] as Hex;

@@ -12,7 +12,6 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Hex, maxUint256, parseEventLogs } from 'viem';
 import { TICK_BYTES } from '../src/accounting/constants.ts';
 import { encodePayment } from '../src/accounting/messages.ts';
 import { PayerChannel } from '../src/accounting/PayerChannel.ts';
@@ -21,7 +20,7 @@ import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
-import { sendAndWait } from '../src/chain/sendAndWait.ts';
+import { openChannel } from '../src/chain/openChannel.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { ChannelStore } from '../src/store/ChannelStore.ts';
 import { openDatabase } from '../src/store/openDatabase.ts';
@@ -64,21 +63,13 @@ test(`a provider killed ${KILLS} times mid-transfer loses at most one credit win
   const providerAddress = devAccount(2).address;
   const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
   await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
-  await sendAndWait(payer, {
-    address: token,
-    abi: bandwidthTokenAbi,
-    functionName: 'approve',
-    args: [channels, maxUint256],
-  });
   const deposit = 1_000n * RBT;
-  const opened = await sendAndWait(payer, {
-    address: channels,
-    abi: paymentChannelsAbi,
-    functionName: 'open',
-    args: [providerAddress, deposit],
+  const { channelId } = await openChannel({
+    client: payer,
+    deployment: chain.deployment,
+    payee: providerAddress,
+    deposit: deposit,
   });
-  const [event] = parseEventLogs({ abi: paymentChannelsAbi, logs: opened.logs, eventName: 'ChannelOpened' });
-  const channelId = (event as { args: { channelId: Hex } }).args.channelId;
 
   const price = 100n * RBT; // per GiB: every tick is worth ~6.1e15 wei
   const payerSide = new PayerChannel({

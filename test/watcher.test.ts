@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createTestClient, type Hex, http, maxUint256, parseEventLogs } from 'viem';
+import { createTestClient, http } from 'viem';
 import { TICK_BYTES } from '../src/accounting/constants.ts';
 import { PayeeChannel } from '../src/accounting/PayeeChannel.ts';
 import { PayerChannel } from '../src/accounting/PayerChannel.ts';
@@ -18,6 +18,7 @@ import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
+import { openChannel } from '../src/chain/openChannel.ts';
 import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { ChannelStore } from '../src/store/ChannelStore.ts';
@@ -42,21 +43,13 @@ test('the watcher redeems the newest claim when the payer starts a unilateral cl
   const payee = createChainClient(chain.anvil.rpcUrl, payeeAccount);
   const testClient = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) });
   await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-  await sendAndWait(payer, {
-    address: token,
-    abi: bandwidthTokenAbi,
-    functionName: 'approve',
-    args: [channels, maxUint256],
-  });
   const deposit = 50n * RBT;
-  const opened = await sendAndWait(payer, {
-    address: channels,
-    abi: paymentChannelsAbi,
-    functionName: 'open',
-    args: [payeeAccount.address, deposit],
+  const { channelId } = await openChannel({
+    client: payer,
+    deployment: chain.deployment,
+    payee: payeeAccount.address,
+    deposit: deposit,
   });
-  const [event] = parseEventLogs({ abi: paymentChannelsAbi, logs: opened.logs, eventName: 'ChannelOpened' });
-  const channelId = (event as { args: { channelId: Hex } }).args.channelId;
 
   // A paid session: 3 MiB delivered at 1 RBT/GiB, with a checkpoint voucher every 16 ticks.
   const domain = { chainId: chain.deployment.chainId, channels };
