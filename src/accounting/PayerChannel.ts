@@ -22,6 +22,8 @@ export type PayerChannelParameters = {
   /** Amount of the newest voucher already given to this payee on this channel (0 for a new channel). */
   alreadyPromised: bigint;
   priceWeiPerGiB: bigint;
+  /** Most the client will ever promise on this channel (defaults to the deposit): a spending cap. */
+  budgetWei?: bigint;
   /** Hash-chain length; renewed with a new voucher when used up. */
   chainLength?: number;
   ticksPerVoucher?: number;
@@ -36,6 +38,7 @@ export class PayerChannel {
   #bytesDelivered = 0;
   #ticksPaid = 0;
   #deposit: bigint;
+  #blocked: AccountingError | undefined;
 
   constructor(params: PayerChannelParameters) {
     this.#params = params;
@@ -57,18 +60,17 @@ export class PayerChannel {
     return this.#sign();
   }
 
-  /** Records `bytes` more delivered and returns the payments now due (ticks, maybe a voucher). */
+  /** Records `bytes` more delivered and returns the payments now due (ticks, maybe a voucher). When the
+   * deposit or budget stops it short, `blocked` says so. */
   async onDelivered(bytes: number): Promise<Payment[]> {
     this.#bytesDelivered += bytes;
     const due = Math.ceil(this.#bytesDelivered / TICK_BYTES) - this.#ticksPaid;
     const payments: Payment[] = [];
     for (let i = 0; i < due; i++) {
-      if (this.#promised + this.tickValue > this.#deposit)
-        throw new AccountingError(
-          'PAYER_OVER_DEPOSIT',
-          `paying another tick would promise more than the deposit ${this.#deposit}`,
-          'top up the channel (or open a new one) to keep the session going',
-        );
+      // Never promise beyond the deposit or the budget: stop here (nothing revealed is ever lost)
+      // and say why; the caller tops up or raises the budget, then calls again.
+      this.#blocked = this.#capReached();
+      if (this.#blocked) break;
       if (this.#chain.remaining === 0) {
         this.#chain = TickChain.create(this.#chain.length);
         payments.push({ kind: 'voucher', signed: await this.checkpoint() });
@@ -85,6 +87,29 @@ export class PayerChannel {
   /** Raises the deposit the payer may promise against (after an on-chain top-up). */
   toppedUp(newDeposit: bigint): void {
     this.#deposit = newDeposit;
+  }
+
+  /** Why the last `onDelivered` could not pay everything due: a typed error to act on, or undefined. */
+  get blocked(): AccountingError | undefined {
+    return this.#blocked;
+  }
+
+  #capReached(): AccountingError | undefined {
+    const next = this.#promised + this.tickValue;
+    if (next > this.#deposit)
+      return new AccountingError(
+        'PAYER_OVER_DEPOSIT',
+        `paying another tick would promise more than the deposit ${this.#deposit}`,
+        'top up the channel (or open a new one) to keep the session going',
+      );
+    const budget = this.#params.budgetWei;
+    if (budget !== undefined && next > budget)
+      return new AccountingError(
+        'PAYER_OVER_BUDGET',
+        `paying another tick would exceed the budget of ${budget} wei`,
+        'raise the budget to keep the session going',
+      );
+    return undefined;
   }
 
   /** Everything promised so far: the newest voucher plus the ticks since. */

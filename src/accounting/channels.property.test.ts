@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { hasErrorCode } from '../errors/BaseError.ts';
 import { GIB, TICK_BYTES } from './constants.ts';
 import { PayeeChannel } from './PayeeChannel.ts';
 import { PayerChannel, type Payment } from './PayerChannel.ts';
@@ -148,4 +149,33 @@ test('a paused session with no payment for the unpaid timeout is stalled', async
   payee.markDurable(payee.value);
   now = 5_500;
   assert.equal(payee.isStalled(), false, 'a payment restarts the clock');
+});
+
+test('the payer stops at its budget and at the deposit, with typed errors', async () => {
+  const tick = 65_536n; // tick value at 1 wei per byte
+  const budgeted = new PayerChannel({
+    account,
+    domain,
+    channelId,
+    deposit: 10n * tick,
+    alreadyPromised: 0n,
+    priceWeiPerGiB: PRICE,
+    budgetWei: 3n * tick,
+  });
+  assert.equal((await budgeted.onDelivered(4 * TICK_BYTES)).length, 3, 'pays what the budget allows');
+  assert.ok(hasErrorCode(budgeted.blocked, 'PAYER_OVER_BUDGET'));
+  assert.equal(budgeted.promised, 3n * tick);
+  const capped = new PayerChannel({
+    account,
+    domain,
+    channelId,
+    deposit: 2n * tick,
+    alreadyPromised: 0n,
+    priceWeiPerGiB: PRICE,
+  });
+  assert.equal((await capped.onDelivered(3 * TICK_BYTES)).length, 2);
+  assert.ok(hasErrorCode(capped.blocked, 'PAYER_OVER_DEPOSIT'));
+  capped.toppedUp(5n * tick);
+  assert.equal((await capped.onDelivered(0)).length, 1, 'after a top-up the owed tick is paid');
+  assert.equal(capped.blocked, undefined);
 });

@@ -12,6 +12,7 @@ export type AccountingErrorCode =
   | 'TICK_CHAIN_EXHAUSTED'
   | 'TICK_LIMIT'
   | 'PAYER_OVER_DEPOSIT'
+  | 'PAYER_OVER_BUDGET'
   | 'CHAIN_LENGTH'
   | 'MESSAGE_MALFORMED';
 
