@@ -64,6 +64,7 @@ export class PayerChannel {
    * deposit or budget stops it short, `blocked` says so. */
   async onDelivered(bytes: number): Promise<Payment[]> {
     this.#bytesDelivered += bytes;
+    this.#blocked = undefined;
     const due = Math.ceil(this.#bytesDelivered / TICK_BYTES) - this.#ticksPaid;
     const payments: Payment[] = [];
     for (let i = 0; i < due; i++) {
