@@ -154,7 +154,7 @@ async function measure(rpc: string, deployment: Deployment) {
   let anchor = seed;
   for (let i = 0; i < 256; i++) anchor = sha256(anchor);
   record(
-    'redeemWithTicks256',
+    'redeemWithTicks',
     await sendAndWait(payee, {
       address: channels,
       abi: paymentChannelsAbi,
@@ -295,7 +295,7 @@ async function measure(rpc: string, deployment: Deployment) {
   );
 
   return {
-    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; regenerate with `npm run gas`',
+    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; regenerate with `npm run gas`',
     gasUsed,
   };
 }
