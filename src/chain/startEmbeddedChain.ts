@@ -33,7 +33,7 @@ export async function startEmbeddedChain(params: StartEmbeddedChainParameters): 
     const client = createChainClient(anvil.rpcUrl, devAccount(DEV_ACCOUNT_INDEX.deployer));
     const deployment = await deployBandex({ client, logger });
     const deploymentFile = writeDeployment(deploymentPath(params.deploymentsDir, anvil.chainId), deployment);
-    logger.info({ file: deploymentFile }, 'contracts deployed');
+    logger.info({ file: deploymentFile }, 'deployment file written');
     return { anvil, deployment, deploymentFile, stop: () => anvil.stop() };
   } catch (error) {
     await anvil.stop();
