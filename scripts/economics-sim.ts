@@ -11,6 +11,9 @@
  * Market model per epoch: buyers spend `demand(t)` reserve units; holders sell back RBT worth the
  * baseline demand at the current price (steady churn). Floating point is enough for a price path;
  * the contract's exact arithmetic is tested in contracts/test/.
+ *
+ * `node scripts/economics-sim.ts --reference` instead prints exact Bancor returns (BigInt fixed point,
+ * 80 digits) as the table embedded in contracts/test/BondingCurve.t.sol's precision test.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -63,8 +66,12 @@ function poke(c: Curve, adaptive: boolean): void {
   c.slowDemand = c.slowDemand + (c.epochBuys - c.slowDemand) / 16;
   c.epochBuys = 0;
   if (!adaptive) return;
-  const target = MIN_RATIO + ((MAX_RATIO - MIN_RATIO) * c.demand) / (c.demand + c.slowDemand || 1);
   const current = c.ratio;
+  // No demand information: the current ratio clamped into the bounds (as the contract does).
+  const target =
+    c.demand + c.slowDemand === 0
+      ? Math.min(Math.max(current, MIN_RATIO), MAX_RATIO)
+      : MIN_RATIO + ((MAX_RATIO - MIN_RATIO) * c.demand) / (c.demand + c.slowDemand);
   let candidate = Math.abs(target - current) > MAX_STEP ? current + Math.sign(target - current) * MAX_STEP : target;
   const supply = S(c);
   for (let i = 0; i < SEARCH_STEPS; i++) {
@@ -137,23 +144,122 @@ ${series.map((s, i) => `  <polyline fill="none" stroke="${s.color}" stroke-width
 `;
 }
 
-const adaptive = simulate(true);
-const fixed = simulate(false);
-const result = {
-  maxDeviationAdaptive: Number(maxDeviation(adaptive.prices).toFixed(4)),
-  maxDeviationFixed: Number(maxDeviation(fixed.prices).toFixed(4)),
-  ratioBeforeSpike: Number((adaptive.ratios[SPIKE_START - WARMUP - 1] as number).toFixed(3)),
-  ratioPeak: Number(Math.max(...adaptive.ratios).toFixed(3)),
-};
-const out = join(dirname(fileURLToPath(import.meta.url)), '../docs/economics-spike.svg');
-writeFileSync(
-  out,
-  svg(
-    [
-      { name: 'adaptive ratio (IH factor)', color: '#2563eb', values: adaptive.prices },
-      { name: 'fixed ratio 50 %', color: '#dc2626', values: fixed.prices },
-    ],
-    adaptive.ratios,
-  ),
-);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+// ---------------------------------------------------------------------------------------------
+// Reference mode (`node scripts/economics-sim.ts --reference`): exact Bancor returns in BigInt fixed
+// point with 80 decimal digits, printed as the Solidity table embedded in contracts/test/BondingCurve.t.sol.
+// ---------------------------------------------------------------------------------------------
+const DIGITS = 80n;
+const ONE = 10n ** DIGITS;
+
+/** atanh(z)·ONE for |z| < 1 given as z = num/den, by its odd power series. */
+function atanh(num: bigint, den: bigint): bigint {
+  const z = (num * ONE) / den;
+  const z2 = (z * z) / ONE;
+  let term = z;
+  let sum = 0n;
+  for (let k = 1n; term !== 0n; k += 2n) {
+    sum += term / k;
+    term = (term * z2) / ONE;
+  }
+  return sum;
+}
+
+const LN2 = 2n * atanh(1n, 3n);
+
+/** ln(x/ONE)·ONE for x > 0: x = m·2^k with m in [1, 2), ln m = 2·atanh((m − 1)/(m + 1)). */
+function lnFixed(x: bigint): bigint {
+  let k = 0n;
+  let m = x;
+  while (m >= 2n * ONE) {
+    m /= 2n;
+    k += 1n;
+  }
+  while (m < ONE) {
+    m *= 2n;
+    k -= 1n;
+  }
+  return k * LN2 + 2n * atanh(m - ONE, m + ONE);
+}
+
+/** exp(y/ONE)·ONE: y = k·ln2 + r with |r| ≤ ln2/2, Taylor series for exp(r). */
+function expFixed(y: bigint): bigint {
+  let k = y / LN2;
+  let r = y - k * LN2;
+  if (r > LN2 / 2n) {
+    r -= LN2;
+    k += 1n;
+  } else if (r < -LN2 / 2n) {
+    r += LN2;
+    k -= 1n;
+  }
+  let term = ONE;
+  let sum = ONE;
+  for (let n = 1n; term !== 0n; n++) {
+    term = (term * r) / (ONE * n);
+    sum += term;
+  }
+  return k >= 0n ? sum * 2n ** k : sum / 2n ** -k;
+}
+
+/** (base/ONE)^(num/den)·ONE. */
+function powFixed(base: bigint, num: bigint, den: bigint): bigint {
+  return expFixed((lnFixed(base) * num) / den);
+}
+
+/** floor(v/ONE), where v is within 1e-50 (relative to ONE) below an exact integer counts as it. */
+function floorFixed(v: bigint): bigint {
+  const q = v / ONE;
+  return (q + 1n) * ONE - v < ONE / 10n ** 50n ? q + 1n : q;
+}
+
+/** Exact purchase return, floored: S·((1 + d/R)^rr − 1). */
+export function exactPurchase(s: bigint, r: bigint, ratioPpm: bigint, d: bigint): bigint {
+  const f = powFixed(ONE + (d * ONE) / r, ratioPpm, 1_000_000n) - ONE;
+  return floorFixed(s * f);
+}
+
+/** Exact sale return, floored: R·(1 − (1 − t/S)^(1/rr)). */
+export function exactSale(s: bigint, r: bigint, ratioPpm: bigint, t: bigint): bigint {
+  const f = ONE - powFixed(ONE - (t * ONE) / s, 1_000_000n, ratioPpm);
+  return floorFixed(r * f);
+}
+
+export function referenceTable(): string {
+  const S = 10n ** 24n; // 1,000,000 RBT
+  const R = 5_000n * 10n ** 6n; // 5,000 dollars (6 decimals)
+  const ratios = [10_000n, 50_000n, 100_000n, 250_000n, 500_000n, 750_000n, 1_000_000n];
+  // Buys: d/R from 1e-6 to 10; sells: t/S from 1e-6 to 0.9.
+  const buys = [5_000n, 5_000_000n, 50_000_000n, 1_000_000_000n, 5_000_000_000n, 50_000_000_000n];
+  const sells = [10n ** 18n, 10n ** 21n, 10n ** 22n, 10n ** 23n, 5n * 10n ** 23n, 9n * 10n ** 23n];
+  const lines: string[] = [];
+  for (const rr of ratios) {
+    for (const d of buys) lines.push(`[uint256(0), ${rr}, ${d}, ${exactPurchase(S, R, rr, d)}]`);
+    for (const t of sells) lines.push(`[uint256(1), ${rr}, ${t}, ${exactSale(S, R, rr, t)}]`);
+  }
+  return `// S = 1e24, R = 5e9; [kind (0 buy, 1 sell), ratioPpm, amountIn, exact floor(amountOut)]\n${lines.join(',\n')}\n`;
+}
+
+if (process.argv.includes('--reference')) {
+  process.stdout.write(referenceTable());
+} else {
+  const adaptive = simulate(true);
+  const fixed = simulate(false);
+  const result = {
+    maxDeviationAdaptive: Number(maxDeviation(adaptive.prices).toFixed(4)),
+    maxDeviationFixed: Number(maxDeviation(fixed.prices).toFixed(4)),
+    ratioBeforeSpike: Number((adaptive.ratios[SPIKE_START - WARMUP - 1] as number).toFixed(3)),
+    ratioPeak: Number(Math.max(...adaptive.ratios).toFixed(3)),
+  };
+  const out = join(dirname(fileURLToPath(import.meta.url)), '../docs/economics-spike.svg');
+  writeFileSync(
+    out,
+    svg(
+      [
+        { name: 'adaptive ratio (IH factor)', color: '#2563eb', values: adaptive.prices },
+        { name: 'fixed ratio 50 %', color: '#dc2626', values: fixed.prices },
+      ],
+      adaptive.ratios,
+    ),
+  );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

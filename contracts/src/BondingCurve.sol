@@ -84,7 +84,7 @@ contract BondingCurve {
     event Sold(address indexed seller, uint256 tokensIn, uint256 reserveOut, uint256 spotPrice);
     event RatioChanged(uint256 oldRatioPpm, uint256 newRatioPpm, uint256 demand, uint256 epoch);
     event RatioChangeSkipped(uint256 ratioPpm, uint256 wantedRatioPpm, uint256 epoch);
-    event Absorbed(uint256 amount);
+    event Absorbed(address indexed from, uint256 amount);
     event SurplusReleased(address indexed rewardPool, uint256 amount);
     event RatioBoundsChanged(uint256 minRatioPpm, uint256 maxRatioPpm);
     event MaxStepChanged(uint256 maxStepPpm);
@@ -196,15 +196,18 @@ contract BondingCurve {
         emit Sold(msg.sender, tokensIn, reserveOut, spotPrice());
     }
 
-    /// @notice Burns all RBT this contract holds (e.g. the burn share of a slash), keeping the
-    /// formula supply — and so the price — unchanged: the burned amount becomes virtual supply, and
-    /// the reserve that backed it becomes surplus for the reward pool.
-    function absorb() external returns (uint256 amount) {
-        amount = _token.balanceOf(address(this));
-        if (amount == 0) return 0;
-        _token.burn(address(this), amount);
-        _virtualSupply += amount;
-        emit Absorbed(amount);
+    /// @notice Burns `amount` RBT of the caller plus all RBT this contract holds (e.g. the burn
+    /// share of a slash sent beforehand), keeping the formula supply — and so the price — unchanged:
+    /// the burned amount becomes virtual supply, and the reserve that backed it becomes surplus for
+    /// the reward pool. Returns the total burned; a no-op when there is nothing to burn.
+    function absorb(uint256 amount) external returns (uint256 burned) {
+        if (amount > 0) _token.burn(msg.sender, amount);
+        uint256 held = _token.balanceOf(address(this));
+        if (held > 0) _token.burn(address(this), held);
+        burned = amount + held;
+        if (burned == 0) return 0;
+        _virtualSupply += burned;
+        emit Absorbed(msg.sender, burned);
     }
 
     /// @notice Applies any pending epoch update of the reserve ratio. Anyone may call.
@@ -364,8 +367,10 @@ contract BondingCurve {
         uint256 current = _ratioPpm;
         uint256 min = _minRatioPpm;
         uint256 max = _maxRatioPpm;
-        if (newDemand + slow == 0) return; // no demand information: leave the ratio where it is
-        uint256 target = min + ((max - min) * newDemand) / (newDemand + slow);
+        // No demand information: hold the ratio, but still step it back inside narrowed bounds.
+        uint256 target = newDemand + slow == 0
+            ? (current < min ? min : current > max ? max : current)
+            : min + ((max - min) * newDemand) / (newDemand + slow);
         uint256 steps = elapsed > MAX_CATCHUP_EPOCHS ? MAX_CATCHUP_EPOCHS : elapsed;
         uint256 maxMove = steps * _maxStepPpm;
         uint256 next = target > current

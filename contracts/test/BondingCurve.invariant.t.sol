@@ -8,7 +8,7 @@ import {BondingCurve} from "../src/BondingCurve.sol";
 import {TestDollar} from "../src/TestDollar.sol";
 import {BandexTest} from "./utils/BandexTest.sol";
 
-/// @dev Random buys, sells, epoch changes and absorbs by a few traders.
+/// @dev Random buys, sells, epoch changes, absorbs, bound changes and surplus releases.
 contract CurveHandler is Test {
     BondingCurve internal curve;
     BandwidthToken internal token;
@@ -16,6 +16,7 @@ contract CurveHandler is Test {
     address[3] internal traders = [address(0x1001), address(0x1002), address(0x1003)];
     uint256 public paidIn;
     uint256 public paidOut;
+    uint256 public released;
 
     constructor(BondingCurve curve_, TestDollar dollar_) {
         curve = curve_;
@@ -60,9 +61,31 @@ contract CurveHandler is Test {
         address trader = traders[who % traders.length];
         uint256 balance = token.balanceOf(trader);
         if (balance == 0) return;
+        amount = bound(amount, 1, balance);
+        // Half sent first (a slash's burn share), the rest pulled by absorb itself.
         vm.prank(trader);
-        IERC20(address(token)).transfer(address(curve), bound(amount, 1, balance));
-        curve.absorb();
+        IERC20(address(token)).transfer(address(curve), amount / 2);
+        vm.prank(trader);
+        curve.absorb(amount - amount / 2);
+    }
+
+    /// @dev Governance moves the IH bounds anywhere within the coded limits.
+    function setBounds(uint256 a, uint256 b) external {
+        a = bound(a, 10_000, 1_000_000);
+        b = bound(b, 10_000, 1_000_000);
+        vm.prank(curve.governance());
+        curve.setRatioBounds(a < b ? a : b, a < b ? b : a);
+    }
+
+    /// @dev Governance releases part of the surplus to the reward pool.
+    function release(uint256 amount) external {
+        uint256 available = curve.surplus();
+        if (available == 0) return;
+        amount = bound(amount, 1, available);
+        vm.prank(curve.governance());
+        try curve.releaseSurplus(amount) {
+            released += amount;
+        } catch {}
     }
 }
 
@@ -80,16 +103,28 @@ contract BondingCurveInvariantTest is BandexTest {
         assertGe(curve.realReserve(), curve.quoteSell(token.totalSupply()));
     }
 
-    /// @notice Reserve is conserved: what the curve holds is what came in minus what went out.
+    /// @notice Reserve is conserved: what the curve holds is what came in minus what was paid to
+    /// sellers minus what governance released to the reward pool.
     function invariant_reserveConserved() public view {
-        assertEq(curve.realReserve(), handler.paidIn() - handler.paidOut());
+        assertEq(curve.realReserve(), handler.paidIn() - handler.paidOut() - handler.released());
         assertEq(dollar.balanceOf(address(curve)), curve.realReserve());
     }
 
-    /// @notice The ratio stays within its bounds and the virtual supply never runs out.
+    /// @notice Tokens are conserved: the supply is what the traders hold (the curve keeps none).
+    function invariant_tokensConserved() public view {
+        assertEq(token.balanceOf(address(curve)), 0);
+        uint256 held;
+        for (uint256 i = 0; i < 3; ++i) {
+            held += token.balanceOf(address(uint160(0x1001 + i)));
+        }
+        assertEq(token.totalSupply(), held);
+    }
+
+    /// @notice The ratio stays within the coded limits (governance may move the bounds past it; it then
+    /// follows step by step) and the virtual supply never runs out.
     function invariant_ratioBoundedAndSupplyBacked() public view {
-        assertGe(curve.reserveRatioPpm(), MIN_RATIO_PPM);
-        assertLe(curve.reserveRatioPpm(), MAX_RATIO_PPM);
+        assertGe(curve.reserveRatioPpm(), curve.MIN_RATIO_PPM());
+        assertLe(curve.reserveRatioPpm(), curve.MAX_RATIO_PPM());
         assertGe(curve.virtualSupply(), curve.MIN_VIRTUAL_SUPPLY());
     }
 }
