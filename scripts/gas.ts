@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Address, createTestClient, type Hex, http, maxUint256, parseEventLogs, sha256 } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
+import { signCloseChannel } from '../src/accounting/closeChannel.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
@@ -22,14 +23,7 @@ import type { Deployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
-import {
-  channelsDomain,
-  closeChannelTypes,
-  ReportKind,
-  registryDomain,
-  reportTypes,
-  voucherTypes,
-} from '../src/chain/typedData.ts';
+import { channelsDomain, ReportKind, registryDomain, reportTypes, voucherTypes } from '../src/chain/typedData.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RBT = 10n ** 18n;
@@ -190,12 +184,7 @@ async function measure(rpc: string, deployment: Deployment) {
 
   // Cooperative close with the payee's consent.
   const coop = await open(10n * RBT);
-  const closeSig = await payeeAccount.signTypedData({
-    domain: channelsDomain(chainId, channels),
-    types: closeChannelTypes,
-    primaryType: 'CloseChannel',
-    message: { channelId: coop.id, amount: 4n * RBT },
-  });
+  const closeSig = await signCloseChannel(payeeAccount, { chainId, channels }, coop.id, 4n * RBT);
   record(
     'cooperativeClose',
     await sendAndWait(payer, {

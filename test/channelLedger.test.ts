@@ -19,6 +19,7 @@ import {
   BaseError as ViemBaseError,
 } from 'viem';
 import * as ledger from '../src/accounting/channelLedger.ts';
+import { signCloseChannel } from '../src/accounting/closeChannel.ts';
 import { NO_TICKS, signVoucher } from '../src/accounting/voucher.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
@@ -28,7 +29,6 @@ import { devAccount } from '../src/chain/devAccounts.ts';
 import { openChannel } from '../src/chain/openChannel.ts';
 import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
-import { channelsDomain, closeChannelTypes } from '../src/chain/typedData.ts';
 
 const RBT = 10n ** 18n;
 let chain: EmbeddedChain;
@@ -147,12 +147,7 @@ test('TypeScript ledger and contract agree on random operation sequences', async
               });
           } else if (o.kind === 'cooperativeClose') {
             const amount = o.amount * RBT;
-            const signature = await payeeAccount.signTypedData({
-              domain: channelsDomain(domain.chainId, channels),
-              types: closeChannelTypes,
-              primaryType: 'CloseChannel',
-              message: { channelId, amount },
-            });
+            const signature = await signCloseChannel(payeeAccount, domain, channelId, amount);
             expected = ledger.cooperativeClose(model, amount);
             call = () =>
               sendAndWait(payer, {
