@@ -8,7 +8,7 @@ import { waitForShutdown } from '../waitForShutdown.ts';
 
 export function devnetCommand(): Command {
   return new Command('devnet')
-    .description('run a complete local Bandex network: chain, contracts, providers, auditor, client')
+    .description('run the local Bandex network (so far: the embedded chain with every contract deployed)')
     .addOption(
       new Option('--port <port>', 'RPC port of the embedded chain; 0 picks a free one').default(0).argParser(parsePort),
     )
