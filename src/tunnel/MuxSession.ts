@@ -1,0 +1,242 @@
+/**
+ * The stream multiplexer over one `SecureChannel`: OPEN / OPEN_RESULT / DATA /
+ * WINDOW_UPDATE / CLOSE / RESET frames, per-stream credit, a session `ByteMeter`, and the
+ * provider's `SendGate`. The client opens streams (odd ids); the provider answers each
+ * OPEN through the `onOpen` handler (exit or relay).
+ */
+import { EventEmitter } from 'node:events';
+import { ByteMeter } from './ByteMeter.ts';
+import {
+  FrameType,
+  MAX_STREAM_ID,
+  MAX_STREAMS_PER_SESSION,
+  OPEN_TIMEOUT_MS,
+  OpenKind,
+  SocksReply,
+} from './constants.ts';
+import { MuxError, OpenError } from './errors.ts';
+import { MuxStream, type MuxStreamHost } from './MuxStream.ts';
+import { type Destination, decodeFrame, decodeOpen, encodeFrameHeader, encodeOpen } from './muxFrame.ts';
+import type { SecureChannel } from './SecureChannel.ts';
+import { SendGate } from './SendGate.ts';
+
+/** Provider side: decides an OPEN. Resolve to accept (the stream is then spliced by the handler). */
+export type OpenHandler = (request: { kind: OpenKind } & Destination, stream: MuxStream) => void;
+
+export type MuxSessionParameters = {
+  channel: SecureChannel;
+  /** Present on the side that accepts streams (provider). */
+  onOpen?: OpenHandler;
+  /** Bytes per meter event (default 64 KiB). */
+  meterTickBytes?: number;
+};
+
+export class MuxSession extends EventEmitter<{ close: [error?: Error] }> {
+  readonly channel: SecureChannel;
+  /** Payload bytes over all streams: `sent` and `received` from this side's point of view. */
+  readonly meter: ByteMeter;
+  /** Closing it stops outgoing DATA frames (provider: pause a client that has not paid). */
+  readonly gate = new SendGate();
+  readonly streams = new Map<number, MuxStream>();
+  closed = false;
+  readonly #onOpen: OpenHandler | undefined;
+  readonly #blocked = new Set<MuxStream>();
+  readonly #opening = new Map<number, { resolve: (reply: number) => void }>();
+  #nextId = 1;
+  readonly #host: MuxStreamHost;
+
+  constructor({ channel, onOpen, meterTickBytes }: MuxSessionParameters) {
+    super();
+    this.channel = channel;
+    this.meter = new ByteMeter(meterTickBytes);
+    this.#onOpen = onOpen;
+    const send = (type: FrameType, stream: MuxStream, payload?: Buffer) => {
+      if (this.closed) return;
+      const header = encodeFrameHeader(type, stream.id);
+      channel.send(payload ? [header, payload] : [header]);
+    };
+    this.#host = {
+      canSendData: () => !this.closed && this.gate.isOpen && channel.writable,
+      sendData: (stream, parts, length) => {
+        this.meter.addSent(length);
+        channel.send([encodeFrameHeader(FrameType.data, stream.id), ...parts]);
+      },
+      sendWindowUpdate: (stream, delta) => {
+        const payload = Buffer.allocUnsafe(4);
+        payload.writeUInt32BE(delta);
+        send(FrameType.windowUpdate, stream, payload);
+      },
+      sendClose: (stream) => {
+        send(FrameType.close, stream);
+        this.#forgetIfFinished(stream);
+      },
+      sendReset: (stream, reply) => {
+        send(FrameType.reset, stream, Buffer.of(reply));
+        this.streams.delete(stream.id);
+      },
+      block: (stream) => this.#blocked.add(stream),
+      release: (stream) => this.#blocked.delete(stream),
+    };
+    channel.on('record', this.#onRecord);
+    channel.on('drain', this.#flushBlocked);
+    this.gate.on('open', this.#flushBlocked);
+    channel.once('close', (error) => this.#teardown(error));
+  }
+
+  /**
+   * Opens a stream to `destination` through the peer (client side). `kind` is CONNECT for
+   * the exit, RELAY to reach the next hop's tunnel port. Rejects with `OpenError` carrying the
+   * SOCKS5 reply code when the peer refuses or cannot connect.
+   */
+  async openStream(
+    destination: Destination,
+    { kind = OpenKind.connect, signal }: { kind?: OpenKind; signal?: AbortSignal } = {},
+  ): Promise<MuxStream> {
+    if (this.closed) throw new MuxError('Session closed', { code: 'TUNNEL_SESSION_CLOSED' });
+    if (this.streams.size >= MAX_STREAMS_PER_SESSION || this.#nextId > MAX_STREAM_ID) {
+      throw new MuxError('Too many streams', { code: 'TUNNEL_TOO_MANY_STREAMS', details: 'open a new session' });
+    }
+    const id = this.#nextId;
+    this.#nextId += 2;
+    const stream = new MuxStream(this.#host, id, destination);
+    this.streams.set(id, stream);
+    const reply = await new Promise<number>((resolve) => {
+      const timer = setTimeout(() => resolve(SocksReply.ttlExpired), OPEN_TIMEOUT_MS);
+      const onAbort = () => resolve(SocksReply.generalFailure);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#opening.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+      });
+      this.channel.send([encodeFrameHeader(FrameType.open, id), encodeOpen(kind, destination)]);
+    });
+    this.#opening.delete(id);
+    if (reply !== SocksReply.succeeded) {
+      stream.onReset(
+        new OpenError('Destination refused or unreachable', { code: 'TUNNEL_OPEN_FAILED', meta: { reply } }),
+      );
+      this.streams.delete(id);
+      throw new OpenError('Destination refused or unreachable', {
+        code: 'TUNNEL_OPEN_FAILED',
+        details: `exit replied with SOCKS code ${reply}`,
+        meta: { reply },
+      });
+    }
+    return stream;
+  }
+
+  /** Provider side: answers an OPEN (0 = success, else a SOCKS5 reply code). */
+  answerOpen(stream: MuxStream, reply: number): void {
+    if (this.closed) return;
+    this.channel.send([encodeFrameHeader(FrameType.openResult, stream.id), Buffer.of(reply)]);
+    if (reply !== SocksReply.succeeded) {
+      this.streams.delete(stream.id);
+      stream.onReset(new OpenError('Open refused', { code: 'TUNNEL_OPEN_FAILED', meta: { reply } }));
+    }
+  }
+
+  /** Ends the session: every stream fails, the channel closes. */
+  close(error?: Error): void {
+    this.channel.close(error);
+    this.#teardown(error);
+  }
+
+  #onRecord = (record: Buffer) => {
+    try {
+      this.#handleFrame(record);
+    } catch (error) {
+      this.close(error as Error);
+    }
+  };
+
+  #handleFrame(record: Buffer): void {
+    const { type, streamId, payload } = decodeFrame(record);
+    if (type === FrameType.open) {
+      this.#handleOpen(streamId, payload);
+      return;
+    }
+    if (type === FrameType.openResult) {
+      if (payload.length !== 1) throw protocolError('bad OPEN_RESULT');
+      this.#opening.get(streamId)?.resolve(payload[0] as number);
+      return;
+    }
+    const stream = this.streams.get(streamId);
+    if (!stream) return; // frames racing a local reset are dropped
+    switch (type) {
+      case FrameType.data:
+        this.meter.addReceived(payload.length);
+        if (!stream.onData(payload)) this.#resetStream(stream, 'peer exceeded the stream window');
+        return;
+      case FrameType.windowUpdate:
+        if (payload.length !== 4 || !stream.onWindowUpdate(payload.readUInt32BE(0))) {
+          this.#resetStream(stream, 'bad WINDOW_UPDATE');
+        }
+        return;
+      case FrameType.close:
+        stream.onRemoteClose();
+        this.#forgetIfFinished(stream);
+        return;
+      case FrameType.reset:
+        this.streams.delete(streamId);
+        stream.onReset(
+          new MuxError('Stream reset by peer', { code: 'TUNNEL_STREAM_RESET', meta: { reply: payload[0] } }),
+        );
+        return;
+    }
+  }
+
+  #handleOpen(streamId: number, payload: Buffer): void {
+    const reply = (code: number): void => {
+      this.channel.send([encodeFrameHeader(FrameType.openResult, streamId), Buffer.of(code)]);
+    };
+    if (!this.#onOpen || streamId % 2 === 0 || this.streams.has(streamId)) throw protocolError('unexpected OPEN');
+    if (this.streams.size >= MAX_STREAMS_PER_SESSION) {
+      reply(SocksReply.generalFailure);
+      return;
+    }
+    let request: ReturnType<typeof decodeOpen>;
+    try {
+      request = decodeOpen(payload);
+    } catch {
+      reply(SocksReply.addressTypeNotSupported);
+      return;
+    }
+    const stream = new MuxStream(this.#host, streamId, request);
+    this.streams.set(streamId, stream);
+    this.#onOpen(request, stream);
+  }
+
+  #resetStream(stream: MuxStream, details: string): void {
+    stream.destroy(new MuxError('Flow-control violation', { code: 'TUNNEL_MUX_PROTOCOL', details }));
+  }
+
+  #forgetIfFinished(stream: MuxStream): void {
+    if (stream.finished) this.streams.delete(stream.id);
+  }
+
+  #flushBlocked = () => {
+    for (const stream of [...this.#blocked]) {
+      if (!this.#host.canSendData()) return;
+      this.#blocked.delete(stream);
+      stream.flush();
+    }
+  };
+
+  #teardown(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    const cause = new MuxError('Tunnel session closed', { code: 'TUNNEL_SESSION_CLOSED', cause: error });
+    for (const { resolve } of this.#opening.values()) resolve(SocksReply.generalFailure);
+    for (const stream of this.streams.values()) stream.onReset(cause);
+    this.streams.clear();
+    this.#blocked.clear();
+    this.emit('close', error);
+  }
+}
+
+function protocolError(details: string): MuxError {
+  return new MuxError('Mux protocol violation', { code: 'TUNNEL_MUX_PROTOCOL', details });
+}

@@ -1,0 +1,164 @@
+/**
+ * One multiplexed stream: a `Duplex` whose writes become DATA frames within the peer's
+ * credit (send window) and whose reads return credit (WINDOW_UPDATE) as the consumer
+ * drains them — so a slow consumer stalls only its own stream. Created by `MuxSession`.
+ */
+import { Duplex } from 'node:stream';
+import { ByteMeter } from './ByteMeter.ts';
+import { INITIAL_STREAM_WINDOW, MAX_FRAME_PAYLOAD, MAX_STREAM_WINDOW, WINDOW_UPDATE_THRESHOLD } from './constants.ts';
+import { MuxError } from './errors.ts';
+import type { Destination } from './muxFrame.ts';
+
+/** What a stream needs from its session (kept narrow for testing). */
+export type MuxStreamHost = {
+  /** True when a DATA frame may be sent now (gate open, channel not back-pressured). */
+  canSendData(): boolean;
+  sendData(stream: MuxStream, parts: Buffer[], length: number): void;
+  sendWindowUpdate(stream: MuxStream, delta: number): void;
+  sendClose(stream: MuxStream): void;
+  sendReset(stream: MuxStream, reply: number): void;
+  /** Called when the stream is waiting for channel room, the gate, or credit. */
+  block(stream: MuxStream): void;
+  release(stream: MuxStream): void;
+};
+
+type PendingWrite = { chunks: Buffer[]; callback: (error?: Error | null) => void };
+
+export class MuxStream extends Duplex {
+  readonly id: number;
+  readonly destination: Destination;
+  /** Payload bytes of this stream (sent = written by us, received = from the peer). */
+  readonly meter = new ByteMeter();
+  readonly #host: MuxStreamHost;
+  #sendWindow = INITIAL_STREAM_WINDOW;
+  #receiveWindow = INITIAL_STREAM_WINDOW;
+  #credited = 0;
+  #pushed = 0;
+  #pending: PendingWrite | undefined;
+  #localClosed = false;
+  #remoteClosed = false;
+  #reset = false;
+
+  constructor(host: MuxStreamHost, id: number, destination: Destination) {
+    super({ allowHalfOpen: true, readableHighWaterMark: INITIAL_STREAM_WINDOW, writableHighWaterMark: 256 * 1024 });
+    this.#host = host;
+    this.id = id;
+    this.destination = destination;
+    // A stream error (peer reset, session loss) must never crash the process; users who
+    // care attach their own listener or use `pipeline`.
+    this.on('error', () => {});
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#pending = { chunks: [chunk], callback };
+    this.flush();
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#pending = { chunks: chunks.map((c) => c.chunk), callback };
+    this.flush();
+  }
+
+  /** Sends as much of the pending write as credit and the session allow (called by the session). */
+  flush(): void {
+    const pending = this.#pending;
+    if (!pending || this.#reset) return;
+    while (pending.chunks.length > 0) {
+      if (this.#sendWindow <= 0 || !this.#host.canSendData()) {
+        this.#host.block(this);
+        return;
+      }
+      let budget = Math.min(this.#sendWindow, MAX_FRAME_PAYLOAD);
+      const parts: Buffer[] = [];
+      let length = 0;
+      while (budget > 0 && pending.chunks.length > 0) {
+        const chunk = pending.chunks[0] as Buffer;
+        if (chunk.length <= budget) {
+          parts.push(chunk);
+          pending.chunks.shift();
+          budget -= chunk.length;
+          length += chunk.length;
+        } else {
+          parts.push(chunk.subarray(0, budget));
+          pending.chunks[0] = chunk.subarray(budget);
+          length += budget;
+          budget = 0;
+        }
+      }
+      this.#sendWindow -= length;
+      this.meter.addSent(length);
+      this.#host.sendData(this, parts, length);
+    }
+    this.#pending = undefined;
+    this.#host.release(this);
+    pending.callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.#reset) this.#host.sendClose(this);
+    this.#localClosed = true;
+    callback();
+  }
+
+  override _read(): void {
+    this.#returnCredit();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    this.#host.release(this);
+    if (!this.#reset && !(this.#localClosed && this.#remoteClosed)) {
+      this.#reset = true;
+      this.#host.sendReset(this, 1);
+    }
+    pending?.callback(error ?? new MuxError('Stream destroyed', { code: 'TUNNEL_STREAM_DESTROYED' }));
+    callback(error);
+  }
+
+  /** True once both directions are closed or the stream was reset. */
+  get finished(): boolean {
+    return this.#reset || (this.#localClosed && this.#remoteClosed);
+  }
+
+  /** Session → stream: a DATA frame arrived. Returns false on a flow-control violation. */
+  onData(data: Buffer): boolean {
+    if (data.length > this.#receiveWindow) return false;
+    this.#receiveWindow -= data.length;
+    this.#pushed += data.length;
+    this.meter.addReceived(data.length);
+    if (this.push(data)) this.#returnCredit();
+    return true;
+  }
+
+  onWindowUpdate(delta: number): boolean {
+    if (delta === 0 || this.#sendWindow + delta > MAX_STREAM_WINDOW) return false;
+    this.#sendWindow += delta;
+    this.flush();
+    return true;
+  }
+
+  onRemoteClose(): void {
+    this.#remoteClosed = true;
+    this.push(null);
+  }
+
+  /** The peer reset the stream (or the session died): fail it without sending anything. */
+  onReset(error: Error): void {
+    this.#reset = true;
+    this.destroy(error);
+  }
+
+  #returnCredit(): void {
+    if (this.#reset || this.#remoteClosed) return;
+    const consumed = this.#pushed - this.readableLength - this.#credited;
+    if (consumed >= WINDOW_UPDATE_THRESHOLD) {
+      this.#credited += consumed;
+      this.#receiveWindow += consumed;
+      this.#host.sendWindowUpdate(this, consumed);
+    }
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * An authenticated, encrypted record channel over any duplex byte stream (a `net.Socket`,
+ * or a mux stream of the previous hop). Runs the Noise IK handshake (`noiseIK.ts`), then
+ * exchanges AEAD records: `len(3, big-endian) ‖ ChaCha20-Poly1305(plaintext, ad = len)`.
+ * The length is authenticated (associated data), not encrypted. Any bad tag, oversized
+ * length or truncated input closes the channel with a typed error; nothing throws out.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { ByteQueue } from './ByteQueue.ts';
+import type { CipherState } from './CipherState.ts';
+import {
+  DH_LEN,
+  HANDSHAKE_TIMEOUT_MS,
+  MAX_HANDSHAKE_MESSAGE,
+  MAX_RECORD_PLAINTEXT,
+  RECORD_HEADER_LEN,
+  REKEY_AFTER_RECORDS,
+  SOCKET_HIGH_WATER_MARK,
+  TAG_LEN,
+} from './constants.ts';
+import { HandshakeError, RecordError } from './errors.ts';
+import { initiatorStart, type NoiseResult, responderRespond } from './noiseIK.ts';
+import type { StaticKeyPair } from './x25519.ts';
+
+const REKEY_AT = BigInt(REKEY_AFTER_RECORDS);
+
+export type SecureChannelEvents = {
+  /** One decrypted record. The buffer is owned by the listener. */
+  record: [plaintext: Buffer];
+  /** The transport accepted all queued bytes; `send()` may be called again. */
+  drain: [];
+  /** The channel is closed; `error` is set unless it was a clean close. */
+  close: [error?: Error];
+};
+
+export type SecureChannelParameters = {
+  transport: Duplex;
+  localStatic: StaticKeyPair;
+  /** Set on the initiator (client): the responder's static public key, known in advance. */
+  remoteStatic?: Buffer;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+};
+
+export class SecureChannel extends EventEmitter<SecureChannelEvents> {
+  readonly transport: Duplex;
+  /** Authenticated static key of the peer (after `open()`). */
+  remoteStatic: Buffer = Buffer.alloc(0);
+  /** Ciphertext bytes written and read on the transport, headers included. */
+  bytesWritten = 0;
+  bytesRead = 0;
+  closed = false;
+  #send: CipherState | undefined;
+  #receive: CipherState | undefined;
+  readonly #queue = new ByteQueue();
+  #onHandshakeMessage: ((message: Buffer) => void) | undefined;
+  #expectedHandshakeLength = 0;
+
+  private constructor(transport: Duplex) {
+    super();
+    this.transport = transport;
+    transport.on('data', this.#onData);
+    transport.on('drain', this.#onDrain);
+    transport.on('error', this.#onError);
+    transport.on('close', this.#onClose);
+    transport.on('end', this.#onEnd);
+  }
+
+  /**
+   * Runs the handshake over `transport` and resolves with an open channel. Initiator when
+   * `remoteStatic` is given, responder otherwise. Rejects with `HandshakeError` (and destroys
+   * the transport) on a wrong key, malformed message, timeout or abort.
+   */
+  static async open(params: SecureChannelParameters): Promise<SecureChannel> {
+    const channel = new SecureChannel(params.transport);
+    try {
+      await channel.#handshake(params);
+      return channel;
+    } catch (error) {
+      channel.#fail(error as Error);
+      throw error;
+    }
+  }
+
+  async #handshake({ localStatic, remoteStatic, signal, timeoutMs = HANDSHAKE_TIMEOUT_MS }: SecureChannelParameters) {
+    this.#expectedHandshakeLength = remoteStatic ? DH_LEN + TAG_LEN : 2 * DH_LEN + 2 * TAG_LEN;
+    const messages: Buffer[] = [];
+    let wake: (() => void) | undefined;
+    let failure: Error | undefined;
+    const fail = (error: Error) => {
+      failure ??= error;
+      wake?.();
+    };
+    this.#onHandshakeMessage = (message) => {
+      messages.push(message);
+      wake?.();
+    };
+    const onClose = (error?: Error) =>
+      fail(new HandshakeError('Peer closed during handshake', { code: 'TUNNEL_HANDSHAKE_CLOSED', cause: error }));
+    this.once('close', onClose);
+    const timer = setTimeout(
+      () => fail(new HandshakeError('Handshake timed out', { code: 'TUNNEL_HANDSHAKE_TIMEOUT' })),
+      timeoutMs,
+    );
+    const onAbort = () => fail(new HandshakeError('Handshake aborted', { code: 'TUNNEL_ABORTED' }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const next = async (): Promise<Buffer> => {
+      while (messages.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure;
+      return messages.shift() as Buffer;
+    };
+    try {
+      let result: NoiseResult;
+      if (remoteStatic) {
+        const start = initiatorStart(localStatic, remoteStatic);
+        this.#writeHandshake(start.message);
+        result = start.finish(await next());
+      } else {
+        const response = responderRespond(localStatic, await next());
+        this.#writeHandshake(response.message);
+        result = response.result;
+      }
+      this.#send = result.send;
+      this.#receive = result.receive;
+      this.remoteStatic = result.remoteStatic;
+      this.#onHandshakeMessage = undefined;
+      if (this.#queue.length > 0) queueMicrotask(() => this.#decodeRecords());
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.off('close', onClose);
+    }
+  }
+
+  #writeHandshake(message: Buffer): void {
+    const header = Buffer.alloc(2);
+    header.writeUInt16BE(message.length);
+    this.transport.write(Buffer.concat([header, message]));
+  }
+
+  /**
+   * Sends the concatenation of `parts` as one record (total ≤ `MAX_RECORD_PLAINTEXT`),
+   * written with one corked writev. Returns false when the transport is above its high-water
+   * mark: stop sending until `drain`.
+   */
+  send(parts: readonly Buffer[]): boolean {
+    const cipher = this.#send;
+    if (this.closed || !cipher) return false;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (length > MAX_RECORD_PLAINTEXT) {
+      throw new RecordError('Record too large', { code: 'TUNNEL_RECORD_TOO_LARGE', meta: { length } });
+    }
+    const header = Buffer.allocUnsafe(RECORD_HEADER_LEN);
+    header.writeUIntBE(length + TAG_LEN, 0, RECORD_HEADER_LEN);
+    const encrypted = cipher.encryptParts(header, parts);
+    if (cipher.nonce >= REKEY_AT) cipher.rekey();
+    const transport = this.transport;
+    transport.cork();
+    transport.write(header);
+    let ok = true;
+    for (const piece of encrypted) ok = transport.write(piece);
+    transport.uncork();
+    this.bytesWritten += RECORD_HEADER_LEN + length + TAG_LEN;
+    return ok || transport.writableLength < SOCKET_HIGH_WATER_MARK;
+  }
+
+  /** True when the transport has room (no pending `drain`). */
+  get writable(): boolean {
+    return !this.closed && this.transport.writableLength < SOCKET_HIGH_WATER_MARK;
+  }
+
+  /** Stops reading from the transport (receive-side back-pressure). */
+  pause(): void {
+    this.transport.pause();
+  }
+
+  resume(): void {
+    this.transport.resume();
+  }
+
+  /** Closes the channel: flushes and ends the transport, or destroys it when `error` is set. */
+  close(error?: Error): void {
+    if (error) this.#fail(error);
+    else if (!this.closed) this.transport.end();
+  }
+
+  #onData = (chunk: Buffer) => {
+    this.bytesRead += chunk.length;
+    this.#queue.push(chunk);
+    if (this.#onHandshakeMessage) this.#decodeHandshake();
+    else if (this.#receive) this.#decodeRecords();
+  };
+
+  #decodeHandshake(): void {
+    while (this.#onHandshakeMessage && this.#queue.length >= 2) {
+      const length = this.#queue.peek(2).readUInt16BE(0);
+      // IK messages have fixed sizes (96 then 48 bytes with empty payloads): anything else is not a peer.
+      if (length !== this.#expectedHandshakeLength || length > MAX_HANDSHAKE_MESSAGE) {
+        this.#fail(new HandshakeError('Malformed handshake framing', { code: 'TUNNEL_HANDSHAKE_MALFORMED' }));
+        return;
+      }
+      if (this.#queue.length < 2 + length) return;
+      this.#queue.take(2);
+      const handler = this.#onHandshakeMessage;
+      this.#onHandshakeMessage = undefined;
+      handler(this.#queue.take(length));
+    }
+  }
+
+  #decodeRecords(): void {
+    const cipher = this.#receive as CipherState;
+    while (!this.closed && this.#queue.length >= RECORD_HEADER_LEN) {
+      const header = this.#queue.peek(RECORD_HEADER_LEN);
+      const length = header.readUIntBE(0, RECORD_HEADER_LEN);
+      if (length < TAG_LEN || length > MAX_RECORD_PLAINTEXT + TAG_LEN) {
+        this.#fail(
+          new RecordError('Record length out of range', { code: 'TUNNEL_RECORD_TOO_LARGE', meta: { length } }),
+        );
+        return;
+      }
+      if (this.#queue.length < RECORD_HEADER_LEN + length) return;
+      const ad = Buffer.from(this.#queue.take(RECORD_HEADER_LEN));
+      let plaintext: Buffer;
+      try {
+        plaintext = cipher.decryptWithAd(ad, this.#queue.take(length));
+      } catch (error) {
+        this.#fail(error as Error);
+        return;
+      }
+      if (cipher.nonce >= REKEY_AT) cipher.rekey();
+      this.emit('record', plaintext);
+    }
+  }
+
+  #onDrain = () => this.emit('drain');
+  #onError = (error: Error) => this.#fail(error);
+  #onEnd = () => {
+    if (this.#queue.length > 0) {
+      this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
+    } else this.#finish();
+  };
+  #onClose = () => this.#finish();
+
+  #fail(error: Error): void {
+    if (this.closed) return;
+    this.transport.destroy();
+    this.#finish(error);
+  }
+
+  #finish(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#onHandshakeMessage = undefined;
+    this.transport.off('data', this.#onData);
+    this.transport.off('drain', this.#onDrain);
+    this.transport.off('end', this.#onEnd);
+    this.transport.off('close', this.#onClose);
+    // Keep an error listener so a late transport error cannot crash the process.
+    this.transport.on('error', () => {});
+    if (!this.transport.destroyed) this.transport.destroy();
+    this.emit('close', error);
+  }
+}

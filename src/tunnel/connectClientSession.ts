@@ -1,0 +1,97 @@
+/**
+ * The client side of the tunnel: a secure channel to hop 1, then for each further hop a
+ * RELAY stream through the previous hop and a fresh end-to-end Noise handshake with the
+ * next hop inside it (telescoping). The last hop is the exit; `openStream` reaches
+ * destinations through it. Every hop has its own `MuxSession` and meter, so each hop can
+ * be paid for what it carried.
+ */
+import { connect, type NetConnectOpts } from 'node:net';
+import { MAX_HOPS, OpenKind, SOCKET_HIGH_WATER_MARK } from './constants.ts';
+import { MuxError } from './errors.ts';
+import { MuxSession } from './MuxSession.ts';
+import type { MuxStream } from './MuxStream.ts';
+import type { Destination } from './muxFrame.ts';
+import { SecureChannel } from './SecureChannel.ts';
+import { generateStaticKeyPair, type StaticKeyPair } from './x25519.ts';
+
+/** One provider on the path: its tunnel address and static public key (from its offer). */
+export type HopDescriptor = { host: string; port: number; publicKey: Buffer };
+
+export type ConnectClientSessionParameters = {
+  hops: readonly HopDescriptor[];
+  /** The client's static identity; a fresh one per session by default (unlinkable). */
+  staticKeys?: StaticKeyPair;
+  signal?: AbortSignal;
+  meterTickBytes?: number;
+};
+
+export type ClientSession = {
+  /** One session per hop, hop 1 first. `hops[i].meter` counts bytes hop i carried for us. */
+  hops: MuxSession[];
+  /** The exit's session (last hop): its meter counts the client's payload bytes. */
+  exit: MuxSession;
+  openStream(destination: Destination, options?: { signal?: AbortSignal }): Promise<MuxStream>;
+  close(): void;
+};
+
+/**
+ * @example
+ * const session = await connectClientSession({ hops: [{ host: '127.0.0.1', port, publicKey }] });
+ * const stream = await session.openStream({ host: 'example.com', port: 443 });
+ */
+export async function connectClientSession(params: ConnectClientSessionParameters): Promise<ClientSession> {
+  const { hops: path, signal, meterTickBytes } = params;
+  if (path.length < 1 || path.length > MAX_HOPS) {
+    throw new MuxError('Bad path length', { code: 'TUNNEL_BAD_PATH', details: `use 1 to ${MAX_HOPS} hops` });
+  }
+  const staticKeys = params.staticKeys ?? generateStaticKeyPair();
+  const sessions: MuxSession[] = [];
+  try {
+    const first = path[0] as HopDescriptor;
+    const socket = connect({
+      host: first.host,
+      port: first.port,
+      noDelay: true,
+      allowHalfOpen: true,
+      writableHighWaterMark: SOCKET_HIGH_WATER_MARK,
+    } as NetConnectOpts);
+    socket.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    let channel = await SecureChannel.open({
+      transport: socket,
+      localStatic: staticKeys,
+      remoteStatic: first.publicKey,
+      signal,
+    });
+    sessions.push(new MuxSession({ channel, meterTickBytes }));
+    for (const hop of path.slice(1)) {
+      const previous = sessions.at(-1) as MuxSession;
+      const relay = await previous.openStream({ host: hop.host, port: hop.port }, { kind: OpenKind.relay, signal });
+      channel = await SecureChannel.open({
+        transport: relay,
+        localStatic: staticKeys,
+        remoteStatic: hop.publicKey,
+        signal,
+      });
+      sessions.push(new MuxSession({ channel, meterTickBytes }));
+    }
+  } catch (error) {
+    for (const session of sessions) session.close();
+    throw error;
+  }
+  const exit = sessions.at(-1) as MuxSession;
+  // Losing any hop loses the whole path.
+  for (const session of sessions) session.once('close', (error) => closeAll(error));
+  const closeAll = (error?: Error) => {
+    for (const session of [...sessions].reverse()) session.close(error);
+  };
+  return {
+    hops: sessions,
+    exit,
+    openStream: (destination, options) => exit.openStream(destination, options),
+    close: () => closeAll(),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Mux frame codec (pure). One frame per secure-channel record:
+ * `type(1) ‖ streamId(4, BE) ‖ payload`. Payloads: OPEN `kind(1) ‖ port(2) ‖ hostLen(1) ‖ host`,
+ * OPEN_RESULT `reply(1)`, DATA bytes, WINDOW_UPDATE `delta(4)`, CLOSE empty, RESET `reply(1)`.
+ */
+import { FRAME_HEADER_LEN, FrameType, MAX_HOST_LEN, OpenKind } from './constants.ts';
+import { MuxError } from './errors.ts';
+
+export type Destination = { host: string; port: number };
+export type MuxFrame = { type: FrameType; streamId: number; payload: Buffer };
+
+export function encodeFrameHeader(type: FrameType, streamId: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_LEN);
+  header[0] = type;
+  header.writeUInt32BE(streamId, 1);
+  return header;
+}
+
+export function decodeFrame(record: Buffer): MuxFrame {
+  if (record.length < FRAME_HEADER_LEN) throw malformed('frame shorter than its header');
+  const type = record[0] as number;
+  if (type < FrameType.open || type > FrameType.reset) throw malformed('unknown frame type');
+  return { type: type as FrameType, streamId: record.readUInt32BE(1), payload: record.subarray(FRAME_HEADER_LEN) };
+}
+
+export function encodeOpen(kind: OpenKind, { host, port }: Destination): Buffer {
+  const hostBytes = Buffer.from(host, 'utf8');
+  if (hostBytes.length === 0 || hostBytes.length > MAX_HOST_LEN) throw malformed('host length out of range');
+  if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw malformed('port out of range');
+  const out = Buffer.allocUnsafe(4 + hostBytes.length);
+  out[0] = kind;
+  out.writeUInt16BE(port, 1);
+  out[3] = hostBytes.length;
+  hostBytes.copy(out, 4);
+  return out;
+}
+
+export function decodeOpen(payload: Buffer): { kind: OpenKind } & Destination {
+  if (payload.length < 5) throw malformed('OPEN too short');
+  const kind = payload[0];
+  if (kind !== OpenKind.connect && kind !== OpenKind.relay) throw malformed('unknown OPEN kind');
+  const port = payload.readUInt16BE(1);
+  const hostLength = payload[3] as number;
+  if (port === 0 || hostLength === 0 || payload.length !== 4 + hostLength) throw malformed('bad OPEN destination');
+  return { kind, port, host: payload.toString('utf8', 4) };
+}
+
+function malformed(details: string): MuxError {
+  return new MuxError('Malformed mux frame', { code: 'TUNNEL_MUX_PROTOCOL', details });
+}

@@ -1,0 +1,114 @@
+/**
+ * The provider's tunnel port: accepts TCP connections, runs the Noise IK responder
+ * handshake, and serves a `MuxSession` whose OPENs go through the exit policy to the
+ * destination (CONNECT) or to the next hop's tunnel port (RELAY). `onSession` hands each
+ * authenticated session (peer key, meter, gate) to the payment layer.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { type Logger, silentLogger } from '../log/logger.ts';
+import { SOCKET_HIGH_WATER_MARK } from './constants.ts';
+import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
+import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
+import { MuxSession } from './MuxSession.ts';
+import { SecureChannel } from './SecureChannel.ts';
+import type { StaticKeyPair } from './x25519.ts';
+
+export type StartTunnelListenerParameters = {
+  staticKeys: StaticKeyPair;
+  /** Defaults to 127.0.0.1 and an ephemeral port. */
+  host?: string;
+  port?: number;
+  policy?: ExitPolicy;
+  /** Refuse RELAY opens (do not act as an inner hop). Default false. */
+  disableRelay?: boolean;
+  /** Accept or refuse an authenticated client by its static key (e.g. only those with a session). */
+  authorize?: (remoteStatic: Buffer) => boolean;
+  onSession?: (session: MuxSession) => void;
+  meterTickBytes?: number;
+  logger?: Logger;
+  resolve?: ResolveHost;
+};
+
+export type TunnelListener = {
+  /** Bound address, `{ host, port }`. */
+  address: { host: string; port: number };
+  sessions: Set<MuxSession>;
+  /** Every socket this listener holds (client connections and exit connections). */
+  sockets: Set<Socket>;
+  close(): Promise<void>;
+};
+
+/**
+ * @example
+ * const listener = await startTunnelListener({ staticKeys: generateStaticKeyPair(), policy: createExitPolicy() });
+ * // offer listener.address and staticKeys.publicKey to clients
+ */
+export async function startTunnelListener(params: StartTunnelListenerParameters): Promise<TunnelListener> {
+  const { staticKeys, host = '127.0.0.1', port = 0, logger = silentLogger } = params;
+  const policy = params.policy ?? createExitPolicy();
+  const sessions = new Set<MuxSession>();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer(
+    { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
+    (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+      void accept(socket);
+    },
+  );
+  const accept = async (socket: Socket) => {
+    let channel: SecureChannel;
+    try {
+      channel = await SecureChannel.open({ transport: socket, localStatic: staticKeys });
+    } catch (error) {
+      logger.debug({ code: (error as { code?: string }).code }, 'tunnel handshake failed');
+      return;
+    }
+    if (params.authorize && !params.authorize(channel.remoteStatic)) {
+      channel.close();
+      return;
+    }
+    const session: MuxSession = new MuxSession({
+      channel,
+      meterTickBytes: params.meterTickBytes,
+      onOpen: (request, stream) => {
+        if (request.kind === 2 && params.disableRelay) {
+          session.answerOpen(stream, 2);
+          return;
+        }
+        void handleExitOpen({
+          session,
+          stream,
+          destination: request,
+          policy,
+          logger,
+          resolve: params.resolve,
+          sockets,
+        });
+      },
+    });
+    sessions.add(session);
+    session.once('close', (error) => {
+      sessions.delete(session);
+      logger.debug({ code: (error as { code?: string } | undefined)?.code }, 'tunnel session closed');
+    });
+    params.onSession?.(session);
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as { address: string; port: number };
+  return {
+    address: { host: bound.address, port: bound.port },
+    sessions,
+    sockets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const session of sessions) session.close();
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
