@@ -23,7 +23,7 @@ const CONTRACTS: Record<string, string> = {
   ProviderRegistry: 'providerRegistry',
   PaymentChannels: 'paymentChannels',
   BandexGovernor: 'bandexGovernor',
-  TimelockController: 'timelockController',
+  BandexTimelock: 'bandexTimelock',
 };
 
 execFileSync(join(root, 'node_modules/.bin/forge'), ['build'], { cwd: join(root, 'contracts'), stdio: 'inherit' });

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createPublicClient, http, keccak256, stringToHex } from 'viem';
+import { bandexTimelockAbi } from '../src/chain/abi/bandexTimelock.ts';
 import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
-import { timelockControllerAbi } from '../src/chain/abi/timelockController.ts';
 import { devnetParameters } from '../src/chain/deployBandex.ts';
 import { readDeployment } from '../src/chain/deployment.ts';
 import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
@@ -46,7 +46,7 @@ test('embedded chain: deploy, read back, no EOA admin, stop cleanly', async () =
     const hasRole = (r: `0x${string}`, account: `0x${string}`) =>
       client.readContract({
         address: timelock,
-        abi: timelockControllerAbi,
+        abi: bandexTimelockAbi,
         functionName: 'hasRole',
         args: [r, account],
       });

@@ -10,11 +10,11 @@ import { type Address, keccak256, stringToHex, zeroAddress } from 'viem';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { ABI_VERSION } from './abi/abiVersion.ts';
 import { bandexGovernorAbi, bandexGovernorBytecode } from './abi/bandexGovernor.ts';
+import { bandexTimelockAbi, bandexTimelockBytecode } from './abi/bandexTimelock.ts';
 import { bondingCurveAbi, bondingCurveBytecode } from './abi/bondingCurve.ts';
 import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChannels.ts';
 import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
-import { timelockControllerAbi, timelockControllerBytecode } from './abi/timelockController.ts';
 import type { ChainClient } from './chainClient.ts';
 import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
@@ -120,8 +120,8 @@ export async function deployBandex({
   logger.info({ reserve: reserveToken }, 'reserve token');
 
   const timelock = await deployDeterministic(client, {
-    abi: timelockControllerAbi,
-    bytecode: timelockControllerBytecode,
+    abi: bandexTimelockAbi,
+    bytecode: bandexTimelockBytecode,
     args: [p.timelockDelaySec, [], [zeroAddress], deployer],
     salt: salt('Timelock'),
   });
@@ -194,14 +194,14 @@ async function handTimelockToGovernor(client: ChainClient, timelock: Address, go
   const hasRole = (role: `0x${string}`, account: Address) =>
     client.readContract({
       address: timelock,
-      abi: timelockControllerAbi,
+      abi: bandexTimelockAbi,
       functionName: 'hasRole',
       args: [role, account],
     });
   const write = async (functionName: 'grantRole' | 'renounceRole', role: `0x${string}`, account: Address) => {
     const hash = await client.writeContract({
       address: timelock,
-      abi: timelockControllerAbi,
+      abi: bandexTimelockAbi,
       functionName,
       args: [role, account],
       chain: client.chain,
