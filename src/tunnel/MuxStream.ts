@@ -107,6 +107,17 @@ export class MuxStream extends Duplex {
     this.#returnCredit();
   }
 
+  /**
+   * Credit is returned after each consumer read, not only from `_read`: Node calls `_read`
+   * before it removes the chunk it is about to return (so nothing looks consumed yet) and then
+   * not again until the next `push` — with the peer out of credit, that push never comes.
+   */
+  override read(size?: number): Buffer | null {
+    const chunk = super.read(size) as Buffer | null;
+    this.#returnCredit();
+    return chunk;
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const pending = this.#pending;
     this.#pending = undefined;
