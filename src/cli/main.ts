@@ -8,6 +8,7 @@ import { chainCommand } from './commands/chain.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { statusCommand } from './commands/status.ts';
+import { walletCommand } from './commands/wallet.ts';
 import { packageVersion } from './packageVersion.ts';
 
 export function buildProgram(): Command {
@@ -18,7 +19,8 @@ export function buildProgram(): Command {
     .addCommand(devnetCommand())
     .addCommand(chainCommand())
     .addCommand(deployCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(walletCommand());
 }
 
 /** One line for a person: the message, then what to do. Stack traces only with DEBUG. */
