@@ -1,0 +1,372 @@
+/**
+ * `npm run bench [-- --json] [--mib 1024] [--runs 3] [--requests 300] [--sessions 1000]`: the data-plane
+ * suite. In one run, on loopback, curl downloads `--mib` MiB from a local nginx through each path —
+ * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
+ * `bandex1hopNoAccounting`, `bandex3hop` and `bandex1hop` (paid: ticks and vouchers in the tunnel) —
+ * median of `--runs` interleaved runs; then `--requests` sequential 1 KiB GETs per path, each on a new
+ * connection (latency p50/p99); then `--sessions` concurrent client sessions (each its own Noise
+ * handshake) against one provider process: errors, the provider's memory per idle session, and the
+ * aggregate throughput with every session downloading `--swarm-kib`.
+ *
+ * Every Bandex provider and client is its own process (`bench/support/node.ts`), like ss-server and
+ * ss-local. Prints a table, or exactly one JSON line with `--json`; writes `bench/results/latest.json`.
+ * `--profile` runs only the Bandex 1-hop paths with `--cpu-prof` on their processes and prints the top
+ * self-time functions of each profile. Ratios matter, not absolute figures: the machine is shared.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { privateKeyToAccount } from 'viem/accounts';
+import type { BenchChannel } from './support/accounting.ts';
+import { type NodeChild, startNode } from './support/children.ts';
+import { summarizeProfiles } from './support/profile.ts';
+import { startNginx, startShadowsocks, writeBodyFile } from './support/servers.ts';
+import { ensurePrograms, median, quantile } from './support/system.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    mib: { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '3' },
+    requests: { type: 'string', default: '300' },
+    sessions: { type: 'string', default: '1000' },
+    'swarm-kib': { type: 'string', default: '256' },
+    paths: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'no-concurrency': { type: 'boolean', default: false },
+    'no-latency': { type: 'boolean', default: false },
+  },
+});
+
+const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex3hop', 'bandex1hop'] as const;
+type PathName = (typeof PATHS)[number];
+
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+  else process.stderr.write(`${line}\n`);
+};
+
+const mib = Number(values.mib);
+const runs = Number(values.runs);
+const requests = Number(values.requests);
+const sessionCount = Number(values.sessions);
+const swarmKib = Number(values['swarm-kib']);
+let paths: PathName[] = values.paths ? (values.paths.split(',') as PathName[]) : [...PATHS];
+if (values.profile) paths = paths.filter((p) => p.startsWith('bandex1hop'));
+for (const p of paths) if (!PATHS.includes(p)) throw new Error(`unknown path ${p}; use ${PATHS.join(',')}`);
+
+const programs = ensurePrograms(log);
+const resultsDir = new URL('./results/', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'bandex-bench-'));
+const root = join(work, 'www');
+mkdirSync(root);
+const profileDir = join(resultsDir, 'tmp', `profile-${Date.now()}`);
+
+/** Everything started, stopped in reverse order on the way out. */
+const stoppers: (() => Promise<void>)[] = [];
+const cleanup = async () => {
+  for (const stop of stoppers.reverse()) await stop().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+};
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+function curl(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(programs.curl as string, args, { maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`curl ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    ),
+  );
+}
+
+const proxyArgs = (socksPort?: number) => (socksPort ? ['--socks5-hostname', `127.0.0.1:${socksPort}`] : []);
+
+/** One download; returns bytes/s (curl's average), checking status and size. */
+async function download(url: string, size: number, socksPort?: number): Promise<number> {
+  const out = await curl([
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{size_download} %{speed_download}',
+    ...proxyArgs(socksPort),
+    url,
+  ]);
+  const [code, got, speed] = out.trim().split(' ').map(Number) as [number, number, number];
+  if (code !== 200 || got !== size)
+    throw new Error(`download through ${socksPort ?? 'direct'}: HTTP ${code}, ${got}/${size} bytes`);
+  return speed;
+}
+
+/** `count` sequential GETs of a small file, each on a new connection (nginx closes after each response). */
+async function latency(
+  url: string,
+  count: number,
+  socksPort?: number,
+): Promise<{ p50Ms: number; p99Ms: number; meanMs: number }> {
+  const config = join(work, `latency-${socksPort ?? 'direct'}.curlrc`);
+  writeFileSync(config, Array.from({ length: count }, () => `url = "${url}"\noutput = "/dev/null"\n`).join(''));
+  const out = await curl(['-s', '-K', config, '-w', '%{http_code} %{time_total}\\n', ...proxyArgs(socksPort)]);
+  const samples: number[] = [];
+  for (const line of out.trim().split('\n')) {
+    const [code, seconds] = line.split(' ').map(Number) as [number, number];
+    if (code !== 200) throw new Error(`latency request through ${socksPort ?? 'direct'}: HTTP ${code}`);
+    samples.push(seconds * 1000);
+  }
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    p50Ms: round(quantile(samples, 0.5)),
+    p99Ms: round(quantile(samples, 0.99)),
+    meanMs: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+  };
+}
+
+function versions(): Record<string, string> {
+  // nginx -v prints to stderr; ss-server -h exits non-zero: take the first line mentioning a version.
+  const first = (file: string, args: string[]) => {
+    const out = spawnSync(file, args, { encoding: 'utf8' });
+    const lines = `${out.stdout ?? ''}\n${out.stderr ?? ''}`.split('\n').map((l) => l.trim());
+    return lines.find((l) => /version|\d+\.\d+\.\d+/i.test(l)) ?? '';
+  };
+  return {
+    node: process.version,
+    nginx: first(programs.nginx as string, ['-v']),
+    shadowsocks: first(programs['ss-server'] as string, ['-h']),
+    curl: first(programs.curl as string, ['--version']),
+  };
+}
+
+async function main(): Promise<void> {
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+    ...versions(),
+  };
+  log(`preparing ${mib} MiB body, nginx, shadowsocks, Bandex providers and clients…`);
+  writeBodyFile(join(root, 'big.bin'), mib << 20);
+  writeBodyFile(join(root, 'small.bin'), 1024);
+  writeBodyFile(join(root, 'swarm.bin'), swarmKib << 10);
+  const nginx = await startNginx(programs.nginx as string, work, root);
+  stoppers.push(nginx.stop);
+  const base = `http://127.0.0.1:${nginx.port}`;
+
+  const socksPorts: Partial<Record<PathName, number>> = {};
+  const children: NodeChild[] = [];
+  const node = async (args: string[], env?: Record<string, string>, profile = false) => {
+    const execArgv = profile
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          profileDir,
+          '--cpu-prof-name',
+          `${args[0]}-${paths.join('')}-${children.length}.cpuprofile`,
+        ]
+      : [];
+    const child = await startNode(args, { env, execArgv });
+    children.push(child);
+    stoppers.push(child.stop);
+    return child;
+  };
+  const provider = async (accounting = false, profile = false, env?: Record<string, string>) =>
+    (await node(['provider', ...(accounting ? ['--accounting'] : [])], env, profile)).ready as {
+      port: number;
+      publicKey: string;
+    };
+  const client = async (hops: unknown[], accounting = false, profile = false, env?: Record<string, string>) =>
+    (
+      (await node(['client', '--hops', JSON.stringify(hops), ...(accounting ? ['--accounting'] : [])], env, profile))
+        .ready as { socksPort: number }
+    ).socksPort;
+
+  if (paths.includes('shadowsocks')) {
+    const ss = await startShadowsocks({
+      server: programs['ss-server'] as string,
+      local: programs['ss-local'] as string,
+    });
+    stoppers.push(ss.stop);
+    socksPorts.shadowsocks = ss.socksPort;
+  }
+  if (paths.includes('bandex1hopNoAccounting')) {
+    const p = await provider(false, values.profile);
+    socksPorts.bandex1hopNoAccounting = await client([p], false, values.profile);
+  }
+  if (paths.includes('bandex3hop')) {
+    const hops = [await provider(), await provider(), await provider()];
+    socksPorts.bandex3hop = await client(hops);
+  }
+  let channel: BenchChannel | undefined;
+  if (paths.includes('bandex1hop')) {
+    const privateKey = `0x${randomBytes(32).toString('hex')}` as const;
+    channel = {
+      payer: privateKeyToAccount(privateKey).address,
+      channelId: `0x${randomBytes(32).toString('hex')}`,
+      chainId: 31337,
+      channels: `0x${randomBytes(20).toString('hex')}`,
+      deposit: (10n ** 24n).toString(),
+      priceWeiPerGiB: (10n ** 15n).toString(),
+      creditBytes: 8 << 20,
+      dir: work,
+    };
+    const p = await provider(true, values.profile, { BENCH_CHANNEL: JSON.stringify(channel) });
+    socksPorts.bandex1hop = await client([p], true, values.profile, {
+      BENCH_CHANNEL: JSON.stringify({ ...channel, privateKey }),
+    });
+  }
+
+  // Throughput: runs interleaved so a burst of load elsewhere hits every path alike.
+  const samples = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
+  for (let run = 0; run < runs; run++) {
+    for (const path of paths) {
+      const speed = await download(`${base}/big.bin`, mib << 20, socksPorts[path]);
+      samples[path].push(speed);
+      log(`  run ${run + 1}/${runs} ${path.padEnd(24)} ${(speed / 1e6).toFixed(1).padStart(8)} MB/s`);
+    }
+  }
+  const throughput = Object.fromEntries(paths.map((p) => [p, Math.round(median(samples[p]))])) as Record<
+    PathName,
+    number
+  >;
+
+  const latencyResults: Partial<Record<PathName, { p50Ms: number; p99Ms: number; meanMs: number }>> = {};
+  if (!values['no-latency'] && !values.profile) {
+    for (const path of paths) {
+      latencyResults[path] = await latency(`${base}/small.bin`, requests, socksPorts[path]);
+      log(`  latency ${path.padEnd(24)} p50 ${latencyResults[path].p50Ms} ms  p99 ${latencyResults[path].p99Ms} ms`);
+    }
+  }
+
+  const accountingStats: Record<string, unknown> = {};
+  for (const child of children) {
+    const stats = await child.request('stats');
+    if (stats.accounting) accountingStats[String(child.ready.port ? 'provider' : 'client')] = stats.accounting;
+  }
+
+  let concurrency: Record<string, unknown> | undefined;
+  if (!values['no-concurrency'] && !values.profile && sessionCount > 0) {
+    log(`  ${sessionCount} concurrent sessions against one provider…`);
+    concurrency = await runConcurrency(nginx.port);
+  }
+
+  if (values.profile) {
+    for (const child of children) await child.stop();
+    const summary = summarizeProfiles(profileDir, 20);
+    log(summary.text);
+  }
+
+  const t = throughput as Partial<Record<PathName, number>>;
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 1000) / 1000 : undefined);
+  const ratios = {
+    bandex1hopVsShadowsocks: ratio(t.bandex1hop, t.shadowsocks),
+    bandex1hopNoAccountingVsShadowsocks: ratio(t.bandex1hopNoAccounting, t.shadowsocks),
+    bandex3hopVsShadowsocks: ratio(t.bandex3hop, t.shadowsocks),
+    bandex3hopVsBandex1hop: ratio(t.bandex3hop, t.bandex1hopNoAccounting),
+    shadowsocksVsDirect: ratio(t.shadowsocks, t.direct),
+    bandex1hopVsDirect: ratio(t.bandex1hop, t.direct),
+    accountingOverhead:
+      t.bandex1hop !== undefined && t.bandex1hopNoAccounting
+        ? Math.round((1 - t.bandex1hop / t.bandex1hopNoAccounting) * 1000) / 1000
+        : undefined,
+    latencyP50AddedVsShadowsocksMs:
+      latencyResults.bandex1hop && latencyResults.shadowsocks
+        ? Math.round((latencyResults.bandex1hop.p50Ms - latencyResults.shadowsocks.p50Ms) * 1000) / 1000
+        : undefined,
+  };
+  const result = {
+    date: new Date().toISOString(),
+    unit: 'bytes/s',
+    mib,
+    runs,
+    throughput,
+    samples,
+    ratios,
+    latency: latencyResults,
+    latencyRequests: requests,
+    concurrency,
+    accounting: channel ? { creditBytes: channel.creditBytes, ...accountingStats } : undefined,
+    machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+  };
+  if (!values.profile) {
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  }
+  if (values.json) console.log(JSON.stringify(result));
+  else printTable(result);
+}
+
+const mem = ({ rss, heapUsed, external, sessions }: Record<string, unknown>) => ({ rss, heapUsed, external, sessions });
+
+async function runConcurrency(originPort: number): Promise<Record<string, unknown>> {
+  const provider = await startNode(['provider']);
+  stoppers.push(provider.stop);
+  const swarm = await startNode(['swarm']);
+  stoppers.push(swarm.stop);
+  const before = await provider.request('memory');
+  const connected = await swarm.request('connect', { count: sessionCount, parallel: 32, hop: provider.ready });
+  await new Promise((r) => setTimeout(r, 500));
+  const idle = await provider.request('memory');
+  const downloaded = await swarm.request('download', { port: originPort, path: '/swarm.bin' });
+  const after = await provider.request('memory');
+  await swarm.request('close');
+  const perSession = (key: string) => Math.round(((idle[key] as number) - (before[key] as number)) / sessionCount);
+  await swarm.stop();
+  await provider.stop();
+  const errors =
+    (connected.failed as number) + (downloaded.failed as number) + (sessionCount - (downloaded.open as number));
+  return {
+    sessions: sessionCount,
+    connected: connected.connected,
+    connectSeconds: Math.round(connected.ms as number) / 1000,
+    providerSessions: idle.sessions,
+    errors,
+    errorSamples: [...new Set([...(connected.errors as string[]), ...(downloaded.errors as string[])])],
+    memoryPerIdleSession: {
+      rssBytes: perSession('rss'),
+      heapUsedBytes: perSession('heapUsed'),
+      externalBytes: perSession('external'),
+    },
+    providerMemory: { before: mem(before), idle: mem(idle), afterDownload: mem(after) },
+    downloadBytesPerSession: swarmKib << 10,
+    aggregateThroughput: Math.round(downloaded.bytesPerSecond as number),
+    downloadSeconds: Math.round((downloaded.seconds as number) * 1000) / 1000,
+  };
+}
+
+function printTable(result: {
+  throughput: Partial<Record<PathName, number>>;
+  latency: Partial<Record<PathName, { p50Ms: number; p99Ms: number }>>;
+  ratios: Record<string, number | undefined>;
+  concurrency?: Record<string, unknown>;
+  mib: number;
+  runs: number;
+}): void {
+  console.log(
+    `\nloopback, curl downloading ${result.mib} MiB from nginx, median of ${result.runs}; latency: ${requests} × 1 KiB GET, new connection each`,
+  );
+  console.log(`${'path'.padEnd(24)} ${'MB/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+  for (const path of paths) {
+    const l = result.latency[path];
+    console.log(
+      `${path.padEnd(24)} ${((result.throughput[path] ?? 0) / 1e6).toFixed(1).padStart(9)} ${(l ? l.p50Ms.toFixed(3) : '-').padStart(8)} ${(l ? l.p99Ms.toFixed(3) : '-').padStart(8)}`,
+    );
+  }
+  console.log('');
+  for (const [k, v] of Object.entries(result.ratios)) if (v !== undefined) console.log(`${k.padEnd(36)} ${v}`);
+  const c = result.concurrency;
+  if (c) {
+    const m = c.memoryPerIdleSession as { rssBytes: number; heapUsedBytes: number };
+    console.log(
+      `\n${c.sessions} sessions on one provider: ${c.errors} errors, ${(m.rssBytes / 1024).toFixed(1)} KiB RSS (${(m.heapUsedBytes / 1024).toFixed(1)} KiB heap) per idle session, ${((c.aggregateThroughput as number) / 1e6).toFixed(1)} MB/s aggregate (${c.downloadBytesPerSession} B each)`,
+    );
+  }
+}
+
+try {
+  await main();
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,96 @@
+/**
+ * Accounting for the `bandex1hop` path, exactly as a paid session runs it: the client pays its hop
+ * with `payHop` (hash-chain ticks per 64 KiB, EIP-712 vouchers signed by a viem local account at
+ * checkpoints) as PAYMENT frames inside the tunnel session; the provider charges it with
+ * `chargeSession` (`PayeeChannel` verifies each tick and voucher, persists its best claim to SQLite
+ * before extending credit, and closes the session's gate at the credit window).
+ *
+ * What is not real here: the channel is not opened on chain (the bench hands both sides the same
+ * channel id, payer address and deposit, as the chain would), and the key is throwaway.
+ * Configuration comes from `BENCH_CHANNEL` (JSON, see `BenchChannel`), set by `bench/run.ts`.
+ */
+import { join } from 'node:path';
+import type { Address, Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { PayeeChannel } from '../../src/accounting/PayeeChannel.ts';
+import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
+import { type ChargedSession, chargeSession } from '../../src/session/chargeSession.ts';
+import { type PaidHop, payHop } from '../../src/session/payHop.ts';
+import { ChannelStore } from '../../src/store/ChannelStore.ts';
+import { openDatabase } from '../../src/store/openDatabase.ts';
+import type { ClientSession } from '../../src/tunnel/connectClientSession.ts';
+import type { MuxSession } from '../../src/tunnel/MuxSession.ts';
+
+export type BenchChannel = {
+  /** The payer's key: only the client process reads it (the provider gets `payer`). */
+  privateKey?: Hex;
+  payer: Address;
+  channelId: Hex;
+  chainId: number;
+  channels: Address;
+  deposit: string;
+  priceWeiPerGiB: string;
+  creditBytes: number;
+  /** Directory for the provider's SQLite claim store. */
+  dir: string;
+};
+
+function channel(): BenchChannel {
+  const raw = process.env.BENCH_CHANNEL;
+  if (!raw) throw new Error('BENCH_CHANNEL is not set');
+  return JSON.parse(raw) as BenchChannel;
+}
+
+export async function attachProviderAccounting() {
+  const c = channel();
+  const store = new ChannelStore(openDatabase({ file: join(c.dir, `provider-${process.pid}.sqlite`) }));
+  const domain = { chainId: c.chainId, channels: c.channels };
+  store.saveChannel({
+    channelId: c.channelId,
+    role: 'payee',
+    chainId: c.chainId,
+    contract: c.channels,
+    payer: c.payer,
+    payee: c.channels,
+    deposit: BigInt(c.deposit),
+  });
+  const charged: ChargedSession[] = [];
+  return {
+    ready: {},
+    onSession: (session: MuxSession) => {
+      const payee = new PayeeChannel({
+        domain,
+        channelId: c.channelId,
+        payer: c.payer,
+        deposit: BigInt(c.deposit),
+        priceWeiPerGiB: BigInt(c.priceWeiPerGiB),
+        creditBytes: c.creditBytes,
+      });
+      charged.push(chargeSession({ session, payee, channelId: c.channelId, store, creditBytes: c.creditBytes }));
+    },
+    stats: () => ({
+      sessions: charged.length,
+      pauses: charged.reduce((n, s) => n + s.pauses, 0),
+      bytesServed: charged.reduce((n, s) => n + s.payee.bytesServed, 0),
+      bytesPaid: charged.reduce((n, s) => n + s.payee.bytesPaid, 0),
+    }),
+  };
+}
+
+export async function attachClientAccounting(session: ClientSession) {
+  const c = channel();
+  const account = privateKeyToAccount(c.privateKey as Hex);
+  const payer = new PayerChannel({
+    account,
+    domain: { chainId: c.chainId, channels: c.channels },
+    channelId: c.channelId,
+    deposit: BigInt(c.deposit),
+    alreadyPromised: 0n,
+    priceWeiPerGiB: BigInt(c.priceWeiPerGiB),
+  });
+  // One hop here; on a longer path each hop would get its own channel and payHop.
+  const hop: PaidHop = await payHop({ session: session.exit, payer });
+  return {
+    stats: () => ({ bytesDelivered: hop.payer.bytesDelivered, bytesPaid: hop.payer.bytesPaid }),
+  };
+}
