@@ -18,3 +18,9 @@ export function parseUrl(value: string): string {
     throw new InvalidArgumentError('expected an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:8545');
   }
 }
+
+export function parseHops(value: string): number {
+  const hops = Number(value);
+  if (!Number.isInteger(hops) || hops < 1 || hops > 3) throw new InvalidArgumentError('expected 1, 2 or 3 hops');
+  return hops;
+}

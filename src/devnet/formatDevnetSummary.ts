@@ -1,3 +1,4 @@
+import { formatUnits } from 'viem';
 import type { DevnetInfo } from './startDevnet.ts';
 
 /** What `npm start` prints for a person: where everything is and what to look at. */
@@ -7,12 +8,23 @@ export function formatDevnetSummary(info: DevnetInfo): string {
     '',
     `  chain      ${info.rpc} (chain id ${info.chainId})`,
     `  token      ${info.contracts.token}`,
-    `  curve      ${info.contracts.curve}`,
-    `  registry   ${info.contracts.registry}`,
     `  channels   ${info.contracts.channels}`,
-    `  governor   ${info.contracts.governor}`,
+    `  registry   ${info.contracts.registry}`,
     `  deployment ${info.deployment}`,
     '',
+    `  client     ${info.client.address}, ${info.client.hops}-hop path, status ${info.client.api}/api/status`,
+    ...info.providers.map(
+      (p, i) =>
+        `  provider ${i + 1} ${p.address} at ${formatUnits(BigInt(p.priceWeiPerGiB), 18)} RBT/GiB, status ${p.api}/api/status`,
+    ),
+    '',
+    'Send traffic through it, every byte paid per 64 KiB tick:',
+    `  curl --socks5-hostname ${info.socks} http://example.com/`,
+    `  curl --proxy http://${info.httpProxy} http://example.com/`,
+    `  (browser: SOCKS5 proxy ${info.socks}, or HTTP proxy ${info.httpProxy})`,
+    `Watch the client pay and the providers earn and redeem: curl ${info.client.api}/api/status`,
+    '',
+    `State and logs: ${info.stateDir}`,
     'Press Ctrl-C to stop everything.',
   ];
   return lines.join('\n');

@@ -1,43 +1,174 @@
 /**
- * The local network that `npm start` runs: the embedded chain with the contracts, and
- * (as the tunnel, audit and operator parts land) providers, an auditor and a client.
- * Everything runs on loopback; `stop()` ends every process it started.
+ * The local network that `npm start` runs: the embedded chain with the contracts, three providers
+ * (each registered and staked, with its own state directory, tunnel port, API and log file) and a
+ * client serving SOCKS5 and an HTTP proxy, paying every byte through payment channels. Everything
+ * runs on loopback, with the exit policy's devnet exception for loopback destinations; providers
+ * redeem what they earned within seconds. `stop()` ends everything it started.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Address } from 'viem';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { type Address, parseUnits } from 'viem';
+import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { buyRbt } from '../chain/buyRbt.ts';
+import { createChainClient } from '../chain/chainClient.ts';
+import type { Deployment } from '../chain/deployment.ts';
+import { DEV_ACCOUNT_INDEX, devAccount } from '../chain/devAccounts.ts';
+import { registerProvider } from '../chain/registerProvider.ts';
 import { startEmbeddedChain } from '../chain/startEmbeddedChain.ts';
-import { type Logger, silentLogger } from '../log/logger.ts';
+import { type Client, startClient } from '../client/startClient.ts';
+import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
+import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
+import { type Provider, startProvider } from '../provider/startProvider.ts';
 
-/** The devnet's JSON line (`bandex devnet --json`). Later parts add their endpoints here. */
+/** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {
   rpc: string;
   chainId: number;
   contracts: { token: Address; curve: Address; registry: Address; channels: Address; governor: Address };
   deployment: string;
   stateDir: string;
+  socks: string;
+  httpProxy: string;
+  client: { address: Address; api: string; hops: number };
+  providers: { address: Address; peerId: string; api: string; priceWeiPerGiB: string; log: string }[];
 };
 
-export type Devnet = { info: DevnetInfo; stop(): Promise<void> };
+export type Devnet = { info: DevnetInfo; providers: Provider[]; client: Client; stop(): Promise<void> };
 
-export type StartDevnetParameters = { port?: number; stateDir?: string; logger?: Logger };
+export type StartDevnetParameters = {
+  port?: number;
+  stateDir?: string;
+  /** Providers in the client's path (1 to 3). */
+  hops?: number;
+  /** How many providers to run (at least `hops`). */
+  providers?: number;
+  /** The client's spending cap per channel in RBT wei (default: the deposit). */
+  clientBudgetWei?: bigint;
+  logger?: Logger;
+};
+
+/** Prices of the devnet's providers in RBT per GiB: distinct, so selection by price is visible. */
+const PROVIDER_PRICES_RBT = ['100', '120', '150', '180', '200'];
+/** Dev-mnemonic account indexes of the providers (the client is 1, the auditor 5). */
+const PROVIDER_ACCOUNTS = [2, 3, 4, 6, 7];
+/** Reserve spent on RBT by each account: a provider needs its stake, the client its channel deposits. */
+const PROVIDER_RESERVE = 1_000n * 10n ** 6n;
+const CLIENT_RESERVE = 5_000n * 10n ** 6n;
+/** Each client channel deposit: 1,000 RBT pays for 10 GiB at 100 RBT/GiB. */
+const CLIENT_DEPOSIT = parseUnits('1000', 18);
+/** Devnet redemption: every claim within 10 s (gas is free here); a real provider waits for value. */
+const DEVNET_REDEEM_POLICY = { minRedeemWei: 2n ** 255n, maxIntervalMs: 10_000, minGasMultiple: 0n };
 
 export async function startDevnet(params: StartDevnetParameters = {}): Promise<Devnet> {
   const logger = params.logger ?? silentLogger;
+  const hops = params.hops ?? 1;
+  const providerCount = Math.max(params.providers ?? 3, hops);
+  if (providerCount > PROVIDER_ACCOUNTS.length) throw new Error(`at most ${PROVIDER_ACCOUNTS.length} providers`);
   const stateDir = params.stateDir ?? mkdtempSync(join(tmpdir(), 'bandex-devnet-'));
   const chain = await startEmbeddedChain({
     port: params.port ?? 0,
     deploymentsDir: join(stateDir, 'deployments'),
     logger,
   });
-  const { token, curve, registry, channels, governor } = chain.deployment.contracts;
-  const info: DevnetInfo = {
-    rpc: chain.anvil.rpcUrl,
-    chainId: chain.anvil.chainId,
-    contracts: { token, curve, registry, channels, governor },
-    deployment: chain.deploymentFile,
-    stateDir,
+  const stops: (() => Promise<void>)[] = [() => chain.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => logger.warn({ err: error }, 'stop failed'));
   };
-  return { info, stop: () => chain.stop() };
+  try {
+    const { deployment } = chain;
+    const rpc = chain.anvil.rpcUrl;
+    const providers: Provider[] = [];
+    const logs: string[] = [];
+    for (let i = 0; i < providerCount; i++) {
+      const dir = join(stateDir, `provider-${i + 1}`);
+      mkdirSync(dir, { recursive: true });
+      const client = createChainClient(rpc, devAccount(PROVIDER_ACCOUNTS[i] as number));
+      const { privateKey } = await loadOrCreatePeerKey(join(dir, 'peer.key'));
+      await fundAndRegister(client, deployment, {
+        peerId: peerIdFromPrivateKey(privateKey).toString(),
+        priceWeiPerGiB: parseUnits(PROVIDER_PRICES_RBT[i] as string, 18),
+      });
+      const log = join(dir, 'provider.log');
+      const provider = await startProvider({
+        client,
+        deployment,
+        stateDir: dir,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        bootstrap: providers[0] ? [providers[0].multiaddrs[0] as string] : [],
+        exitPolicy: { devnet: true },
+        redeemPolicy: DEVNET_REDEEM_POLICY,
+        confirmations: 0,
+        watcherPollMs: 2_000,
+        allowPrivateAddresses: true,
+        logger: createLogger({ name: `provider-${i + 1}`, file: log }),
+      });
+      stops.push(() => provider.stop());
+      providers.push(provider);
+      logs.push(log);
+    }
+    const clientDir = join(stateDir, 'client');
+    const clientChain = createChainClient(rpc, devAccount(DEV_ACCOUNT_INDEX.client));
+    await buyRbt({ client: clientChain, deployment, reserveIn: CLIENT_RESERVE, useFaucet: true });
+    const client = await startClient({
+      client: clientChain,
+      deployment,
+      stateDir: clientDir,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: providers.map((p) => p.multiaddrs[0] as string),
+      hops,
+      depositWei: CLIENT_DEPOSIT,
+      budgetWei: params.clientBudgetWei,
+      allowPrivateAddresses: true,
+      logger: createLogger({ name: 'client', file: join(clientDir, 'client.log') }),
+    });
+    stops.push(() => client.stop());
+    // Build the path now, so the first proxied request does not wait for offers and channels.
+    await client.connect();
+    const { token, curve, registry, channels, governor } = deployment.contracts;
+    const info: DevnetInfo = {
+      rpc,
+      chainId: chain.anvil.chainId,
+      contracts: { token, curve, registry, channels, governor },
+      deployment: chain.deploymentFile,
+      stateDir,
+      socks: `${client.socks.address.host}:${client.socks.address.port}`,
+      httpProxy: `${client.http.address.host}:${client.http.address.port}`,
+      client: { address: client.address, api: client.api.url, hops },
+      providers: providers.map((p, i) => ({
+        address: p.address,
+        peerId: p.peerId,
+        api: p.api.url,
+        priceWeiPerGiB: p.priceWeiPerGiB.toString(),
+        log: logs[i] as string,
+      })),
+    };
+    return { info, providers, client, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function fundAndRegister(
+  client: ReturnType<typeof createChainClient>,
+  deployment: Deployment,
+  { peerId, priceWeiPerGiB }: { peerId: string; priceWeiPerGiB: bigint },
+): Promise<void> {
+  const minStake = await client.readContract({
+    address: deployment.contracts.registry,
+    abi: providerRegistryAbi,
+    functionName: 'minStake',
+  });
+  await buyRbt({ client, deployment, reserveIn: PROVIDER_RESERVE, useFaucet: true });
+  await registerProvider({
+    client,
+    deployment,
+    peerId,
+    priceWeiPerGiB,
+    region: 'DE',
+    capacityBytesPerSecond: 100_000_000,
+    stakeWei: minStake,
+  });
 }

@@ -14,10 +14,13 @@ export type CreateLoggerParameters = {
   level?: string;
   /** Force pretty output on or off; by default pretty when stderr is a TTY. */
   pretty?: boolean;
+  /** Write JSON lines to this file instead of stderr (each devnet daemon keeps its own log). */
+  file?: string;
 };
 
-export function createLogger({ name = 'bandex', level, pretty }: CreateLoggerParameters = {}): Logger {
+export function createLogger({ name = 'bandex', level, pretty, file }: CreateLoggerParameters = {}): Logger {
   const resolvedLevel = level ?? process.env.LOG_LEVEL ?? 'info';
+  if (file) return pino({ name, level: resolvedLevel }, pino.destination({ dest: file, mkdir: true, sync: true }));
   if (pretty ?? process.stderr.isTTY) {
     return pino({
       name,

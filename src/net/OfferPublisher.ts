@@ -40,6 +40,9 @@ export type OfferPublisherParameters = {
  * // ...
  * publisher.stop()
  */
+/** Delay before republishing for a new subscriber: lets its subscription settle, batches a crowd. */
+const NEW_SUBSCRIBER_REPUBLISH_MS = 500;
+
 export class OfferPublisher {
   readonly #params: OfferPublisherParameters;
   readonly #log: Logger;
@@ -76,6 +79,21 @@ export class OfferPublisher {
     };
     this.#timer = setInterval(tick, this.#params.intervalMs ?? OFFER_REFRESH_INTERVAL_MS);
     tick();
+    // A peer that joins the topic (a client starting) gets the current offer at once, not at the
+    // next refresh: republish shortly after any new subscriber (debounced, so a crowd costs one).
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const onSubscription = (event: CustomEvent<{ subscriptions: { topic: string; subscribe: boolean }[] }>) => {
+      if (pending || !event.detail.subscriptions.some((s) => s.topic === OFFERS_TOPIC && s.subscribe)) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        tick();
+      }, NEW_SUBSCRIBER_REPUBLISH_MS);
+    };
+    pubsub.addEventListener('subscription-change', onSubscription);
+    this.#controller.signal.addEventListener('abort', () => {
+      clearTimeout(pending);
+      pubsub.removeEventListener('subscription-change', onSubscription);
+    });
   }
 
   stop(): void {

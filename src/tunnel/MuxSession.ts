@@ -1,13 +1,14 @@
 /**
  * The stream multiplexer over one `SecureChannel`: OPEN / OPEN_RESULT / DATA /
- * WINDOW_UPDATE / CLOSE / RESET frames, per-stream credit, a session `ByteMeter`, and the
- * provider's `SendGate`. The client opens streams (odd ids); the provider answers each
+ * WINDOW_UPDATE / CLOSE / RESET frames, per-stream credit, a session `ByteMeter`, the
+ * provider's `SendGate`, and PAYMENT frames for the payment layer (never gated). The client opens streams (odd ids); the provider answers each
  * OPEN through the `onOpen` handler (exit or relay).
  */
 import { EventEmitter } from 'node:events';
 import { ByteMeter } from './ByteMeter.ts';
 import {
   FrameType,
+  MAX_PAYMENT_PAYLOAD,
   MAX_STREAM_ID,
   MAX_STREAMS_PER_SESSION,
   OPEN_TIMEOUT_MS,
@@ -31,7 +32,13 @@ export type MuxSessionParameters = {
   meterTickBytes?: number;
 };
 
-export class MuxSession extends EventEmitter<{ close: [error?: Error] }> {
+export type MuxSessionEvents = {
+  close: [error?: Error];
+  /** A PAYMENT frame arrived (the payload is owned by the listener). */
+  payment: [payload: Buffer];
+};
+
+export class MuxSession extends EventEmitter<MuxSessionEvents> {
   readonly channel: SecureChannel;
   /** Payload bytes over all streams: `sent` and `received` from this side's point of view. */
   readonly meter: ByteMeter;
@@ -128,6 +135,22 @@ export class MuxSession extends EventEmitter<{ close: [error?: Error] }> {
     return stream;
   }
 
+  /**
+   * Sends one payment message (stream 0). Payment frames pass a closed gate: a paused client must
+   * still be able to pay. Returns false when the session is closed.
+   */
+  sendPayment(payload: Buffer): boolean {
+    if (this.closed) return false;
+    if (payload.length === 0 || payload.length > MAX_PAYMENT_PAYLOAD) {
+      throw new MuxError('Payment message size out of range', {
+        code: 'TUNNEL_MUX_PROTOCOL',
+        meta: { length: payload.length },
+      });
+    }
+    this.channel.send([encodeFrameHeader(FrameType.payment, 0), payload]);
+    return true;
+  }
+
   /** Provider side: answers an OPEN (0 = success, else a SOCKS5 reply code). */
   answerOpen(stream: MuxStream, reply: number): void {
     if (this.closed) return;
@@ -156,6 +179,13 @@ export class MuxSession extends EventEmitter<{ close: [error?: Error] }> {
     const { type, streamId, payload } = decodeFrame(record);
     if (type === FrameType.open) {
       this.#handleOpen(streamId, payload);
+      return;
+    }
+    if (type === FrameType.payment) {
+      if (streamId !== 0 || payload.length === 0 || payload.length > MAX_PAYMENT_PAYLOAD) {
+        throw protocolError('bad PAYMENT frame');
+      }
+      this.emit('payment', payload);
       return;
     }
     if (type === FrameType.openResult) {

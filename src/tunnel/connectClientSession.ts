@@ -14,12 +14,16 @@ import type { Destination } from './muxFrame.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import { generateStaticKeyPair, type StaticKeyPair } from './x25519.ts';
 
-/** One provider on the path: its tunnel address and static public key (from its offer). */
-export type HopDescriptor = { host: string; port: number; publicKey: Buffer };
+/**
+ * One provider on the path: its tunnel address and static public key (from its offer), and
+ * optionally the client key to use with this hop (the one its session proposal announced), so
+ * that no two hops see the same client key.
+ */
+export type HopDescriptor = { host: string; port: number; publicKey: Buffer; staticKeys?: StaticKeyPair };
 
 export type ConnectClientSessionParameters = {
   hops: readonly HopDescriptor[];
-  /** The client's static identity; a fresh one per session by default (unlinkable). */
+  /** The client's static identity for hops that bring none; a fresh one per session by default (unlinkable). */
   staticKeys?: StaticKeyPair;
   signal?: AbortSignal;
   meterTickBytes?: number;
@@ -62,7 +66,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     });
     let channel = await SecureChannel.open({
       transport: socket,
-      localStatic: staticKeys,
+      localStatic: first.staticKeys ?? staticKeys,
       remoteStatic: first.publicKey,
       signal,
     });
@@ -72,7 +76,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
       const relay = await previous.openStream({ host: hop.host, port: hop.port }, { kind: OpenKind.relay, signal });
       channel = await SecureChannel.open({
         transport: relay,
-        localStatic: staticKeys,
+        localStatic: hop.staticKeys ?? staticKeys,
         remoteStatic: hop.publicKey,
         signal,
       });

@@ -64,12 +64,17 @@ export const FrameType = {
   windowUpdate: 4,
   close: 5,
   reset: 6,
+  /** Stream id 0; payload = one payment message (`src/accounting/messages.ts`), either direction. */
+  payment: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 /** OPEN kinds: connect to a destination (exit), or relay to the next hop's tunnel port (multi-hop). */
 export const OpenKind = { connect: 1, relay: 2 } as const;
 export type OpenKind = (typeof OpenKind)[keyof typeof OpenKind];
+
+/** Largest PAYMENT frame payload: a voucher message is 194 bytes; anything bigger is not a payment. */
+export const MAX_PAYMENT_PAYLOAD = 1_024;
 
 /** Default bytes per `delivered` meter event: 64 KiB, the payment tick unit of the brief. */
 export const DEFAULT_METER_TICK_BYTES = 64 * 1024;

@@ -1,0 +1,347 @@
+/**
+ * The provider daemon (`bandex node`): sells its bandwidth. It publishes signed offers on gossip,
+ * answers session proposals after checking the payment channel on chain, serves the data plane
+ * (tunnel port: exit and relay) to clients whose session it accepted, charges every session through
+ * its `PayeeChannel` (credit window, durable claims), redeems what it earned with the
+ * `ChannelWatcher`, and serves a local status API.
+ */
+import { join } from 'node:path';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem';
+import { TICK_BYTES } from '../accounting/constants.ts';
+import { PayeeChannel } from '../accounting/PayeeChannel.ts';
+import { tickValueFor } from '../accounting/price.ts';
+import { sessionIdOf } from '../accounting/receipt.ts';
+import { type ApiServer, startApiServer } from '../api/startApiServer.ts';
+import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
+import type { ChainClient } from '../chain/chainClient.ts';
+import type { Deployment } from '../chain/deployment.ts';
+import { readProvider } from '../chain/readProvider.ts';
+import { BaseError } from '../errors/BaseError.ts';
+import { type Logger, silentLogger } from '../log/logger.ts';
+import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
+import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
+import { OfferPublisher } from '../net/OfferPublisher.ts';
+import { type CheckProposal, SessionServer } from '../net/SessionServer.ts';
+import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
+import { ChannelStore } from '../store/ChannelStore.ts';
+import { openDatabase } from '../store/openDatabase.ts';
+import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
+import type { MuxSession } from '../tunnel/MuxSession.ts';
+import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
+import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
+import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
+import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
+
+/** Most credit a provider grants a session unless configured: 8 MiB (128 ticks). */
+export const DEFAULT_MAX_CREDIT_BYTES = 8 * 1024 * 1024;
+/** An accepted proposal must be followed by its tunnel connection within this time. */
+const PENDING_SESSION_TTL_MS = 30_000;
+
+export class ProviderStartError extends BaseError<Record<string, unknown>> {
+  override name = 'ProviderStartError';
+}
+
+export type StartProviderParameters = {
+  client: ChainClient;
+  deployment: Deployment;
+  stateDir: string;
+  /** libp2p listen multiaddrs, e.g. `/ip4/0.0.0.0/tcp/4001`. */
+  listen: string[];
+  bootstrap: string[];
+  announce?: string[];
+  /** Tunnel (data plane) bind address and the host clients dial (defaults to the bind host). */
+  tunnelHost?: string;
+  tunnelPort?: number;
+  tunnelAnnounceHost?: string;
+  apiHost?: string;
+  apiPort?: number;
+  exitPolicy?: ExitPolicyConfig;
+  maxCreditBytes?: number;
+  redeemPolicy: RedeemPolicy;
+  confirmations?: number;
+  watcherPollMs?: number;
+  /** Loopback/private libp2p addresses allowed (devnet, LAN, namespaces). */
+  allowPrivateAddresses?: boolean;
+  logger?: Logger;
+};
+
+export type ProviderStatus = {
+  address: Address;
+  peerId: string;
+  priceWeiPerGiB: bigint;
+  bytesServed: number;
+  earnedWei: bigint;
+  redeemedWei: bigint;
+  stakeWei: bigint;
+  sessions: number;
+  sessionsTotal: number;
+  creditPauses: number;
+};
+
+export type Provider = {
+  address: Address;
+  peerId: string;
+  multiaddrs: string[];
+  priceWeiPerGiB: bigint;
+  api: ApiServer;
+  tunnel: TunnelListener;
+  node: BandexNode;
+  store: ChannelStore;
+  status(): Promise<ProviderStatus>;
+  stop(): Promise<void>;
+};
+
+type Pending = { channelId: Hex; payer: Address; deposit: bigint; creditBytes: number; expiresAt: number };
+
+export async function startProvider(params: StartProviderParameters): Promise<Provider> {
+  const { client, deployment, stateDir } = params;
+  const logger = (params.logger ?? silentLogger).child({ component: 'provider' });
+  const address = client.account.address;
+  const record = await readProvider(client, deployment, address);
+  if (!record.registered || record.stakeWei === 0n) {
+    throw new ProviderStartError(`${address} is not a registered provider with stake`, {
+      code: 'PROVIDER_NOT_REGISTERED',
+      details: 'register and stake first (bandex stake), then start the node again',
+      meta: { address },
+    });
+  }
+  const priceWeiPerGiB = record.priceWeiPerGiB;
+  const maxCreditBytes = params.maxCreditBytes ?? DEFAULT_MAX_CREDIT_BYTES;
+  const store = new ChannelStore(openDatabase({ file: join(stateDir, 'provider.db') }));
+  const tunnelKeys = loadOrCreateTunnelKey(join(stateDir, 'tunnel.key'));
+  const tunnelPublicKey = tunnelKeys.publicKey.toString('base64');
+  const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
+  if (record.peerId !== undefined) {
+    // Clients check offers against the registered peer id: refuse to run with another one.
+    const mine = peerIdFromPrivateKey(privateKey).toString();
+    if (mine !== record.peerId) {
+      throw new ProviderStartError(`this node's peer id ${mine} is not the registered ${record.peerId}`, {
+        code: 'PROVIDER_PEER_MISMATCH',
+        details: `use the state directory whose peer.key was registered, or re-register with peer id ${mine}`,
+      });
+    }
+  }
+
+  const pending = new Map<string, Pending>();
+  const charged = new Map<MuxSession, ChargedSession>();
+  const totals = { bytesServed: 0, sessions: 0, pauses: 0 };
+  const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
+
+  const tunnel = await startTunnelListener({
+    staticKeys: tunnelKeys,
+    host: params.tunnelHost ?? '127.0.0.1',
+    port: params.tunnelPort ?? 0,
+    policy: createExitPolicy(params.exitPolicy),
+    logger,
+    authorize: (remoteStatic) => {
+      const entry = pending.get(remoteStatic.toString('base64'));
+      return entry !== undefined && entry.expiresAt > Date.now();
+    },
+    onSession: (session) => {
+      const key = session.channel.remoteStatic.toString('base64');
+      const entry = pending.get(key) as Pending;
+      pending.delete(key);
+      const payee = new PayeeChannel({
+        domain,
+        channelId: entry.channelId,
+        payer: entry.payer,
+        deposit: entry.deposit,
+        priceWeiPerGiB,
+        creditBytes: entry.creditBytes,
+      });
+      const sessionLog = logger.child({ channelId: entry.channelId });
+      charged.set(
+        session,
+        chargeSession({
+          session,
+          payee,
+          channelId: entry.channelId,
+          store,
+          creditBytes: entry.creditBytes,
+          logger: sessionLog,
+        }),
+      );
+      totals.sessions++;
+      sessionLog.info('tunnel session opened');
+      session.once('close', (error) => {
+        const c = charged.get(session);
+        charged.delete(session);
+        if (c) {
+          totals.bytesServed += c.bytesUp + c.bytesDown;
+          totals.pauses += c.pauses;
+        }
+        sessionLog.info(
+          { bytesUp: c?.bytesUp, bytesDown: c?.bytesDown, paidWei: c?.payee.value, code: codeOf(error) },
+          'tunnel session closed',
+        );
+      });
+    },
+  });
+  const tunnelHost = params.tunnelAnnounceHost ?? tunnel.address.host;
+
+  const checkProposal: CheckProposal = async (proposal) => {
+    const refuse = (code: string, reason: string) => ({ ok: false as const, code, reason });
+    if (proposal.priceWeiPerGiB !== priceWeiPerGiB)
+      return refuse('WRONG_PRICE', `this provider charges ${priceWeiPerGiB} wei per GiB`);
+    if (proposal.tickValue !== tickValueFor(priceWeiPerGiB))
+      return refuse('WRONG_TICK_VALUE', `a tick is worth ${tickValueFor(priceWeiPerGiB)} wei at this price`);
+    if (proposal.creditBytes < TICK_BYTES || proposal.creditBytes > maxCreditBytes)
+      return refuse('CREDIT_OUT_OF_RANGE', `credit must be ${TICK_BYTES} to ${maxCreditBytes} bytes`);
+    const channel = await client.readContract({
+      address: deployment.contracts.channels,
+      abi: paymentChannelsAbi,
+      functionName: 'getChannel',
+      args: [proposal.channelId],
+    });
+    if (channel.deposit === 0n) return refuse('UNKNOWN_CHANNEL', 'no open channel with this id');
+    if (!isAddressEqual(channel.payee, address)) return refuse('WRONG_PAYEE', 'the channel does not pay this provider');
+    if (!isAddressEqual(channel.payer, proposal.payer)) return refuse('WRONG_PAYER', 'the channel has another payer');
+    if (channel.closesAt !== 0n) return refuse('CHANNEL_CLOSING', 'the channel is closing; open a new one');
+    if (channel.redeemed + tickValueFor(priceWeiPerGiB) > channel.deposit)
+      return refuse('CHANNEL_EXHAUSTED', 'the channel has no deposit left; top it up');
+    store.saveChannel({
+      channelId: proposal.channelId,
+      role: 'payee',
+      chainId: deployment.chainId,
+      contract: deployment.contracts.channels,
+      payer: channel.payer,
+      payee: address,
+      deposit: channel.deposit,
+    });
+    const now = Date.now();
+    for (const [key, entry] of pending) if (entry.expiresAt <= now) pending.delete(key);
+    pending.set(proposal.clientTunnelKey, {
+      channelId: proposal.channelId,
+      payer: channel.payer,
+      deposit: channel.deposit,
+      creditBytes: proposal.creditBytes,
+      expiresAt: now + PENDING_SESSION_TTL_MS,
+    });
+    return {
+      ok: true,
+      sessionId: sessionIdOf(proposal.channelId, proposal.sessionNonce),
+      tunnel: { host: tunnelHost, port: tunnel.address.port, publicKey: tunnelPublicKey },
+    };
+  };
+
+  const node = await createBandexNode({
+    privateKey,
+    listen: params.listen,
+    bootstrap: params.bootstrap,
+    announce: params.announce,
+    role: 'provider',
+    allowPrivateAddresses: params.allowPrivateAddresses,
+    logger,
+  });
+  const peerId = node.peerId.toString();
+  const sessionServer = new SessionServer({
+    node,
+    chainId: deployment.chainId,
+    channels: deployment.contracts.channels,
+    checkProposal,
+    logger,
+  });
+  await sessionServer.start();
+  const publisher = new OfferPublisher({
+    node,
+    account: client.account as LocalAccount,
+    chainId: deployment.chainId,
+    logger,
+    content: () => ({
+      priceWeiPerGiB,
+      region: record.region,
+      capacityBytesPerSecond: record.capacityBytesPerSecond,
+      endpoints: [formatEndpoint(tunnelHost, tunnel.address.port)],
+      tunnelPublicKey,
+    }),
+  });
+  publisher.start();
+
+  const watcher = new ChannelWatcher({
+    client,
+    deployment,
+    store,
+    policy: params.redeemPolicy,
+    confirmations: params.confirmations,
+    pollMs: params.watcherPollMs,
+    logger,
+  });
+  watcher.start();
+
+  let redeemedCache = { at: 0, value: 0n };
+  const readRedeemed = async (): Promise<bigint> => {
+    if (Date.now() - redeemedCache.at < 1_000) return redeemedCache.value;
+    let value = 0n;
+    for (const id of store.claimedChannels('payee')) {
+      const c = await client.readContract({
+        address: deployment.contracts.channels,
+        abi: paymentChannelsAbi,
+        functionName: 'getChannel',
+        args: [id],
+      });
+      value += c.redeemed;
+    }
+    redeemedCache = { at: Date.now(), value };
+    return value;
+  };
+  const status = async (): Promise<ProviderStatus> => {
+    let bytesServed = totals.bytesServed;
+    let pauses = totals.pauses;
+    for (const c of charged.values()) {
+      bytesServed += c.bytesUp + c.bytesDown;
+      pauses += c.pauses;
+    }
+    let earnedWei = 0n;
+    for (const id of store.claimedChannels('payee')) earnedWei += store.latestClaim(id)?.value ?? 0n;
+    const [redeemedWei, current] = await Promise.all([readRedeemed(), readProvider(client, deployment, address)]);
+    return {
+      address,
+      peerId,
+      priceWeiPerGiB,
+      bytesServed,
+      earnedWei,
+      redeemedWei,
+      stakeWei: current.stakeWei,
+      sessions: charged.size,
+      sessionsTotal: totals.sessions,
+      creditPauses: pauses,
+    };
+  };
+  const api = await startApiServer({
+    host: params.apiHost,
+    port: params.apiPort,
+    logger,
+    routes: { '/api/status': status },
+  });
+  logger.info({ address, peerId, tunnel: `${tunnelHost}:${tunnel.address.port}`, api: api.url }, 'provider started');
+
+  return {
+    address,
+    peerId,
+    multiaddrs: node.getMultiaddrs().map(String),
+    priceWeiPerGiB,
+    api,
+    tunnel,
+    node,
+    store,
+    status,
+    stop: async () => {
+      publisher.stop();
+      await sessionServer.stop();
+      await tunnel.close();
+      await watcher.stop();
+      await api.close();
+      await node.stop();
+      store.close();
+    },
+  };
+}
+
+function formatEndpoint(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as { code?: string } | undefined)?.code;
+}
