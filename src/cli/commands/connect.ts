@@ -1,0 +1,85 @@
+/** `bandex connect`: run a client — local SOCKS5 and HTTP proxies whose traffic is paid per byte. */
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { getAddress } from 'viem';
+import { startClient } from '../../client/startClient.ts';
+import { createLogger } from '../../log/logger.ts';
+import { parseRbt } from '../amounts.ts';
+import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
+import { parseHops, parsePort } from '../options.ts';
+import { waitForShutdown } from '../waitForShutdown.ts';
+
+type ConnectFlags = ChainFlags & {
+  stateDir: string;
+  listen: string[];
+  bootstrap: string[];
+  hops: number;
+  provider: string[];
+  deposit: bigint;
+  budget?: bigint;
+  socksPort: number;
+  httpPort: number;
+  apiPort: number;
+  allowPrivate?: boolean;
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function connectCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('connect')))
+    .description('run a client: SOCKS5 and HTTP proxies on localhost, traffic through 1-3 paid providers')
+    .option('--state-dir <dir>', 'channel database and keys of this client', join(process.cwd(), '.bandex-client'))
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
+    .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable; at least one)', collect, [])
+    .addOption(new Option('--hops <n>', 'providers in the path (1 to 3)').default(1).argParser(parseHops))
+    .option('--provider <address>', 'use this provider (repeatable, in path order)', collect, [])
+    .addOption(
+      new Option('--deposit <rbt>', 'RBT deposited in each new channel')
+        .default(100n * 10n ** 18n, '100')
+        .argParser(parseRbt),
+    )
+    .addOption(
+      new Option('--budget <rbt>', 'most to promise on any one channel (default: the deposit)').argParser(parseRbt),
+    )
+    .addOption(new Option('--socks-port <port>', 'SOCKS5 port on 127.0.0.1').default(1080).argParser(parsePort))
+    .addOption(new Option('--http-port <port>', 'HTTP proxy port on 127.0.0.1').default(8118).argParser(parsePort))
+    .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4181).argParser(parsePort))
+    .option('--allow-private', 'dial private libp2p addresses (LAN, namespaces)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bandex connect --keystore me.json --bootstrap /dns4/boot.example/tcp/4001/p2p/12D3KooW... --hops 3
+  $ curl --socks5-hostname 127.0.0.1:1080 https://example.com/`,
+    )
+    .action(async (flags: ConnectFlags) => {
+      const logger = createLogger({ name: 'connect' });
+      const { wallet, deployment } = await openWallet(flags);
+      const client = await startClient({
+        client: wallet,
+        deployment,
+        stateDir: flags.stateDir,
+        listen: flags.listen.length > 0 ? flags.listen : ['/ip4/0.0.0.0/tcp/0'],
+        bootstrap: flags.bootstrap,
+        hops: flags.hops,
+        prefer: flags.provider.map((p) => getAddress(p)),
+        depositWei: flags.deposit,
+        budgetWei: flags.budget,
+        socksPort: flags.socksPort,
+        httpPort: flags.httpPort,
+        apiPort: flags.apiPort,
+        allowPrivateAddresses: flags.allowPrivate,
+        logger,
+      });
+      await client.connect();
+      const socks = `${client.socks.address.host}:${client.socks.address.port}`;
+      const httpProxy = `${client.http.address.host}:${client.http.address.port}`;
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ address: client.address, socks, httpProxy, api: client.api.url })}\n`);
+      } else {
+        console.log(`client ${client.address}: SOCKS5 ${socks}, HTTP proxy ${httpProxy}`);
+        console.log(`  status ${client.api.url}/api/status`);
+      }
+      await waitForShutdown(() => client.stop());
+    });
+}

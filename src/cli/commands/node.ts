@@ -1,0 +1,106 @@
+/** `bandex node`: run a provider — sell bandwidth, paid per byte through payment channels. */
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { createLogger } from '../../log/logger.ts';
+import { startProvider } from '../../provider/startProvider.ts';
+import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
+import { parsePort } from '../options.ts';
+import { waitForShutdown } from '../waitForShutdown.ts';
+
+type NodeFlags = ChainFlags & {
+  stateDir: string;
+  listen: string[];
+  bootstrap: string[];
+  announce?: string[];
+  tunnelHost: string;
+  tunnelPort: number;
+  tunnelAnnounce?: string;
+  apiPort: number;
+  exitAllow: string[];
+  exitDeny: string[];
+  exitPorts?: string;
+  allowPrivate?: boolean;
+  devnet?: boolean;
+  redeemEveryS: number;
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function nodeCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('node')))
+    .description('run a provider: publish offers, accept paid sessions, carry traffic, redeem earnings')
+    .option(
+      '--state-dir <dir>',
+      'keys, channel database and logs of this provider',
+      join(process.cwd(), '.bandex-node'),
+    )
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
+    .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable)', collect, [])
+    .option('--announce <multiaddr>', 'public libp2p address to advertise (repeatable)', collect, [])
+    .option('--tunnel-host <ip>', 'address the data-plane tunnel binds', '0.0.0.0')
+    .addOption(new Option('--tunnel-port <port>', 'tunnel port (0 picks one)').default(4100).argParser(parsePort))
+    .option('--tunnel-announce <host>', 'host clients dial for the tunnel (public IP or DNS name)')
+    .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4180).argParser(parsePort))
+    .option('--exit-allow <cidr>', 'also allow this network as a destination (repeatable)', collect, [])
+    .option('--exit-deny <cidr>', 'refuse this network as a destination (repeatable)', collect, [])
+    .option('--exit-ports <list>', 'only allow these destination ports, e.g. 80,443')
+    .option('--allow-private', 'dial and advertise private libp2p addresses (LAN, namespaces)')
+    .option('--devnet', 'devnet exit policy: loopback destinations allowed (never on a real network)')
+    .addOption(
+      new Option('--redeem-every-s <seconds>', 'redeem earnings at least this often')
+        .default(3600)
+        .argParser((v) => Number.parseInt(v, 10)),
+    )
+    .addHelpText(
+      'after',
+      `
+The account must be registered with stake first (bandex stake). Destinations in private, loopback and
+link-local ranges are refused unless allowed with --exit-allow.
+
+Examples:
+  $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --listen /ip4/0.0.0.0/tcp/4001
+  $ bandex node --key-file dev.key --rpc http://127.0.0.1:8545 --listen /ip4/127.0.0.1/tcp/0 --tunnel-host 127.0.0.1 --allow-private --devnet`,
+    )
+    .action(async (flags: NodeFlags) => {
+      const logger = createLogger({ name: 'node' });
+      const { wallet, deployment } = await openWallet(flags);
+      const provider = await startProvider({
+        client: wallet,
+        deployment,
+        stateDir: flags.stateDir,
+        listen: flags.listen.length > 0 ? flags.listen : ['/ip4/0.0.0.0/tcp/4001'],
+        bootstrap: flags.bootstrap,
+        announce: flags.announce,
+        tunnelHost: flags.tunnelHost,
+        tunnelPort: flags.tunnelPort,
+        tunnelAnnounceHost: flags.tunnelAnnounce,
+        apiPort: flags.apiPort,
+        exitPolicy: {
+          devnet: flags.devnet,
+          allow: flags.exitAllow,
+          deny: flags.exitDeny,
+          allowPorts: flags.exitPorts?.split(',').map((p) => parsePort(p.trim())),
+        },
+        redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
+        allowPrivateAddresses: flags.allowPrivate,
+        logger,
+      });
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            address: provider.address,
+            peerId: provider.peerId,
+            multiaddrs: provider.multiaddrs,
+            tunnel: `${provider.tunnel.address.host}:${provider.tunnel.address.port}`,
+            api: provider.api.url,
+            priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
+          })}\n`,
+        );
+      } else {
+        console.log(`provider ${provider.address} (peer ${provider.peerId}) is serving`);
+        console.log(`  libp2p  ${provider.multiaddrs.join(' ')}`);
+        console.log(`  status  ${provider.api.url}/api/status`);
+      }
+      await waitForShutdown(() => provider.stop());
+    });
+}
