@@ -15,7 +15,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -123,6 +123,17 @@ async function latency(
   };
 }
 
+/** utime + stime of a process we started, in seconds (Linux /proc). */
+function procCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
 function versions(): Record<string, string> {
   // nginx -v prints to stderr; ss-server -h exits non-zero: take the first line mentioning a version.
   const first = (file: string, args: string[]) => {
@@ -156,7 +167,19 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${nginx.port}`;
 
   const socksPorts: Partial<Record<PathName, number>> = {};
+  /** CPU seconds (user + system) used so far by each path's proxy processes. */
+  const cpuOf: Partial<Record<PathName, () => Promise<number>>> = {};
   const children: NodeChild[] = [];
+  const childCpu = (group: NodeChild[]) => async () => {
+    let total = 0;
+    for (const c of group) {
+      const { user, system } = (await c.request('stats')).cpu as { user: number; system: number };
+      total += (user + system) / 1e6;
+    }
+    return total;
+  };
+  /** Children started since `from`, for one path's CPU figure. */
+  const since = (from: number) => children.slice(from);
   const node = async (args: string[], env?: Record<string, string>, profile = false) => {
     const execArgv = profile
       ? [
@@ -190,14 +213,19 @@ async function main(): Promise<void> {
     });
     stoppers.push(ss.stop);
     socksPorts.shadowsocks = ss.socksPort;
+    cpuOf.shadowsocks = async () => procCpuSeconds(ss.serverPid) + procCpuSeconds(ss.localPid);
   }
   if (paths.includes('bandex1hopNoAccounting')) {
+    const from = children.length;
     const p = await provider(false, values.profile);
     socksPorts.bandex1hopNoAccounting = await client([p], false, values.profile);
+    cpuOf.bandex1hopNoAccounting = childCpu(since(from));
   }
   if (paths.includes('bandex3hop')) {
+    const from = children.length;
     const hops = [await provider(), await provider(), await provider()];
     socksPorts.bandex3hop = await client(hops);
+    cpuOf.bandex3hop = childCpu(since(from));
   }
   let channel: BenchChannel | undefined;
   if (paths.includes('bandex1hop')) {
@@ -212,17 +240,23 @@ async function main(): Promise<void> {
       creditBytes: 8 << 20,
       dir: work,
     };
+    const from = children.length;
     const p = await provider(true, values.profile, { BENCH_CHANNEL: JSON.stringify(channel) });
     socksPorts.bandex1hop = await client([p], true, values.profile, {
       BENCH_CHANNEL: JSON.stringify({ ...channel, privateKey }),
     });
+    cpuOf.bandex1hop = childCpu(since(from));
   }
 
   // Throughput: runs interleaved so a burst of load elsewhere hits every path alike.
   const samples = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
+  const cpuSeconds: Partial<Record<PathName, number>> = {};
   for (let run = 0; run < runs; run++) {
     for (const path of paths) {
+      const cpuBefore = (await cpuOf[path]?.()) ?? 0;
       const speed = await download(`${base}/big.bin`, mib << 20, socksPorts[path]);
+      const cpuAfter = (await cpuOf[path]?.()) ?? 0;
+      if (cpuOf[path]) cpuSeconds[path] = (cpuSeconds[path] ?? 0) + cpuAfter - cpuBefore;
       samples[path].push(speed);
       log(`  run ${run + 1}/${runs} ${path.padEnd(24)} ${(speed / 1e6).toFixed(1).padStart(8)} MB/s`);
     }
@@ -231,6 +265,10 @@ async function main(): Promise<void> {
     PathName,
     number
   >;
+  // CPU of the proxy processes (not curl, not nginx) per GiB carried: insensitive to how busy the machine is.
+  const cpuSecondsPerGiB = Object.fromEntries(
+    Object.entries(cpuSeconds).map(([p, sec]) => [p, Math.round((sec / ((runs * mib) / 1024)) * 1000) / 1000]),
+  );
 
   const latencyResults: Partial<Record<PathName, { p50Ms: number; p99Ms: number; meanMs: number }>> = {};
   if (!values['no-latency'] && !values.profile) {
@@ -283,6 +321,7 @@ async function main(): Promise<void> {
     runs,
     throughput,
     samples,
+    cpuSecondsPerGiB,
     ratios,
     latency: latencyResults,
     latencyRequests: requests,
@@ -339,6 +378,7 @@ async function runConcurrency(originPort: number): Promise<Record<string, unknow
 function printTable(result: {
   throughput: Partial<Record<PathName, number>>;
   latency: Partial<Record<PathName, { p50Ms: number; p99Ms: number }>>;
+  cpuSecondsPerGiB: Partial<Record<string, number>>;
   ratios: Record<string, number | undefined>;
   concurrency?: Record<string, unknown>;
   mib: number;
@@ -347,11 +387,13 @@ function printTable(result: {
   console.log(
     `\nloopback, curl downloading ${result.mib} MiB from nginx, median of ${result.runs}; latency: ${requests} × 1 KiB GET, new connection each`,
   );
-  console.log(`${'path'.padEnd(24)} ${'MB/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+  console.log(
+    `${'path'.padEnd(24)} ${'MB/s'.padStart(9)} ${'CPU s/GiB'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+  );
   for (const path of paths) {
     const l = result.latency[path];
     console.log(
-      `${path.padEnd(24)} ${((result.throughput[path] ?? 0) / 1e6).toFixed(1).padStart(9)} ${(l ? l.p50Ms.toFixed(3) : '-').padStart(8)} ${(l ? l.p99Ms.toFixed(3) : '-').padStart(8)}`,
+      `${path.padEnd(24)} ${((result.throughput[path] ?? 0) / 1e6).toFixed(1).padStart(9)} ${(result.cpuSecondsPerGiB[path]?.toFixed(2) ?? '-').padStart(10)} ${(l ? l.p50Ms.toFixed(3) : '-').padStart(8)} ${(l ? l.p99Ms.toFixed(3) : '-').padStart(8)}`,
     );
   }
   console.log('');
