@@ -5,9 +5,16 @@
 import { Command, CommanderError } from 'commander';
 import { BaseError } from '../errors/BaseError.ts';
 import { chainCommand } from './commands/chain.ts';
+import { channelCommand } from './commands/channel.ts';
+import { connectCommand } from './commands/connect.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
+import { govCommand } from './commands/gov.ts';
+import { nodeCommand } from './commands/node.ts';
+import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
+import { tokenCommand } from './commands/token.ts';
+import { unstakeCommand } from './commands/unstake.ts';
 import { walletCommand } from './commands/wallet.ts';
 import { packageVersion } from './packageVersion.ts';
 
@@ -17,10 +24,17 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage and examples)')
     .addCommand(devnetCommand())
+    .addCommand(nodeCommand())
+    .addCommand(connectCommand())
     .addCommand(chainCommand())
     .addCommand(deployCommand())
     .addCommand(statusCommand())
-    .addCommand(walletCommand());
+    .addCommand(walletCommand())
+    .addCommand(tokenCommand())
+    .addCommand(stakeCommand())
+    .addCommand(unstakeCommand())
+    .addCommand(channelCommand())
+    .addCommand(govCommand());
 }
 
 /** One line for a person: the message, then what to do. Stack traces only with DEBUG. */

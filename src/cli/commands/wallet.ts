@@ -23,6 +23,7 @@ import {
   configFromFlags,
   openChain,
 } from '../chainContext.ts';
+import { formatTime } from '../errors.ts';
 
 type KeystoreFlags = { config?: string; keystore?: string; passwordFile?: string; force?: boolean; json?: boolean };
 
@@ -187,9 +188,7 @@ Examples:
           `${symbol.padEnd(12)}${balances.reserve.balance}`,
           `stake       ${balances.stake.bonded} RBT bonded${balances.stake.provider ? ' (registered provider)' : ''}`,
           ...(provider.unbonding > 0n
-            ? [
-                `unbonding   ${balances.stake.unbonding} RBT, withdrawable from ${new Date(Number(ready) * 1000).toISOString()}`,
-              ]
+            ? [`unbonding   ${balances.stake.unbonding} RBT, withdrawable from ${formatTime(ready ?? 0)}`]
             : []),
           `votes       ${balances.votes}${balances.delegate ? ` (delegated to ${balances.delegate})` : ' (not delegated: `bandex gov delegate`)'}`,
         ].join('\n'),

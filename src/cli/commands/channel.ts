@@ -1,0 +1,364 @@
+/**
+ * `bandex channel list|open|topup|close|settle`: the payment channels where the wallet is payer or
+ * payee. Closing without the payee's signature is two steps: `close` starts the challenge period (the
+ * payee may still redeem its latest voucher), `settle` ends the channel after it and refunds the payer.
+ */
+import { Command, Option } from 'commander';
+import type { Address, Hex, PublicClient } from 'viem';
+import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
+import { paymentChannelsAbi } from '../../chain/abi/paymentChannels.ts';
+import { createChainClient } from '../../chain/chainClient.ts';
+import type { Deployment } from '../../chain/deployment.ts';
+import { openChannel } from '../../chain/openChannel.ts';
+import { formatRbt, parseAddress, parseBytes32, parseRbt } from '../amounts.ts';
+import {
+  accountAddress,
+  addAccountOptions,
+  addChainOptions,
+  type ChainFlags,
+  openChain,
+  openWallet,
+} from '../chainContext.ts';
+import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
+import { asContractError, progress, sendTx } from '../transact.ts';
+
+/** Blocks per `eth_getLogs` request: public RPCs cap the range. */
+const LOG_CHUNK = 10_000n;
+
+export type ChannelStatus = 'open' | 'closing' | 'settleable' | 'closed';
+
+export type ChannelRow = {
+  id: Hex;
+  role: 'payer' | 'payee';
+  payer: Address;
+  payee: Address;
+  deposit: string;
+  redeemed: string;
+  status: ChannelStatus;
+  /** When the challenge period ends (closing channels), ISO 8601. */
+  closesAt: string | null;
+};
+
+export function channelCommand(): Command {
+  return new Command('channel')
+    .description('payment channels of the wallet: list, open, top up, close, settle')
+    .addCommand(listCommand())
+    .addCommand(openCommand())
+    .addCommand(topUpCommand())
+    .addCommand(closeCommand())
+    .addCommand(settleCommand())
+    .addHelpText(
+      'after',
+      `
+A channel locks the payer's RBT deposit; the payee redeems signed vouchers from it. The payer ends it
+with \`close\` (starts the challenge period, in which the payee can still redeem) and then \`settle\`
+(refunds what was not redeemed). \`bandex connect\` opens and tops up channels by itself.
+
+Examples:
+  $ bandex channel list
+  $ bandex channel open 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC 50
+  $ bandex channel topup 0x9f…c2 25
+  $ bandex channel close 0x9f…c2 && sleep 3600 && bandex channel settle 0x9f…c2`,
+    );
+}
+
+type ChannelState = {
+  payer: Address;
+  payee: Address;
+  deposit: bigint;
+  redeemed: bigint;
+  closesAt: bigint;
+};
+
+async function readChannel(client: PublicClient, deployment: Deployment, id: Hex): Promise<ChannelState> {
+  return client.readContract({
+    address: deployment.contracts.channels,
+    abi: paymentChannelsAbi,
+    functionName: 'getChannel',
+    args: [id],
+  });
+}
+
+function statusOf(channel: ChannelState, now: bigint): ChannelStatus {
+  if (/^0x0+$/.test(channel.payer)) return 'closed';
+  if (channel.closesAt === 0n) return 'open';
+  return now < channel.closesAt ? 'closing' : 'settleable';
+}
+
+/** Channels opened by or to `address`, from `ChannelOpened` events, with their current state. */
+export async function listChannels(
+  client: PublicClient,
+  deployment: Deployment,
+  address: Address,
+): Promise<ChannelRow[]> {
+  const latest = await client.getBlockNumber();
+  const opened: { id: Hex; payer: Address; payee: Address; deposit: bigint }[] = [];
+  for (let from = BigInt(deployment.deploymentBlock); from <= latest; from += LOG_CHUNK) {
+    const to = from + LOG_CHUNK - 1n < latest ? from + LOG_CHUNK - 1n : latest;
+    for (const args of [{ payer: address }, { payee: address }]) {
+      const logs = await client.getContractEvents({
+        address: deployment.contracts.channels,
+        abi: paymentChannelsAbi,
+        eventName: 'ChannelOpened',
+        args,
+        fromBlock: from,
+        toBlock: to,
+      });
+      for (const log of logs) {
+        const a = log.args as { channelId: Hex; payer: Address; payee: Address; deposit: bigint };
+        if (!opened.some((o) => o.id === a.channelId))
+          opened.push({ id: a.channelId, payer: a.payer, payee: a.payee, deposit: a.deposit });
+      }
+    }
+  }
+  const now = (await client.getBlock()).timestamp;
+  return Promise.all(
+    opened.map(async (o) => {
+      const state = await readChannel(client, deployment, o.id);
+      const status = statusOf(state, now);
+      const live = status !== 'closed';
+      return {
+        id: o.id,
+        role: o.payer.toLowerCase() === address.toLowerCase() ? 'payer' : 'payee',
+        payer: o.payer,
+        payee: o.payee,
+        deposit: formatRbt(live ? state.deposit : o.deposit),
+        redeemed: formatRbt(state.redeemed),
+        status,
+        closesAt: live && state.closesAt !== 0n ? formatTime(state.closesAt) : null,
+      } satisfies ChannelRow;
+    }),
+  );
+}
+
+function listCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('list')))
+    .description('channels where the wallet (or --address) is payer or payee')
+    .option('--address <address>', 'list for any address instead of the wallet', parseAddress)
+    .addOption(new Option('--as <role>', 'only channels where it is payer or payee').choices(['payer', 'payee']))
+    .option('--all', 'include closed channels')
+    .option('--json', 'print a JSON array of channels (one line)')
+    .addHelpText(
+      'after',
+      `
+Status: open; closing (challenge period running, closesAt says until when); settleable (run
+\`bandex channel settle\`); closed.
+
+Examples:
+  $ bandex channel list
+  $ bandex channel list --as payee --all --json`,
+    )
+    .action(async (flags: ChainFlags & { address?: Address; as?: 'payer' | 'payee'; all?: boolean }) => {
+      const { client, deployment, config } = await openChain(flags);
+      const address = flags.address ?? (await accountAddress(config));
+      const rows = (await listChannels(client, deployment, address)).filter(
+        (row) => (flags.all || row.status !== 'closed') && (!flags.as || row.role === flags.as),
+      );
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        console.log(`No ${flags.all ? '' : 'open '}channels for ${address}`);
+        return;
+      }
+      for (const row of rows) {
+        const peer = row.role === 'payer' ? `to ${row.payee}` : `from ${row.payer}`;
+        const closing = row.closesAt ? ` ${row.status === 'closing' ? 'until' : 'since'} ${row.closesAt}` : '';
+        console.log(
+          `${row.id}  ${row.role} ${peer}  deposit ${row.deposit}  redeemed ${row.redeemed}  ${row.status}${closing}`,
+        );
+      }
+    });
+}
+
+function openCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('open')))
+    .description('open a channel to PAYEE with a deposit of AMOUNT RBT (one transaction, permit signed locally)')
+    .argument('<payee>', 'the provider address', parseAddress)
+    .argument('<amount>', 'RBT deposit, in whole tokens', parseRbt)
+    .option('--json', 'print one JSON line: id, payee, deposit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bandex channel open 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC 50 --json`,
+    )
+    .action(async (payee: Address, deposit: bigint, flags: ChainFlags) => {
+      const { client, deployment, account, config } = await openWallet(flags);
+      if (payee.toLowerCase() === account.address.toLowerCase())
+        throw new NotAllowedNowError('a channel to yourself pays nobody', 'pass the provider’s address as PAYEE');
+      await requireRbt(client, deployment, account.address, deposit, 'buy RBT first with `bandex token buy`');
+      progress('open channel: signing permit and sending');
+      let channelId: Hex;
+      try {
+        ({ channelId } = await openChannel({
+          client: createChainClient(config.rpc, account),
+          deployment,
+          payee,
+          deposit,
+        }));
+      } catch (error) {
+        throw asContractError('open channel', error);
+      }
+      progress(`open channel: confirmed, channel ${channelId}`);
+      const result = { id: channelId, payer: account.address, payee, deposit: formatRbt(deposit) };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else console.log(`Opened channel ${channelId} to ${payee} with ${result.deposit} RBT`);
+    });
+}
+
+async function requireRbt(
+  client: PublicClient,
+  deployment: Deployment,
+  address: Address,
+  amount: bigint,
+  hint: string,
+): Promise<void> {
+  const balance = await client.readContract({
+    address: deployment.contracts.token,
+    abi: bandwidthTokenAbi,
+    functionName: 'balanceOf',
+    args: [address],
+  });
+  if (balance < amount)
+    throw new InsufficientBalanceError('RBT', address, `${formatRbt(balance)} RBT`, `${formatRbt(amount)} RBT`, hint);
+}
+
+async function requireChannel(client: PublicClient, deployment: Deployment, id: Hex): Promise<ChannelState> {
+  const channel = await readChannel(client, deployment, id);
+  if (/^0x0+$/.test(channel.payer))
+    throw new NotAllowedNowError(
+      `no open channel ${id}`,
+      'it never existed or is closed; see `bandex channel list --all`',
+    );
+  return channel;
+}
+
+function topUpCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('topup')))
+    .description('add AMOUNT RBT to the deposit of channel ID')
+    .argument('<id>', 'channel id (0x + 64 hex digits)', parseBytes32)
+    .argument('<amount>', 'RBT to add, in whole tokens', parseRbt)
+    .option('--json', 'print one JSON line: id, added, deposit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bandex channel topup 0x9f2c…e1 25`,
+    )
+    .action(async (id: Hex, amount: bigint, flags: ChainFlags) => {
+      const { client, deployment, account, wallet } = await openWallet(flags);
+      const { channels, token } = deployment.contracts;
+      await requireChannel(client, deployment, id);
+      await requireRbt(client, deployment, account.address, amount, 'buy RBT first with `bandex token buy`');
+      const allowance = await client.readContract({
+        address: token,
+        abi: bandwidthTokenAbi,
+        functionName: 'allowance',
+        args: [account.address, channels],
+      });
+      if (allowance < amount)
+        await sendTx(
+          wallet,
+          { address: token, abi: bandwidthTokenAbi, functionName: 'approve', args: [channels, amount] },
+          'approve RBT',
+        );
+      const receipt = await sendTx(
+        wallet,
+        { address: channels, abi: paymentChannelsAbi, functionName: 'topUp', args: [id, amount] },
+        'top up channel',
+      );
+      const after = await readChannel(client, deployment, id);
+      const result = { id, added: formatRbt(amount), deposit: formatRbt(after.deposit), tx: receipt.transactionHash };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else console.log(`Added ${result.added} RBT; channel ${id} holds ${result.deposit} RBT`);
+    });
+}
+
+function closeCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('close')))
+    .description('start closing channel ID (payer only): the challenge period begins, then `channel settle`')
+    .argument('<id>', 'channel id (0x + 64 hex digits)', parseBytes32)
+    .option('--json', 'print one JSON line: id, closesAt, tx')
+    .addHelpText(
+      'after',
+      `
+This is the payer's unilateral close: during the challenge period the payee may still redeem its
+latest voucher; afterwards \`bandex channel settle ID\` refunds the rest to the payer. (A cooperative
+close needs the payee's signature and is done by \`bandex connect\` at the end of a session.)
+
+Examples:
+  $ bandex channel close 0x9f2c…e1
+  $ bandex channel close 0x9f2c…e1 --json`,
+    )
+    .action(async (id: Hex, flags: ChainFlags) => {
+      const { client, deployment, account, wallet } = await openWallet(flags);
+      const channel = await requireChannel(client, deployment, id);
+      if (channel.payer.toLowerCase() !== account.address.toLowerCase())
+        throw new NotAllowedNowError(
+          `only the payer ${channel.payer} can close channel ${id}`,
+          'a payee ends a channel by redeeming; the payer closes it',
+        );
+      if (channel.closesAt !== 0n) {
+        const over = (await client.getBlock()).timestamp >= channel.closesAt;
+        throw new NotAllowedNowError(
+          `channel ${id} is already closing (challenge period ${over ? 'ended' : 'until'} ${formatTime(channel.closesAt)})`,
+          over ? `run \`bandex channel settle ${id}\` now` : 'run `bandex channel settle ID` after that',
+        );
+      }
+      const receipt = await sendTx(
+        wallet,
+        { address: deployment.contracts.channels, abi: paymentChannelsAbi, functionName: 'startClose', args: [id] },
+        'start close',
+      );
+      const after = await readChannel(client, deployment, id);
+      const result = { id, closesAt: formatTime(after.closesAt), tx: receipt.transactionHash };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else
+        console.log(
+          `Channel ${id} is closing; run \`bandex channel settle ${id}\` from ${result.closesAt} to get the refund`,
+        );
+    });
+}
+
+function settleCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('settle')))
+    .description('finish closing channel ID after its challenge period: the payer gets the unredeemed rest')
+    .argument('<id>', 'channel id (0x + 64 hex digits)', parseBytes32)
+    .option('--json', 'print one JSON line: id, redeemed, refund, tx')
+    .addHelpText(
+      'after',
+      `
+Anyone may settle; the refund always goes to the payer.
+
+Examples:
+  $ bandex channel settle 0x9f2c…e1`,
+    )
+    .action(async (id: Hex, flags: ChainFlags) => {
+      const { client, deployment, wallet } = await openWallet(flags);
+      const channel = await requireChannel(client, deployment, id);
+      if (channel.closesAt === 0n)
+        throw new NotAllowedNowError(`channel ${id} is not closing`, 'start with `bandex channel close ID` (payer)');
+      const now = (await client.getBlock()).timestamp;
+      if (now < channel.closesAt)
+        throw new NotAllowedNowError(
+          `the challenge period of channel ${id} runs until ${formatTime(channel.closesAt)}`,
+          'run `bandex channel settle` again after that',
+        );
+      const receipt = await sendTx(
+        wallet,
+        { address: deployment.contracts.channels, abi: paymentChannelsAbi, functionName: 'settle', args: [id] },
+        'settle channel',
+      );
+      const result = {
+        id,
+        redeemed: formatRbt(channel.redeemed),
+        refund: formatRbt(channel.deposit - channel.redeemed),
+        tx: receipt.transactionHash,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else
+        console.log(`Settled channel ${id}: ${result.redeemed} RBT went to the payee, ${result.refund} RBT refunded`);
+    });
+}

@@ -1,0 +1,147 @@
+/**
+ * `bandex stake AMOUNT`: stake RBT as a provider — the first time it registers the wallet in the
+ * ProviderRegistry (peer id, price, region, capacity), afterwards it adds to the bonded stake.
+ */
+import { peerIdFromString } from '@libp2p/peer-id';
+import { Command, InvalidArgumentError } from 'commander';
+import { bytesToHex, type Hex, stringToHex } from 'viem';
+import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
+import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
+import { formatRbt, parseRbt } from '../amounts.ts';
+import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
+import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
+import { sendTx } from '../transact.ts';
+
+/** The registry stores a peer id as its multihash bytes; `0x…` hex is taken as the bytes themselves. */
+export function parsePeerId(value: string): Hex {
+  if (/^0x([0-9a-fA-F]{2}){1,128}$/.test(value)) return value.toLowerCase() as Hex;
+  try {
+    return bytesToHex(peerIdFromString(value).toMultihash().bytes);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a libp2p peer id (e.g. 12D3KooW…, as \`bandex node\` prints it)`);
+  }
+}
+
+function parseRegion(value: string): Hex {
+  if (!/^[A-Za-z]{2}$/.test(value))
+    throw new InvalidArgumentError(`expected a two-letter region code such as DE or US, got "${value}"`);
+  return stringToHex(value.toUpperCase(), { size: 2 });
+}
+
+function parseCapacity(value: string): bigint {
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError(`expected bytes per second as a whole number, got "${value}"`);
+  const capacity = BigInt(value);
+  if (capacity >= 2n ** 64n) throw new InvalidArgumentError('the capacity does not fit 64 bits');
+  return capacity;
+}
+
+type StakeFlags = ChainFlags & { peerId?: Hex; price?: bigint; region: Hex; capacity: bigint; metadata: string };
+
+export function stakeCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('stake')))
+    .description('stake RBT as a provider: registers the wallet the first time, then adds to its stake')
+    .argument('<amount>', 'RBT to stake, in whole tokens', parseRbt)
+    .option('--peer-id <id>', 'first time only: the libp2p peer id of your node', parsePeerId)
+    .option('--price <rbt>', 'first time only: price in RBT per GiB', parseRbt)
+    .option('--region <code>', 'first time only: two-letter region code', parseRegion, stringToHex('ZZ', { size: 2 }))
+    .option('--capacity <bytesPerSecond>', 'first time only: claimed capacity in bytes per second', parseCapacity, 0n)
+    .option('--metadata <text>', 'first time only: free-form metadata (at most 1024 bytes)', '')
+    .option('--json', 'print one JSON line: registered, added, bonded, tx')
+    .addHelpText(
+      'after',
+      `
+Stake stays slashable while bonded and while unbonding; \`bandex unstake\` takes it back out.
+
+Examples:
+  $ bandex stake 1000 --peer-id 12D3KooWRm… --price 2 --region DE --capacity 12500000
+  $ bandex stake 500                                  # add to an existing stake
+  $ bandex stake 500 --keystore ~/keys/provider.json --json`,
+    )
+    .action(async (amount: bigint, flags: StakeFlags) => {
+      const context = await openWallet(flags);
+      const { client, wallet, account, deployment } = context;
+      const { registry, token } = deployment.contracts;
+      const [registered, balance, minStake, allowance] = await Promise.all([
+        client.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: 'isProvider',
+          args: [account.address],
+        }),
+        client.readContract({
+          address: token,
+          abi: bandwidthTokenAbi,
+          functionName: 'balanceOf',
+          args: [account.address],
+        }),
+        client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'minStake' }),
+        client.readContract({
+          address: token,
+          abi: bandwidthTokenAbi,
+          functionName: 'allowance',
+          args: [account.address, registry],
+        }),
+      ]);
+      if (!registered) {
+        if (flags.peerId === undefined || flags.price === undefined)
+          throw new NotAllowedNowError(
+            `${account.address} is not a registered provider yet`,
+            'the first stake registers it: pass --peer-id ID (your node’s libp2p peer id) and --price RBT-PER-GIB',
+          );
+        if (amount < minStake)
+          throw new NotAllowedNowError(
+            `a provider must stake at least ${formatRbt(minStake)} RBT, not ${formatRbt(amount)}`,
+            `stake ${formatRbt(minStake)} or more`,
+          );
+      }
+      if (balance < amount)
+        throw new InsufficientBalanceError(
+          'RBT',
+          account.address,
+          `${formatRbt(balance)} RBT`,
+          `${formatRbt(amount)} RBT`,
+          'buy RBT first with `bandex token buy`',
+        );
+      if (allowance < amount)
+        await sendTx(
+          wallet,
+          { address: token, abi: bandwidthTokenAbi, functionName: 'approve', args: [registry, amount] },
+          'approve RBT',
+        );
+      const receipt = registered
+        ? await sendTx(
+            wallet,
+            { address: registry, abi: providerRegistryAbi, functionName: 'addStake', args: [amount] },
+            'add stake',
+          )
+        : await sendTx(
+            wallet,
+            {
+              address: registry,
+              abi: providerRegistryAbi,
+              functionName: 'registerProvider',
+              args: [flags.peerId, flags.price, flags.region, flags.capacity, flags.metadata, amount],
+            },
+            'register provider',
+          );
+      const provider = await client.readContract({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: 'getProvider',
+        args: [account.address],
+      });
+      const result = {
+        provider: account.address,
+        registered: !registered,
+        added: formatRbt(amount),
+        bonded: formatRbt(provider.bonded),
+        tx: receipt.transactionHash,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else
+        console.log(
+          `${registered ? 'Added' : 'Registered with'} ${result.added} RBT; ${result.bonded} RBT bonded for ${account.address}`,
+        );
+    });
+}

@@ -1,0 +1,269 @@
+/** `bandex token price|buy|sell`: RBT on its bonding curve. */
+import { Command } from 'commander';
+import type { PublicClient } from 'viem';
+import { formatUnits, parseEventLogs } from 'viem';
+import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
+import { bondingCurveAbi } from '../../chain/abi/bondingCurve.ts';
+import { testDollarAbi } from '../../chain/abi/testDollar.ts';
+import type { Deployment } from '../../chain/deployment.ts';
+import { formatRbt, minusPercent, parseAmount, parsePercent, parseRbt } from '../amounts.ts';
+import { addAccountOptions, addChainOptions, type ChainFlags, openChain, openWallet } from '../chainContext.ts';
+import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
+import { sendTx } from '../transact.ts';
+
+export function tokenCommand(): Command {
+  return new Command('token')
+    .description('the bandwidth token (RBT): price, buy and sell on the bonding curve')
+    .addCommand(priceCommand())
+    .addCommand(buyCommand())
+    .addCommand(sellCommand())
+    .addHelpText(
+      'after',
+      `
+RBT is minted and burned only by the bonding curve, against its reserve token (tUSD on the devnet).
+
+Examples:
+  $ bandex token price
+  $ bandex token buy 100 --faucet           # devnet: take tUSD from the faucet, spend 100 of it
+  $ bandex token sell 250 --slippage 0.5`,
+    );
+}
+
+type Reserve = { symbol: string; decimals: number };
+
+async function readReserve(client: PublicClient, deployment: Deployment): Promise<Reserve> {
+  const { reserve } = deployment.contracts;
+  const [symbol, decimals] = await Promise.all([
+    client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'symbol' }),
+    client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'decimals' }),
+  ]);
+  return { symbol, decimals };
+}
+
+function priceCommand(): Command {
+  return addChainOptions(new Command('price'))
+    .description('the spot price, the reserve ratio, and optionally a quote')
+    .option('--buy <amount>', 'also quote the RBT a buy for this much reserve would mint')
+    .option('--sell <amount>', 'also quote the reserve a sale of this many RBT would pay', parseRbt)
+    .option('--json', 'print one JSON line')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bandex token price
+  $ bandex token price --buy 1000 --sell 5000 --json`,
+    )
+    .action(async (flags: ChainFlags & { buy?: string; sell?: bigint }) => {
+      const { client, deployment } = await openChain(flags);
+      const { curve } = deployment.contracts;
+      const reserve = await readReserve(client, deployment);
+      const read = (functionName: 'spotPrice' | 'reserveRatioPpm' | 'supply' | 'reserveBalance') =>
+        client.readContract({ address: curve, abi: bondingCurveAbi, functionName });
+      const [spot, ratio, supply, reserveBalance] = await Promise.all([
+        read('spotPrice'),
+        read('reserveRatioPpm'),
+        read('supply'),
+        read('reserveBalance'),
+      ]);
+      const buyIn = flags.buy === undefined ? undefined : parseAmount(flags.buy, reserve.decimals, reserve.symbol);
+      const info: Record<string, unknown> = {
+        price: formatUnits(spot, 18 + reserve.decimals),
+        reserveSymbol: reserve.symbol,
+        reserveRatioPpm: Number(ratio),
+        supply: formatRbt(supply),
+        reserveBalance: formatUnits(reserveBalance, reserve.decimals),
+      };
+      if (buyIn !== undefined) {
+        const out = await client.readContract({
+          address: curve,
+          abi: bondingCurveAbi,
+          functionName: 'quoteBuy',
+          args: [buyIn],
+        });
+        info.buy = { reserveIn: flags.buy, rbtOut: formatRbt(out) };
+      }
+      if (flags.sell !== undefined) {
+        const out = await client.readContract({
+          address: curve,
+          abi: bondingCurveAbi,
+          functionName: 'quoteSell',
+          args: [flags.sell],
+        });
+        info.sell = { rbtIn: formatRbt(flags.sell), reserveOut: formatUnits(out, reserve.decimals) };
+      }
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(info)}\n`);
+        return;
+      }
+      const lines = [
+        `price          ${info.price} ${reserve.symbol} per RBT`,
+        `reserve ratio  ${Number(ratio) / 10_000}%`,
+        `supply         ${info.supply} RBT`,
+        `reserve        ${info.reserveBalance} ${reserve.symbol}`,
+      ];
+      const buy = info.buy as { reserveIn: string; rbtOut: string } | undefined;
+      const sell = info.sell as { rbtIn: string; reserveOut: string } | undefined;
+      if (buy) lines.push(`buy            ${buy.reserveIn} ${reserve.symbol} → ${buy.rbtOut} RBT`);
+      if (sell) lines.push(`sell           ${sell.rbtIn} RBT → ${sell.reserveOut} ${reserve.symbol}`);
+      console.log(lines.join('\n'));
+    });
+}
+
+type TradeFlags = ChainFlags & { slippage: number; faucet?: boolean };
+
+function buyCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('buy')))
+    .description('spend AMOUNT of the reserve token on RBT')
+    .argument('<amount>', 'reserve to spend, in whole units (e.g. 100 for 100 tUSD)')
+    .option('--slippage <percent>', 'accept this much less RBT than quoted', parsePercent, 1)
+    .option('--faucet', 'devnet/testnet: first take test dollars from the reserve faucet if the balance is short')
+    .option('--json', 'print one JSON line: reserveIn, rbtOut, price, tx')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bandex token buy 100 --faucet
+  $ bandex token buy 2500 --slippage 0.5 --keystore ~/keys/client.json --json`,
+    )
+    .action(async (amount: string, flags: TradeFlags) => {
+      const context = await openWallet(flags);
+      const { wallet, deployment, account } = context;
+      const { curve, reserve } = deployment.contracts;
+      const info = await readReserve(context.client, deployment);
+      const reserveIn = parseAmount(amount, info.decimals, info.symbol);
+      const balanceOf = () =>
+        context.client.readContract({
+          address: reserve,
+          abi: testDollarAbi,
+          functionName: 'balanceOf',
+          args: [account.address],
+        });
+      let balance = await balanceOf();
+      if (balance < reserveIn && flags.faucet) {
+        const availableAt = await context.client.readContract({
+          address: reserve,
+          abi: testDollarAbi,
+          functionName: 'faucetAvailableAt',
+          args: [account.address],
+        });
+        const now = (await context.client.getBlock()).timestamp;
+        if (availableAt > now)
+          throw new NotAllowedNowError(
+            `the ${info.symbol} faucet gives again at ${formatTime(availableAt)}`,
+            'buy for what the wallet holds now, or wait',
+          );
+        await sendTx(wallet, { address: reserve, abi: testDollarAbi, functionName: 'faucet' }, `faucet ${info.symbol}`);
+        balance = await balanceOf();
+      }
+      if (balance < reserveIn)
+        throw new InsufficientBalanceError(
+          info.symbol,
+          account.address,
+          `${formatUnits(balance, info.decimals)} ${info.symbol}`,
+          `${amount} ${info.symbol}`,
+          flags.faucet
+            ? 'the faucet gives a fixed amount per hour: buy for less'
+            : `get ${info.symbol} into the wallet first (on the devnet add --faucet)`,
+        );
+      const allowance = await context.client.readContract({
+        address: reserve,
+        abi: testDollarAbi,
+        functionName: 'allowance',
+        args: [account.address, curve],
+      });
+      if (allowance < reserveIn)
+        await sendTx(
+          wallet,
+          { address: reserve, abi: testDollarAbi, functionName: 'approve', args: [curve, reserveIn] },
+          `approve ${info.symbol}`,
+        );
+      const quote = await context.client.readContract({
+        address: curve,
+        abi: bondingCurveAbi,
+        functionName: 'quoteBuy',
+        args: [reserveIn],
+      });
+      const receipt = await sendTx(
+        wallet,
+        {
+          address: curve,
+          abi: bondingCurveAbi,
+          functionName: 'buy',
+          args: [reserveIn, minusPercent(quote, flags.slippage)],
+        },
+        'buy RBT',
+      );
+      const [bought] = parseEventLogs({ abi: bondingCurveAbi, logs: receipt.logs, eventName: 'Bought' });
+      const rbtOut = bought?.args.tokensOut ?? quote;
+      const result = {
+        reserveIn: formatUnits(reserveIn, info.decimals),
+        reserveSymbol: info.symbol,
+        rbtOut: formatRbt(rbtOut),
+        price: formatUnits(bought?.args.spotPrice ?? 0n, 18 + info.decimals),
+        tx: receipt.transactionHash,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else console.log(`Bought ${result.rbtOut} RBT for ${result.reserveIn} ${info.symbol}; price now ${result.price}`);
+    });
+}
+
+function sellCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('sell')))
+    .description('sell AMOUNT RBT back to the curve for the reserve token')
+    .argument('<amount>', 'RBT to sell, in whole tokens', parseRbt)
+    .option('--slippage <percent>', 'accept this much less reserve than quoted', parsePercent, 1)
+    .option('--json', 'print one JSON line: rbtIn, reserveOut, price, tx')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bandex token sell 250
+  $ bandex token sell 0.5 --json`,
+    )
+    .action(async (tokensIn: bigint, flags: TradeFlags) => {
+      const context = await openWallet(flags);
+      const { wallet, deployment, account } = context;
+      const { curve, token } = deployment.contracts;
+      const info = await readReserve(context.client, deployment);
+      const balance = await context.client.readContract({
+        address: token,
+        abi: bandwidthTokenAbi,
+        functionName: 'balanceOf',
+        args: [account.address],
+      });
+      if (balance < tokensIn)
+        throw new InsufficientBalanceError(
+          'RBT',
+          account.address,
+          `${formatRbt(balance)} RBT`,
+          `${formatRbt(tokensIn)} RBT`,
+          'sell less, or unstake first (`bandex wallet show` lists balance and stake)',
+        );
+      const quote = await context.client.readContract({
+        address: curve,
+        abi: bondingCurveAbi,
+        functionName: 'quoteSell',
+        args: [tokensIn],
+      });
+      const receipt = await sendTx(
+        wallet,
+        {
+          address: curve,
+          abi: bondingCurveAbi,
+          functionName: 'sell',
+          args: [tokensIn, minusPercent(quote, flags.slippage)],
+        },
+        'sell RBT',
+      );
+      const [sold] = parseEventLogs({ abi: bondingCurveAbi, logs: receipt.logs, eventName: 'Sold' });
+      const result = {
+        rbtIn: formatRbt(tokensIn),
+        reserveOut: formatUnits(sold?.args.reserveOut ?? quote, info.decimals),
+        reserveSymbol: info.symbol,
+        price: formatUnits(sold?.args.spotPrice ?? 0n, 18 + info.decimals),
+        tx: receipt.transactionHash,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else console.log(`Sold ${result.rbtIn} RBT for ${result.reserveOut} ${info.symbol}; price now ${result.price}`);
+    });
+}

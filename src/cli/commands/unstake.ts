@@ -1,0 +1,120 @@
+/**
+ * `bandex unstake AMOUNT|--all`: start unbonding provider stake (it stays slashable for the unbonding
+ * period); `bandex unstake --withdraw`: pay out what has finished unbonding.
+ */
+import { Command } from 'commander';
+import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
+import { formatRbt, parseRbt } from '../amounts.ts';
+import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
+import { formatTime, NotAllowedNowError } from '../errors.ts';
+import { sendTx } from '../transact.ts';
+
+type UnstakeFlags = ChainFlags & { all?: boolean; withdraw?: boolean };
+
+export function unstakeCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('unstake')))
+    .description('start unbonding provider stake, or --withdraw it once the unbonding period is over')
+    .argument('[amount]', 'RBT to unbond, in whole tokens', parseRbt)
+    .option('--all', 'unbond the whole bonded stake (leaving the registry once withdrawn)')
+    .option('--withdraw', 'pay out the stake whose unbonding period is over')
+    .option('--json', 'print one JSON line')
+    .addHelpText(
+      'after',
+      `
+Unbonding stake stays slashable until withdrawn. What stays bonded must be zero or at least the
+minimum stake. A provider left with nothing bonded is removed from the registry on withdrawal.
+
+Examples:
+  $ bandex unstake 500                # start unbonding 500 RBT
+  $ bandex unstake --all
+  $ bandex unstake --withdraw         # after the unbonding period (see \`bandex wallet show\`)`,
+    )
+    .action(async (amount: bigint | undefined, flags: UnstakeFlags) => {
+      const modes = [amount !== undefined, Boolean(flags.all), Boolean(flags.withdraw)].filter(Boolean).length;
+      if (modes !== 1)
+        throw new NotAllowedNowError(
+          'say what to unstake',
+          'pass an AMOUNT, or --all, to start unbonding; or --withdraw to pay out finished unbonding',
+        );
+      const { client, wallet, account, deployment } = await openWallet(flags);
+      const { registry } = deployment.contracts;
+      const [provider, minStake, block] = await Promise.all([
+        client.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: 'getProvider',
+          args: [account.address],
+        }),
+        client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'minStake' }),
+        client.getBlock(),
+      ]);
+      if (provider.registeredAt === 0n)
+        throw new NotAllowedNowError(
+          `${account.address} is not a registered provider`,
+          'nothing is staked; see `bandex stake`',
+        );
+
+      if (flags.withdraw) {
+        if (provider.unbonding === 0n)
+          throw new NotAllowedNowError('nothing is unbonding', 'start with `bandex unstake AMOUNT` or `--all`');
+        if (block.timestamp < provider.unbondingReadyAt)
+          throw new NotAllowedNowError(
+            `${formatRbt(provider.unbonding)} RBT is unbonding until ${formatTime(provider.unbondingReadyAt)}`,
+            'run `bandex unstake --withdraw` again after that',
+          );
+        const receipt = await sendTx(
+          wallet,
+          { address: registry, abi: providerRegistryAbi, functionName: 'withdraw' },
+          'withdraw stake',
+        );
+        const result = {
+          withdrawn: formatRbt(provider.unbonding),
+          bonded: formatRbt(provider.bonded),
+          removed: provider.bonded === 0n,
+          tx: receipt.transactionHash,
+        };
+        if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else
+          console.log(
+            `Withdrew ${result.withdrawn} RBT; ${result.bonded} RBT stays bonded${result.removed ? ' (left the registry)' : ''}`,
+          );
+        return;
+      }
+
+      const unbond = flags.all ? provider.bonded : (amount as bigint);
+      if (unbond === 0n) throw new NotAllowedNowError('nothing is bonded', 'see `bandex wallet show`');
+      if (unbond > provider.bonded)
+        throw new NotAllowedNowError(
+          `only ${formatRbt(provider.bonded)} RBT is bonded, cannot unbond ${formatRbt(unbond)}`,
+          'pass a smaller amount, or --all',
+        );
+      const rest = provider.bonded - unbond;
+      if (rest !== 0n && rest < minStake)
+        throw new NotAllowedNowError(
+          `${formatRbt(rest)} RBT would stay bonded, below the minimum stake of ${formatRbt(minStake)}`,
+          'unbond less, or --all to leave',
+        );
+      const receipt = await sendTx(
+        wallet,
+        { address: registry, abi: providerRegistryAbi, functionName: 'unbond', args: [unbond] },
+        'unbond stake',
+      );
+      const after = await client.readContract({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: 'getProvider',
+        args: [account.address],
+      });
+      const result = {
+        unbonding: formatRbt(after.unbonding),
+        bonded: formatRbt(after.bonded),
+        readyAt: formatTime(after.unbondingReadyAt),
+        tx: receipt.transactionHash,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else
+        console.log(
+          `${result.unbonding} RBT unbonding, withdrawable from ${result.readyAt} with \`bandex unstake --withdraw\`; ${result.bonded} RBT stays bonded`,
+        );
+    });
+}
