@@ -61,9 +61,12 @@ export class PayeeChannel {
     return (this.#params.now ?? Date.now)();
   }
 
-  /** True when the session is paused for payment and none has come for the unpaid timeout: end it. */
-  isStalled(): boolean {
-    const paused = !this.canServe(1);
+  /**
+   * True when the session is paused for payment — `nextBytes` more do not fit the credit — and none
+   * has come for the unpaid timeout: end it. Pass the unit the data plane pauses at (a whole tick).
+   */
+  isStalled(nextBytes = 1): boolean {
+    const paused = !this.canServe(nextBytes);
     return paused && this.#now() - this.#lastPaymentAt > (this.#params.unpaidTimeoutMs ?? DEFAULT_UNPAID_TIMEOUT_MS);
   }
 

@@ -163,7 +163,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         }),
       );
       totals.sessions++;
-      sessionLog.info('tunnel session opened');
+      // The previous hop's address (the client itself only for hop 1); destinations are never logged.
+      const socket = session.channel.transport as { remoteAddress?: string; remotePort?: number };
+      sessionLog.info({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'tunnel session opened');
       session.once('close', (error) => {
         const c = charged.get(session);
         charged.delete(session);

@@ -77,9 +77,16 @@ export function chargeSession({
     refreshGate();
   };
   let unpersistedTicks = 0;
+  const fail = (error: unknown) => {
+    logger.warn({ code: (error as { code?: string }).code, err: error }, 'bad payment; ending the session');
+    session.close(error as Error);
+  };
+  /** Runs payment work in arrival order; the chain never rejects (a failure ends the session). */
+  const enqueue = (step: () => void | Promise<void>) => {
+    queue = queue.then(() => (session.closed ? undefined : step())).catch(fail);
+  };
   const onPayment = (payload: Buffer) => {
-    queue = queue.then(async () => {
-      if (session.closed) return;
+    enqueue(async () => {
       const payment = decodePayment(payload);
       if (payment.kind === 'tick') {
         payee.acceptTick(payment.preimage);
@@ -94,15 +101,11 @@ export function chargeSession({
       }
       refreshGate();
     });
-    queue.catch((error: unknown) => {
-      logger.warn({ code: (error as { code?: string }).code, err: error }, 'bad payment; ending the session');
-      session.close(error as Error);
-    });
   };
   const stallTimer = setInterval(() => {
     // Between persistence thresholds the last payments of a burst wait here for at most a second.
-    if (payee.needsPersist) queue = queue.then(persist);
-    if (!payee.isStalled()) return;
+    if (payee.needsPersist) enqueue(persist);
+    if (!payee.isStalled(TICK_BYTES)) return;
     logger.info({ unpaidBytes: payee.unpaidBytes }, 'client stopped paying; ending the session');
     session.close(
       new SessionPaymentError('the client stopped paying', {
@@ -121,7 +124,7 @@ export function chargeSession({
     meter.off('sent', onMeter);
     meter.off('received', onMeter);
     session.off('payment', onPayment);
-    void queue.finally(() => {
+    void queue.then(() => {
       try {
         persist();
       } catch (error) {

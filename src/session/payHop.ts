@@ -48,23 +48,25 @@ export async function payHop({
   };
   send({ kind: 'voucher', signed: await payer.open() });
   const onMeter = () => {
-    queue = queue.then(async () => {
-      if (session.closed) return;
-      const total = meter.received + meter.sent;
-      const delta = total - reported;
-      reported = total;
-      for (const payment of await payer.onDelivered(delta)) send(payment);
-      const blocked = payer.blocked;
-      if (blocked && !blockedReported) {
-        blockedReported = true;
-        logger.warn({ code: blocked.code }, blocked.message);
-        onBlocked?.(blocked);
-      } else if (!blocked) blockedReported = false;
-    });
-    queue.catch((error: unknown) => {
-      logger.error({ err: error }, 'paying the hop failed; closing its session');
-      session.close(error as Error);
-    });
+    queue = queue
+      .then(async () => {
+        if (session.closed) return;
+        const total = meter.received + meter.sent;
+        const delta = total - reported;
+        reported = total;
+        for (const payment of await payer.onDelivered(delta)) send(payment);
+        const blocked = payer.blocked;
+        if (blocked && !blockedReported) {
+          blockedReported = true;
+          logger.warn({ code: blocked.code }, blocked.message);
+          onBlocked?.(blocked);
+        } else if (!blocked) blockedReported = false;
+      })
+      .catch((error: unknown) => {
+        // The chain never rejects: a failure to pay ends the hop's session.
+        logger.error({ err: error }, 'paying the hop failed; closing its session');
+        session.close(error as Error);
+      });
   };
   meter.on('received', onMeter);
   meter.on('sent', onMeter);
@@ -80,6 +82,6 @@ export async function payHop({
     get bytesUp() {
       return meter.sent;
     },
-    settled: () => queue.catch(() => {}),
+    settled: () => queue,
   };
 }
