@@ -329,10 +329,12 @@ async function main(): Promise<void> {
     accounting: channel ? { creditBytes: channel.creditBytes, ...accountingStats } : undefined,
     machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
   };
-  if (!values.profile) {
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  }
+  // Only a complete run replaces latest.json (what docs/performance.md and the chart show).
+  const complete = paths.length === PATHS.length && concurrency && Object.keys(latencyResults).length === PATHS.length;
+  const file = complete ? join(resultsDir, 'latest.json') : join(resultsDir, 'tmp', 'partial.json');
+  mkdirSync(join(resultsDir, 'tmp'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`results written to ${file}`);
   if (values.json) console.log(JSON.stringify(result));
   else printTable(result);
 }
