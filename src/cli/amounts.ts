@@ -17,6 +17,12 @@ export function parseAmount(value: string, decimals: number, unit: string): bigi
   return amount;
 }
 
+/** commander parser for an amount whose decimals are known only later (the reserve token's): checks the form. */
+export function parseDecimal(value: string): string {
+  parseAmount(value, 77, 'the reserve token');
+  return value;
+}
+
 /** commander parser for an RBT amount. */
 export function parseRbt(value: string): bigint {
   return parseAmount(value, RBT_DECIMALS, 'RBT');

@@ -2,8 +2,7 @@
  * `bandex stake AMOUNT`: stake RBT as a provider — the first time it registers the wallet in the
  * ProviderRegistry (peer id, price, region, capacity), afterwards it adds to the bonded stake.
  */
-import { peerIdFromString } from '@libp2p/peer-id';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesToHex, type Hex, stringToHex } from 'viem';
 import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
@@ -12,13 +11,20 @@ import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from 
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
 import { sendTx } from '../transact.ts';
 
-/** The registry stores a peer id as its multihash bytes; `0x…` hex is taken as the bytes themselves. */
-export function parsePeerId(value: string): Hex {
+/**
+ * The registry stores a peer id as its multihash bytes; `0x…` hex is taken as the bytes themselves.
+ * (libp2p is loaded only when a peer id is given: it would slow every other command's start.)
+ */
+export async function peerIdBytes(value: string): Promise<Hex> {
   if (/^0x([0-9a-fA-F]{2}){1,128}$/.test(value)) return value.toLowerCase() as Hex;
+  const { peerIdFromString } = await import('@libp2p/peer-id');
   try {
     return bytesToHex(peerIdFromString(value).toMultihash().bytes);
   } catch {
-    throw new InvalidArgumentError(`"${value}" is not a libp2p peer id (e.g. 12D3KooW…, as \`bandex node\` prints it)`);
+    throw new NotAllowedNowError(
+      `"${value}" is not a libp2p peer id`,
+      'pass the id your node prints (12D3KooW…), as `bandex node` shows it',
+    );
   }
 }
 
@@ -36,16 +42,24 @@ function parseCapacity(value: string): bigint {
   return capacity;
 }
 
-type StakeFlags = ChainFlags & { peerId?: Hex; price?: bigint; region: Hex; capacity: bigint; metadata: string };
+type StakeFlags = ChainFlags & { peerId?: string; price?: bigint; region: Hex; capacity: bigint; metadata: string };
 
 export function stakeCommand(): Command {
   return addAccountOptions(addChainOptions(new Command('stake')))
     .description('stake RBT as a provider: registers the wallet the first time, then adds to its stake')
     .argument('<amount>', 'RBT to stake, in whole tokens', parseRbt)
-    .option('--peer-id <id>', 'first time only: the libp2p peer id of your node', parsePeerId)
+    .option('--peer-id <id>', 'first time only: the libp2p peer id of your node')
     .option('--price <rbt>', 'first time only: price in RBT per GiB', parseRbt)
-    .option('--region <code>', 'first time only: two-letter region code', parseRegion, stringToHex('ZZ', { size: 2 }))
-    .option('--capacity <bytesPerSecond>', 'first time only: claimed capacity in bytes per second', parseCapacity, 0n)
+    .addOption(
+      new Option('--region <code>', 'first time only: two-letter region code')
+        .argParser(parseRegion)
+        .default(stringToHex('ZZ', { size: 2 }), 'ZZ, unknown'),
+    )
+    .addOption(
+      new Option('--capacity <bytesPerSecond>', 'first time only: claimed capacity in bytes per second')
+        .argParser(parseCapacity)
+        .default(0n, '0, unknown'),
+    )
     .option('--metadata <text>', 'first time only: free-form metadata (at most 1024 bytes)', '')
     .option('--json', 'print one JSON line: registered, added, bonded, tx')
     .addHelpText(
@@ -59,6 +73,7 @@ Examples:
   $ bandex stake 500 --keystore ~/keys/provider.json --json`,
     )
     .action(async (amount: bigint, flags: StakeFlags) => {
+      const peerId = flags.peerId === undefined ? undefined : await peerIdBytes(flags.peerId);
       const context = await openWallet(flags);
       const { client, wallet, account, deployment } = context;
       const { registry, token } = deployment.contracts;
@@ -84,7 +99,7 @@ Examples:
         }),
       ]);
       if (!registered) {
-        if (flags.peerId === undefined || flags.price === undefined)
+        if (peerId === undefined || flags.price === undefined)
           throw new NotAllowedNowError(
             `${account.address} is not a registered provider yet`,
             'the first stake registers it: pass --peer-id ID (your node’s libp2p peer id) and --price RBT-PER-GIB',
@@ -121,7 +136,7 @@ Examples:
               address: registry,
               abi: providerRegistryAbi,
               functionName: 'registerProvider',
-              args: [flags.peerId, flags.price, flags.region, flags.capacity, flags.metadata, amount],
+              args: [peerId, flags.price, flags.region, flags.capacity, flags.metadata, amount],
             },
             'register provider',
           );

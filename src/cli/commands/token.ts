@@ -6,7 +6,7 @@ import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
 import { bondingCurveAbi } from '../../chain/abi/bondingCurve.ts';
 import { testDollarAbi } from '../../chain/abi/testDollar.ts';
 import type { Deployment } from '../../chain/deployment.ts';
-import { formatRbt, minusPercent, parseAmount, parsePercent, parseRbt } from '../amounts.ts';
+import { formatRbt, minusPercent, parseAmount, parseDecimal, parsePercent, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openChain, openWallet } from '../chainContext.ts';
 import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
 import { sendTx } from '../transact.ts';
@@ -43,7 +43,7 @@ async function readReserve(client: PublicClient, deployment: Deployment): Promis
 function priceCommand(): Command {
   return addChainOptions(new Command('price'))
     .description('the spot price, the reserve ratio, and optionally a quote')
-    .option('--buy <amount>', 'also quote the RBT a buy for this much reserve would mint')
+    .option('--buy <amount>', 'also quote the RBT a buy for this much reserve would mint', parseDecimal)
     .option('--sell <amount>', 'also quote the reserve a sale of this many RBT would pay', parseRbt)
     .option('--json', 'print one JSON line')
     .addHelpText(
@@ -114,7 +114,7 @@ type TradeFlags = ChainFlags & { slippage: number; faucet?: boolean };
 function buyCommand(): Command {
   return addAccountOptions(addChainOptions(new Command('buy')))
     .description('spend AMOUNT of the reserve token on RBT')
-    .argument('<amount>', 'reserve to spend, in whole units (e.g. 100 for 100 tUSD)')
+    .argument('<amount>', 'reserve to spend, in whole units (e.g. 100 for 100 tUSD)', parseDecimal)
     .option('--slippage <percent>', 'accept this much less RBT than quoted', parsePercent, 1)
     .option('--faucet', 'devnet/testnet: first take test dollars from the reserve faucet if the balance is short')
     .option('--json', 'print one JSON line: reserveIn, rbtOut, price, tx')
