@@ -1,12 +1,12 @@
 /**
  * A provider's registry record as the rest of the code uses it: registered or not, bonded stake,
- * price, region, claimed capacity and the libp2p peer id it registered (stored on chain as the
- * UTF-8 bytes of the base58 peer id).
+ * price, region, claimed capacity and the libp2p peer id it registered (`peerIdOnChain.ts`).
  */
 import { type Address, hexToString, type PublicClient } from 'viem';
 import { providerRegistryAbi } from './abi/providerRegistry.ts';
 import type { ChainClient } from './chainClient.ts';
 import type { Deployment } from './deployment.ts';
+import { peerIdFromBytes } from './peerIdOnChain.ts';
 
 export type ProviderRecord = {
   registered: boolean;
@@ -36,6 +36,6 @@ export async function readProvider(
     priceWeiPerGiB: p.priceWeiPerGiB,
     region: registered ? hexToString(p.region) : '',
     capacityBytesPerSecond: Number(p.capacityBytesPerSec),
-    peerId: registered ? hexToString(p.peerId) : undefined,
+    peerId: registered ? peerIdFromBytes(p.peerId) : undefined,
   };
 }

@@ -1,12 +1,13 @@
 /**
  * Registers the client's account as a provider: approves the stake to the registry and calls
- * `registerProvider` with its peer id (UTF-8 bytes of the base58 id), price, region and capacity.
+ * `registerProvider` with its peer id (multihash bytes, `peerIdOnChain.ts`), price, region and capacity.
  */
 import { stringToHex } from 'viem';
 import { bandwidthTokenAbi } from './abi/bandwidthToken.ts';
 import { providerRegistryAbi } from './abi/providerRegistry.ts';
 import type { ChainClient } from './chainClient.ts';
 import type { Deployment } from './deployment.ts';
+import { peerIdToBytes } from './peerIdOnChain.ts';
 import { sendAndWait } from './sendAndWait.ts';
 
 export type RegisterProviderParameters = {
@@ -35,7 +36,7 @@ export async function registerProvider(p: RegisterProviderParameters): Promise<v
     abi: providerRegistryAbi,
     functionName: 'registerProvider',
     args: [
-      stringToHex(p.peerId),
+      peerIdToBytes(p.peerId),
       p.priceWeiPerGiB,
       stringToHex(p.region, { size: 2 }),
       BigInt(p.capacityBytesPerSecond),

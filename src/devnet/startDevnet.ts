@@ -61,6 +61,9 @@ const CLIENT_DEPOSIT = parseUnits('1000', 18);
 /** Devnet redemption: every claim within 10 s (gas is free here); a real provider waits for value. */
 const DEVNET_REDEEM_POLICY = { minRedeemWei: 2n ** 255n, maxIntervalMs: 10_000, minGasMultiple: 0n };
 
+/** The daemons' log files keep at least `info` (sessions, redemptions) whatever the console shows. */
+const DAEMON_LOG_LEVEL = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '') ? process.env.LOG_LEVEL : 'info';
+
 export async function startDevnet(params: StartDevnetParameters = {}): Promise<Devnet> {
   const logger = params.logger ?? silentLogger;
   const hops = params.hops ?? 1;
@@ -102,7 +105,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         confirmations: 0,
         watcherPollMs: 2_000,
         allowPrivateAddresses: true,
-        logger: createLogger({ name: `provider-${i + 1}`, file: log }),
+        logger: createLogger({ name: `provider-${i + 1}`, file: log, level: DAEMON_LOG_LEVEL }),
       });
       stops.push(() => provider.stop());
       providers.push(provider);
@@ -121,7 +124,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
       depositWei: CLIENT_DEPOSIT,
       budgetWei: params.clientBudgetWei,
       allowPrivateAddresses: true,
-      logger: createLogger({ name: 'client', file: join(clientDir, 'client.log') }),
+      logger: createLogger({ name: 'client', file: join(clientDir, 'client.log'), level: DAEMON_LOG_LEVEL }),
     });
     stops.push(() => client.stop());
     // Build the path now, so the first proxied request does not wait for offers and channels.

@@ -62,12 +62,11 @@ export function chargeSession({
     payee.markDurable(claim.value);
   };
   const refreshGate = () => {
+    if (!payee.canServe(TICK_BYTES)) persist(); // whatever is paid becomes durable first
     if (payee.canServe(TICK_BYTES)) gate.open();
     else if (gate.isOpen) {
       pauses++;
       gate.close();
-      persist(); // whatever is paid becomes durable now, so credit can reopen at once
-      if (payee.canServe(TICK_BYTES)) gate.open();
     }
   };
   const onMeter = () => {

@@ -38,6 +38,7 @@ export class MuxStream extends Duplex {
   #localClosed = false;
   #remoteClosed = false;
   #reset = false;
+  #flushing = false;
 
   constructor(host: MuxStreamHost, id: number, destination: Destination) {
     super({ allowHalfOpen: true, readableHighWaterMark: INITIAL_STREAM_WINDOW, writableHighWaterMark: 256 * 1024 });
@@ -65,11 +66,28 @@ export class MuxStream extends Duplex {
   /** Sends as much of the pending write as credit and the session allow (called by the session). */
   flush(): void {
     const pending = this.#pending;
-    if (!pending || this.#reset) return;
+    // Not re-entrant: sending a frame can run meter and gate listeners that flush blocked streams,
+    // this one included; the outer loop carries on (and re-checks the session) by itself.
+    if (!pending || this.#reset || this.#flushing) return;
+    this.#flushing = true;
+    let sent: boolean;
+    try {
+      sent = this.#sendPending(pending);
+    } finally {
+      this.#flushing = false;
+    }
+    if (!sent || this.#pending !== pending) return;
+    this.#pending = undefined;
+    this.#host.release(this);
+    pending.callback(); // may start the next write, which flushes again
+  }
+
+  /** Sends DATA frames while credit and the session allow; true when the whole write went out. */
+  #sendPending(pending: PendingWrite): boolean {
     while (pending.chunks.length > 0) {
       if (this.#sendWindow <= 0 || !this.#host.canSendData()) {
         this.#host.block(this);
-        return;
+        return false;
       }
       let budget = Math.min(this.#sendWindow, MAX_FRAME_PAYLOAD);
       const parts: Buffer[] = [];
@@ -92,9 +110,7 @@ export class MuxStream extends Duplex {
       this.meter.addSent(length);
       this.#host.sendData(this, parts, length);
     }
-    this.#pending = undefined;
-    this.#host.release(this);
-    pending.callback();
+    return true;
   }
 
   override _final(callback: (error?: Error | null) => void): void {

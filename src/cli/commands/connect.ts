@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { getAddress } from 'viem';
-import { startClient } from '../../client/startClient.ts';
 import { createLogger } from '../../log/logger.ts';
 import { parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
@@ -55,6 +54,8 @@ Examples:
     .action(async (flags: ConnectFlags) => {
       const logger = createLogger({ name: 'connect' });
       const { wallet, deployment } = await openWallet(flags);
+      // Loaded here, not at the top: libp2p would slow every other command's start.
+      const { startClient } = await import('../../client/startClient.ts');
       const client = await startClient({
         client: wallet,
         deployment,

@@ -1,7 +1,6 @@
 /** `bandex devnet` (what `npm start` runs): the whole local network on one machine. */
 import { Command, Option } from 'commander';
 import { formatDevnetSummary } from '../../devnet/formatDevnetSummary.ts';
-import { startDevnet } from '../../devnet/startDevnet.ts';
 import { createLogger } from '../../log/logger.ts';
 import { parseHops, parsePort } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
@@ -27,6 +26,8 @@ Examples:
     )
     .action(async (options: { port: number; hops: number; stateDir?: string; json?: boolean }) => {
       const logger = createLogger({ name: 'devnet', level: options.json ? 'warn' : undefined });
+      // Loaded here, not at the top: the devnet's imports would slow every other command's start.
+      const { startDevnet } = await import('../../devnet/startDevnet.ts');
       const devnet = await startDevnet({ port: options.port, hops: options.hops, stateDir: options.stateDir, logger });
       if (options.json) process.stdout.write(`${JSON.stringify(devnet.info)}\n`);
       else console.log(formatDevnetSummary(devnet.info));

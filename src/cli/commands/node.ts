@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createLogger } from '../../log/logger.ts';
-import { startProvider } from '../../provider/startProvider.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { parsePort } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
@@ -64,6 +63,8 @@ Examples:
     .action(async (flags: NodeFlags) => {
       const logger = createLogger({ name: 'node' });
       const { wallet, deployment } = await openWallet(flags);
+      // Loaded here, not at the top: libp2p would slow every other command's start.
+      const { startProvider } = await import('../../provider/startProvider.ts');
       const provider = await startProvider({
         client: wallet,
         deployment,

@@ -17,9 +17,9 @@ import { sendTx } from '../transact.ts';
  */
 export async function peerIdBytes(value: string): Promise<Hex> {
   if (/^0x([0-9a-fA-F]{2}){1,128}$/.test(value)) return value.toLowerCase() as Hex;
-  const { peerIdFromString } = await import('@libp2p/peer-id');
+  const { peerIdToBytes } = await import('../../chain/peerIdOnChain.ts');
   try {
-    return bytesToHex(peerIdFromString(value).toMultihash().bytes);
+    return peerIdToBytes(value);
   } catch {
     throw new NotAllowedNowError(
       `"${value}" is not a libp2p peer id`,
