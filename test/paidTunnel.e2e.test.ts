@@ -7,36 +7,26 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Address, createPublicClient, http } from 'viem';
-import { TICK_BYTES } from '../src/accounting/constants.ts';
 import { tickValueFor } from '../src/accounting/price.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import type { DevnetInfo } from '../src/devnet/startDevnet.ts';
+import { startOrigin as startTestOrigin } from '../src/tunnel/testHarness.ts';
 import { startCli } from './support/cli.ts';
 
 const SIZE = 16 * 1024 * 1024;
 const GIB = 2n ** 30n;
 
-type Origin = { server: Server; port: number; sha256: string };
+type Origin = Awaited<ReturnType<typeof startTestOrigin>> & { sha256: string };
 
 async function startOrigin(): Promise<Origin> {
-  const body = randomBytes(SIZE);
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    server,
-    port: (server.address() as { port: number }).port,
-    sha256: createHash('sha256').update(body).digest('hex'),
-  };
+  const origin = await startTestOrigin(SIZE);
+  return Object.assign(origin, { sha256: createHash('sha256').update(origin.body).digest('hex') });
 }
 
 /** Runs curl with `args`; resolves with the sha256 of what it downloaded. */
@@ -115,7 +105,7 @@ describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
   });
   after(async () => {
     await devnet?.stop();
-    origin?.server.close();
+    await origin?.close();
   });
 
   it('the JSON line names the proxies, the client API and three providers', () => {
@@ -208,7 +198,7 @@ describe('paid tunnel on the devnet, 3 hops', { timeout: 240_000 }, () => {
   });
   after(async () => {
     await devnet?.stop();
-    origin?.server.close();
+    await origin?.close();
   });
 
   it('works, pays each hop, and no hop sees both the client and the destination', async () => {
@@ -249,7 +239,10 @@ describe('paid tunnel on the devnet, 3 hops', { timeout: 240_000 }, () => {
         .map((l) => l.remote as string);
     const [first, , exit] = status.path.map((h) => logOf(h.provider));
     // Hop 1 sees the client's connection; the exit sees only hop 2's.
-    assert.ok(opened(first as string).includes(clientSocket), `hop 1 saw ${opened(first as string)}, the client is ${clientSocket}`);
+    assert.ok(
+      opened(first as string).includes(clientSocket),
+      `hop 1 saw ${opened(first as string)}, the client is ${clientSocket}`,
+    );
     assert.ok(opened(exit as string).length > 0);
     assert.ok(!opened(exit as string).includes(clientSocket), 'the exit never sees the client connection');
     // No hop logs or stores the destination.

@@ -3,7 +3,7 @@
  * ProviderRegistry (peer id, price, region, capacity), afterwards it adds to the bonded stake.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bytesToHex, type Hex, stringToHex } from 'viem';
+import { type Hex, stringToHex } from 'viem';
 import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
