@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Address } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { hasErrorCode } from '../errors/BaseError.ts';
+import { type AuditReport, evidenceOf, signAuditReport, verifyAuditReport } from './auditReport.ts';
+import { epochScores, foldReputation, PRIOR, reportScore, SELECTION_THRESHOLD } from './reputation.ts';
+import { findSlash } from './slashFinding.ts';
+
+const auditors = [
+  privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'),
+  privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'),
+  privateKeyToAccount('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'),
+];
+const domain = { chainId: 31337, registry: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address };
+const provider = '0x90F79bf6EB2c4f870365E785982E1f101E93b906' as Address;
+
+function report(over: Partial<AuditReport> = {}): AuditReport {
+  return {
+    auditor: auditors[0]?.address as Address,
+    provider,
+    epoch: 1,
+    probesSent: 20,
+    probesDelivered: 20,
+    rttMicros: 20_000,
+    throughputBps: 10_000_000,
+    claimedBps: 10_000_000,
+    sessionsAttempted: 2,
+    sessionsServed: 2,
+    ...over,
+  };
+}
+
+describe('audit reports', () => {
+  it('sign and verify; a changed field or another signer is rejected', async () => {
+    const signed = await signAuditReport(auditors[0] as never, domain, report());
+    await verifyAuditReport(domain, signed);
+    await assert.rejects(
+      verifyAuditReport(domain, { ...signed, report: { ...signed.report, probesDelivered: 19 } }),
+      (e) => hasErrorCode(e, 'AUDIT_REPORT_BAD_SIGNATURE'),
+    );
+    await assert.rejects(verifyAuditReport({ ...domain, chainId: 1 }, signed), (e) =>
+      hasErrorCode(e, 'AUDIT_REPORT_BAD_SIGNATURE'),
+    );
+    await assert.rejects(signAuditReport(auditors[1] as never, domain, report()), (e) =>
+      hasErrorCode(e, 'AUDIT_REPORT_WRONG_SIGNER'),
+    );
+    await assert.rejects(signAuditReport(auditors[0] as never, domain, report({ probesDelivered: 21 })), (e) =>
+      hasErrorCode(e, 'AUDIT_REPORT_MALFORMED'),
+    );
+  });
+
+  it('evidence does not depend on report order', () => {
+    const a = report();
+    const b = report({ auditor: auditors[1]?.address as Address, probesDelivered: 0 });
+    assert.equal(evidenceOf(domain, [a, b]), evidenceOf(domain, [b, a]));
+    assert.notEqual(evidenceOf(domain, [a, b]), evidenceOf(domain, [a]));
+  });
+});
+
+describe('reputation', () => {
+  it('scores: honest ≈ 1, black hole 0, a tenth of the claim ≤ 0.28', () => {
+    assert.ok(reportScore(report()) > 0.99);
+    assert.equal(reportScore(report({ probesDelivered: 0, rttMicros: 0 })), 0);
+    assert.ok(reportScore(report({ throughputBps: 1_000_000 })) <= 0.28);
+    assert.ok(reportScore(report({ sessionsServed: 0 })) === 0);
+  });
+
+  it('a black hole falls below the selection threshold within two epochs; honest providers never do', () => {
+    let rep = new Map<string, number>();
+    for (const epoch of [1, 2]) {
+      rep = foldReputation(
+        auditors.map((a) => report({ auditor: a.address, epoch, probesDelivered: 0, rttMicros: 0 })),
+        rep,
+      );
+    }
+    assert.ok((rep.get(provider.toLowerCase()) as number) < SELECTION_THRESHOLD);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ rtt: fc.integer({ min: 1_000, max: 300_000 }), lost: fc.integer({ min: 0, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        (epochs) => {
+          let honest = new Map<string, number>();
+          for (const [i, e] of epochs.entries()) {
+            honest = foldReputation(
+              auditors.map((a) =>
+                report({ auditor: a.address, epoch: i + 1, rttMicros: e.rtt, probesDelivered: 20 - e.lost }),
+              ),
+              honest,
+            );
+          }
+          return (honest.get(provider.toLowerCase()) as number) >= SELECTION_THRESHOLD;
+        },
+      ),
+    );
+  });
+
+  it('the epoch score is the median: one lying auditor cannot move it', () => {
+    const reports = [
+      report({ auditor: auditors[0]?.address as Address }),
+      report({ auditor: auditors[1]?.address as Address }),
+      report({ auditor: auditors[2]?.address as Address, probesDelivered: 0, rttMicros: 0 }),
+    ];
+    assert.ok((epochScores(reports).get(provider.toLowerCase()) as number) > 0.99);
+    assert.equal(foldReputation([]).get(provider.toLowerCase()), undefined);
+    assert.ok(PRIOR >= SELECTION_THRESHOLD, 'a new provider is selectable');
+  });
+});
+
+describe('slash findings', () => {
+  const black = (i: number, epoch = 3) =>
+    report({ auditor: auditors[i]?.address as Address, epoch, probesDelivered: 1, rttMicros: 0 });
+  it('a quorum of black-hole reports is slashable; one short is not; duplicates count once', () => {
+    assert.equal(findSlash([black(0), black(1)], provider, 3, 2)?.kind, 1);
+    assert.equal(findSlash([black(0), black(0)], provider, 3, 2), undefined);
+    assert.equal(
+      findSlash([black(0), report({ auditor: auditors[1]?.address as Address, epoch: 3 })], provider, 3, 2),
+      undefined,
+    );
+    assert.equal(
+      findSlash([report({ probesSent: 3, probesDelivered: 0, epoch: 3 }), black(1)], provider, 3, 2),
+      undefined,
+    );
+  });
+  it('underperformance needs two epochs in a row below half the claim', () => {
+    const slow = (i: number, epoch: number) =>
+      report({ auditor: auditors[i]?.address as Address, epoch, throughputBps: 1_000_000 });
+    assert.equal(findSlash([slow(0, 3), slow(1, 3)], provider, 3, 2), undefined);
+    assert.equal(findSlash([slow(0, 2), slow(1, 2), slow(0, 3), slow(1, 3)], provider, 3, 2)?.kind, 2);
+  });
+});
