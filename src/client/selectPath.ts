@@ -1,28 +1,64 @@
 /**
- * Picks the providers of a path (pure): `hops` distinct providers from the offers held, the ones
- * the user named first (in order), then the cheapest, ties broken at random so load spreads.
+ * Picks the providers of a path (pure). Providers outside the region policy (allow list, deny list of
+ * ISO country codes) or below the reputation threshold are never chosen; the user's preferred
+ * providers come first, in order; the rest are ranked by cost per unit of quality,
+ *
+ *   rank = price / reputation × (1 + rtt / 200 ms)
+ *
+ * lowest first (an unknown reputation counts as the prior, an unknown RTT as 0), ties broken at random
+ * so load spreads. Providers in `exclude` (e.g. the one that just failed) are skipped.
  */
 import { type Address, isAddressEqual } from 'viem';
+import { PRIOR, SELECTION_THRESHOLD } from '../audit/reputation.ts';
 import type { SignedOffer } from '../net/offer.ts';
+
+export type RegionPolicy = { allow?: readonly string[]; deny?: readonly string[] };
+
+export type SelectPathOptions = {
+  prefer?: readonly Address[];
+  exclude?: readonly Address[];
+  regions?: RegionPolicy;
+  /** Provider address (lower case) → reputation in [0, 1]. */
+  reputation?: ReadonlyMap<string, number>;
+  /** Provider address (lower case) → the client's own RTT measurement, ms. */
+  rttMs?: ReadonlyMap<string, number>;
+  threshold?: number;
+  random?: () => number;
+};
+
+/** RTT at which a provider's rank doubles. */
+const RTT_SCALE_MS = 200;
+
+export function eligible(offer: SignedOffer, options: SelectPathOptions): boolean {
+  const { provider, region } = offer.offer;
+  const { regions, exclude = [], reputation, threshold = SELECTION_THRESHOLD } = options;
+  if (exclude.some((a) => isAddressEqual(a, provider))) return false;
+  if (regions?.allow?.length && !regions.allow.includes(region)) return false;
+  if (regions?.deny?.includes(region)) return false;
+  return (reputation?.get(provider.toLowerCase()) ?? PRIOR) >= threshold;
+}
+
+export function rankOf(offer: SignedOffer, options: SelectPathOptions): number {
+  const key = offer.offer.provider.toLowerCase();
+  const reputation = Math.max(options.reputation?.get(key) ?? PRIOR, 1e-9);
+  const rtt = options.rttMs?.get(key) ?? 0;
+  return (Number(offer.offer.priceWeiPerGiB) / reputation) * (1 + rtt / RTT_SCALE_MS);
+}
 
 export function selectPath(
   offers: readonly SignedOffer[],
   hops: number,
-  { prefer = [], random = Math.random }: { prefer?: readonly Address[]; random?: () => number } = {},
+  options: SelectPathOptions = {},
 ): SignedOffer[] {
+  const { prefer = [], random = Math.random } = options;
+  const usable = offers.filter((o) => eligible(o, options));
   const preferred = prefer
-    .map((address) => offers.find((o) => isAddressEqual(o.offer.provider, address)))
+    .map((address) => usable.find((o) => isAddressEqual(o.offer.provider, address)))
     .filter((o): o is SignedOffer => o !== undefined);
-  const rest = offers
+  const rest = usable
     .filter((o) => !preferred.includes(o))
-    .map((o) => ({ o, tie: random() }))
-    .sort((a, b) =>
-      a.o.offer.priceWeiPerGiB === b.o.offer.priceWeiPerGiB
-        ? a.tie - b.tie
-        : a.o.offer.priceWeiPerGiB < b.o.offer.priceWeiPerGiB
-          ? -1
-          : 1,
-    )
+    .map((o) => ({ o, rank: rankOf(o, options), tie: random() }))
+    .sort((a, b) => a.rank - b.rank || a.tie - b.tie)
     .map(({ o }) => o);
   return [...preferred, ...rest].slice(0, hops);
 }

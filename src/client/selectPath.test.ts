@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Address } from 'viem';
+import type { SignedOffer } from '../net/offer.ts';
+import { selectPath } from './selectPath.ts';
+
+const offer = (n: number, priceRbt: number, region = 'DE'): SignedOffer =>
+  ({
+    offer: {
+      provider: `0x${n.toString(16).padStart(40, '0')}` as Address,
+      priceWeiPerGiB: BigInt(priceRbt) * 10n ** 18n,
+      region,
+    },
+  }) as SignedOffer;
+const addr = (o: SignedOffer) => o.offer.provider;
+const a = offer(1, 100);
+const b = offer(2, 120, 'FR');
+const c = offer(3, 150, 'US');
+
+test('cheapest first; preferred first; excluded and out-of-region never', () => {
+  assert.deepEqual(selectPath([c, b, a], 3).map(addr), [a, b, c].map(addr));
+  assert.deepEqual(selectPath([c, b, a], 2, { prefer: [addr(c)] }).map(addr), [c, a].map(addr));
+  assert.deepEqual(selectPath([c, b, a], 3, { exclude: [addr(a)] }).map(addr), [b, c].map(addr));
+  assert.deepEqual(selectPath([c, b, a], 3, { regions: { allow: ['DE', 'FR'] } }).map(addr), [a, b].map(addr));
+  assert.deepEqual(selectPath([c, b, a], 3, { regions: { deny: ['DE'] } }).map(addr), [b, c].map(addr));
+  // A preferred provider outside the policy is still refused: policy is a hard rule.
+  assert.deepEqual(selectPath([c, b, a], 1, { prefer: [addr(c)], regions: { deny: ['US'] } }).map(addr), [addr(a)]);
+});
+
+test('reputation: below the threshold never chosen; lower reputation ranks a provider down', () => {
+  const reputation = new Map([[addr(a).toLowerCase(), 0.2]]);
+  assert.deepEqual(selectPath([a, b, c], 3, { reputation }).map(addr), [b, c].map(addr));
+  const mediocre = new Map([[addr(a).toLowerCase(), 0.55]]); // 100/0.55 ≈ 182 > 120/0.75 = 160
+  assert.deepEqual(selectPath([a, b], 2, { reputation: mediocre }).map(addr), [b, a].map(addr));
+});
+
+test('RTT ranks a far provider down', () => {
+  const rttMs = new Map([[addr(a).toLowerCase(), 300]]); // 100 × 2.5 = 250 > 120
+  assert.deepEqual(selectPath([a, b], 2, { rttMs }).map(addr), [b, a].map(addr));
+});
