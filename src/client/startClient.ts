@@ -10,7 +10,11 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { tickValueFor } from '../accounting/price.ts';
-import { type ApiServer, startApiServer } from '../api/startApiServer.ts';
+import { clientMetrics, detectClientChanges, offerViews } from '../api/daemonSurfaces.ts';
+import { networkViewReader } from '../api/readNetworkView.ts';
+import type { ApiServer } from '../api/startApiServer.ts';
+import { startDaemonApi } from '../api/startDaemonApi.ts';
+import { Telemetry } from '../api/telemetry.ts';
 import { bandwidthTokenAbi } from '../chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
@@ -126,6 +130,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
   const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
   const totals = { bytesDown: 0, bytesUp: 0, paidWei: 0n, sessions: 0 };
   let blocked: string | undefined;
+  // Operator surface (src/api): events for the dashboard's stream, errors by code for /metrics.
+  const telemetry = new Telemetry();
 
   const minStakeWei = await client.readContract({
     address: deployment.contracts.registry,
@@ -268,12 +274,14 @@ export async function startClient(params: StartClientParameters): Promise<Client
         logger: logger.child({ hop: i + 1 }),
         onBlocked: (reason) => {
           blocked = reason.message;
+          telemetry.countError((reason as { code?: string }).code);
         },
         onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
       });
       hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });
     }
     totals.sessions++;
+    telemetry.publish('session-opened', { hops: hops.map((h) => h.offer.offer.provider) });
     logger.info({ hops: hops.map((h) => h.offer.offer.provider) }, 'path built');
     const active: ActivePath = { session, hops };
     session.exit.once('close', () => {
@@ -287,6 +295,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
         totals.bytesUp += session.exit.meter.sent;
       });
       if (current === active) current = undefined;
+      telemetry.publish('session-closed', { hops: hops.map((h) => h.offer.offer.provider) });
       logger.info('path closed');
     });
     return active;
@@ -308,8 +317,14 @@ export async function startClient(params: StartClientParameters): Promise<Client
     return building;
   };
 
-  const openStream = async (destination: { host: string; port: number }) =>
-    (await ensurePath()).session.openStream(destination);
+  const openStream = async (destination: { host: string; port: number }) => {
+    try {
+      return (await ensurePath()).session.openStream(destination);
+    } catch (error) {
+      telemetry.countError((error as { code?: string }).code);
+      throw error;
+    }
+  };
   const host = params.host ?? '127.0.0.1';
   const socks = await startSocksServer({
     openStream,
@@ -345,7 +360,35 @@ export async function startClient(params: StartClientParameters): Promise<Client
       })),
     };
   };
-  const api = await startApiServer({ host, port: params.apiPort ?? 0, logger, routes: { '/api/status': status } });
+  const api = await startDaemonApi({
+    role: 'client',
+    address,
+    stateDir,
+    host,
+    port: params.apiPort ?? 0,
+    logger,
+    status,
+    telemetry,
+    detect: detectClientChanges,
+    metrics: () => {
+      let lag = 0;
+      for (const h of current?.hops ?? []) lag += Math.max(0, h.paid.payer.bytesDelivered - h.paid.payer.bytesPaid);
+      return clientMetrics(status(), lag, telemetry);
+    },
+    sources: { network: { read: networkViewReader(client, deployment), intervalMs: 5_000 } },
+    routes: {
+      '/api/providers': () => offerViews(directory.list()),
+      // Spends money (may open channels): the router requires the API token for POST.
+      'POST /api/path/rebuild': async () => {
+        const old = current;
+        current = undefined;
+        old?.session.close();
+        await ensurePath();
+        telemetry.publish('path-rebuilt', { hops: status().path.map((h) => h.provider) });
+        return status();
+      },
+    },
+  });
   logger.info({ socks: socks.address, http: http.address, api: api.url }, 'client started');
 
   return {

@@ -3,13 +3,17 @@
  * (each registered and staked, with its own state directory, tunnel port, API and log file) and a
  * client serving SOCKS5 and an HTTP proxy, paying every byte through payment channels. Everything
  * runs on loopback, with the exit policy's devnet exception for loopback destinations; providers
- * redeem what they earned within seconds. `stop()` ends everything it started.
+ * redeem what they earned within seconds. A network dashboard (every provider by address, the
+ * client, the token) is served on its own local port; with `demo`, a traffic generator downloads
+ * from a local origin through the client so earnings move. `stop()` ends everything it started.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { type Address, parseUnits } from 'viem';
+import { networkViewReader } from '../api/readNetworkView.ts';
+import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import { buyRbt } from '../chain/buyRbt.ts';
 import { createChainClient } from '../chain/chainClient.ts';
@@ -21,6 +25,7 @@ import { type Client, startClient } from '../client/startClient.ts';
 import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
+import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
 
 /** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {
@@ -33,6 +38,10 @@ export type DevnetInfo = {
   httpProxy: string;
   client: { address: Address; api: string; hops: number };
   providers: { address: Address; peerId: string; api: string; priceWeiPerGiB: string; log: string }[];
+  /** The network dashboard: every provider, the client, the token (each daemon's `api` serves its own at `/`). */
+  dashboard: string;
+  /** With `demo`: the local origin the traffic generator downloads from (`/bytes/<n>`). */
+  demoOrigin?: string;
 };
 
 export type Devnet = { info: DevnetInfo; providers: Provider[]; client: Client; stop(): Promise<void> };
@@ -46,6 +55,10 @@ export type StartDevnetParameters = {
   providers?: number;
   /** The client's spending cap per channel in RBT wei (default: the deposit). */
   clientBudgetWei?: bigint;
+  /** Port of the network dashboard (0 picks a free one). */
+  dashboardPort?: number;
+  /** Run the demo traffic generator (what `npm start` does). */
+  demo?: boolean;
   logger?: Logger;
 };
 
@@ -129,6 +142,31 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     stops.push(() => client.stop());
     // Build the path now, so the first proxied request does not wait for offers and channels.
     await client.connect();
+    const dashboard = await startDaemonApi({
+      role: 'devnet',
+      port: params.dashboardPort ?? 0,
+      logger,
+      status: async () => ({
+        chain: { rpc, chainId: chain.anvil.chainId },
+        client: { api: client.api.url, ...client.status() },
+        providers: await Promise.all(providers.map(async (p) => ({ api: p.api.url, ...(await p.status()) }))),
+      }),
+      sources: {
+        network: {
+          read: networkViewReader(clientChain, deployment),
+          intervalMs: 5_000,
+        },
+      },
+    });
+    stops.push(() => dashboard.close());
+    let demo: DemoTraffic | undefined;
+    if (params.demo) {
+      demo = await startDemoTraffic({
+        httpProxy: `${client.http.address.host}:${client.http.address.port}`,
+        logger,
+      });
+      stops.push(() => (demo as DemoTraffic).stop());
+    }
     const { token, curve, registry, channels, governor } = deployment.contracts;
     const info: DevnetInfo = {
       rpc,
@@ -146,6 +184,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         priceWeiPerGiB: p.priceWeiPerGiB.toString(),
         log: logs[i] as string,
       })),
+      dashboard: `${dashboard.url}/`,
+      ...(demo ? { demoOrigin: demo.origin } : {}),
     };
     return { info, providers, client, stop: stopAll };
   } catch (error) {

@@ -12,7 +12,11 @@ import { TICK_BYTES } from '../accounting/constants.ts';
 import { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
-import { type ApiServer, startApiServer } from '../api/startApiServer.ts';
+import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from '../api/daemonSurfaces.ts';
+import { networkViewReader } from '../api/readNetworkView.ts';
+import type { ApiServer } from '../api/startApiServer.ts';
+import { startDaemonApi } from '../api/startDaemonApi.ts';
+import { Telemetry } from '../api/telemetry.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
@@ -126,6 +130,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const pending = new Map<string, Pending>();
   const charged = new Map<MuxSession, ChargedSession>();
   const totals = { bytesServed: 0, sessions: 0, pauses: 0 };
+  // Operator surface (src/api): events for the dashboard's stream, errors and bytes per direction for /metrics.
+  const telemetry = new Telemetry();
+  const closedTraffic = { up: 0, down: 0 };
   const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
 
   const tunnel = await startTunnelListener({
@@ -163,6 +170,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         }),
       );
       totals.sessions++;
+      telemetry.publish('session-opened', { channelId: entry.channelId });
       // The previous hop's address (the client itself only for hop 1); destinations are never logged.
       const socket = session.channel.transport as { remoteAddress?: string; remotePort?: number };
       sessionLog.info({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'tunnel session opened');
@@ -172,7 +180,11 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         if (c) {
           totals.bytesServed += c.bytesUp + c.bytesDown;
           totals.pauses += c.pauses;
+          closedTraffic.up += c.bytesUp;
+          closedTraffic.down += c.bytesDown;
         }
+        if (error) telemetry.countError(codeOf(error));
+        telemetry.publish('session-closed', { channelId: entry.channelId, code: codeOf(error) });
         sessionLog.info(
           { bytesUp: c?.bytesUp, bytesDown: c?.bytesDown, paidWei: c?.payee.value, code: codeOf(error) },
           'tunnel session closed',
@@ -310,11 +322,23 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       creditPauses: pauses,
     };
   };
-  const api = await startApiServer({
+  const api = await startDaemonApi({
+    role: 'provider',
+    address,
+    stateDir,
     host: params.apiHost,
     port: params.apiPort,
     logger,
-    routes: { '/api/status': status },
+    status,
+    telemetry,
+    detect: detectProviderChanges,
+    metrics: async () => {
+      const live = providerTraffic(charged.values(), store);
+      const traffic = { ...live, up: live.up + closedTraffic.up, down: live.down + closedTraffic.down };
+      return providerMetrics(await status(), traffic, telemetry);
+    },
+    sources: { network: { read: networkViewReader(client, deployment), intervalMs: 5_000 } },
+    routes: { '/api/channels': () => readPayeeChannels(client, deployment, store) },
   });
   logger.info({ address, peerId, tunnel: `${tunnelHost}:${tunnel.address.port}`, api: api.url }, 'provider started');
 
