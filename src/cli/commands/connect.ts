@@ -44,6 +44,7 @@ export function connectCommand(): Command {
     .addOption(new Option('--http-port <port>', 'HTTP proxy port on 127.0.0.1').default(8118).argParser(parsePort))
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4181).argParser(parsePort))
     .option('--allow-private', 'dial private libp2p addresses (LAN, namespaces)')
+    .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addHelpText(
       'after',
       `

@@ -45,6 +45,7 @@ export function nodeCommand(): Command {
     .option('--exit-ports <list>', 'only allow these destination ports, e.g. 80,443')
     .option('--allow-private', 'dial and advertise private libp2p addresses (LAN, namespaces)')
     .option('--devnet', 'devnet exit policy: loopback destinations allowed (never on a real network)')
+    .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addOption(
       new Option('--redeem-every-s <seconds>', 'redeem earnings at least this often')
         .default(3600)
