@@ -147,8 +147,13 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     },
     onSession: (session) => {
       const key = session.channel.remoteStatic.toString('base64');
-      const entry = pending.get(key) as Pending;
+      const entry = pending.get(key);
       pending.delete(key);
+      if (!entry) {
+        // A second connection with the same key raced the first: one accepted proposal, one session.
+        session.close();
+        return;
+      }
       const payee = new PayeeChannel({
         domain,
         channelId: entry.channelId,
