@@ -88,6 +88,8 @@ export class LineChart {
         .map(([t, v], i) => `${i === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(v).toFixed(1)}`)
         .join('');
       svg.append(this.#el('path', { d, fill: 'none', stroke: series.color, 'stroke-width': 2 }));
+      const last = series.points.at(-1);
+      if (last) svg.append(this.#el('circle', { cx: x(last[0]), cy: y(last[1]), r: 3, fill: series.color }));
     }
     this.#legend.replaceChildren(
       ...[...this.#series.values()].map((s) => {

@@ -192,3 +192,20 @@ export function offerViews(offers: SignedOffer[]) {
     capacityBytesPerSecond: offer.capacityBytesPerSecond,
   }));
 }
+
+/** The devnet's network dashboard: every provider's payments and redemptions, sessions opened and closed. */
+export function detectDevnetChanges(previous: unknown, next: unknown): Detected {
+  const a = previous as { providers: ProviderStatus[] };
+  const b = next as { providers: ProviderStatus[] };
+  const events: Detected = [];
+  for (const p of b.providers) {
+    const before = a.providers.find((q) => q.address === p.address);
+    if (!before) continue;
+    for (const event of detectProviderChanges(before, p))
+      events.push({ ...event, data: { provider: p.address, ...event.data } });
+    if (p.sessionsTotal > before.sessionsTotal) events.push({ type: 'session-opened', data: { provider: p.address } });
+    if (p.sessions < before.sessions && p.sessionsTotal === before.sessionsTotal)
+      events.push({ type: 'session-closed', data: { provider: p.address } });
+  }
+  return events;
+}

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { type Address, parseUnits } from 'viem';
+import { detectDevnetChanges } from '../api/daemonSurfaces.ts';
 import { networkViewReader } from '../api/readNetworkView.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
@@ -151,6 +152,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         client: { api: client.api.url, ...client.status() },
         providers: await Promise.all(providers.map(async (p) => ({ api: p.api.url, ...(await p.status()) }))),
       }),
+      detect: detectDevnetChanges,
       sources: {
         network: {
           read: networkViewReader(clientChain, deployment),
