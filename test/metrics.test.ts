@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderMetrics } from '../src/api/metrics.ts';
 import type { DevnetInfo } from '../src/devnet/startDevnet.ts';
 import { startOrigin } from '../src/tunnel/testHarness.ts';
-import { startCli } from './support/cli.ts';
+import { ROOT, startCli } from './support/cli.ts';
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
 type Family = { name: string; type: string; help: string; samples: Sample[] };
@@ -244,5 +246,31 @@ describe('/metrics on the devnet', { timeout: 180_000 }, () => {
     assert.ok(value(client, 'bandex_spent_rbt') > 0, 'spend moved');
     assert.equal(value(client, 'bandex_path_hops'), 1);
     assert.ok(value(client, 'bandex_hop_spent_rbt', { provider: hop.address }) > 0);
+  });
+
+  it('every route the provider, the client and the devnet dashboard serve is in docs/api/openapi.yaml', async () => {
+    const spec = readFileSync(join(ROOT, 'docs/api/openapi.yaml'), 'utf8');
+    const documented = new Map<string, string[]>();
+    let path: string | undefined;
+    for (const line of spec.split('\n')) {
+      const p = /^ {2}(\/\S*):$/.exec(line);
+      if (p) {
+        path = p[1] as string;
+        documented.set(path, []);
+        continue;
+      }
+      if (/^\S/.test(line)) path = undefined;
+      const m = /^ {4}(get|post|put|delete):/.exec(line);
+      if (path && m) documented.get(path)?.push((m[1] as string).toUpperCase());
+    }
+    for (const api of [info.providers[0]?.api, info.client.api, info.dashboard.replace(/\/$/, '')]) {
+      const { routes, role } = (await (await fetch(`${api}/api/info`)).json()) as { routes: string[]; role: string };
+      for (const route of routes) {
+        const [method, raw] = route.includes(' ') ? (route.split(' ') as [string, string]) : ['GET', route];
+        if (raw === '/index.html') continue;
+        const key = raw === '/assets/*' ? '/assets/{file}' : raw;
+        assert.ok(documented.get(key)?.includes(method), `${role}: ${method} ${raw} is documented`);
+      }
+    }
   });
 });
