@@ -113,6 +113,39 @@ export class MuxStream extends Duplex {
     return true;
   }
 
+  /**
+   * Sends `data` at once as DATA frames, as far as credit and the session allow, when nothing is
+   * queued on the writable side (so order is kept); returns how many bytes went out. Nothing of
+   * `data` is kept: the caller may reuse it as soon as this returns (the in-place read path of
+   * `spliceSocket`). Whatever is not sent must go through `write()`.
+   */
+  sendNow(data: Buffer): number {
+    if (
+      this.#pending ||
+      this.#flushing ||
+      this.#reset ||
+      this.writableLength > 0 ||
+      this.writableEnded ||
+      this.destroyed
+    ) {
+      return 0;
+    }
+    let sent = 0;
+    this.#flushing = true;
+    try {
+      while (sent < data.length && this.#sendWindow > 0 && this.#host.canSendData()) {
+        const length = Math.min(this.#sendWindow, MAX_FRAME_PAYLOAD, data.length - sent);
+        this.#sendWindow -= length;
+        this.meter.addSent(length);
+        this.#host.sendData(this, [data.subarray(sent, sent + length)], length);
+        sent += length;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+    return sent;
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     if (!this.#reset) this.#host.sendClose(this);
     this.#localClosed = true;

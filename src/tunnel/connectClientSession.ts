@@ -11,7 +11,7 @@ import { MuxError } from './errors.ts';
 import { MuxSession } from './MuxSession.ts';
 import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
-import { SecureChannel } from './SecureChannel.ts';
+import { createReceiveArea, SecureChannel } from './SecureChannel.ts';
 import { generateStaticKeyPair, type StaticKeyPair } from './x25519.ts';
 
 /**
@@ -52,7 +52,10 @@ export async function connectClientSession(params: ConnectClientSessionParameter
   const sessions: MuxSession[] = [];
   try {
     const first = path[0] as HopDescriptor;
+    // Hop 1's records are decrypted straight out of the socket's reads (no allocation per read).
+    const receiveArea = createReceiveArea();
     const socket = connect({
+      onread: receiveArea.onread,
       host: first.host,
       port: first.port,
       noDelay: true,
@@ -69,6 +72,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
       localStatic: first.staticKeys ?? staticKeys,
       remoteStatic: first.publicKey,
       signal,
+      receiveArea,
     });
     sessions.push(new MuxSession({ channel, meterTickBytes }));
     for (const hop of path.slice(1)) {

@@ -11,7 +11,7 @@ import { checkExitAddress, type ExitPolicy } from './exitPolicy.ts';
 import type { MuxSession } from './MuxSession.ts';
 import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
-import { splice } from './splice.ts';
+import { InPlaceReader, spliceSocket } from './splice.ts';
 
 export type ResolveHost = (host: string) => Promise<string[]>;
 
@@ -71,7 +71,10 @@ export async function handleExitOpen({
     session.answerOpen(stream, SocksReply.notAllowedByRuleset);
     return;
   }
+  // The destination is read in place: each read is encrypted into DATA records before the next one.
+  const reader = new InPlaceReader();
   const socket = connect({
+    onread: reader.onread,
     host: allowed,
     port: destination.port,
     noDelay: true,
@@ -95,5 +98,5 @@ export async function handleExitOpen({
     return;
   }
   session.answerOpen(stream, SocksReply.succeeded);
-  splice(stream, socket);
+  spliceSocket(stream, socket, reader);
 }
