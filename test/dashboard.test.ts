@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -22,6 +22,18 @@ declare const document: {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+function dashboardBuildIsStale(): boolean {
+  const built = join(ROOT, 'dashboard/dist/index.html');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const sources = [
+    'dashboard/index.html',
+    'dashboard/vite.config.ts',
+    ...readdirSync(join(ROOT, 'dashboard/src')).map((f) => `dashboard/src/${f}`),
+  ];
+  return sources.some((file) => statSync(join(ROOT, file)).mtimeMs > builtAt);
+}
 
 function curl(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -44,11 +56,14 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
   let browser: Browser;
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-    // The page the daemons serve is the Vite build: build it from the sources under test.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'dashboard'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
+    // The page the daemons serve is the Vite build (`pretest` makes it): rebuild only when missing or older
+    // than its sources, so a concurrent test never sees the folder emptied.
+    if (dashboardBuildIsStale()) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'dashboard'], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      });
+    }
     mkdirSync(ARTIFACTS, { recursive: true });
     origin = await startOrigin(8 * 1024 * 1024);
     devnet = await startCli(['devnet', '--json'], 120_000);
