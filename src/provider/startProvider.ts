@@ -291,18 +291,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   let redeemedCache = { at: 0, value: 0n };
   const readRedeemed = async (): Promise<bigint> => {
     if (Date.now() - redeemedCache.at < 1_000) return redeemedCache.value;
-    let value = 0n;
-    for (const id of store.claimedChannels('payee')) {
-      const c = await client.readContract({
-        address: deployment.contracts.channels,
-        abi: paymentChannelsAbi,
-        functionName: 'getChannel',
-        args: [id],
-      });
-      value += c.redeemed;
-    }
-    redeemedCache = { at: Date.now(), value };
-    return value;
+    const views = await readPayeeChannels(client, deployment, store);
+    redeemedCache = { at: Date.now(), value: views.reduce((sum, v) => sum + BigInt(v.redeemedWei), 0n) };
+    return redeemedCache.value;
   };
   const status = async (): Promise<ProviderStatus> => {
     let bytesServed = totals.bytesServed;
