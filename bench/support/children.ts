@@ -3,6 +3,16 @@ import { type ChildProcess, fork } from 'node:child_process';
 
 const SCRIPT = new URL('./node.ts', import.meta.url).pathname;
 
+/**
+ * What `bin/bandex.js` sets for its daemons (`connect`, `node`, `devnet`): glibc keeps up to 256 MiB of
+ * freed heap instead of returning it after every collection (and page-faulting it back in).
+ * `BENCH_DEFAULT_MALLOC=1` runs the Bandex processes with glibc's defaults instead.
+ */
+const DAEMON_MALLOC_ENV: Record<string, string> =
+  process.env.BENCH_DEFAULT_MALLOC === '1'
+    ? {}
+    : { MALLOC_TRIM_THRESHOLD_: '268435456', MALLOC_MMAP_THRESHOLD_: '4194304' };
+
 export type NodeChild = {
   child: ChildProcess;
   ready: Record<string, unknown>;
@@ -17,7 +27,7 @@ export async function startNode(args: string[], options: StartNodeOptions = {}):
   const child = fork(SCRIPT, args, {
     execArgv: ['--expose-gc', ...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...DAEMON_MALLOC_ENV, ...options.env },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {

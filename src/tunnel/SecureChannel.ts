@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { ByteQueue } from './ByteQueue.ts';
+import './gcTuning.ts';
 import type { CipherState } from './CipherState.ts';
 import {
   DH_LEN,
