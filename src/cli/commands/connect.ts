@@ -1,9 +1,9 @@
 /** `bandex connect`: run a client — local SOCKS5 and HTTP proxies whose traffic is paid per byte. */
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { getAddress } from 'viem';
+import type { Address } from 'viem';
 import { createLogger } from '../../log/logger.ts';
-import { parseRbt } from '../amounts.ts';
+import { parseAddress, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { parseHops, parsePort } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
@@ -13,7 +13,7 @@ type ConnectFlags = ChainFlags & {
   listen: string[];
   bootstrap: string[];
   hops: number;
-  provider: string[];
+  provider: Address[];
   deposit: bigint;
   budget?: bigint;
   socksPort: number;
@@ -31,7 +31,12 @@ export function connectCommand(): Command {
     .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
     .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable; at least one)', collect, [])
     .addOption(new Option('--hops <n>', 'providers in the path (1 to 3)').default(1).argParser(parseHops))
-    .option('--provider <address>', 'use this provider (repeatable, in path order)', collect, [])
+    .option(
+      '--provider <address>',
+      'use this provider (repeatable, in path order)',
+      (value: string, previous: Address[]) => [...previous, parseAddress(value)],
+      [] as Address[],
+    )
     .addOption(
       new Option('--deposit <rbt>', 'RBT deposited in each new channel')
         .default(100n * 10n ** 18n, '100')
@@ -64,7 +69,7 @@ Examples:
         listen: flags.listen.length > 0 ? flags.listen : ['/ip4/0.0.0.0/tcp/0'],
         bootstrap: flags.bootstrap,
         hops: flags.hops,
-        prefer: flags.provider.map((p) => getAddress(p)),
+        prefer: flags.provider,
         depositWei: flags.deposit,
         budgetWei: flags.budget,
         socksPort: flags.socksPort,

@@ -1,0 +1,107 @@
+/**
+ * `bandex node` and `bandex connect` through the real binary against an embedded chain: a registered
+ * provider starts, prints its JSON line, serves /api/status and stops on SIGTERM; wrong input is
+ * refused with exit code 1 and one line that says what to do.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { parseUnits } from 'viem';
+import { buyRbt } from '../src/chain/buyRbt.ts';
+import { createChainClient } from '../src/chain/chainClient.ts';
+import { devAccount } from '../src/chain/devAccounts.ts';
+import { registerProvider } from '../src/chain/registerProvider.ts';
+import { loadOrCreatePeerKey } from '../src/net/loadOrCreatePeerKey.ts';
+import { assertFailure, type Bench, startBench } from './support/bandexCli.ts';
+import { BANDEX } from './support/cli.ts';
+
+const LOCAL = ['--listen', '/ip4/127.0.0.1/tcp/0', '--allow-private', '--api-port', '0'];
+
+describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
+  let bench: Bench;
+  let provider: { file: string; address: `0x${string}` };
+  let stateDir: string;
+
+  before(async () => {
+    bench = await startBench('daemons');
+    provider = bench.keyFile(2);
+    stateDir = join(bench.dir, 'provider');
+    const { deployment } = bench.chain;
+    const client = createChainClient(bench.rpc, devAccount(2));
+    const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
+    await buyRbt({ client, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    await registerProvider({
+      client,
+      deployment,
+      peerId: peerIdFromPrivateKey(privateKey).toString(),
+      priceWeiPerGiB: parseUnits('100', 18),
+      region: 'DE',
+      capacityBytesPerSecond: 10_000_000,
+      stakeWei: parseUnits('1000', 18),
+    });
+  });
+  after(() => bench?.stop());
+
+  test('a registered provider starts, reports its status, and stops on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BANDEX,
+        'node',
+        '--json',
+        '--key-file',
+        provider.file,
+        '--state-dir',
+        stateDir,
+        '--tunnel-host',
+        '127.0.0.1',
+        '--tunnel-port',
+        '0',
+        ...LOCAL,
+      ],
+      { cwd: bench.dir, env: { ...process.env, ...bench.env } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const info = JSON.parse(line);
+    assert.equal(info.address, provider.address);
+    assert.match(info.peerId, /^12D3KooW/);
+    const status = (await (await fetch(`${info.api}/api/status`)).json()) as Record<string, string | number>;
+    assert.equal(status.stakeWei, parseUnits('1000', 18).toString());
+    assert.equal(status.sessions, 0);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+
+  test('wrong input: unregistered account, other peer key, missing key file, bad hops, bad address, bad amount', async () => {
+    const client = bench.keyFile(1);
+    assertFailure(
+      await bench.run(['node', '--key-file', client.file, '--state-dir', join(bench.dir, 'c'), ...LOCAL]),
+      /is not a registered provider with stake.*register and stake first/,
+    );
+    assertFailure(
+      await bench.run(['node', '--key-file', provider.file, '--state-dir', join(bench.dir, 'other'), ...LOCAL]),
+      /peer id .* is not the registered .*use the state directory whose peer.key was registered/,
+    );
+    assertFailure(await bench.run(['node', '--key-file', join(bench.dir, 'nope.key'), ...LOCAL]), /nope\.key/);
+    assertFailure(await bench.run(['connect', '--key-file', client.file, '--hops', '4']), /expected 1, 2 or 3 hops/);
+    assertFailure(
+      await bench.run(['connect', '--key-file', client.file, '--provider', '0x1234']),
+      /"0x1234" is not an address/,
+    );
+    assertFailure(await bench.run(['connect', '--key-file', client.file, '--deposit', 'lots']), /lots/);
+  });
+});
