@@ -40,6 +40,12 @@ export const MAX_RECORD_WIRE = RECORD_HEADER_LEN + MAX_RECORD_PLAINTEXT + TAG_LE
  * chunks); the tail is moved to the front once less than one record of room is left.
  */
 const RECEIVE_AREA_SIZE = 4 * MAX_RECORD_WIRE;
+/**
+ * How many written bytes may wait in the transport before `send` asks for back-pressure: twice the
+ * socket's high-water mark, so that the records of one tick (written corked, flushed together) do
+ * not trip it — the transport's own `drain` still follows whenever this is exceeded.
+ */
+const CHANNEL_SEND_BUFFER = 2 * SOCKET_HIGH_WATER_MARK;
 
 /**
  * A receive area for a socket that will carry a `SecureChannel`: pass `area.onread` to
@@ -84,6 +90,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #onHandshakeMessage: ((message: Buffer) => void) | undefined;
   #expectedHandshakeLength = 0;
   readonly #area: ReceiveArea | undefined;
+  #corked = false;
 
   private constructor(transport: Duplex, area?: ReceiveArea) {
     super();
@@ -171,9 +178,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   }
 
   /**
-   * Sends the concatenation of `parts` as one record (total ≤ `MAX_RECORD_PLAINTEXT`),
-   * written with one corked writev. Returns false when the transport is above its high-water
-   * mark: stop sending until `drain`.
+   * Sends the concatenation of `parts` as one record (total ≤ `MAX_RECORD_PLAINTEXT`). The
+   * transport stays corked until the current tick's callbacks and microtasks are done, so every
+   * record sent in one go — the frames of one exit read, a burst of payment ticks, a WINDOW_UPDATE
+   * — leaves in one writev. Returns false when more than `CHANNEL_SEND_BUFFER` bytes wait:
+   * stop sending until `drain`.
    */
   send(parts: readonly Buffer[]): boolean {
     const cipher = this.#send;
@@ -188,18 +197,25 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const encrypted = cipher.encryptParts(header, parts);
     if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
     const transport = this.transport;
-    transport.cork();
+    if (!this.#corked) {
+      this.#corked = true;
+      transport.cork();
+      process.nextTick(this.#uncork);
+    }
     transport.write(header);
-    let ok = true;
-    for (const piece of encrypted) ok = transport.write(piece);
-    transport.uncork();
+    for (const piece of encrypted) transport.write(piece);
     this.bytesWritten += RECORD_HEADER_LEN + length + TAG_LEN;
-    return ok || transport.writableLength < SOCKET_HIGH_WATER_MARK;
+    return transport.writableLength < CHANNEL_SEND_BUFFER;
   }
+
+  #uncork = () => {
+    this.#corked = false;
+    this.transport.uncork();
+  };
 
   /** True when the transport has room (no pending `drain`). */
   get writable(): boolean {
-    return !this.closed && this.transport.writableLength < SOCKET_HIGH_WATER_MARK;
+    return !this.closed && this.transport.writableLength < CHANNEL_SEND_BUFFER;
   }
 
   /** Stops reading from the transport (receive-side back-pressure). */
