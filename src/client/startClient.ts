@@ -43,6 +43,8 @@ import { selectPath } from './selectPath.ts';
 export const DEFAULT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** How long to wait for enough offers before giving up on building a path. */
 const OFFER_WAIT_MS = 30_000;
+/** Offers are taken as complete once none has arrived for this long. */
+const OFFER_SETTLE_MS = 1_500;
 
 export class ClientError extends BaseError<Record<string, unknown>> {
   override name = 'ClientError';
@@ -200,21 +202,33 @@ export async function startClient(params: StartClientParameters): Promise<Client
     return { channelId, deposit: params.depositWei };
   };
 
+  /**
+   * Offers known once there are enough for `n` hops (and every preferred provider) and no new one has
+   * arrived for `OFFER_SETTLE_MS`: a client that just joined hears the offers one by one, and choosing
+   * from the first one alone would not be choosing.
+   */
   const waitForOffers = async (n: number): Promise<SignedOffer[]> => {
     const deadline = Date.now() + OFFER_WAIT_MS;
+    let known = -1;
+    let changedAt = Date.now();
     for (;;) {
       const offers = directory.list();
+      if (offers.length !== known) {
+        known = offers.length;
+        changedAt = Date.now();
+      }
       const preferredMissing = (params.prefer ?? []).some(
         (p) => !offers.some((o) => o.offer.provider.toLowerCase() === p.toLowerCase()),
       );
-      if (offers.length >= n && !preferredMissing) return offers;
-      if (Date.now() > deadline) {
+      const enough = offers.length >= n && !preferredMissing;
+      if (enough && (Date.now() - changedAt >= OFFER_SETTLE_MS || Date.now() > deadline)) return offers;
+      if (!enough && Date.now() > deadline) {
         throw new ClientError(`only ${offers.length} provider offers known; a ${n}-hop path needs ${n}`, {
           code: 'CLIENT_NOT_ENOUGH_PROVIDERS',
           details: 'check the bootstrap peers, or use fewer hops',
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
