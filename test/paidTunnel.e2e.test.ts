@@ -127,8 +127,9 @@ describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
     const client0 = await getJson<ClientStatus>(`${info.client.api}/api/status`);
     const hop = client0.path[0];
     assert.ok(hop, 'the client built its path at start');
-    const cheapest = info.providers.map((p) => BigInt(p.priceWeiPerGiB)).reduce((a, b) => (a < b ? a : b));
-    assert.equal(BigInt(hop.priceWeiPerGiB), cheapest, 'the client chose the cheapest provider');
+    for (const p of info.providers) {
+      assert.ok(BigInt(hop.priceWeiPerGiB) <= BigInt(p.priceWeiPerGiB), 'the client chose the cheapest provider');
+    }
     const provider = info.providers.find((p) => p.address === hop.provider);
     assert.ok(provider);
     const balanceOf = () =>
