@@ -94,10 +94,15 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
    * Opens a stream to `destination` through the peer (client side). `kind` is CONNECT for
    * the exit, RELAY to reach the next hop's tunnel port. Rejects with `OpenError` carrying the
    * SOCKS5 reply code when the peer refuses or cannot connect.
+   *
+   * `early`: resolves as soon as the OPEN is sent, without waiting for OPEN_RESULT; what is
+   * written to the stream follows the OPEN at once (the exit holds it until it has connected).
+   * A refusal then arrives as the stream's failure (it is destroyed with the `OpenError`), and
+   * anything written is dropped with it. Saves one round trip through the path per stream.
    */
   async openStream(
     destination: Destination,
-    { kind = OpenKind.connect, signal }: { kind?: OpenKind; signal?: AbortSignal } = {},
+    { kind = OpenKind.connect, signal, early = false }: { kind?: OpenKind; signal?: AbortSignal; early?: boolean } = {},
   ): Promise<MuxStream> {
     if (this.closed) throw new MuxError('Session closed', { code: 'TUNNEL_SESSION_CLOSED' });
     if (this.streams.size >= MAX_STREAMS_PER_SESSION || this.#nextId > MAX_STREAM_ID) {
@@ -107,7 +112,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     this.#nextId += 2;
     const stream = new MuxStream(this.#host, id, destination);
     this.streams.set(id, stream);
-    const reply = await new Promise<number>((resolve) => {
+    const replied = new Promise<number>((resolve) => {
       const timer = setTimeout(() => resolve(SocksReply.ttlExpired), OPEN_TIMEOUT_MS);
       const onAbort = () => resolve(SocksReply.generalFailure);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -119,19 +124,26 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
         },
       });
       this.channel.send([encodeFrameHeader(FrameType.open, id), encodeOpen(kind, destination)]);
+      this.channel.flush(); // the exit starts connecting while the application is still talking to us
     });
-    this.#opening.delete(id);
-    if (reply !== SocksReply.succeeded) {
-      stream.onReset(
-        new OpenError('Destination refused or unreachable', { code: 'TUNNEL_OPEN_FAILED', meta: { reply } }),
-      );
-      this.streams.delete(id);
-      throw new OpenError('Destination refused or unreachable', {
+    const settle = (reply: number): OpenError | undefined => {
+      this.#opening.delete(id);
+      if (reply === SocksReply.succeeded) return undefined;
+      const error = new OpenError('Destination refused or unreachable', {
         code: 'TUNNEL_OPEN_FAILED',
         details: `exit replied with SOCKS code ${reply}`,
         meta: { reply },
       });
+      if (this.streams.get(id) === stream) this.streams.delete(id);
+      stream.onReset(error);
+      return error;
+    };
+    if (early) {
+      void replied.then(settle);
+      return stream;
     }
+    const error = settle(await replied);
+    if (error) throw error;
     return stream;
   }
 

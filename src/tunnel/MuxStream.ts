@@ -147,8 +147,9 @@ export class MuxStream extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (!this.#reset) this.#host.sendClose(this);
+    // Closed before telling the session, which forgets the stream once both sides are closed.
     this.#localClosed = true;
+    if (!this.#reset) this.#host.sendClose(this);
     callback();
   }
 

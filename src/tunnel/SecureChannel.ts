@@ -209,9 +209,15 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   }
 
   #uncork = () => {
+    if (!this.#corked) return;
     this.#corked = false;
     this.transport.uncork();
   };
+
+  /** Writes what this tick has sent so far now (latency-critical records: an OPEN). */
+  flush(): void {
+    this.#uncork();
+  }
 
   /** True when the transport has room (no pending `drain`). */
   get writable(): boolean {

@@ -34,7 +34,8 @@ export type ClientSession = {
   hops: MuxSession[];
   /** The exit's session (last hop): its meter counts the client's payload bytes. */
   exit: MuxSession;
-  openStream(destination: Destination, options?: { signal?: AbortSignal }): Promise<MuxStream>;
+  /** `early`: resolve once the OPEN is sent (see `MuxSession.openStream`). */
+  openStream(destination: Destination, options?: { signal?: AbortSignal; early?: boolean }): Promise<MuxStream>;
   close(): void;
 };
 

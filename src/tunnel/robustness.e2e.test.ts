@@ -75,11 +75,25 @@ describe('SOCKS5 front: malformed requests', () => {
     const out = await exchange(net.http.address.port, Buffer.from('HELLO\r\n\r\n'));
     assert.match(out.toString(), /^HTTP\/1\.1 400/);
   });
-  it('refused port at the exit maps to connection refused (0x05)', async () => {
+  it('refused port at the exit maps to connection refused (0x05) when not optimistic', async () => {
     const sink = await startSink(1);
     sink.close();
-    const out = await exchange(port(), Buffer.of(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, sink.port >> 8, sink.port & 255));
+    const request = Buffer.of(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, sink.port >> 8, sink.port & 255);
+    const out = await exchange(net.socksExact.address.port, request);
     assert.equal(out[3], SocksReply.connectionRefused);
+  });
+  it('optimistic: a refused port closes the connection after the success reply, nothing else', async () => {
+    const sink = await startSink(1);
+    sink.close();
+    const request = Buffer.of(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, sink.port >> 8, sink.port & 255);
+    const socket = await dial(port());
+    socket.on('error', () => {});
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.write(request);
+    socket.write('GET / HTTP/1.1\r\n\r\n'); // sent before the exit's answer: dropped with the stream
+    await once(socket, 'close');
+    assert.deepEqual([...Buffer.concat(chunks)], [5, 0, 5, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
   });
 });
 
@@ -96,7 +110,9 @@ describe('exit policy through the tunnel (not devnet)', () => {
   });
   it('refuses 127.0.0.1 and a name resolving to it (0x02)', async () => {
     for (const host of ['127.0.0.1', 'localhost']) {
-      await assert.rejects(socksGet(net.socks.address.port, host, origin.port), /SOCKS failure 05000502/);
+      await assert.rejects(socksGet(net.socksExact.address.port, host, origin.port), /SOCKS failure 05000502/);
+      // Optimistic front: the success reply is out, the refusal closes the connection without a response.
+      await assert.rejects(socksGet(net.socks.address.port, host, origin.port), /HTTP |ECONNRESET/);
     }
   });
 });

@@ -35,7 +35,10 @@ export async function startOrigin(size: number): Promise<Origin> {
 export type Network = {
   providers: (TunnelListener & { publicKey: Buffer })[];
   client: ClientSession;
+  /** SOCKS5 front as shipped (optimistic CONNECT replies). */
   socks: ProxyServer;
+  /** SOCKS5 front that waits for the exit and replies with its exact code (`optimistic: false`). */
+  socksExact: ProxyServer;
   http: ProxyServer;
   close(): Promise<void>;
 };
@@ -53,15 +56,18 @@ export async function startNetwork(hops: number, { devnet = true } = {}): Promis
   });
   const openStream = client.openStream;
   const socks = await startSocksServer({ openStream });
+  const socksExact = await startSocksServer({ openStream, optimistic: false });
   const http = await startHttpProxyServer({ openStream });
   return {
     providers,
     client,
     socks,
+    socksExact,
     http,
     close: async () => {
       client.close();
       await socks.close();
+      await socksExact.close();
       await http.close();
       for (const p of providers) await p.close();
     },
