@@ -6,7 +6,8 @@
  * median of `--runs` interleaved runs; then `--requests` sequential 1 KiB GETs per path, each on a new
  * connection (latency p50/p99); then `--sessions` concurrent client sessions (each its own Noise
  * handshake) against one provider process: errors, the provider's memory per idle session, and the
- * aggregate throughput with every session downloading `--swarm-kib`.
+ * aggregate throughput with every session downloading `--swarm-kib`; then the time to the first paid byte of
+ * new client sessions on the devnet (`bench/devnet.ts`, in its own process; `--no-devnet` skips it).
  *
  * Every Bandex provider and client is its own process (`bench/support/node.ts`), like ss-server and
  * ss-local. Prints a table, or exactly one JSON line with `--json`; writes `bench/results/latest.json`.
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-concurrency': { type: 'boolean', default: false },
     'no-latency': { type: 'boolean', default: false },
+    'no-devnet': { type: 'boolean', default: false },
   },
 });
 
@@ -290,6 +292,12 @@ async function main(): Promise<void> {
     concurrency = await runConcurrency(nginx.port);
   }
 
+  let devnet: Record<string, unknown> | undefined;
+  if (!values['no-devnet'] && !values.profile) {
+    log('  devnet: time to the first paid byte of new sessions…');
+    devnet = await runDevnet();
+  }
+
   if (values.profile) {
     for (const child of children) await child.stop();
     const summary = summarizeProfiles(profileDir, 20);
@@ -326,6 +334,7 @@ async function main(): Promise<void> {
     latency: latencyResults,
     latencyRequests: requests,
     concurrency,
+    devnet,
     accounting: channel ? { creditBytes: channel.creditBytes, ...accountingStats } : undefined,
     machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
   };
@@ -337,6 +346,25 @@ async function main(): Promise<void> {
   log(`results written to ${file}`);
   if (values.json) console.log(JSON.stringify(result));
   else printTable(result);
+}
+
+/** `bench/devnet.ts` in its own process (it loads the whole daemon stack); its JSON line, or the error. */
+function runDevnet(): Promise<Record<string, unknown>> {
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [new URL('./devnet.ts', import.meta.url).pathname, '--json', '--sessions', '3'],
+      { maxBuffer: 1 << 24, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          resolve({ error: String(error?.message ?? stderr.slice(-500)) });
+        }
+      },
+    ),
+  );
 }
 
 const mem = ({ rss, heapUsed, external, sessions }: Record<string, unknown>) => ({ rss, heapUsed, external, sessions });
@@ -383,6 +411,7 @@ function printTable(result: {
   cpuSecondsPerGiB: Partial<Record<string, number>>;
   ratios: Record<string, number | undefined>;
   concurrency?: Record<string, unknown>;
+  devnet?: Record<string, unknown>;
   mib: number;
   runs: number;
 }): void {
@@ -405,6 +434,14 @@ function printTable(result: {
     const m = c.memoryPerIdleSession as { rssBytes: number; heapUsedBytes: number };
     console.log(
       `\n${c.sessions} sessions on one provider: ${c.errors} errors, ${(m.rssBytes / 1024).toFixed(1)} KiB RSS (${(m.heapUsedBytes / 1024).toFixed(1)} KiB heap) per idle session, ${((c.aggregateThroughput as number) / 1e6).toFixed(1)} MB/s aggregate (${c.downloadBytesPerSession} B each)`,
+    );
+  }
+  const d = result.devnet;
+  if (d) {
+    console.log(
+      d.error
+        ? `\ndevnet: ${d.error}`
+        : `\nnew session on the devnet (median of ${d.sessions}): path ${d.pathMs} ms, first byte ${d.firstByteMs} ms, first paid byte ${d.firstPaidByteMs} ms`,
     );
   }
 }
