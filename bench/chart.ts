@@ -13,6 +13,8 @@ const result = JSON.parse(readFileSync(input, 'utf8')) as {
   throughput: Record<string, number>;
   latency: Record<string, { p50Ms: number; p99Ms: number }>;
   machine: { cores: number; cpu: string };
+  ratios?: Record<string, number | undefined>;
+  devnet?: { pathMs?: number; firstByteMs?: number; firstPaidByteMs?: number; sessions?: number };
 };
 
 const paths = Object.keys(result.throughput);
@@ -47,12 +49,21 @@ const panel = (x: number, title: string, values: Record<string, number>, format:
 
 const throughputMBs = Object.fromEntries(paths.map((p) => [p, (result.throughput[p] ?? 0) / 1e6]));
 const latencyP50 = Object.fromEntries(paths.map((p) => [p, result.latency[p]?.p50Ms ?? 0]));
-const height = top + paths.length * rowHeight + 40;
+const r = result.ratios ?? {};
+const d = result.devnet;
+const notes = [
+  `bandex1hop ÷ shadowsocks ${r.bandex1hopVsShadowsocks ?? '–'} (target ≥ 0.8), accounting overhead ${r.accountingOverhead ?? '–'}, p50 added vs shadowsocks ${r.latencyP50AddedVsShadowsocksMs ?? '–'} ms`,
+  d?.firstPaidByteMs
+    ? `devnet, new client session (median of ${d.sessions}): path built ${(d.pathMs ?? 0) / 1000} s, first byte ${(d.firstByteMs ?? 0) / 1000} s, first paid byte ${d.firstPaidByteMs / 1000} s`
+    : '',
+].filter(Boolean);
+const height = top + paths.length * rowHeight + 40 + notes.length * 16;
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${8 + 2 * panelWidth}" height="${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="8" y="20" font-size="14" font-weight="bold">Bandex data plane vs shadowsocks-libev, loopback (${result.machine.cores} cores, ${xml(result.machine.cpu)})</text>
 ${panel(8, `Throughput, MB/s (curl, ${result.mib} MiB from nginx, median of ${result.runs})`, throughputMBs, (v) => v.toFixed(0))}
 ${panel(8 + panelWidth, 'Latency p50, ms (1 KiB GET, new connection)', latencyP50, (v) => v.toFixed(2))}
+${notes.map((n, i) => `<text x="8" y="${top + paths.length * rowHeight + 14 + i * 16}">${xml(n)}</text>`).join('\n')}
 <text x="8" y="${height - 12}" fill="#666">${xml(result.date)} — bench/results/latest.json, drawn by bench/chart.ts</text>
 </svg>
 `;

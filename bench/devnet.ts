@@ -11,7 +11,9 @@
  * - `firstPaidByteMs`: the provider received the first hash-chain tick of that session — the client's payment
  *   for the first 64 KiB it received (what "paid" means per tick; the opening voucher pays for nothing yet).
  *
- * `startClientMs` (key, store, libp2p node, fronts) is part of all three. Medians are reported, with every
+ * `startClientMs` (key, store, libp2p node, fronts) is part of all three; `firstOfferMs` / `allOffersMs` say
+ * when the first and the last provider offer reached the new client (the client then waits for the offers to
+ * settle before choosing). Medians are reported, with every
  * sample. Run alone or from `bench/run.ts` (which forks this script and reads its JSON line).
  */
 import { once } from 'node:events';
@@ -35,7 +37,7 @@ const { values } = parseArgs({
 });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Dev-mnemonic accounts no devnet role uses (0 deployer, 1 client, 2–4/6/7 providers, 5 auditor). */
+/** Dev-mnemonic accounts no devnet role uses (0 deployer, 1 client, 2–4/6/7 providers, 5 auditor); given gas below. */
 const FRESH_ACCOUNTS = [8, 9, 10, 11, 12, 13];
 const BODY = Buffer.alloc(256 * 1024, 7);
 
@@ -99,11 +101,23 @@ async function main() {
     };
   };
 
-  const samples: { startClientMs: number; pathMs: number; firstByteMs: number; firstPaidByteMs: number }[] = [];
+  const samples: {
+    startClientMs: number;
+    firstOfferMs: number;
+    allOffersMs: number;
+    pathMs: number;
+    firstByteMs: number;
+    firstPaidByteMs: number;
+  }[] = [];
   const count = Math.min(Number(values.sessions), FRESH_ACCOUNTS.length);
   try {
     for (let i = 0; i < count; i++) {
       const chain = createChainClient(devnet.info.rpc, devAccount(FRESH_ACCOUNTS[i] as number));
+      // anvil funds only accounts 0–9 with ether (for gas).
+      await chain.request({
+        method: 'anvil_setBalance' as never,
+        params: [chain.account.address, '0x56bc75e2d63100000'] as never,
+      });
       await buyRbt({
         client: chain,
         deployment,
@@ -123,14 +137,25 @@ async function main() {
         allowPrivateAddresses: true,
       });
       const startClientMs = performance.now() - t0;
+      // When the first and the last of the 3 providers' offers reached the new client (polled every ms).
+      let firstOfferAt = 0;
+      let allOffersAt = 0;
+      const offers = setInterval(() => {
+        const n = client.directory.size;
+        if (n > 0 && !firstOfferAt) firstOfferAt = performance.now();
+        if (n >= devnet.providers.length && !allOffersAt) allOffersAt = performance.now();
+      }, 1);
       try {
         await client.connect();
+        clearInterval(offers);
         const pathAt = performance.now();
         const { firstByteAt } = await socksGet(client.socks.address, originPort);
         const tickAt = await ticks.when();
         if (!tickAt) throw new Error('no tick reached a provider');
         const sample = {
           startClientMs: round(startClientMs),
+          firstOfferMs: round(firstOfferAt - t0),
+          allOffersMs: round(allOffersAt - t0),
           pathMs: round(pathAt - t0),
           firstByteMs: round(firstByteAt - t0),
           firstPaidByteMs: round(Math.max(tickAt, firstByteAt) - t0),
@@ -138,6 +163,7 @@ async function main() {
         samples.push(sample);
         log(`  session ${i + 1}: ${JSON.stringify(sample)}`);
       } finally {
+        clearInterval(offers);
         await client.stop();
       }
     }
@@ -150,6 +176,8 @@ async function main() {
     devnetStartMs: round(devnetStartMs),
     sessions: samples.length,
     startClientMs: med('startClientMs'),
+    firstOfferMs: med('firstOfferMs'),
+    allOffersMs: med('allOffersMs'),
     pathMs: med('pathMs'),
     firstByteMs: med('firstByteMs'),
     firstPaidByteMs: med('firstPaidByteMs'),
