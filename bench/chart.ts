@@ -49,12 +49,13 @@ const panel = (x: number, title: string, values: Record<string, number>, format:
 
 const throughputMBs = Object.fromEntries(paths.map((p) => [p, (result.throughput[p] ?? 0) / 1e6]));
 const latencyP50 = Object.fromEntries(paths.map((p) => [p, result.latency[p]?.p50Ms ?? 0]));
+const seconds = (ms?: number) => `${((ms ?? 0) / 1000).toFixed(2)} s`;
 const r = result.ratios ?? {};
 const d = result.devnet;
 const notes = [
   `bandex1hop ÷ shadowsocks ${r.bandex1hopVsShadowsocks ?? '–'} (target ≥ 0.8), accounting overhead ${r.accountingOverhead ?? '–'}, p50 added vs shadowsocks ${r.latencyP50AddedVsShadowsocksMs ?? '–'} ms`,
   d?.firstPaidByteMs
-    ? `devnet, new client session (median of ${d.sessions}): path built ${(d.pathMs ?? 0) / 1000} s, first byte ${(d.firstByteMs ?? 0) / 1000} s, first paid byte ${d.firstPaidByteMs / 1000} s`
+    ? `devnet, new client session (median of ${d.sessions}): path built ${seconds(d.pathMs)}, first byte ${seconds(d.firstByteMs)}, first paid byte ${seconds(d.firstPaidByteMs)}`
     : '',
 ].filter(Boolean);
 const height = top + paths.length * rowHeight + 40 + notes.length * 16;
