@@ -4,9 +4,9 @@
  * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
  * `bandex1hopNoAccounting`, `bandex3hop` and `bandex1hop` (paid: ticks and vouchers in the tunnel) —
  * median of `--runs` interleaved runs; then `--requests` sequential 1 KiB GETs per path, each on a new
- * connection (latency p50/p99); then `--sessions` concurrent client sessions (each its own Noise
- * handshake) against one provider process: errors, the provider's memory per idle session, and the
- * aggregate throughput with every session downloading `--swarm-kib`; then the time to the first paid byte of
+ * connection, in 3 interleaved rounds after 50 warm-up requests (latency p50/p99); then `--sessions` concurrent client sessions
+ * (each its own Noise handshake) against one provider process: errors, the provider's memory per idle
+ * session, and the aggregate throughput with every session downloading `--swarm-kib`; then the time to the first paid byte of
  * new client sessions on the devnet (`bench/devnet.ts`, in its own process; `--no-devnet` skips it).
  *
  * Every Bandex provider and client is its own process (`bench/support/node.ts`), like ss-server and
@@ -43,6 +43,10 @@ const { values } = parseArgs({
   },
 });
 
+/** Latency requests are made in this many interleaved rounds over the paths. */
+const LATENCY_ROUNDS = 3;
+/** Requests per path before the latency samples (not counted). */
+const LATENCY_WARMUP = 50;
 const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex3hop', 'bandex1hop'] as const;
 type PathName = (typeof PATHS)[number];
 
@@ -102,12 +106,8 @@ async function download(url: string, size: number, socksPort?: number): Promise<
   return speed;
 }
 
-/** `count` sequential GETs of a small file, each on a new connection (nginx closes after each response). */
-async function latency(
-  url: string,
-  count: number,
-  socksPort?: number,
-): Promise<{ p50Ms: number; p99Ms: number; meanMs: number }> {
+/** `count` sequential GETs of a small file, each on a new connection (nginx closes after each response); ms each. */
+async function latencySamples(url: string, count: number, socksPort?: number): Promise<number[]> {
   const config = join(work, `latency-${socksPort ?? 'direct'}.curlrc`);
   writeFileSync(config, Array.from({ length: count }, () => `url = "${url}"\noutput = "/dev/null"\n`).join(''));
   const out = await curl(['-s', '-K', config, '-w', '%{http_code} %{time_total}\\n', ...proxyArgs(socksPort)]);
@@ -117,6 +117,10 @@ async function latency(
     if (code !== 200) throw new Error(`latency request through ${socksPort ?? 'direct'}: HTTP ${code}`);
     samples.push(seconds * 1000);
   }
+  return samples;
+}
+
+function latencySummary(samples: number[]): { p50Ms: number; p99Ms: number; meanMs: number } {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     p50Ms: round(quantile(samples, 0.5)),
@@ -274,8 +278,20 @@ async function main(): Promise<void> {
 
   const latencyResults: Partial<Record<PathName, { p50Ms: number; p99Ms: number; meanMs: number }>> = {};
   if (!values['no-latency'] && !values.profile) {
+    // Interleaved like the throughput runs: LATENCY_ROUNDS rounds of requests / LATENCY_ROUNDS per path, so a
+    // burst of load elsewhere does not land on one path only.
+    const latencyRaw = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
+    const perRound = Math.ceil(requests / LATENCY_ROUNDS);
+    // Warm-up, discarded: the throughput runs made only a few connections, so the per-connection code of
+    // the Node processes is still cold (interpreted) at this point.
+    for (const path of paths) await latencySamples(`${base}/small.bin`, LATENCY_WARMUP, socksPorts[path]);
+    for (let round = 0; round < LATENCY_ROUNDS; round++) {
+      for (const path of paths) {
+        latencyRaw[path].push(...(await latencySamples(`${base}/small.bin`, perRound, socksPorts[path])));
+      }
+    }
     for (const path of paths) {
-      latencyResults[path] = await latency(`${base}/small.bin`, requests, socksPorts[path]);
+      latencyResults[path] = latencySummary(latencyRaw[path]);
       log(`  latency ${path.padEnd(24)} p50 ${latencyResults[path].p50Ms} ms  p99 ${latencyResults[path].p99Ms} ms`);
     }
   }
