@@ -5,7 +5,9 @@
  */
 import {
   type Abi,
+  type Address,
   ContractFunctionRevertedError,
+  erc20Abi,
   type Hash,
   type TransactionReceipt,
   BaseError as ViemBaseError,
@@ -120,4 +122,19 @@ export function asContractError(label: string, error: unknown): unknown {
 function shortReason(error: unknown): string {
   if (error instanceof ViemBaseError) return error.shortMessage.split('\n')[0] ?? 'unknown reason';
   return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+}
+
+/** Approves `spender` for `amount` of `token` unless the allowance already covers it (progress on stderr). */
+export async function approveIfNeeded(
+  wallet: ChainClient,
+  { token, spender, amount, label }: { token: Address; spender: Address; amount: bigint; label: string },
+): Promise<void> {
+  const allowance = await wallet.readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: 'allowance',
+    args: [wallet.account.address, spender],
+  });
+  if (allowance < amount)
+    await sendTx(wallet, { address: token, abi: erc20Abi, functionName: 'approve', args: [spender, amount] }, label);
 }

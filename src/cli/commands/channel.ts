@@ -20,7 +20,7 @@ import {
   openWallet,
 } from '../chainContext.ts';
 import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
-import { asContractError, progress, sendTx } from '../transact.ts';
+import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
 
 /** Blocks per `eth_getLogs` request: public RPCs cap the range. */
 const LOG_CHUNK = 10_000n;
@@ -252,18 +252,7 @@ Examples:
       const { channels, token } = deployment.contracts;
       await requireChannel(client, deployment, id);
       await requireRbt(client, deployment, account.address, amount, 'buy RBT first with `bandex token buy`');
-      const allowance = await client.readContract({
-        address: token,
-        abi: bandwidthTokenAbi,
-        functionName: 'allowance',
-        args: [account.address, channels],
-      });
-      if (allowance < amount)
-        await sendTx(
-          wallet,
-          { address: token, abi: bandwidthTokenAbi, functionName: 'approve', args: [channels, amount] },
-          'approve RBT',
-        );
+      await approveIfNeeded(wallet, { token, spender: channels, amount, label: 'approve RBT' });
       const receipt = await sendTx(
         wallet,
         { address: channels, abi: paymentChannelsAbi, functionName: 'topUp', args: [id, amount] },

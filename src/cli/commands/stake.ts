@@ -9,7 +9,7 @@ import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
-import { sendTx } from '../transact.ts';
+import { approveIfNeeded, sendTx } from '../transact.ts';
 
 /**
  * The registry stores a peer id as its multihash bytes; `0x…` hex is taken as the bytes themselves.
@@ -77,7 +77,7 @@ Examples:
       const context = await openWallet(flags);
       const { client, wallet, account, deployment } = context;
       const { registry, token } = deployment.contracts;
-      const [registered, balance, minStake, allowance] = await Promise.all([
+      const [registered, balance, minStake] = await Promise.all([
         client.readContract({
           address: registry,
           abi: providerRegistryAbi,
@@ -91,12 +91,6 @@ Examples:
           args: [account.address],
         }),
         client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'minStake' }),
-        client.readContract({
-          address: token,
-          abi: bandwidthTokenAbi,
-          functionName: 'allowance',
-          args: [account.address, registry],
-        }),
       ]);
       if (!registered) {
         if (peerId === undefined || flags.price === undefined)
@@ -118,12 +112,7 @@ Examples:
           `${formatRbt(amount)} RBT`,
           'buy RBT first with `bandex token buy`',
         );
-      if (allowance < amount)
-        await sendTx(
-          wallet,
-          { address: token, abi: bandwidthTokenAbi, functionName: 'approve', args: [registry, amount] },
-          'approve RBT',
-        );
+      await approveIfNeeded(wallet, { token, spender: registry, amount, label: 'approve RBT' });
       const receipt = registered
         ? await sendTx(
             wallet,

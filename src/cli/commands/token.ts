@@ -9,7 +9,7 @@ import type { Deployment } from '../../chain/deployment.ts';
 import { formatRbt, minusPercent, parseAmount, parseDecimal, parsePercent, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openChain, openWallet } from '../chainContext.ts';
 import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
-import { sendTx } from '../transact.ts';
+import { approveIfNeeded, sendTx } from '../transact.ts';
 
 export function tokenCommand(): Command {
   return new Command('token')
@@ -165,18 +165,12 @@ Examples:
             ? 'the faucet gives a fixed amount per hour: buy for less'
             : `get ${info.symbol} into the wallet first (on the devnet add --faucet)`,
         );
-      const allowance = await context.client.readContract({
-        address: reserve,
-        abi: testDollarAbi,
-        functionName: 'allowance',
-        args: [account.address, curve],
+      await approveIfNeeded(wallet, {
+        token: reserve,
+        spender: curve,
+        amount: reserveIn,
+        label: `approve ${info.symbol}`,
       });
-      if (allowance < reserveIn)
-        await sendTx(
-          wallet,
-          { address: reserve, abi: testDollarAbi, functionName: 'approve', args: [curve, reserveIn] },
-          `approve ${info.symbol}`,
-        );
       const quote = await context.client.readContract({
         address: curve,
         abi: bondingCurveAbi,
