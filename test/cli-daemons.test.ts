@@ -4,7 +4,6 @@
  * refused with exit code 1 and one line that says what to do.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -15,7 +14,7 @@ import { devAccount } from '../src/chain/devAccounts.ts';
 import { registerProvider } from '../src/chain/registerProvider.ts';
 import { loadOrCreatePeerKey } from '../src/net/loadOrCreatePeerKey.ts';
 import { assertFailure, type Bench, startBench } from './support/bandexCli.ts';
-import { BANDEX } from './support/cli.ts';
+import { startCli } from './support/cli.ts';
 
 const LOCAL = ['--listen', '/ip4/127.0.0.1/tcp/0', '--allow-private', '--api-port', '0'];
 
@@ -45,10 +44,8 @@ describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
   after(() => bench?.stop());
 
   test('a registered provider starts, reports its status, and stops on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
+    const { child, firstLine } = await startCli(
       [
-        BANDEX,
         'node',
         '--json',
         '--key-file',
@@ -61,21 +58,10 @@ describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
         '0',
         ...LOCAL,
       ],
-      { cwd: bench.dir, env: { ...process.env, ...bench.env } },
+      60_000,
+      { cwd: bench.dir, env: bench.env },
     );
-    let stderr = '';
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c) => {
-        out += c;
-        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
-    const info = JSON.parse(line);
+    const info = JSON.parse(firstLine);
     assert.equal(info.address, provider.address);
     assert.match(info.peerId, /^12D3KooW/);
     const status = (await (await fetch(`${info.api}/api/status`)).json()) as Record<string, string | number>;

@@ -118,6 +118,11 @@ export class PayerChannel {
     return this.#promised;
   }
 
+  /** Head of the current hash chain: the anchor the next voucher commits to (what a session proposal names). */
+  get tickAnchor(): Hex {
+    return `0x${this.#chain.head.toString('hex')}`;
+  }
+
   get bytesDelivered(): number {
     return this.#bytesDelivered;
   }
@@ -134,7 +139,7 @@ export class PayerChannel {
     return signVoucher(this.#params.account, this.#params.domain, {
       channelId: this.#params.channelId,
       amount: this.#voucherAmount,
-      tickAnchor: `0x${this.#chain.head.toString('hex')}`,
+      tickAnchor: this.tickAnchor,
       tickValue: this.tickValue,
     });
   }

@@ -250,11 +250,10 @@ export async function startClient(params: StartClientParameters): Promise<Client
         budgetWei: params.budgetWei,
       });
       const staticKeys = generateStaticKeyPair();
-      const opening = await payer.open();
       const answer = await proposeSession(node, peerIdFromString(offer.peerId), {
         channelId,
         payer: address,
-        tickAnchor: opening.voucher.tickAnchor,
+        tickAnchor: payer.tickAnchor,
         tickValue: payer.tickValue,
         priceWeiPerGiB: offer.priceWeiPerGiB,
         creditBytes,
@@ -281,7 +280,11 @@ export async function startClient(params: StartClientParameters): Promise<Client
     const hops: ActivePath['hops'] = [];
     for (const [i, p] of prepared.entries()) {
       const hopSession = session.hops[i];
-      if (!hopSession) throw new ClientError('tunnel lost a hop while starting', { code: 'CLIENT_PATH_LOST' });
+      if (!hopSession)
+        throw new ClientError('the tunnel lost a hop while the path was being built', {
+          code: 'CLIENT_PATH_LOST',
+          details: 'the next connection builds a new path',
+        });
       const paid = await payHop({
         session: hopSession,
         payer: p.payer,

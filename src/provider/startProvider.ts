@@ -147,13 +147,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     },
     onSession: (session) => {
       const key = session.channel.remoteStatic.toString('base64');
-      const entry = pending.get(key);
+      // `authorize` found this key just now, in the same turn: one accepted proposal, one session.
+      const entry = pending.get(key) as Pending;
       pending.delete(key);
-      if (!entry) {
-        // A second connection with the same key raced the first: one accepted proposal, one session.
-        session.close();
-        return;
-      }
       const payee = new PayeeChannel({
         domain,
         channelId: entry.channelId,

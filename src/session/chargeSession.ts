@@ -50,7 +50,6 @@ export function chargeSession({
 }: ChargeSessionParameters): ChargedSession {
   const { meter, gate } = session;
   const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 4 / TICK_BYTES));
-  let billed = 0;
   let pauses = 0;
   let queue: Promise<void> = Promise.resolve();
 
@@ -70,9 +69,7 @@ export function chargeSession({
     }
   };
   const onMeter = () => {
-    const total = meter.sent + meter.received;
-    payee.served(total - billed);
-    billed = total;
+    payee.served(meter.sent + meter.received - payee.bytesServed);
     refreshGate();
   };
   let unpersistedTicks = 0;

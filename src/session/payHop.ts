@@ -39,7 +39,6 @@ export async function payHop({
   onVoucher,
 }: PayHopParameters): Promise<PaidHop> {
   const { meter } = session;
-  let reported = 0;
   let queue: Promise<void> = Promise.resolve();
   let blockedReported = false;
   const send = (payment: Payment) => {
@@ -51,9 +50,7 @@ export async function payHop({
     queue = queue
       .then(async () => {
         if (session.closed) return;
-        const total = meter.received + meter.sent;
-        const delta = total - reported;
-        reported = total;
+        const delta = meter.received + meter.sent - payer.bytesDelivered;
         for (const payment of await payer.onDelivered(delta)) send(payment);
         const blocked = payer.blocked;
         if (blocked && !blockedReported) {

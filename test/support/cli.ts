@@ -23,34 +23,52 @@ export function runCli(args: string[], options: { timeoutMs?: number; cwd?: stri
   });
 }
 
+/**
+ * Resolves with `child`'s first stdout line; rejects, with stderr in the message, if it exits first or
+ * prints nothing within `timeoutMs`. `label` names the process in those messages.
+ */
+export function firstStdoutLine(
+  child: ChildProcessWithoutNullStreams,
+  { timeoutMs, label, stderr }: { timeoutMs: number; label: string; stderr: () => string },
+): Promise<string> {
+  let stdout = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${label}: no stdout line within ${timeoutMs} ms; stderr:\n${stderr()}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      stdout += chunk;
+      const newline = stdout.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.stdout.resume();
+      resolve(stdout.slice(0, newline));
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited (${code ?? signal}) before printing a line; stderr:\n${stderr()}`));
+    });
+  });
+}
+
 /** Starts a long-running `bandex ...args` and resolves with its first stdout line (e.g. a `--json` line). */
 export async function startCli(
   args: string[],
   timeoutMs = 60_000,
+  { cwd = ROOT, env = {} }: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<{ child: ChildProcessWithoutNullStreams; firstLine: string; stdout: () => string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BANDEX, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [BANDEX, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
   let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  const firstLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no stdout line within ${timeoutMs} ms; stderr: ${stderr}`)),
-      timeoutMs,
-    );
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolve(stdout.slice(0, newline));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before printing a line; stderr: ${stderr}`));
-    });
-  });
+  const firstLine = await firstStdoutLine(child, { timeoutMs, label: `bandex ${args[0]}`, stderr: () => stderr });
   return { child, firstLine, stdout: () => stdout, stderr: () => stderr };
 }

@@ -6,7 +6,7 @@
  * removed by `destroy()` — and, as a last resort, when the test process exits.
  */
 import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { BANDEX, ROOT } from './cli.ts';
+import { BANDEX, firstStdoutLine, ROOT } from './cli.ts';
 
 /** The impairment issue #5 asks for: every namespace link delays 40 ms and drops 1 % of packets. */
 export const NETEM_ARGS = ['delay', '40ms', 'loss', '1%'] as const;
@@ -237,7 +237,6 @@ export async function startDaemonIn(
   });
   installExitHook();
   liveChildren.add(child);
-  let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
@@ -257,28 +256,11 @@ export async function startDaemonIn(
     clearTimeout(timer);
   };
   try {
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`bandex ${args[0]} in ${ns.name}: no stdout line within ${timeoutMs} ms\n${tail(stderr)}`)),
-        timeoutMs,
-      );
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        const newline = stdout.indexOf('\n');
-        if (newline >= 0) {
-          clearTimeout(timer);
-          resolve(stdout.slice(0, newline));
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(
-          new Error(`bandex ${args[0]} in ${ns.name} exited (${code ?? signal}) before its JSON line\n${tail(stderr)}`),
-        );
-      });
+    const firstLine = await firstStdoutLine(child, {
+      timeoutMs,
+      label: `bandex ${args[0]} in ${ns.name}`,
+      stderr: () => tail(stderr),
     });
-    child.stdout.resume();
     return { child, firstLine, stderr: () => stderr, stop };
   } catch (error) {
     await stop(1_000);
