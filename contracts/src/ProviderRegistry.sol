@@ -124,6 +124,7 @@ contract ProviderRegistry is EIP712 {
     error NotSignedByProvider(address signer, address provider);
     error EquivocationAlreadySlashed(address provider, bytes32 sessionId);
     error NothingToSlash(address provider);
+    error AlreadyAnchored(address auditor, uint64 epoch);
 
     // ─────────────────────────────────────────────── events ──────────────────────────────────────
 
@@ -154,6 +155,8 @@ contract ProviderRegistry is EIP712 {
     event ReportSlashed(address indexed provider, uint64 epoch, uint8 kind, bytes32 evidence);
     event EquivocationSlashed(address indexed provider, bytes32 indexed sessionId, address indexed reporter);
     event ParameterUpdated(bytes32 indexed name, uint256 oldValue, uint256 newValue);
+    /// @notice An auditor's digest of the `count` reports it gossiped for `epoch` (see {anchorReports}).
+    event ReportsAnchored(address indexed auditor, uint64 indexed epoch, bytes32 digest, uint32 count);
 
     // ─────────────────────────────────────────────── storage ─────────────────────────────────────
 
@@ -175,6 +178,9 @@ contract ProviderRegistry is EIP712 {
     uint256 private _auditorCount;
     mapping(bytes32 => bool) private _usedReports; // keccak(provider, epoch, kind)
     mapping(bytes32 => bool) private _usedEquivocations; // keccak(provider, sessionId)
+    /// @dev One bit per (auditor, epoch): bit `epoch % 256` of word `epoch / 256`. Consecutive epochs share a
+    /// word, so after an auditor's first anchor in a 256-epoch window each anchor is a non-zero write (5k, not 22k).
+    mapping(address auditor => mapping(uint256 word => uint256 bits)) private _anchored;
 
     // ─────────────────────────────────────────────── constructor ─────────────────────────────────
 
@@ -346,6 +352,25 @@ contract ProviderRegistry is EIP712 {
         _token.safeTransfer(msg.sender, amount);
     }
 
+    /**
+     * @notice Anchors the digest of the audit reports the caller gossiped for `epoch` (issue #6: reports travel
+     * over gossip; their digest is anchored on chain). Only a registered auditor with bonded stake >=
+     * auditorMinStake may anchor, once per (auditor, epoch). Nothing is stored but the used-flag: the digest
+     * and count live in the `ReportsAnchored` event.
+     */
+    function anchorReports(uint64 epoch, bytes32 digest, uint32 count) external {
+        Auditor storage a = _auditors[msg.sender];
+        uint256 floor = _auditorMinStake;
+        if (!a.registered || a.bonded < floor) revert NotStakedAuditor(msg.sender, a.bonded, floor);
+        mapping(uint256 => uint256) storage words = _anchored[msg.sender];
+        uint256 word = epoch >> 8;
+        uint256 bit = uint256(1) << (epoch & 0xff);
+        uint256 bits = words[word];
+        if (bits & bit != 0) revert AlreadyAnchored(msg.sender, epoch);
+        words[word] = bits | bit;
+        emit ReportsAnchored(msg.sender, epoch, digest, count);
+    }
+
     // ─────────────────────────────────────────────── slashing ────────────────────────────────────
 
     /**
@@ -494,6 +519,11 @@ contract ProviderRegistry is EIP712 {
 
     function isReportUsed(address provider, uint64 epoch, uint8 kind) external view returns (bool) {
         return _usedReports[keccak256(abi.encode(provider, epoch, kind))];
+    }
+
+    /// @notice Whether `auditor` has anchored its reports of `epoch` ({anchorReports}).
+    function isAnchored(address auditor, uint64 epoch) external view returns (bool) {
+        return _anchored[auditor][epoch >> 8] & (uint256(1) << (epoch & 0xff)) != 0;
     }
 
     function isEquivocationSlashed(address provider, bytes32 sessionId) external view returns (bool) {

@@ -58,6 +58,14 @@ contract ProviderRegistryGasTest is Test {
         reg.slash(r, sigs);
         _gas("slash (quorum 3)");
 
+        address auditor = vm.addr(keys[0]);
+        vm.prank(auditor);
+        reg.anchorReports(1, keccak256("reports of epoch 1"), 40);
+        _gas("anchorReports (first in a 256-epoch word)");
+        vm.prank(auditor);
+        reg.anchorReports(2, keccak256("reports of epoch 2"), 40);
+        _gas("anchorReports (next epoch)");
+
         _equivocate(reg, pk);
     }
 

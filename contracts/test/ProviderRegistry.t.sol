@@ -583,4 +583,76 @@ contract ProviderRegistryTest is Test {
             assertEq(reg.stakeOf(provider), stake);
         }
     }
+
+    // ─────────────────────────────────────────────── report anchors ──────────────────────────────
+
+    event ReportsAnchored(address indexed auditor, uint64 indexed epoch, bytes32 digest, uint32 count);
+
+    function test_anchorReports_emitsAndMarks() public {
+        address a = auditors[0];
+        assertFalse(reg.isAnchored(a, 7));
+        vm.expectEmit(address(reg));
+        emit ReportsAnchored(a, 7, keccak256("reports"), 12);
+        vm.prank(a);
+        reg.anchorReports(7, keccak256("reports"), 12);
+        assertTrue(reg.isAnchored(a, 7));
+        // Neighbouring epochs and other auditors are untouched.
+        assertFalse(reg.isAnchored(a, 6));
+        assertFalse(reg.isAnchored(a, 8));
+        assertFalse(reg.isAnchored(auditors[1], 7));
+    }
+
+    function test_anchorReports_replayRejected() public {
+        address a = auditors[0];
+        vm.prank(a);
+        reg.anchorReports(7, keccak256("reports"), 12);
+        // Same epoch, even with another digest: rejected.
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.AlreadyAnchored.selector, a, uint64(7)));
+        vm.prank(a);
+        reg.anchorReports(7, keccak256("other"), 13);
+        // Another auditor, same epoch: fine.
+        vm.prank(auditors[1]);
+        reg.anchorReports(7, keccak256("reports"), 12);
+    }
+
+    function test_anchorReports_unstakedCallerRejected() public {
+        address outsider = makeAddr("outsider");
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, outsider, 0, AMIN));
+        vm.prank(outsider);
+        reg.anchorReports(1, keccak256("x"), 1);
+        // A provider is not an auditor.
+        _register(provider, MIN);
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, provider, 0, AMIN));
+        vm.prank(provider);
+        reg.anchorReports(1, keccak256("x"), 1);
+    }
+
+    function test_anchorReports_unbondingAuditorRejected() public {
+        address a = auditors[2];
+        vm.prank(a);
+        reg.unbondAuditor(AMIN); // bonded 0, unbonding AMIN: still registered, no longer staked
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, a, 0, AMIN));
+        vm.prank(a);
+        reg.anchorReports(1, keccak256("x"), 1);
+    }
+
+    function test_anchorReports_raisedMinimumRejects() public {
+        vm.prank(governance);
+        reg.setAuditorMinStake(AMIN + 1);
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, auditors[0], AMIN, AMIN + 1));
+        vm.prank(auditors[0]);
+        reg.anchorReports(1, keccak256("x"), 1);
+    }
+
+    function testFuzz_anchorReports_oncePerEpoch(uint64 e1, uint64 e2) public {
+        address a = auditors[3];
+        vm.prank(a);
+        reg.anchorReports(e1, bytes32(uint256(e1)), 1);
+        assertTrue(reg.isAnchored(a, e1));
+        assertEq(reg.isAnchored(a, e2), e1 == e2);
+        if (e1 == e2) vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.AlreadyAnchored.selector, a, e2));
+        vm.prank(a);
+        reg.anchorReports(e2, bytes32(uint256(e2)), 2);
+        assertTrue(reg.isAnchored(a, e2));
+    }
 }
