@@ -147,6 +147,7 @@ export function measureCapacity(
           stream.once('end', () => failed(stream));
           stream.once('close', () => failed(stream));
           stream.on('data', (chunk: Buffer) => counter.add(chunk.length, performance.now()));
+          stream.resume(); // 'data' alone does not restart a stream someone paused
           stream.write(Buffer.of(MODE_BLAST));
         },
         () => failed(undefined),

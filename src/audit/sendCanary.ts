@@ -72,6 +72,7 @@ export function sendCanary(
           rttMicros: echoed ? Math.max(1, Math.round((performance.now() - sentAt) * 1000)) : 0,
         });
       });
+      opened.resume(); // 'data' alone does not restart a stream someone paused
       opened.write(Buffer.concat([Buffer.of(MODE_ECHO), nonce]));
     }, lost);
   });
