@@ -2,8 +2,10 @@
  * Network namespaces for end-to-end tests (Linux, root): one namespace per daemon, each joined to the
  * root namespace by a veth pair (root side 10.77.N.1/24, namespace side 10.77.N.2/24, default route via
  * the root side), with forwarding on the root-side veths only so traffic between namespaces routes
- * through the root namespace. Optionally `tc netem` impairs every namespace's link. Everything is
- * removed by `destroy()` — and, as a last resort, when the test process exits.
+ * through the root namespace. Optionally `tc netem` impairs every namespace's link; `limitEgress` puts a
+ * `tc tbf` rate limit on one. Daemons run in a namespace (`startDaemonIn`) or in the root namespace
+ * (`startDaemonInRoot`). Everything is removed by `destroy()` — and, as a last resort, when the test
+ * process exits.
  */
 import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { BANDEX, firstStdoutLine, ROOT } from './cli.ts';
@@ -226,12 +228,37 @@ export type Daemon = {
  * Starts `bandex ...args` inside namespace `ns` (`ip netns exec` execs, so the child is the daemon
  * itself) and resolves with its first stdout line. On failure the process is stopped.
  */
-export async function startDaemonIn(
+export function startDaemonIn(
   ns: Namespace,
   args: string[],
-  { timeoutMs = 120_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<Daemon> {
-  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, BANDEX, ...args], {
+  return spawnDaemon(
+    'ip',
+    ['netns', 'exec', ns.name, process.execPath, BANDEX, ...args],
+    `bandex ${args[0]} in ${ns.name}`,
+    options,
+  );
+}
+
+/**
+ * Starts `bandex ...args` in the root namespace, tracked and stopped like `startDaemonIn`'s daemons (so
+ * the exit hook kills it too), and resolves with its first stdout line.
+ */
+export function startDaemonInRoot(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<Daemon> {
+  return spawnDaemon(process.execPath, [BANDEX, ...args], `bandex ${args[0]}`, options);
+}
+
+async function spawnDaemon(
+  command: string,
+  commandArgs: string[],
+  label: string,
+  { timeoutMs = 120_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> },
+): Promise<Daemon> {
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
   });
@@ -256,16 +283,73 @@ export async function startDaemonIn(
     clearTimeout(timer);
   };
   try {
-    const firstLine = await firstStdoutLine(child, {
-      timeoutMs,
-      label: `bandex ${args[0]} in ${ns.name}`,
-      stderr: () => tail(stderr),
-    });
+    const firstLine = await firstStdoutLine(child, { timeoutMs, label, stderr: () => tail(stderr) });
     return { child, firstLine, stderr: () => stderr, stop };
   } catch (error) {
     await stop(1_000);
     throw error;
   }
+}
+
+/** A token-bucket rate limit (`tc … tbf`), e.g. `{ rate: '80mbit', burst: '64kb', latency: '50ms' }`. */
+export type Tbf = { rate: string; burst: string; latency: string };
+
+/**
+ * Why `tc … tbf` cannot be used here (undefined when it can): tried on a veth pair in a throwaway
+ * namespace. Call only when `probeNetnsSupport()` found no reason to skip.
+ */
+export function probeTbf(): string | undefined {
+  const probe = `bx-${process.pid}-tbf`;
+  const add = run('ip', ['netns', 'add', probe]);
+  if (!add.ok) return `cannot create a network namespace: ${add.output}`;
+  try {
+    const inNs = (...args: string[]) => run('ip', ['netns', 'exec', probe, ...args]);
+    const veth = inNs('ip', 'link', 'add', 'bxtbf0', 'type', 'veth', 'peer', 'bxtbf1');
+    if (!veth.ok) return `cannot create a veth pair: ${veth.output}`;
+    const tbf = inNs(
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'bxtbf0',
+      'root',
+      'tbf',
+      'rate',
+      '10mbit',
+      'burst',
+      '32kb',
+      'latency',
+      '50ms',
+    );
+    return tbf.ok ? undefined : `this kernel has no tbf qdisc (\`tc qdisc add … tbf\`: ${tbf.output || 'failed'})`;
+  } finally {
+    run('ip', ['netns', 'del', probe]);
+  }
+}
+
+/**
+ * Limits the egress of `ns`'s veth (what leaves the namespace) with `tc qdisc replace … root tbf`,
+ * replacing whatever root qdisc it had (netem included).
+ */
+export function limitEgress(ns: Namespace, { rate, burst, latency }: Tbf): void {
+  sh([
+    'netns',
+    'exec',
+    ns.name,
+    'tc',
+    'qdisc',
+    'replace',
+    'dev',
+    ns.veth,
+    'root',
+    'tbf',
+    'rate',
+    rate,
+    'burst',
+    burst,
+    'latency',
+    latency,
+  ]);
 }
 
 /** The last lines of a daemon's log, for failure messages. */
