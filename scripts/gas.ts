@@ -89,13 +89,21 @@ async function measure(rpc: string, deployment: Deployment) {
     await sendAndWait(payer, { address: curve, abi: bondingCurveAbi, functionName: 'sell', args: [1_000n * RBT, 0n] }),
   );
 
-  const open = async (deposit: bigint) => {
-    const receipt = await sendAndWait(payer, {
-      address: channels,
-      abi: paymentChannelsAbi,
-      functionName: 'open',
-      args: [payeeAccount.address, deposit],
-    });
+  const open = async (deposit: bigint, premiumBps = 0n) => {
+    const receipt =
+      premiumBps === 0n
+        ? await sendAndWait(payer, {
+            address: channels,
+            abi: paymentChannelsAbi,
+            functionName: 'open',
+            args: [payeeAccount.address, deposit],
+          })
+        : await sendAndWait(payer, {
+            address: channels,
+            abi: paymentChannelsAbi,
+            functionName: 'openWithPremium',
+            args: [payeeAccount.address, deposit, premiumBps],
+          });
     const [event] = parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: 'ChannelOpened' });
     return { receipt, id: (event as { args: { channelId: Hex } }).args.channelId };
   };
@@ -117,6 +125,25 @@ async function measure(rpc: string, deployment: Deployment) {
   const first = await open(100n * RBT);
   const opened = await open(100n * RBT);
   record('openChannel', opened.receipt);
+  // The first channel of another payer (the payee account), once the contract already holds tokens.
+  await sendAndWait(payee, {
+    address: token,
+    abi: bandwidthTokenAbi,
+    functionName: 'approve',
+    args: [channels, maxUint256],
+  });
+  record(
+    'openChannelFirst',
+    await sendAndWait(payee, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'open',
+      args: [payerAccount.address, RBT],
+    }),
+  );
+  // The same operations on a channel with a priority premium (price × 1.5, half of the premium burned).
+  const premium = await open(100n * RBT, 5_000n);
+  record('openChannelPremium', premium.receipt);
   record(
     'topUp',
     await sendAndWait(payer, {
@@ -140,6 +167,16 @@ async function measure(rpc: string, deployment: Deployment) {
       abi: paymentChannelsAbi,
       functionName: 'redeem',
       args: [voucher(opened.id, 2n * RBT), await sign(opened.id, 2n * RBT)],
+    }),
+  );
+
+  record(
+    'redeemPremium',
+    await sendAndWait(payee, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'redeem',
+      args: [voucher(premium.id, 2n * RBT), await sign(premium.id, 2n * RBT)],
     }),
   );
 
@@ -195,6 +232,21 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
 
+  const coopPremium = await open(10n * RBT, 5_000n);
+  record(
+    'cooperativeClosePremium',
+    await sendAndWait(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'cooperativeClose',
+      args: [
+        coopPremium.id,
+        4n * RBT,
+        await signCloseChannel(payeeAccount, { chainId, channels }, coopPremium.id, 4n * RBT),
+      ],
+    }),
+  );
+
   // Unilateral close: start, wait out the challenge period, settle.
   record(
     'startClose',
@@ -212,9 +264,26 @@ async function measure(rpc: string, deployment: Deployment) {
   });
   await testClient.increaseTime({ seconds: Number(period) + 1 });
   await testClient.mine({ blocks: 1 });
+  await sendAndWait(payer, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'startClose',
+    args: [premium.id],
+  });
+  await testClient.increaseTime({ seconds: Number(period) + 1 });
+  await testClient.mine({ blocks: 1 });
   record(
     'settle',
     await sendAndWait(payer, { address: channels, abi: paymentChannelsAbi, functionName: 'settle', args: [opened.id] }),
+  );
+  record(
+    'settlePremium',
+    await sendAndWait(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'settle',
+      args: [premium.id],
+    }),
   );
 
   // Registry: a provider registers; two auditors register and slash it on a quorum report.
@@ -283,8 +352,18 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
 
+  record(
+    'anchorReports',
+    await sendAndWait(reporter, {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'anchorReports',
+      args: [1n, sha256('0x02'), 40],
+    }),
+  );
+
   return {
-    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; regenerate with `npm run gas`',
+    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; regenerate with `npm run gas`',
     gasUsed,
   };
 }

@@ -70,6 +70,11 @@ test('TypeScript ledger and contract agree on random operation sequences', async
   const testClient = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) });
   await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
   const feeBps = await payer.readContract({ address: channels, abi: paymentChannelsAbi, functionName: 'feeBps' });
+  const premiumBurnBps = await payer.readContract({
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'premiumBurnBps',
+  });
   const period = await payer.readContract({
     address: channels,
     abi: paymentChannelsAbi,
@@ -88,13 +93,16 @@ test('TypeScript ledger and contract agree on random operation sequences', async
     fc.asyncProperty(
       fc.bigInt({ min: 1n, max: 20n }),
       fc.array(op, { minLength: 1, maxLength: 8 }),
-      async (depositUnits, ops) => {
+      // Half of the channels pay a priority premium (up to the 10,000 bps maximum).
+      fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10_000 })),
+      async (depositUnits, ops, premiumBps) => {
         const deposit = depositUnits * RBT;
         const { channelId } = await openChannel({
           client: payer,
           deployment: chain.deployment,
           payee: payeeAccount.address,
           deposit,
+          premiumBps,
         });
         // The open's permit set the allowance to the deposit and spent it; top-ups need a new one.
         await sendAndWait(payer, {
@@ -103,7 +111,15 @@ test('TypeScript ledger and contract agree on random operation sequences', async
           functionName: 'approve',
           args: [channels, maxUint256],
         });
-        let model: ledger.LedgerChannel = { deposit, redeemed: 0n, feeBps, closing: false, closed: false };
+        let model: ledger.LedgerChannel = {
+          deposit,
+          redeemed: 0n,
+          feeBps,
+          premiumBps: BigInt(premiumBps),
+          premiumBurnBps: premiumBps === 0 ? 0n : premiumBurnBps,
+          closing: false,
+          closed: false,
+        };
 
         for (const o of ops) {
           const [payerBefore, payeeBefore] = await Promise.all([
@@ -205,10 +221,48 @@ test('TypeScript ledger and contract agree on random operation sequences', async
           if (!model.closed) {
             assert.equal(onChain.deposit, model.deposit, `${o.kind}: deposit`);
             assert.equal(onChain.redeemed, model.redeemed, `${o.kind}: redeemed`);
+            assert.equal(onChain.premiumBps, model.premiumBps, `${o.kind}: premiumBps`);
+            assert.equal(onChain.premiumBurnBps, model.premiumBurnBps, `${o.kind}: premiumBurnBps`);
+            const [burned, fee] = await payer.readContract({
+              address: channels,
+              abi: paymentChannelsAbi,
+              functionName: 'split',
+              args: [channelId, model.redeemed],
+            });
+            const split = ledger.splitAmount(model.redeemed, model);
+            assert.deepEqual({ burned, fee }, { burned: split.burned, fee: split.fee }, `${o.kind}: split`);
           }
         }
       },
     ),
     { numRuns: 12 },
   );
+});
+
+test('the premium split is exact and never decreases (pure ledger)', () => {
+  fc.assert(
+    fc.property(
+      fc.bigInt({ min: 0n, max: 2n ** 80n - 2n }),
+      fc.bigInt({ min: 0n, max: 2n ** 80n - 2n }),
+      fc.bigInt({ min: 0n, max: 500n }),
+      fc.bigInt({ min: 0n, max: 10_000n }),
+      fc.bigInt({ min: 0n, max: 10_000n }),
+      (a, b, feeBps, premiumBps, premiumBurnBps) => {
+        const terms = { feeBps, premiumBps, premiumBurnBps };
+        const [lo, hi] = a < b ? [a, b] : [b, a];
+        const x = ledger.splitAmount(lo, terms);
+        const y = ledger.splitAmount(hi, terms);
+        assert.equal(y.payee - x.payee + (y.burned - x.burned) + (y.fee - x.fee), hi - lo);
+        assert.ok(y.payee >= x.payee && y.burned >= x.burned && y.fee >= x.fee);
+        const next = ledger.splitAmount(lo + 1n, terms);
+        assert.ok(next.payee >= x.payee, 'one more wei never lowers the payee share');
+      },
+    ),
+  );
+  // 15 RBT at price × 1.5 with half the premium burned and a 1 % fee: 5 premium, 2.5 burned, 0.125 fee.
+  assert.deepEqual(ledger.splitAmount(15n * RBT, { feeBps: 100n, premiumBps: 5_000n, premiumBurnBps: 5_000n }), {
+    burned: 25n * 10n ** 17n,
+    fee: 125n * 10n ** 15n,
+    payee: 12_375n * 10n ** 15n,
+  });
 });

@@ -24,6 +24,13 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
  * redeemed amount; it is withheld from the payee at each redeem and credited to {accruedFees} when
  * the channel closes, then anyone may {sweepFees} to the treasury.
  *
+ * Priority premium: a payer may open a channel with `premiumBps` (the payer pays price × (1 + premiumBps /
+ * 10_000)). A governance-set share `premiumBurnBps` of the premium part is burned (sent to the burn sink, the
+ * bonding curve, which absorbs it). Both are snapshotted at open. Of a cumulative amount `x`:
+ * `burned(x) = ⌊⌊x · p / (10_000 + p)⌋ · b / 10_000⌋`, `fee(x) = ⌊(x − burned(x)) · feeBps / 10_000⌋` (the fee
+ * applies after the burn), the payee gets `x − burned(x) − fee(x)`; each redemption pays the increase. Burned
+ * shares are booked with the fees when the channel closes and leave with {sweepBurn}.
+ *
  * Token transfers use Solady's SafeTransferLib (cheaper than SafeERC20; same revert-on-failure semantics).
  *
  * Gas layout: a channel is two storage slots written at open (payer|deposit|challenge minutes and
@@ -57,6 +64,9 @@ contract PaymentChannels is EIP712 {
         uint256 closesAt;
         uint256 feeBps;
         uint256 challengePeriod;
+        /// @dev Priority premium of the channel (0 = none) and the burned share of it, both fixed at open.
+        uint256 premiumBps;
+        uint256 premiumBurnBps;
     }
 
     /// @dev Storage slot A of a channel.
@@ -66,11 +76,11 @@ contract PaymentChannels is EIP712 {
         uint16 challengeMinutes;
     }
 
-    /// @dev Storage slot B of a channel.
+    /// @dev Storage slot B of a channel. `terms`: fee bps in bits 0-14, {PREMIUM_FLAG} in bit 15.
     struct ChannelTail {
         address payee;
         uint80 redeemed;
-        uint16 feeBps;
+        uint16 terms;
     }
 
     // ─────────────────────────────────────────────── constants ───────────────────────────────────
@@ -102,8 +112,18 @@ contract PaymentChannels is EIP712 {
      * decimals; a saturated 1 Gbit/s link for a month at 1 RBT/GiB is ≈ 0.3 million).
      */
     uint256 public constant MAX_DEPOSIT = type(uint80).max;
+    /// @notice Highest priority premium: the payer pays at most twice the price.
+    uint256 public constant MAX_PREMIUM_BPS = 10_000;
+    /// @notice Share of the premium burned when governance has not changed it (half).
+    uint256 public constant DEFAULT_PREMIUM_BURN_BPS = 5_000;
     /// @dev Offset kept in the fee accumulator so its slot never returns to zero (see {sweepFees}).
     uint256 private constant FEES_SENTINEL = 1;
+    /// @dev Bit 15 of a channel's `terms`: the channel has premium terms in {_premiums}.
+    uint256 private constant PREMIUM_FLAG = 0x8000;
+    /// @dev Bits 0-14 of `terms`: the fee (<= MAX_FEE_BPS).
+    uint256 private constant FEE_MASK = 0x7fff;
+    /// @dev The accumulator packs unswept fees (+ FEES_SENTINEL) in its low 128 bits and unswept burns above.
+    uint256 private constant LOW_128 = type(uint128).max;
 
     // ─────────────────────────────────────────────── errors ──────────────────────────────────────
 
@@ -129,6 +149,8 @@ contract PaymentChannels is EIP712 {
     error NotClosing(bytes32 channelId);
     error ChallengePeriodActive(bytes32 channelId, uint256 closesAt, uint256 now_);
     error CloseBelowRedeemed(bytes32 channelId, uint256 amount, uint256 redeemed);
+    error PremiumTooHigh(uint256 premiumBps, uint256 maxPremiumBps);
+    error BurnShareTooHigh(uint256 premiumBurnBps, uint256 max);
 
     // ─────────────────────────────────────────────── events ──────────────────────────────────────
 
@@ -145,24 +167,34 @@ contract PaymentChannels is EIP712 {
     event FeeUpdated(uint256 oldFeeBps, uint256 newFeeBps);
     event TreasuryUpdated(address oldTreasury, address newTreasury);
     event ChallengePeriodUpdated(uint256 oldPeriod, uint256 newPeriod);
+    /// @notice Emitted right after `ChannelOpened` for a channel opened with a priority premium.
+    event ChannelPremium(bytes32 indexed channelId, uint256 premiumBps, uint256 premiumBurnBps);
+    event BurnSwept(address indexed burnSink, uint256 amount);
+    event PremiumBurnUpdated(uint256 oldPremiumBurnBps, uint256 newPremiumBurnBps);
 
     // ─────────────────────────────────────────────── storage ─────────────────────────────────────
 
     IERC20 private immutable _token;
     address private immutable _governance;
+    address private immutable _burnSink;
 
     /// @dev Governance parameters, packed in one slot (read once by {open}).
     address private _treasury;
     uint16 private _feeBps;
     uint32 private _challengePeriod;
+    uint16 private _premiumBurnBps;
 
-    /// @dev Accrued fees + FEES_SENTINEL: the slot is never zero, so booking a fee is always a
-    /// non-zero -> non-zero write (2.9k gas) instead of zero -> non-zero (20k) after each sweep.
-    uint256 private _accruedFeesPlusOne = FEES_SENTINEL;
+    /// @dev Low 128 bits: accrued fees + FEES_SENTINEL; high 128 bits: accrued burn. The slot is never zero, so
+    /// booking is always a non-zero -> non-zero write (2.9k gas) instead of zero -> non-zero (20k) after a sweep,
+    /// and a channel's fee and burn are booked in one write. Both halves hold tokens of this contract, far
+    /// below 2^128 wei (3.4e20 RBT).
+    uint256 private _accrued = FEES_SENTINEL;
     mapping(address payer => uint256) private _nonces;
     mapping(bytes32 channelId => ChannelHead) private _heads;
     mapping(bytes32 channelId => ChannelTail) private _tails;
     mapping(bytes32 channelId => uint256) private _closesAt;
+    /// @dev Premium terms of a premium channel: premiumBps | premiumBurnBps << 16 (written only if non-zero).
+    mapping(bytes32 channelId => uint256) private _premiums;
 
     // ─────────────────────────────────────────────── constructor ─────────────────────────────────
 
@@ -172,16 +204,26 @@ contract PaymentChannels is EIP712 {
      * @param treasury_ receiver of swept protocol fees.
      * @param feeBps_ initial protocol fee in basis points (<= MAX_FEE_BPS).
      * @param challengePeriod_ initial challenge period in seconds (bounded, whole minutes).
+     * @param burnSink_ receiver of the burned share of premiums (the BondingCurve, which absorbs RBT sent to it).
      */
-    constructor(IERC20 token_, address governance_, address treasury_, uint256 feeBps_, uint256 challengePeriod_)
-        EIP712("Bandex Channels", "1")
-    {
-        if (address(token_) == address(0) || governance_ == address(0)) revert ZeroAddress();
+    constructor(
+        IERC20 token_,
+        address governance_,
+        address treasury_,
+        uint256 feeBps_,
+        uint256 challengePeriod_,
+        address burnSink_
+    ) EIP712("Bandex Channels", "1") {
+        if (address(token_) == address(0) || governance_ == address(0) || burnSink_ == address(0)) {
+            revert ZeroAddress();
+        }
         _token = token_;
         _governance = governance_;
+        _burnSink = burnSink_;
         _setTreasury(treasury_);
         _setFeeBps(feeBps_);
         _setChallengePeriod(challengePeriod_);
+        _setPremiumBurnBps(DEFAULT_PREMIUM_BURN_BPS);
     }
 
     modifier onlyGovernance() {
@@ -196,7 +238,15 @@ contract PaymentChannels is EIP712 {
      * @return id `keccak256(abi.encode(payer, payee, nonce))` with the payer's current nonce.
      */
     function open(address payee, uint256 deposit) external returns (bytes32 id) {
-        return _open(payee, deposit);
+        return _open(payee, deposit, 0);
+    }
+
+    /**
+     * @notice {open} with a priority premium: the payer pays price × (1 + premiumBps / 10_000); the current
+     * `premiumBurnBps` of the premium part is burned on redemption. `premiumBps` <= MAX_PREMIUM_BPS; 0 is {open}.
+     */
+    function openWithPremium(address payee, uint256 deposit, uint256 premiumBps) external returns (bytes32 id) {
+        return _open(payee, deposit, premiumBps);
     }
 
     /**
@@ -208,7 +258,21 @@ contract PaymentChannels is EIP712 {
         returns (bytes32 id)
     {
         _permit(deposit, deadline, v, r, s);
-        return _open(payee, deposit);
+        return _open(payee, deposit, 0);
+    }
+
+    /// @notice {openWithPremium} with an ERC-2612 permit in the same transaction (see {openWithPermit}).
+    function openWithPermitAndPremium(
+        address payee,
+        uint256 deposit,
+        uint256 premiumBps,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 id) {
+        _permit(deposit, deadline, v, r, s);
+        return _open(payee, deposit, premiumBps);
     }
 
     /// @notice Adds `amount` to a channel's deposit. Anyone may fund a channel; the payer usually does.
@@ -287,7 +351,7 @@ contract PaymentChannels is EIP712 {
         _checkSigner(id, digest, payeeSignature, tail.payee);
         uint256 final_ = amount < head.deposit ? amount : head.deposit;
         if (final_ < tail.redeemed) revert CloseBelowRedeemed(id, final_, tail.redeemed);
-        (uint256 payout, uint256 refund) = _finalize(id, head, tail, final_);
+        (uint256 payout, uint256 refund) = _finalize(id, head.deposit, tail, final_);
         // A cooperative close does not clear a pending `closesAt` slot (saves 2.2k gas in the usual case
         // where there is none); ids are never reused and every reader checks that the channel exists.
         emit ChannelClosed(id, final_, refund);
@@ -320,19 +384,30 @@ contract PaymentChannels is EIP712 {
         if (head.payer == address(0)) revert ChannelNotFound(id); // closed cooperatively meanwhile
         ChannelTail memory tail = _tails[id];
         delete _closesAt[id];
-        (, uint256 refund) = _finalize(id, head, tail, tail.redeemed);
+        (, uint256 refund) = _finalize(id, head.deposit, tail, tail.redeemed);
         emit ChannelSettled(id, tail.redeemed, refund);
         if (refund != 0) SafeTransferLib.safeTransfer(address(_token), head.payer, refund);
     }
 
     /// @notice Sends the accrued protocol fees to the treasury. Anyone may call.
     function sweepFees() external {
-        uint256 amount = _accruedFeesPlusOne - FEES_SENTINEL;
+        uint256 accrued = _accrued;
+        uint256 amount = (accrued & LOW_128) - FEES_SENTINEL;
         if (amount == 0) revert ZeroAmount();
-        _accruedFeesPlusOne = FEES_SENTINEL;
+        _accrued = accrued - amount;
         address to = _treasury;
         emit FeesSwept(to, amount);
         SafeTransferLib.safeTransfer(address(_token), to, amount);
+    }
+
+    /// @notice Sends the burned premium shares of closed channels to the burn sink (the curve absorbs them). Anyone.
+    function sweepBurn() external {
+        uint256 accrued = _accrued;
+        uint256 amount = accrued >> 128;
+        if (amount == 0) revert ZeroAmount();
+        _accrued = accrued & LOW_128;
+        emit BurnSwept(_burnSink, amount);
+        SafeTransferLib.safeTransfer(address(_token), _burnSink, amount);
     }
 
     // ─────────────────────────────────────────────── governance ──────────────────────────────────
@@ -350,6 +425,11 @@ contract PaymentChannels is EIP712 {
     /// @notice Sets the challenge period (seconds, whole minutes, bounded) for channels opened from now on.
     function setChallengePeriod(uint256 period) external onlyGovernance {
         _setChallengePeriod(period);
+    }
+
+    /// @notice Sets the burned share of the priority premium (bps, <= 10_000) for channels opened from now on.
+    function setPremiumBurnBps(uint256 premiumBurnBps_) external onlyGovernance {
+        _setPremiumBurnBps(premiumBurnBps_);
     }
 
     // ─────────────────────────────────────────────── views ───────────────────────────────────────
@@ -380,8 +460,13 @@ contract PaymentChannels is EIP712 {
         c.deposit = head.deposit;
         c.redeemed = tail.redeemed;
         if (head.payer != address(0)) c.closesAt = _closesAt[id];
-        c.feeBps = tail.feeBps;
+        c.feeBps = tail.terms & FEE_MASK;
         c.challengePeriod = uint256(head.challengeMinutes) * CHALLENGE_PERIOD_UNIT;
+        if (tail.terms & PREMIUM_FLAG != 0) {
+            uint256 premium = _premiums[id];
+            c.premiumBps = premium & 0xffff;
+            c.premiumBurnBps = premium >> 16;
+        }
     }
 
     /// @notice The amount a voucher (plus `ticks` ticks) would pay the payee now, after the fee.
@@ -391,7 +476,14 @@ contract PaymentChannels is EIP712 {
         if (ticks != 0) _checkTicks(voucher, preimage, ticks);
         uint256 claim = _claim(voucher, ticks, head.deposit);
         if (claim <= tail.redeemed) return 0;
-        return _net(claim, tail.feeBps) - _net(tail.redeemed, tail.feeBps);
+        return _payout(voucher.channelId, tail.terms, tail.redeemed, claim);
+    }
+
+    /// @notice How a cumulative amount `amount` of channel `id` splits: burned premium share, fee, payee's share.
+    function split(bytes32 id, uint256 amount) external view returns (uint256 burned, uint256 fee, uint256 payee) {
+        uint256 terms = _tails[id].terms;
+        (burned, fee) = _deductions(amount, terms, _premiumOf(id, terms));
+        payee = amount - burned - fee;
     }
 
     /// @notice The EIP-712 digest of a voucher (what the payer signs).
@@ -433,14 +525,27 @@ contract PaymentChannels is EIP712 {
         return _challengePeriod;
     }
 
+    function premiumBurnBps() external view returns (uint256) {
+        return _premiumBurnBps;
+    }
+
+    function burnSink() external view returns (address) {
+        return _burnSink;
+    }
+
     /// @notice Fees of closed channels not yet swept to the treasury.
     function accruedFees() external view returns (uint256) {
-        return _accruedFeesPlusOne - FEES_SENTINEL;
+        return (_accrued & LOW_128) - FEES_SENTINEL;
+    }
+
+    /// @notice Burned premium shares of closed channels not yet swept to the burn sink.
+    function accruedBurn() external view returns (uint256) {
+        return _accrued >> 128;
     }
 
     // ─────────────────────────────────────────────── internal ────────────────────────────────────
 
-    function _open(address payee, uint256 deposit) internal returns (bytes32 id) {
+    function _open(address payee, uint256 deposit, uint256 premiumBps) internal returns (bytes32 id) {
         if (payee == address(0)) revert ZeroAddress();
         if (deposit == 0) revert ZeroAmount();
         uint256 nonce = _nonces[msg.sender];
@@ -459,12 +564,19 @@ contract PaymentChannels is EIP712 {
         }
         ChannelHead storage head = _heads[id];
         ChannelTail storage tail = _tails[id];
-        uint16 fee = _feeBps;
+        uint256 terms = _feeBps;
+        if (premiumBps != 0) {
+            if (premiumBps > MAX_PREMIUM_BPS) revert PremiumTooHigh(premiumBps, MAX_PREMIUM_BPS);
+            terms |= PREMIUM_FLAG;
+            uint256 burnBps = _premiumBurnBps;
+            _premiums[id] = premiumBps | (burnBps << 16);
+            emit ChannelPremium(id, premiumBps, burnBps);
+        }
         // Whole-slot writes of fresh slots: pack by hand so the compiler does not read-mask-write.
         // Layout (low to high bits): address (160) | amount (80) | uint16 (16), as Solidity packs the structs.
         assembly ("memory-safe") {
             sstore(head.slot, or(or(caller(), shl(160, deposit)), shl(240, minutes_)))
-            sstore(tail.slot, or(payee, shl(240, fee)))
+            sstore(tail.slot, or(payee, shl(240, terms)))
         }
         emit ChannelOpened(id, msg.sender, payee, deposit);
         SafeTransferLib.safeTransferFrom(address(_token), msg.sender, address(this), deposit);
@@ -491,14 +603,14 @@ contract PaymentChannels is EIP712 {
         ChannelTail storage tail = _tails[id];
         payee = tail.payee;
         uint256 redeemed = tail.redeemed;
-        uint16 fee = tail.feeBps;
+        uint256 terms = tail.terms;
         uint256 claim = _claim(voucher, ticks, head.deposit);
         if (claim <= redeemed) revert NothingToRedeem(id, claim, redeemed);
         // claim <= deposit < 2^80 fits the slot.
         // casting is safe because claim <= deposit <= type(uint80).max
         // forge-lint: disable-next-line(unsafe-typecast)
         tail.redeemed = uint80(claim);
-        payout = _net(claim, fee) - _net(redeemed, fee);
+        payout = _payout(id, terms, redeemed, claim);
         emit ChannelRedeemed(id, claim, payout);
     }
 
@@ -557,34 +669,83 @@ contract PaymentChannels is EIP712 {
         if (signer != expected) revert InvalidSigner(id, signer, expected);
     }
 
-    /// @dev Deletes the channel (slots A and B) at final cumulative amount `final_`; books the fee; returns what to pay out.
-    function _finalize(bytes32 id, ChannelHead memory head, ChannelTail memory tail, uint256 final_)
+    /**
+     * @dev Deletes the channel (slots A and B, and its premium terms) at final cumulative amount `final_`; books
+     * its fee and burned share; returns what to pay out.
+     */
+    function _finalize(bytes32 id, uint256 deposit, ChannelTail memory tail, uint256 final_)
         internal
         returns (uint256 payout, uint256 refund)
     {
-        // redeemed <= final_ <= deposit (checked by callers), so no underflow below.
+        uint256 terms = tail.terms;
+        uint256 booked;
+        // redeemed <= final_ <= deposit (checked by callers), the payee's share is non-decreasing: no underflow.
         unchecked {
-            payout = _net(final_, tail.feeBps) - _net(tail.redeemed, tail.feeBps);
-            refund = head.deposit - final_;
+            refund = deposit - final_;
+            if (terms & PREMIUM_FLAG == 0) {
+                // terms is the fee alone.
+                booked = final_ * terms / BPS;
+                uint256 redeemed = tail.redeemed;
+                payout = (final_ - booked) - (redeemed - redeemed * terms / BPS);
+            } else {
+                uint256 premium = _premiums[id];
+                (uint256 burned, uint256 fee) = _deductions(final_, terms, premium);
+                payout = (final_ - burned - fee) - _net(tail.redeemed, terms, premium);
+                booked = fee | (burned << 128);
+                delete _premiums[id];
+            }
         }
-        uint256 fee = _feeOn(final_, tail.feeBps);
-        delete _heads[id];
-        delete _tails[id];
-        if (fee != 0) _accruedFeesPlusOne += fee;
+        ChannelHead storage head = _heads[id];
+        ChannelTail storage tailSlot = _tails[id];
+        // Whole-slot clears (the compiler would clear member by member).
+        assembly ("memory-safe") {
+            sstore(head.slot, 0)
+            sstore(tailSlot.slot, 0)
+        }
+        // fee, burned < 2^80 each; both halves stay below 2^128 (they hold this contract's tokens).
+        if (booked != 0) _accrued += booked;
     }
 
-    function _feeOn(uint256 amount, uint256 bps) internal pure returns (uint256) {
-        // amount < 2^80 and bps <= 500: the product cannot overflow.
+    /// @dev What the payee gets when a channel's cumulative amount grows from `from` to `to` (from <= to).
+    function _payout(bytes32 id, uint256 terms, uint256 from, uint256 to) internal view returns (uint256) {
+        // The payee's share is non-decreasing (see _deductions); fee <= amount.
         unchecked {
-            return amount * bps / BPS;
+            if (terms & PREMIUM_FLAG == 0) return (to - to * terms / BPS) - (from - from * terms / BPS);
+            uint256 premium = _premiums[id];
+            return _net(to, terms, premium) - _net(from, terms, premium);
         }
     }
 
-    /// @dev Payee's cumulative share of a cumulative amount; monotonic in `amount`.
-    function _net(uint256 amount, uint256 bps) internal pure returns (uint256) {
-        // _feeOn(amount) <= amount.
+    /// @dev The premium terms of a channel (0 without the premium flag: no storage read).
+    function _premiumOf(bytes32 id, uint256 terms) internal view returns (uint256) {
+        return terms & PREMIUM_FLAG == 0 ? 0 : _premiums[id];
+    }
+
+    /**
+     * @dev Burned share and fee of a cumulative amount `x` < 2^80 under a channel's terms:
+     * `burned = ⌊⌊x·p/(10_000 + p)⌋·b/10_000⌋`, `fee = ⌊(x − burned)·f/10_000⌋`. Both are non-decreasing in `x`
+     * and grow by at most 1 when `x` grows by 1 (each rate is below 1), so `x − burned − fee` is non-decreasing.
+     */
+    function _deductions(uint256 x, uint256 terms, uint256 premium)
+        internal
+        pure
+        returns (uint256 burned, uint256 fee)
+    {
+        // x < 2^80, p <= 10_000, b <= 10_000, f <= 500: no product overflows; burned <= x.
         unchecked {
-            return amount - _feeOn(amount, bps);
+            if (premium != 0) {
+                uint256 p = premium & 0xffff;
+                burned = x * p / (BPS + p) * (premium >> 16) / BPS;
+            }
+            fee = (x - burned) * (terms & FEE_MASK) / BPS;
+        }
+    }
+
+    /// @dev Payee's cumulative share of a cumulative amount; non-decreasing in `x`.
+    function _net(uint256 x, uint256 terms, uint256 premium) internal pure returns (uint256) {
+        (uint256 burned, uint256 fee) = _deductions(x, terms, premium);
+        unchecked {
+            return x - burned - fee;
         }
     }
 
@@ -594,6 +755,14 @@ contract PaymentChannels is EIP712 {
         // casting is safe because feeBps_ <= MAX_FEE_BPS (500), checked above
         // forge-lint: disable-next-line(unsafe-typecast)
         _feeBps = uint16(feeBps_);
+    }
+
+    function _setPremiumBurnBps(uint256 premiumBurnBps_) internal {
+        if (premiumBurnBps_ > BPS) revert BurnShareTooHigh(premiumBurnBps_, BPS);
+        emit PremiumBurnUpdated(_premiumBurnBps, premiumBurnBps_);
+        // casting is safe because premiumBurnBps_ <= BPS (10_000), checked above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _premiumBurnBps = uint16(premiumBurnBps_);
     }
 
     function _setTreasury(address treasury_) internal {

@@ -19,6 +19,7 @@ contract ChannelsHandler is Test {
     uint256 public ghostPaidToPayees;
     uint256 public ghostRefunded;
     uint256 public ghostSwept;
+    uint256 public ghostBurned;
 
     constructor(PaymentChannels pc_, MockRBT rbt_, address treasury_) {
         pc = pc_;
@@ -42,12 +43,26 @@ contract ChannelsHandler is Test {
         }
     }
 
-    function open(uint256 payerSeed, uint256 payeeSeed, uint256 deposit) external {
+    function open(uint256 payerSeed, uint256 payeeSeed, uint256 deposit, uint256 premiumBps) external {
         deposit = bound(deposit, 1, 1e24);
         address payer = vm.addr(payerKeys[payerSeed % 3]);
+        // Half of the channels carry a priority premium.
+        premiumBps = premiumBps % 2 == 0 ? 0 : bound(premiumBps, 1, pc.MAX_PREMIUM_BPS());
         vm.prank(payer);
-        ids.push(pc.open(payees[payeeSeed % 3], deposit));
+        ids.push(pc.openWithPremium(payees[payeeSeed % 3], deposit, premiumBps));
         ghostDeposited += deposit;
+    }
+
+    function setPremiumBurn(uint256 bps) external {
+        vm.prank(pc.governance());
+        pc.setPremiumBurnBps(bound(bps, 0, 10_000));
+    }
+
+    function sweepBurn() external {
+        if (pc.accruedBurn() == 0) return;
+        uint256 before = rbt.balanceOf(pc.burnSink());
+        pc.sweepBurn();
+        ghostBurned += rbt.balanceOf(pc.burnSink()) - before;
     }
 
     function topUp(uint256 idSeed, uint256 amount) external {
@@ -151,10 +166,10 @@ contract PaymentChannelsInvariantTest is Test {
 
     function setUp() public {
         rbt = new MockRBT();
-        pc = new PaymentChannels(IERC20(address(rbt)), makeAddr("gov"), treasury, 250, 1 hours);
+        pc = new PaymentChannels(IERC20(address(rbt)), makeAddr("gov"), treasury, 250, 1 hours, makeAddr("burnSink"));
         handler = new ChannelsHandler(pc, rbt, treasury);
         handler.overridePayees(); // payees are addresses of known keys so they can sign CloseChannel
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = ChannelsHandler.open.selector;
         selectors[1] = ChannelsHandler.topUp.selector;
         selectors[2] = ChannelsHandler.redeem.selector;
@@ -162,15 +177,18 @@ contract PaymentChannelsInvariantTest is Test {
         selectors[4] = ChannelsHandler.settle.selector;
         selectors[5] = ChannelsHandler.cooperativeClose.selector;
         selectors[6] = ChannelsHandler.sweep.selector;
+        selectors[7] = ChannelsHandler.sweepBurn.selector;
+        selectors[8] = ChannelsHandler.setPremiumBurn.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
         targetContract(address(handler));
     }
 
-    /// Sum of deposits = channel balances + redeemed to payees + fees (accrued and swept) + refunds.
+    /// Sum of deposits = channel balances + redeemed to payees + fees and burns (swept) + refunds.
     function invariant_tokensConserved() public view {
         assertEq(
             handler.ghostDeposited(),
             rbt.balanceOf(address(pc)) + handler.ghostPaidToPayees() + handler.ghostSwept() + handler.ghostRefunded()
+                + handler.ghostBurned()
         );
     }
 
@@ -183,8 +201,11 @@ contract PaymentChannelsInvariantTest is Test {
             PaymentChannels.Channel memory c = pc.getChannel(handler.ids(i));
             if (c.payer == address(0)) continue;
             assertLe(c.redeemed, c.deposit);
-            owed += c.deposit - (c.redeemed - c.redeemed * c.feeBps / 10_000);
+            // The payee's share per the documented split (burn first, then the fee on the rest).
+            uint256 burned = c.redeemed * c.premiumBps / (10_000 + c.premiumBps) * c.premiumBurnBps / 10_000;
+            uint256 fee = (c.redeemed - burned) * c.feeBps / 10_000;
+            owed += c.deposit - (c.redeemed - burned - fee);
         }
-        assertEq(rbt.balanceOf(address(pc)), owed + pc.accruedFees());
+        assertEq(rbt.balanceOf(address(pc)), owed + pc.accruedFees() + pc.accruedBurn());
     }
 }

@@ -23,23 +23,23 @@ contract PaymentChannelsTest is PaymentChannelsBase {
     function test_constructor_reverts() public {
         IERC20 t = IERC20(address(rbt));
         vm.expectRevert(PaymentChannels.ZeroAddress.selector);
-        new PaymentChannels(IERC20(address(0)), governance, treasury, FEE, PERIOD);
+        new PaymentChannels(IERC20(address(0)), governance, treasury, FEE, PERIOD, burnSink);
         vm.expectRevert(PaymentChannels.ZeroAddress.selector);
-        new PaymentChannels(t, address(0), treasury, FEE, PERIOD);
+        new PaymentChannels(t, address(0), treasury, FEE, PERIOD, burnSink);
         vm.expectRevert(PaymentChannels.ZeroAddress.selector);
-        new PaymentChannels(t, governance, address(0), FEE, PERIOD);
+        new PaymentChannels(t, governance, address(0), FEE, PERIOD, burnSink);
         vm.expectRevert(abi.encodeWithSelector(PaymentChannels.FeeTooHigh.selector, 501, 500));
-        new PaymentChannels(t, governance, treasury, 501, PERIOD);
+        new PaymentChannels(t, governance, treasury, 501, PERIOD, burnSink);
         vm.expectRevert(
             abi.encodeWithSelector(PaymentChannels.ChallengePeriodOutOfBounds.selector, 59 minutes, 1 hours, 30 days)
         );
-        new PaymentChannels(t, governance, treasury, FEE, 59 minutes);
+        new PaymentChannels(t, governance, treasury, FEE, 59 minutes, burnSink);
         vm.expectRevert(
             abi.encodeWithSelector(PaymentChannels.ChallengePeriodOutOfBounds.selector, 30 days + 60, 1 hours, 30 days)
         );
-        new PaymentChannels(t, governance, treasury, FEE, 30 days + 60);
+        new PaymentChannels(t, governance, treasury, FEE, 30 days + 60, burnSink);
         vm.expectRevert(abi.encodeWithSelector(PaymentChannels.ChallengePeriodNotWholeMinutes.selector, 1 hours + 1));
-        new PaymentChannels(t, governance, treasury, FEE, 1 hours + 1);
+        new PaymentChannels(t, governance, treasury, FEE, 1 hours + 1, burnSink);
     }
 
     function test_domain_matchesTypedDataTs() public view {

@@ -12,6 +12,7 @@ abstract contract PaymentChannelsBase is Test {
     PaymentChannels internal pc;
     address internal governance = makeAddr("governance");
     address internal treasury = makeAddr("treasury");
+    address internal burnSink = makeAddr("burnSink");
     uint256 internal payerKey = 0xA11CE;
     address internal payer;
     uint256 internal payeeKey = 0xB0B;
@@ -21,7 +22,7 @@ abstract contract PaymentChannelsBase is Test {
 
     function setUp() public virtual {
         rbt = new MockRBT();
-        pc = new PaymentChannels(IERC20(address(rbt)), governance, treasury, FEE, PERIOD);
+        pc = new PaymentChannels(IERC20(address(rbt)), governance, treasury, FEE, PERIOD, burnSink);
         payer = vm.addr(payerKey);
         payee = vm.addr(payeeKey);
         rbt.mint(payer, 1_000_000e18);

@@ -168,7 +168,7 @@ export async function deployBandex({
   const channels = await deployDeterministic(client, {
     abi: paymentChannelsAbi,
     bytecode: paymentChannelsBytecode,
-    args: [token, timelock, timelock, p.feeBps, p.challengePeriodSec],
+    args: [token, timelock, timelock, p.feeBps, p.challengePeriodSec, curve],
     salt: salt('PaymentChannels'),
   });
   logger.info({ token, curve, registry, channels, governor, timelock }, 'contracts deployed');

@@ -70,7 +70,7 @@ abstract contract BandexTest is Test {
             SLASH_BURN_BPS
         );
         channels = new PaymentChannels(
-            IERC20(address(token)), address(timelock), address(timelock), FEE_BPS, CHALLENGE_PERIOD
+            IERC20(address(token)), address(timelock), address(timelock), FEE_BPS, CHALLENGE_PERIOD, address(curve)
         );
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
