@@ -22,7 +22,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseUnits } from 'viem';
-import { decodePayment } from '../src/accounting/messages.ts';
+import { decodePaymentMessage } from '../src/accounting/messages.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { readDeployment } from '../src/chain/deployment.ts';
@@ -87,7 +87,7 @@ async function main() {
           if (known.has(session)) continue;
           known.add(session);
           session.on('payment', (payload: Buffer) => {
-            if (!tickAt && decodePayment(payload).kind === 'tick') tickAt = performance.now();
+            if (!tickAt && decodePaymentMessage(payload).kind !== 'voucher') tickAt = performance.now();
           });
         }
       }

@@ -1,7 +1,7 @@
 /**
  * Accounting for the `bandex1hop` path, exactly as a paid session runs it: the client pays its hop
- * with `payHop` (hash-chain ticks per 64 KiB, EIP-712 vouchers signed by a viem local account at
- * checkpoints) as PAYMENT frames inside the tunnel session; the provider charges it with
+ * with `payHop` (hash-chain ticks per 64 KiB, batched into one PAYMENT message per event-loop turn or
+ * 16 ticks, EIP-712 vouchers signed by a viem local account at checkpoints) as PAYMENT frames inside the tunnel session; the provider charges it with
  * `chargeSession` (`PayeeChannel` verifies each tick and voucher, persists its best claim to SQLite
  * before extending credit, and closes the session's gate at the credit window).
  *
@@ -89,8 +89,12 @@ export async function attachClientAccounting(session: ClientSession) {
     priceWeiPerGiB: BigInt(c.priceWeiPerGiB),
   });
   // One hop here; on a longer path each hop would get its own channel and payHop.
-  const hop: PaidHop = await payHop({ session: session.exit, payer });
+  const hop: PaidHop = await payHop({ session: session.exit, payer, creditBytes: c.creditBytes });
   return {
-    stats: () => ({ bytesDelivered: hop.payer.bytesDelivered, bytesPaid: hop.payer.bytesPaid }),
+    stats: () => ({
+      bytesDelivered: hop.payer.bytesDelivered,
+      bytesPaid: hop.payer.bytesPaid,
+      paymentMessages: hop.messages,
+    }),
   };
 }

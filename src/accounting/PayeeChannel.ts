@@ -1,19 +1,19 @@
 /**
- * The provider's side of a paid session (pure state machine; verifying a voucher is the only await).
+ * The provider's side of a paid session (pure, synchronous state machine).
  * It serves at most `creditBytes` beyond what it has been paid: `canServe(n)` says whether `n` more
  * bytes fit, and the data plane pauses the client when they do not. Ticks are checked with one hash
- * each; a voucher must promise at least everything paid so far, and re-anchors the tick chain. It
+ * each (a batch of n ticks with n hashes); a voucher must promise at least everything paid so far, and re-anchors the tick chain. It
  * always knows its best claim on chain (newest voucher + preimage + ticks since) and its value.
  *
  * Credit extends only on durable payment: after persisting `claim` (e.g. `ChannelStore.saveClaim`), the
  * caller calls `markDurable(claim.value)`. A crash can then lose at most what was served on credit.
  */
 import type { Address, Hex } from 'viem';
-import { MAX_TICKS_PER_REDEEM, TICK_BYTES, TICK_MAX_GAP } from './constants.ts';
+import { MAX_TICKS_PER_MESSAGE, MAX_TICKS_PER_REDEEM, TICK_BYTES, TICK_MAX_GAP } from './constants.ts';
 import { AccountingError } from './errors.ts';
 import { TickVerifier } from './hashChain.ts';
 import { tickValueFor } from './price.ts';
-import { type ChannelsDomain, type SignedVoucher, verifyVoucher } from './voucher.ts';
+import { type ChannelsDomain, type SignedVoucher, verifyVoucherSync } from './voucher.ts';
 
 export type PayeeChannelParameters = {
   domain: ChannelsDomain;
@@ -70,10 +70,16 @@ export class PayeeChannel {
     return paused && this.#now() - this.#lastPaymentAt > (this.#params.unpaidTimeoutMs ?? DEFAULT_UNPAID_TIMEOUT_MS);
   }
 
-  /** Verifies and adopts a voucher (the opening one, a checkpoint, or a renewal with a new chain). */
+  /** `acceptVoucherSync` as a promise (rejects with its errors). */
   async acceptVoucher(signed: SignedVoucher): Promise<void> {
+    this.acceptVoucherSync(signed);
+  }
+
+  /** Verifies and adopts a voucher (the opening one, a checkpoint, or a renewal with a new chain);
+   * throws an `AccountingError` (state unchanged) when it is not acceptable. */
+  acceptVoucherSync(signed: SignedVoucher): void {
     const { voucher } = signed;
-    await verifyVoucher({
+    verifyVoucherSync({
       signed,
       domain: this.#params.domain,
       channelId: this.#params.channelId,
@@ -92,8 +98,9 @@ export class PayeeChannel {
     this.#lastPaymentAt = this.#now();
   }
 
-  /** Accepts a tick; throws (state unchanged) if it does not extend the chain. */
-  acceptTick(preimage: Buffer): void {
+  /** Accepts a tick (or one a few ticks on: lost messages); returns how many ticks it paid. Throws
+   * (state unchanged) if it does not extend the chain. */
+  acceptTick(preimage: Buffer): number {
     if (!this.#verifier)
       throw new AccountingError('TICK_MISMATCH', 'a tick before any voucher', 'the session opens with a voucher');
     if (this.#verifier.claim.ticks > MAX_TICKS_PER_REDEEM - TICK_MAX_GAP)
@@ -102,7 +109,28 @@ export class PayeeChannel {
         `${this.#verifier.claim.ticks} ticks since the last voucher: more could not be claimed on chain`,
         'the payer must send a checkpoint voucher',
       );
-    this.#verifier.accept(preimage);
+    const ticks = this.#verifier.accept(preimage);
+    this.#lastPaymentAt = this.#now();
+    return ticks;
+  }
+
+  /**
+   * Accepts one preimage paying exactly `count` ticks (a `ticks` message): `count` hashes. Throws
+   * (state unchanged) if it does not extend the chain by exactly that many, if `count` is out of range,
+   * or if the claim would need more hashes on chain than the contract allows.
+   */
+  acceptTicks(preimage: Buffer, count: number): void {
+    if (!this.#verifier)
+      throw new AccountingError('TICK_MISMATCH', 'ticks before any voucher', 'the session opens with a voucher');
+    if (!Number.isInteger(count) || count < 1 || count > MAX_TICKS_PER_MESSAGE)
+      throw new AccountingError('MESSAGE_MALFORMED', `a ticks message pays 1 to ${MAX_TICKS_PER_MESSAGE} ticks`);
+    if (this.#verifier.claim.ticks + count > MAX_TICKS_PER_REDEEM)
+      throw new AccountingError(
+        'TICK_LIMIT',
+        `${this.#verifier.claim.ticks} + ${count} ticks since the last voucher: more could not be claimed on chain`,
+        'the payer must send a checkpoint voucher',
+      );
+    this.#verifier.acceptBatch(preimage, count);
     this.#lastPaymentAt = this.#now();
   }
 

@@ -4,15 +4,24 @@
  * more than one tick ahead of delivery — within any credit window of at least one tick), and a
  * checkpoint voucher every `TICKS_PER_VOUCHER` ticks that re-anchors the chain at its head. It never
  * promises more than the deposit.
+ *
+ * Two ways to drive it: `onDelivered(bytes)` returns every payment now due, one `tick` per tick; or,
+ * synchronously, `addDelivered(bytes)`, then `takeTicks(max)` (one `ticks` payment for several ticks:
+ * the newest preimage) while `ticksDue > 0`, and `payVoucher()` whenever `voucherDue` — what `payHop`
+ * does to batch ticks.
  */
 import type { Hex, LocalAccount } from 'viem';
-import { TICK_BYTES, TICKS_PER_VOUCHER } from './constants.ts';
+import { DEFAULT_CHAIN_LENGTH, TICK_BYTES, TICKS_PER_VOUCHER } from './constants.ts';
 import { AccountingError } from './errors.ts';
 import { TickChain } from './hashChain.ts';
 import { tickValueFor } from './price.ts';
 import { type ChannelsDomain, type SignedVoucher, signVoucher } from './voucher.ts';
 
 export type Payment = { kind: 'tick'; preimage: Buffer } | { kind: 'voucher'; signed: SignedVoucher };
+/** `count` ticks paid by one preimage, the newest (the payee hashes it forward `count` times). */
+export type TicksPayment = { kind: 'ticks'; preimage: Buffer; count: number };
+/** Every payment message a session carries. */
+export type PaymentMessage = Payment | TicksPayment;
 
 export type PayerChannelParameters = {
   account: LocalAccount;
@@ -24,7 +33,7 @@ export type PayerChannelParameters = {
   priceWeiPerGiB: bigint;
   /** Most the client will ever promise on this channel (defaults to the deposit): a spending cap. */
   budgetWei?: bigint;
-  /** Hash-chain length; renewed with a new voucher when used up. */
+  /** Hash-chain length (default `DEFAULT_CHAIN_LENGTH`); renewed with a new voucher when used up. */
   chainLength?: number;
   ticksPerVoucher?: number;
 };
@@ -43,7 +52,7 @@ export class PayerChannel {
   constructor(params: PayerChannelParameters) {
     this.#params = params;
     this.tickValue = tickValueFor(params.priceWeiPerGiB);
-    this.#chain = TickChain.create(params.chainLength ?? 65_536);
+    this.#chain = TickChain.create(params.chainLength ?? DEFAULT_CHAIN_LENGTH);
     this.#voucherAmount = params.alreadyPromised;
     this.#deposit = params.deposit;
   }
@@ -63,26 +72,82 @@ export class PayerChannel {
   /** Records `bytes` more delivered and returns the payments now due (ticks, maybe a voucher). When the
    * deposit or budget stops it short, `blocked` says so. */
   async onDelivered(bytes: number): Promise<Payment[]> {
-    this.#bytesDelivered += bytes;
-    this.#blocked = undefined;
-    const due = Math.ceil(this.#bytesDelivered / TICK_BYTES) - this.#ticksPaid;
+    this.addDelivered(bytes);
     const payments: Payment[] = [];
-    for (let i = 0; i < due; i++) {
-      // Never promise beyond the deposit or the budget: stop here (nothing revealed is ever lost)
-      // and say why; the caller tops up or raises the budget, then calls again.
-      this.#blocked = this.#capReached();
-      if (this.#blocked) break;
-      if (this.#chain.remaining === 0) {
-        this.#chain = TickChain.create(this.#chain.length);
-        payments.push({ kind: 'voucher', signed: await this.checkpoint() });
+    for (;;) {
+      if (this.voucherDue) {
+        payments.push({ kind: 'voucher', signed: await this.payVoucher() });
+        continue;
       }
-      payments.push({ kind: 'tick', preimage: this.#chain.next() });
-      this.#ticksPaid++;
-      this.#ticksSinceVoucher++;
-      if (this.#ticksSinceVoucher >= (this.#params.ticksPerVoucher ?? TICKS_PER_VOUCHER))
-        payments.push({ kind: 'voucher', signed: await this.checkpoint() });
+      const tick = this.takeTicks(1);
+      if (!tick) break;
+      payments.push({ kind: 'tick', preimage: tick.preimage });
     }
     return payments;
+  }
+
+  /** Records `bytes` more delivered; pays nothing (see `takeTicks`, `payVoucher`). */
+  addDelivered(bytes: number): void {
+    this.#bytesDelivered += bytes;
+    this.#blocked = undefined;
+  }
+
+  /** Ticks owed for the bytes delivered and not yet revealed. */
+  get ticksDue(): number {
+    return Math.ceil(this.#bytesDelivered / TICK_BYTES) - this.#ticksPaid;
+  }
+
+  /**
+   * True when a voucher must go out before any more ticks: `ticksPerVoucher` ticks since the last one
+   * (a checkpoint), or the chain is used up while ticks are due and payable (a renewal).
+   */
+  get voucherDue(): boolean {
+    if (this.#ticksSinceVoucher >= this.#ticksPerVoucher) return true;
+    return this.#chain.remaining === 0 && this.ticksDue > 0 && this.#capReached() === undefined;
+  }
+
+  /** Signs the voucher `voucherDue` asks for, renewing the chain first when it is used up. */
+  payVoucher(): Promise<SignedVoucher> {
+    if (this.#chain.remaining === 0) this.#chain = TickChain.create(this.#chain.length);
+    return this.checkpoint();
+  }
+
+  /**
+   * Reveals up to `max` of the ticks due at once — never past the next checkpoint, the end of the chain,
+   * the deposit or the budget — and returns them as one payment (the newest preimage and how many ticks
+   * it pays), or undefined when none can be paid now (`voucherDue`, nothing due, or `blocked` says why).
+   */
+  takeTicks(max: number): TicksPayment | undefined {
+    this.#blocked = undefined;
+    const due = Math.min(max, this.ticksDue);
+    if (due <= 0) return undefined;
+    // Never promise beyond the deposit or the budget: pay what fits (nothing revealed is ever lost)
+    // and say why; the caller tops up or raises the budget, then pays again.
+    const cap = this.#capTicks();
+    const count = Math.min(due, this.#ticksPerVoucher - this.#ticksSinceVoucher, this.#chain.remaining, cap);
+    const preimage = count > 0 ? this.#chain.take(count) : undefined;
+    if (preimage) {
+      this.#ticksPaid += count;
+      this.#ticksSinceVoucher += count;
+    }
+    if (cap === count && this.ticksDue > 0) this.#blocked = this.#capReached();
+    return preimage && { kind: 'ticks', preimage, count };
+  }
+
+  get #ticksPerVoucher(): number {
+    return this.#params.ticksPerVoucher ?? TICKS_PER_VOUCHER;
+  }
+
+  /** How many more ticks fit under the deposit and the budget. */
+  #capTicks(): number {
+    let limit = this.#deposit;
+    const budget = this.#params.budgetWei;
+    if (budget !== undefined && budget < limit) limit = budget;
+    const room = limit - this.#promised;
+    if (room < this.tickValue) return 0;
+    if (this.tickValue === 0n) return Number.MAX_SAFE_INTEGER;
+    const ticks = room / this.tickValue;
+    return ticks > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(ticks);
   }
 
   /** Raises the deposit the payer may promise against (after an on-chain top-up). */

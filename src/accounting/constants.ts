@@ -15,6 +15,11 @@ export const MAX_TICKS_PER_REDEEM = 1_024;
  * 2^20-tick chain and one recomputed segment (32 KiB) at a time: about one extra hash per tick. */
 export const CHAIN_CHECKPOINT_INTERVAL = 1_024;
 
+/** Hash-chain length a payer uses unless told otherwise: 4,096 ticks = 256 MiB, ≈ 4 ms to generate. A
+ * multiple of `TICKS_PER_VOUCHER`, so the renewal rides on a checkpoint voucher (no extra signature);
+ * short sessions no longer generate 4 GiB of chain they never use (65,536 elements, ≈ 70 ms, before). */
+export const DEFAULT_CHAIN_LENGTH = 4_096;
+
 /** Longest hash chain: 2^20 ticks × 64 KiB = 64 GiB per chain; renewed by a voucher with a new anchor. */
 export const MAX_CHAIN_LENGTH = 2 ** 20;
 
@@ -24,3 +29,7 @@ export const GIB = 2 ** 30;
 /** Ticks a payee may find missing before a preimage (each costs one hash): tolerates a few lost
  * messages around a reconnect without letting a peer make the payee hash without bound. */
 export const TICK_MAX_GAP = 8;
+
+/** Most ticks one `ticks` message may pay (the payee hashes that many times to check it): 256 ticks =
+ * 16 MiB, ≈ 0.3 ms of hashing, so a forged message costs the payee little; a payer batches far fewer. */
+export const MAX_TICKS_PER_MESSAGE = 256;

@@ -65,3 +65,53 @@ test('re-anchoring at the chain head continues the chain', () => {
   assert.equal(verifier.accept(chain.next()), 1);
   assert.equal(verifier.claim.ticks, 1);
 });
+
+test('revealing several ticks at once gives the element single ticks would reach, across segments', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 * CHAIN_CHECKPOINT_INTERVAL + 5 }),
+      fc.array(fc.integer({ min: 1, max: CHAIN_CHECKPOINT_INTERVAL + 3 }), { minLength: 1, maxLength: 8 }),
+      (length, steps) => {
+        const seed = randomBytes(32);
+        const xs = naive(seed, length);
+        const chain = TickChain.create(length, seed);
+        const verifier = new TickVerifier(chain.anchor);
+        let revealed = 0;
+        for (const step of steps) {
+          const count = Math.min(step, chain.remaining);
+          if (count === 0) break;
+          const element = chain.take(count);
+          revealed += count;
+          assert.ok(element.equals(xs[length - revealed] as Buffer));
+          assert.ok(chain.head.equals(element));
+          verifier.acceptBatch(element, count);
+          assert.equal(verifier.claim.ticks, revealed);
+        }
+        if (chain.remaining > 0) assert.ok(chain.next().equals(xs[length - revealed - 1] as Buffer));
+        assert.throws(
+          () => chain.take(chain.remaining + 1),
+          (e) => hasErrorCode(e, 'TICK_CHAIN_EXHAUSTED'),
+        );
+      },
+    ),
+    { numRuns: 20 },
+  );
+});
+
+test('a batch is accepted only for its exact count', () => {
+  const chain = TickChain.create(20);
+  const verifier = new TickVerifier(chain.anchor);
+  const three = chain.take(3);
+  for (const count of [1, 2, 4, 0, -1, 1.5])
+    assert.throws(
+      () => verifier.acceptBatch(three, count),
+      (e) => hasErrorCode(e, 'TICK_MISMATCH'),
+    );
+  assert.equal(verifier.claim.ticks, 0);
+  verifier.acceptBatch(three, 3);
+  assert.equal(verifier.claim.ticks, 3);
+  assert.throws(
+    () => verifier.acceptBatch(three, 3),
+    (e) => hasErrorCode(e, 'TICK_MISMATCH'),
+  );
+});

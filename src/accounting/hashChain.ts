@@ -68,17 +68,33 @@ export class TickChain {
 
   /** Reveals the next preimage: x_{N − revealed − 1}. */
   next(): Buffer {
-    if (this.#revealed >= this.length)
+    return this.take(1);
+  }
+
+  /**
+   * Reveals the next `count` preimages at once and returns the newest, x_{N − revealed − count}: one
+   * message pays all of them, since the payee hashes it forward `count` times to the last element it
+   * accepted. Skipped elements of the current segment are dropped, not computed again.
+   */
+  take(count: number): Buffer {
+    if (!Number.isInteger(count) || count < 1 || count > this.remaining)
       throw new AccountingError(
         'TICK_CHAIN_EXHAUSTED',
-        'the hash chain is used up',
+        `cannot reveal ${count} ticks: ${this.remaining} left in the hash chain`,
         'renew it with a voucher for a new chain',
       );
-    if (this.#segment.length === 0) this.#fillSegment(this.length - this.#revealed - 1);
-    const element = this.#segment.pop() as Buffer;
-    this.#revealed++;
+    let left = count;
+    let element: Buffer | undefined;
+    while (left > 0) {
+      if (this.#segment.length === 0) this.#fillSegment(this.length - this.#revealed - 1);
+      const fromSegment = Math.min(left, this.#segment.length);
+      this.#segment.length -= fromSegment - 1;
+      element = this.#segment.pop() as Buffer;
+      this.#revealed += fromSegment;
+      left -= fromSegment;
+    }
     this.#lastRevealed = element;
-    return element;
+    return element as Buffer;
   }
 
   /** Recomputes the segment holding index `top`, from its checkpoint up to `top` inclusive. */
@@ -133,6 +149,29 @@ export class TickVerifier {
       'tick does not hash to the last accepted element',
       'a tick out of order, replayed or forged; the session stays where it was',
       { ticks: this.#sinceAnchor },
+    );
+  }
+
+  /**
+   * Accepts a preimage that pays exactly `count` ticks (a batch): `sha256^count(preimage)` must be the
+   * last accepted element. `count` hashes; throws `TICK_MISMATCH` (state unchanged) otherwise. The
+   * caller bounds `count` (each costs a hash).
+   */
+  acceptBatch(preimage: Buffer, count: number): void {
+    if (preimage.length === 32 && Number.isInteger(count) && count >= 1) {
+      let x: Buffer = preimage;
+      for (let i = 0; i < count; i++) x = sha256(x);
+      if (x.equals(this.#head)) {
+        this.#head = preimage;
+        this.#sinceAnchor += count;
+        return;
+      }
+    }
+    throw new AccountingError(
+      'TICK_MISMATCH',
+      `preimage does not hash to the last accepted element in ${count} steps`,
+      'a batch out of order, replayed or forged; the session stays where it was',
+      { ticks: this.#sinceAnchor, count },
     );
   }
 

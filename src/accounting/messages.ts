@@ -5,15 +5,22 @@
  *
  *   tick     0x01 ‖ preimage (32)                                                    33 bytes
  *   voucher  0x02 ‖ channelId (32) ‖ amount (32) ‖ tickAnchor (32) ‖ tickValue (32) ‖ signature (65)   194 bytes
+ *   ticks    0x03 ‖ count (uint16 BE, 1..MAX_TICKS_PER_MESSAGE) ‖ preimage (32)      35 bytes
+ *
+ * `ticks` pays `count` ticks with one preimage, the newest: the payee hashes it forward `count` times
+ * to the element it accepted last.
  */
 import { bytesToHex, type Hex, hexToBytes } from 'viem';
+import { MAX_TICKS_PER_MESSAGE } from './constants.ts';
 import { AccountingError } from './errors.ts';
-import type { Payment } from './PayerChannel.ts';
+import type { Payment, PaymentMessage } from './PayerChannel.ts';
 
 export const TICK_MESSAGE = 0x01;
 export const VOUCHER_MESSAGE = 0x02;
+export const TICKS_MESSAGE = 0x03;
 export const TICK_MESSAGE_BYTES = 33;
 export const VOUCHER_MESSAGE_BYTES = 194;
+export const TICKS_MESSAGE_BYTES = 35;
 
 function uint256(value: bigint): Uint8Array {
   if (value < 0n || value >= 2n ** 256n)
@@ -21,8 +28,23 @@ function uint256(value: bigint): Uint8Array {
   return hexToBytes(`0x${value.toString(16).padStart(64, '0')}`);
 }
 
-export function encodePayment(payment: Payment): Buffer {
-  if (payment.kind === 'tick') return Buffer.concat([Buffer.of(TICK_MESSAGE), payment.preimage]);
+export function encodePayment(payment: PaymentMessage): Buffer {
+  if (payment.kind === 'tick') {
+    const out = Buffer.allocUnsafe(TICK_MESSAGE_BYTES);
+    out[0] = TICK_MESSAGE;
+    payment.preimage.copy(out, 1, 0, 32);
+    return out;
+  }
+  if (payment.kind === 'ticks') {
+    const { count, preimage } = payment;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_TICKS_PER_MESSAGE || preimage.length !== 32)
+      throw new AccountingError('MESSAGE_MALFORMED', `a ticks message pays 1 to ${MAX_TICKS_PER_MESSAGE} ticks`);
+    const out = Buffer.allocUnsafe(TICKS_MESSAGE_BYTES);
+    out[0] = TICKS_MESSAGE;
+    out.writeUInt16BE(count, 1);
+    preimage.copy(out, 3, 0, 32);
+    return out;
+  }
   const { voucher, signature } = payment.signed;
   const sig = hexToBytes(signature);
   if (sig.length !== 65)
@@ -37,8 +59,14 @@ export function encodePayment(payment: Payment): Buffer {
   ]);
 }
 
-export function decodePayment(bytes: Uint8Array): Payment {
+/** Decodes any payment message: a tick, a batch of ticks, or a voucher. */
+export function decodePaymentMessage(bytes: Uint8Array): PaymentMessage {
   const type = bytes[0];
+  if (type === TICKS_MESSAGE && bytes.length === TICKS_MESSAGE_BYTES) {
+    const count = ((bytes[1] as number) << 8) | (bytes[2] as number);
+    if (count >= 1 && count <= MAX_TICKS_PER_MESSAGE)
+      return { kind: 'ticks', count, preimage: Buffer.from(bytes.subarray(3, 35)) };
+  }
   if (type === TICK_MESSAGE && bytes.length === TICK_MESSAGE_BYTES)
     return { kind: 'tick', preimage: Buffer.from(bytes.subarray(1, 33)) };
   if (type === VOUCHER_MESSAGE && bytes.length === VOUCHER_MESSAGE_BYTES) {
@@ -59,6 +87,16 @@ export function decodePayment(bytes: Uint8Array): Payment {
   throw new AccountingError(
     'MESSAGE_MALFORMED',
     `not a payment message (type ${type ?? 'none'}, ${bytes.length} bytes)`,
-    `a tick is ${TICK_MESSAGE_BYTES} bytes of type 1, a voucher ${VOUCHER_MESSAGE_BYTES} bytes of type 2`,
+    `a tick is ${TICK_MESSAGE_BYTES} bytes of type 1, a voucher ${VOUCHER_MESSAGE_BYTES} bytes of type 2, ` +
+      `ticks ${TICKS_MESSAGE_BYTES} bytes of type 3 paying 1 to ${MAX_TICKS_PER_MESSAGE}`,
   );
+}
+
+/** Decodes a single tick or a voucher: for a payee that does not take batches (a `ticks` message is
+ * `MESSAGE_MALFORMED` here). Sessions use `decodePaymentMessage`. */
+export function decodePayment(bytes: Uint8Array): Payment {
+  const payment = decodePaymentMessage(bytes);
+  if (payment.kind === 'ticks')
+    throw new AccountingError('MESSAGE_MALFORMED', 'a ticks message where single ticks were expected');
+  return payment;
 }

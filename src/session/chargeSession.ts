@@ -1,6 +1,7 @@
 /**
  * The provider side of a paid tunnel session: every PAYMENT frame goes through `PayeeChannel`
- * (one hash per tick, a signature check per voucher), the best claim is persisted before credit
+ * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher), the best
+ * claim is persisted before credit
  * extends over it, and the session's `SendGate` closes when the bytes served (both directions)
  * reach what is durably paid plus the credit window, and opens when payment catches up. A bad
  * payment ends the session with a typed error; a session left paused and unpaid for the unpaid
@@ -8,7 +9,7 @@
  */
 import type { Hex } from 'viem';
 import { TICK_BYTES } from '../accounting/constants.ts';
-import { decodePayment } from '../accounting/messages.ts';
+import { decodePaymentMessage } from '../accounting/messages.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -27,7 +28,8 @@ export type ChargeSessionParameters = {
   payee: PayeeChannel;
   channelId: Hex;
   store: ChannelStore;
-  /** Credit window in bytes: persist the claim at least every quarter of it. */
+  /** Credit window in bytes: persist the claim at least every half of it (and whenever the window is
+   * reached, so persistence never pauses a paying client). */
   creditBytes: number;
   logger?: Logger;
 };
@@ -49,9 +51,8 @@ export function chargeSession({
   logger = silentLogger,
 }: ChargeSessionParameters): ChargedSession {
   const { meter, gate } = session;
-  const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 4 / TICK_BYTES));
+  const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 2 / TICK_BYTES));
   let pauses = 0;
-  let queue: Promise<void> = Promise.resolve();
 
   const persist = () => {
     const claim = payee.claim;
@@ -77,18 +78,18 @@ export function chargeSession({
     logger.warn({ code: (error as { code?: string }).code, err: error }, 'bad payment; ending the session');
     session.close(error as Error);
   };
-  /** Runs payment work in arrival order; the chain never rejects (a failure ends the session). */
-  const enqueue = (step: () => void | Promise<void>) => {
-    queue = queue.then(() => (session.closed ? undefined : step())).catch(fail);
-  };
+  /** Payments are handled in arrival order, synchronously; a bad one ends the session. */
   const onPayment = (payload: Buffer) => {
-    enqueue(async () => {
-      const payment = decodePayment(payload);
-      if (payment.kind === 'tick') {
-        payee.acceptTick(payment.preimage);
-        unpersistedTicks++;
+    if (session.closed) return;
+    try {
+      const payment = decodePaymentMessage(payload);
+      if (payment.kind === 'ticks') {
+        payee.acceptTicks(payment.preimage, payment.count);
+        unpersistedTicks += payment.count;
+      } else if (payment.kind === 'tick') {
+        unpersistedTicks += payee.acceptTick(payment.preimage);
       } else {
-        await payee.acceptVoucher(payment.signed);
+        payee.acceptVoucherSync(payment.signed);
         unpersistedTicks = persistEveryTicks;
       }
       if (unpersistedTicks >= persistEveryTicks || !gate.isOpen) {
@@ -96,11 +97,20 @@ export function chargeSession({
         unpersistedTicks = 0;
       }
       refreshGate();
-    });
+    } catch (error) {
+      fail(error);
+    }
   };
   const stallTimer = setInterval(() => {
     // Between persistence thresholds the last payments of a burst wait here for at most a second.
-    if (payee.needsPersist) enqueue(persist);
+    if (payee.needsPersist && !session.closed) {
+      try {
+        persist();
+        unpersistedTicks = 0;
+      } catch (error) {
+        fail(error);
+      }
+    }
     if (!payee.isStalled(TICK_BYTES)) return;
     logger.info({ unpaidBytes: payee.unpaidBytes }, 'client stopped paying; ending the session');
     session.close(
@@ -120,13 +130,11 @@ export function chargeSession({
     meter.off('sent', onMeter);
     meter.off('received', onMeter);
     session.off('payment', onPayment);
-    void queue.then(() => {
-      try {
-        persist();
-      } catch (error) {
-        logger.error({ err: error }, 'persisting the final claim failed');
-      }
-    });
+    try {
+      persist();
+    } catch (error) {
+      logger.error({ err: error }, 'persisting the final claim failed');
+    }
   });
   return {
     payee,

@@ -148,6 +148,21 @@ describe('paid tunnel session', { timeout: 60_000 }, () => {
     source.server.close();
   });
 
+  it('ticks due together travel as one message; the provider hashes them forward and holds them all', async () => {
+    const pair = await startPaidPair();
+    const paid = await payHop({ session: pair.client.exit, payer: pair.payer, batchTicks: 4 });
+    assert.equal(paid.messages, 1, 'the opening voucher');
+    // Ten ticks become due in one turn: two full batches at once, the remaining two at the end of the turn.
+    pair.client.exit.meter.addReceived(10 * TICK_BYTES);
+    assert.equal(paid.messages, 3);
+    await paid.settled();
+    assert.equal(paid.messages, 4);
+    await sleep(100);
+    assert.equal(pair.charged.payee.value, 10n * pair.payer.tickValue);
+    assert.equal(pair.charged.payee.claim?.ticks, 10);
+    await pair.close();
+  });
+
   it('a client that stops paying is paused within one credit window, then cut off', async () => {
     const budgetTicks = 16n;
     const pair = await startPaidPair({ budgetWei: budgetTicks * 6_103_515_625_000_000n });
@@ -222,6 +237,8 @@ describe('paid tunnel session', { timeout: 60_000 }, () => {
     for (const [payload, code] of [
       [Buffer.from('not a payment'), 'MESSAGE_MALFORMED'],
       [encodePayment({ kind: 'tick', preimage: Buffer.alloc(32, 1) }), 'TICK_MISMATCH'],
+      [encodePayment({ kind: 'ticks', preimage: Buffer.alloc(32, 1), count: 3 }), 'TICK_MISMATCH'],
+      [Buffer.concat([Buffer.of(3, 0, 0), Buffer.alloc(32, 1)]), 'MESSAGE_MALFORMED'],
     ] as const) {
       const pair = await startPaidPair();
       pair.client.exit.sendPayment(payload);

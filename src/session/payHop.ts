@@ -1,16 +1,27 @@
 /**
  * The client side of a paid tunnel hop: sends the opening voucher, then pays as the hop's meter
  * counts bytes (both directions), with ticks and checkpoint vouchers from `PayerChannel`, as
- * PAYMENT frames on the hop's own session — so only that hop sees them. Payments are sent in order
- * (one signing at a time). When the deposit or budget stops it, `onBlocked` says why; the hop's
- * provider then pauses the session after its credit window.
+ * PAYMENT frames on the hop's own session — so only that hop sees them. When the deposit or budget
+ * stops it, `onBlocked` says why; the hop's provider then pauses the session after its credit window.
+ *
+ * Ticks are batched: one `ticks` message (the newest preimage and how many ticks it pays) goes out
+ * when `batchTicks` ticks are due, and whatever is due at the end of the event-loop turn that made it
+ * due goes out then (`setImmediate`), so a payment is never held back past the reads that were being
+ * processed — the provider sees no more unpaid bytes than with one message per tick, and a burst of
+ * socket reads costs one message instead of one per 64 KiB. Payments leave in order: while a voucher
+ * is being signed, nothing else is sent.
  */
 
+import { TICK_BYTES } from '../accounting/constants.ts';
 import type { AccountingError } from '../accounting/errors.ts';
 import { encodePayment } from '../accounting/messages.ts';
-import type { PayerChannel, Payment } from '../accounting/PayerChannel.ts';
+import type { PayerChannel, PaymentMessage } from '../accounting/PayerChannel.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+
+/** Most ticks one PAYMENT message pays by default: 16 ticks = 1 MiB, a quarter of the client's default
+ * 4 MiB credit window, so a full batch never brings the provider near its pause. */
+export const DEFAULT_BATCH_TICKS = 16;
 
 export type PayHopParameters = {
   session: MuxSession;
@@ -19,6 +30,10 @@ export type PayHopParameters = {
   onBlocked?: (reason: AccountingError) => void;
   /** Called with the amount of each voucher sent (the opening one included): persist it. */
   onVoucher?: (amount: bigint) => void;
+  /** The hop's credit window, when known: a batch is then at most a quarter of it. */
+  creditBytes?: number;
+  /** Most ticks per PAYMENT message (default `DEFAULT_BATCH_TICKS`, capped by `creditBytes`; 1 = one per tick). */
+  batchTicks?: number;
 };
 
 export type PaidHop = {
@@ -26,6 +41,8 @@ export type PaidHop = {
   /** Bytes this hop carried for us (down = received by the client, up = sent). */
   readonly bytesDown: number;
   readonly bytesUp: number;
+  /** PAYMENT messages sent (vouchers included). */
+  readonly messages: number;
   /** Resolves once every payment due so far has been handed to the session. */
   settled(): Promise<void>;
 };
@@ -37,34 +54,85 @@ export async function payHop({
   logger = silentLogger,
   onBlocked,
   onVoucher,
+  creditBytes,
+  batchTicks,
 }: PayHopParameters): Promise<PaidHop> {
   const { meter } = session;
-  let queue: Promise<void> = Promise.resolve();
+  const creditTicks = creditBytes === undefined ? Number.POSITIVE_INFINITY : Math.floor(creditBytes / 4 / TICK_BYTES);
+  const maxBatch = Math.max(1, Math.min(batchTicks ?? DEFAULT_BATCH_TICKS, creditTicks));
+  let messages = 0;
   let blockedReported = false;
-  const send = (payment: Payment) => {
+  /** A voucher being signed: nothing else is sent until it is. */
+  let signing: Promise<void> | undefined;
+  let flushScheduled = false;
+
+  const send = (payment: PaymentMessage) => {
     if (payment.kind === 'voucher') onVoucher?.(payment.signed.voucher.amount);
+    messages++;
     session.sendPayment(encodePayment(payment));
   };
-  send({ kind: 'voucher', signed: await payer.open() });
-  const onMeter = () => {
-    queue = queue
-      .then(async () => {
-        if (session.closed) return;
-        const delta = meter.received + meter.sent - payer.bytesDelivered;
-        for (const payment of await payer.onDelivered(delta)) send(payment);
-        const blocked = payer.blocked;
-        if (blocked && !blockedReported) {
-          blockedReported = true;
-          logger.warn({ code: blocked.code }, blocked.message);
-          onBlocked?.(blocked);
-        } else if (!blocked) blockedReported = false;
-      })
-      .catch((error: unknown) => {
-        // The chain never rejects: a failure to pay ends the hop's session.
-        logger.error({ err: error }, 'paying the hop failed; closing its session');
-        session.close(error as Error);
-      });
+  const fail = (error: unknown) => {
+    // A failure to pay ends the hop's session.
+    logger.error({ err: error }, 'paying the hop failed; closing its session');
+    session.close(error as Error);
   };
+  const reportBlocked = () => {
+    const blocked = payer.blocked;
+    if (blocked && !blockedReported) {
+      blockedReported = true;
+      logger.warn({ code: blocked.code }, blocked.message);
+      onBlocked?.(blocked);
+    } else if (!blocked) blockedReported = false;
+  };
+
+  /** Pays what is due: full batches at once, the rest too when `all` (else at the end of the turn). */
+  const pay = (all: boolean) => {
+    if (session.closed || signing) return;
+    try {
+      payer.addDelivered(meter.received + meter.sent - payer.bytesDelivered);
+      let attempted = false;
+      for (;;) {
+        if (payer.voucherDue) {
+          signing = payer.payVoucher().then(
+            (signed) => {
+              signing = undefined;
+              if (session.closed) return;
+              send({ kind: 'voucher', signed });
+              pay(true);
+            },
+            (error: unknown) => {
+              signing = undefined;
+              fail(error);
+            },
+          );
+          break;
+        }
+        const due = payer.ticksDue;
+        if (due <= 0) break;
+        if (due < maxBatch && !all) {
+          if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flush);
+          }
+          break;
+        }
+        attempted = true;
+        const ticks = payer.takeTicks(maxBatch);
+        if (!ticks) break;
+        send(ticks);
+      }
+      if (attempted) reportBlocked();
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const flush = () => {
+    flushScheduled = false;
+    pay(true);
+  };
+
+  send({ kind: 'voucher', signed: await payer.open() });
+  const onMeter = () => pay(false);
   meter.on('received', onMeter);
   meter.on('sent', onMeter);
   session.once('close', () => {
@@ -79,6 +147,12 @@ export async function payHop({
     get bytesUp() {
       return meter.sent;
     },
-    settled: () => queue,
+    get messages() {
+      return messages;
+    },
+    settled: async () => {
+      pay(true);
+      while (signing) await signing;
+    },
   };
 }
