@@ -21,7 +21,7 @@ import { METRICS_CONTENT_TYPE, type MetricFamily, renderMetrics } from './metric
 import { type ApiRoutes, type ApiServer, HANDLED, startApiServer, textResponse } from './startApiServer.ts';
 import type { Telemetry } from './telemetry.ts';
 
-export type DaemonRole = 'provider' | 'client' | 'devnet';
+export type DaemonRole = 'provider' | 'client' | 'auditor' | 'devnet';
 
 export type StartDaemonApiParameters = {
   role: DaemonRole;

@@ -5,7 +5,16 @@
  */
 import { EventEmitter } from 'node:events';
 
-export type DaemonEventType = 'session-opened' | 'session-closed' | 'payment' | 'redemption' | 'path-rebuilt' | 'error';
+export type DaemonEventType =
+  | 'session-opened'
+  | 'session-closed'
+  | 'payment'
+  | 'redemption'
+  | 'path-rebuilt'
+  | 'path-failed'
+  | 'report'
+  | 'slash'
+  | 'error';
 
 export type DaemonEvent = { type: DaemonEventType; at: number; data: Record<string, unknown> };
 

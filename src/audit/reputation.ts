@@ -5,10 +5,12 @@
  *
  *   delivery   = probesDelivered / probesSent                       (no probes: 1)
  *   uptime     = sessionsServed / sessionsAttempted                 (no sessions: 1)
- *   throughput = 0.2 + 0.8 × min(1, throughputBps / claimedBps)     (nothing measured or claimed: 1)
+ *   throughput = 0.2 + 0.8 × min(1, capacity / claimedBps)          (nothing measured or claimed: 1)
  *   latency    = 0.5 + 0.5 × clamp((1,000 ms − rtt) / 900 ms, 0, 1)  (full marks up to 100 ms)
  *
- * so a black hole scores 0, a provider serving a tenth of its claim at most 0.28, an honest one near 1.
+ * where `capacity` is the provider's measured capacity in that epoch: the SUM of the throughput shares
+ * of all auditors' reports (they measure together, FlashFlow-style, each pushing a share of the load).
+ * So a black hole scores 0, a provider serving a tenth of its claim at most 0.28, an honest one near 1.
  * The epoch's score is the median over auditors (a lying minority cannot move it), and reputation is
  * an exponentially weighted average over epochs: `r ← (1 − α) r + α × epochScore`, α = 0.5 (an epoch's
  * weight halves each epoch), starting from `PRIOR` for a provider nobody has measured. Epochs without
@@ -23,13 +25,14 @@ export const SELECTION_THRESHOLD = 0.5;
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-export function reportScore(r: AuditReport): number {
+/** One report's score; `capacityBps` is the epoch's measured capacity (default: this report's share alone). */
+export function reportScore(r: AuditReport, capacityBps: number = r.throughputBps): number {
   const delivery = r.probesSent === 0 ? 1 : r.probesDelivered / r.probesSent;
   const uptime = r.sessionsAttempted === 0 ? 1 : r.sessionsServed / r.sessionsAttempted;
   const throughput =
-    r.claimedBps === 0 || (r.throughputBps === 0 && r.probesSent === 0)
+    r.claimedBps === 0 || (capacityBps === 0 && r.probesSent === 0)
       ? 1
-      : 0.2 + 0.8 * Math.min(1, r.throughputBps / r.claimedBps);
+      : 0.2 + 0.8 * Math.min(1, capacityBps / r.claimedBps);
   const rttMs = r.rttMicros / 1000;
   const latency = r.probesDelivered === 0 ? 0.5 : 0.5 + 0.5 * clamp01((1000 - rttMs) / 900);
   return delivery * uptime * throughput * latency;
@@ -43,16 +46,31 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The epoch score of each provider: the median of its auditors' scores (one report per auditor counts). */
-export function epochScores(reports: readonly AuditReport[]): Map<string, number> {
-  const byProvider = new Map<string, Map<string, number>>();
+/** One report per auditor (the first seen) for each provider, of one epoch's reports. */
+function byProvider(reports: readonly AuditReport[]): Map<string, AuditReport[]> {
+  const grouped = new Map<string, Map<string, AuditReport>>();
   for (const r of reports) {
     const provider = r.provider.toLowerCase();
-    const auditors = byProvider.get(provider) ?? new Map<string, number>();
-    auditors.set(r.auditor.toLowerCase(), reportScore(r));
-    byProvider.set(provider, auditors);
+    const auditors = grouped.get(provider) ?? new Map<string, AuditReport>();
+    if (!auditors.has(r.auditor.toLowerCase())) auditors.set(r.auditor.toLowerCase(), r);
+    grouped.set(provider, auditors);
   }
-  return new Map([...byProvider].map(([provider, auditors]) => [provider, median([...auditors.values()])]));
+  return new Map([...grouped].map(([provider, auditors]) => [provider, [...auditors.values()]]));
+}
+
+/** A provider's measured capacity in an epoch: the sum of its auditors' concurrent shares. */
+export function measuredCapacity(reports: readonly AuditReport[]): number {
+  return reports.reduce((sum, r) => sum + r.throughputBps, 0);
+}
+
+/** The epoch score of each provider: the median of its auditors' scores (one report per auditor counts). */
+export function epochScores(reports: readonly AuditReport[]): Map<string, number> {
+  const scores = new Map<string, number>();
+  for (const [provider, own] of byProvider(reports)) {
+    const capacity = measuredCapacity(own);
+    scores.set(provider, median(own.map((r) => reportScore(r, capacity))));
+  }
+  return scores;
 }
 
 /**

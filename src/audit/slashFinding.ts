@@ -1,11 +1,15 @@
 /**
  * When the auditors' reports on a provider for an epoch justify a slash (pure): a quorum of distinct
  * auditors each saw a black hole — at least `MIN_PROBES` canaries sent and under half delivered — or,
- * for underperformance, measured under half the claimed capacity in this epoch and the one before
- * ("repeatedly far below the claim"). The contract checks signatures, stake and quorum again; this only
- * decides whether to submit, and which reports are the evidence.
+ * for underperformance, the capacity they measured together (the sum of their shares) was under half
+ * the claim in this epoch and in the one before ("repeatedly far below the claim"), with a quorum of
+ * auditors measuring in both. The contract checks signatures, stake and quorum again; this only
+ * decides whether to submit, and which reports are the evidence: the first `quorum` qualifying
+ * reports in ascending auditor order, so every auditor holding the same reports picks the same
+ * evidence (and signs the same registry `Report`).
  */
 import type { AuditReport } from './auditReport.ts';
+import { measuredCapacity } from './reputation.ts';
 
 /** Fewer canaries than this prove nothing (a few lost packets are not a black hole). */
 export const MIN_PROBES = 5;
@@ -15,15 +19,18 @@ export const CAPACITY_FLOOR = 0.5;
 export type SlashFinding = { kind: 1 | 2; epoch: number; reports: AuditReport[] };
 
 const blackholed = (r: AuditReport) => r.probesSent >= MIN_PROBES && r.probesDelivered / r.probesSent < DELIVERY_FLOOR;
-const underperformed = (r: AuditReport) => r.claimedBps > 0 && r.throughputBps < CAPACITY_FLOOR * r.claimedBps;
+/** Took part in the epoch's capacity measurement (reached the provider at all). */
+const measured = (r: AuditReport) => r.claimedBps > 0 && r.sessionsServed > 0;
+const underperformed = (reports: AuditReport[]) =>
+  reports.length > 0 && measuredCapacity(reports) < CAPACITY_FLOOR * (reports[0] as AuditReport).claimedBps;
 
-/** One report per auditor (the first seen), for one provider and epoch. */
+/** One report per auditor (the first seen), for one provider and epoch, in ascending auditor order. */
 function distinct(reports: readonly AuditReport[], provider: string, epoch: number): AuditReport[] {
   const seen = new Map<string, AuditReport>();
   for (const r of reports)
     if (r.provider.toLowerCase() === provider && r.epoch === epoch && !seen.has(r.auditor.toLowerCase()))
       seen.set(r.auditor.toLowerCase(), r);
-  return [...seen.values()];
+  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
 export function findSlash(
@@ -36,12 +43,11 @@ export function findSlash(
   const now = distinct(reports, p, epoch);
   const black = now.filter(blackholed);
   if (black.length >= quorum) return { kind: 1, epoch, reports: black.slice(0, quorum) };
-  const before = new Set(
-    distinct(reports, p, epoch - 1)
-      .filter(underperformed)
-      .map((r) => r.auditor.toLowerCase()),
-  );
-  const slow = now.filter((r) => underperformed(r) && before.has(r.auditor.toLowerCase()));
-  if (slow.length >= quorum) return { kind: 2, epoch, reports: slow.slice(0, quorum) };
+  const previous = distinct(reports, p, epoch - 1).filter(measured);
+  const current = now.filter(measured);
+  if (!underperformed(current) || !underperformed(previous)) return undefined;
+  const before = new Set(previous.map((r) => r.auditor.toLowerCase()));
+  const both = current.filter((r) => before.has(r.auditor.toLowerCase()));
+  if (both.length >= quorum) return { kind: 2, epoch, reports: both.slice(0, quorum) };
   return undefined;
 }

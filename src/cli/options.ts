@@ -24,3 +24,9 @@ export function parseHops(value: string): number {
   if (!Number.isInteger(hops) || hops < 1 || hops > 3) throw new InvalidArgumentError('expected 1, 2 or 3 hops');
   return hops;
 }
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
+}

@@ -1,26 +1,32 @@
 /**
  * The client daemon (`bandex connect`): buys bandwidth. It keeps a directory of providers' offers
- * (checked against the registry), picks a path of 1–3 providers, opens (or reuses) a payment
- * channel to each, negotiates a session with each over libp2p, builds the telescoped tunnel
- * through them, pays every hop per byte through its own channel, and serves SOCKS5 and an HTTP
- * proxy on localhost plus a local status API. A lost path is rebuilt on the next connection.
+ * (checked against the registry) and listens to the audit topic for the auditors' reports, picks a
+ * path of 1–3 providers by price, reputation, its own round-trip measurements and a region policy
+ * (`selectPath`), builds it paid (`createPathBuilder`), and serves SOCKS5 and an HTTP proxy on
+ * localhost plus a local status API.
+ *
+ * Failover: every `PING_INTERVAL_MS` each hop of the path is pinged through the tunnel (a hop's PING
+ * crosses every hop before it). A path whose pings go unanswered for `STALL_TIMEOUT_MS` has stalled:
+ * the first silent hop gets a bad mark in the client's own measurements (which alone puts it below
+ * the selection threshold), the path is closed, and the next connection builds a new one through the
+ * next-best providers — nothing is paid to the stalled hop for bytes it did not carry. A hop whose
+ * audited reputation falls below the threshold is retired too: new connections go to a new path at
+ * once, the old one closes when its last stream ends.
  */
 import { join } from 'node:path';
-import { peerIdFromString } from '@libp2p/peer-id';
-import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
-import { PayerChannel } from '../accounting/PayerChannel.ts';
-import { tickValueFor } from '../accounting/price.ts';
+import type { Address, Hex, LocalAccount } from 'viem';
 import { clientMetrics, detectClientChanges, offerViews } from '../api/daemonSurfaces.ts';
 import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { bandwidthTokenAbi } from '../chain/abi/bandwidthToken.ts';
-import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
+import { AuditGossip } from '../audit/AuditGossip.ts';
+import { ReputationBook } from '../audit/ReputationBook.ts';
+import { SELECTION_THRESHOLD } from '../audit/reputation.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { openChannel } from '../chain/openChannel.ts';
+import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { readProvider } from '../chain/readProvider.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -28,16 +34,13 @@ import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { SignedOffer } from '../net/offer.ts';
-import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
-import { type PaidHop, payHop } from '../session/payHop.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
-import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import type { ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
-import { generateStaticKeyPair } from '../tunnel/x25519.ts';
-import { selectPath } from './selectPath.ts';
+import { type BuiltPath, createPathBuilder } from './buildPath.ts';
+import { type RegionPolicy, selectPath } from './selectPath.ts';
 
 /** Credit the client asks each hop for: 4 MiB (64 ticks) keeps a 40 ms path near 100 MB/s. */
 export const DEFAULT_CREDIT_BYTES = 4 * 1024 * 1024;
@@ -45,6 +48,10 @@ export const DEFAULT_CREDIT_BYTES = 4 * 1024 * 1024;
 const OFFER_WAIT_MS = 30_000;
 /** Offers are taken as complete once none has arrived for this long. */
 const OFFER_SETTLE_MS = 1_500;
+/** How often each hop of the path is pinged through the tunnel. */
+export const PING_INTERVAL_MS = 2_000;
+/** A path that answers no PING for this long has stalled. */
+export const STALL_TIMEOUT_MS = 5_000;
 
 export class ClientError extends BaseError<Record<string, unknown>> {
   override name = 'ClientError';
@@ -58,8 +65,10 @@ export type StartClientParameters = {
   bootstrap: string[];
   /** Providers per path, 1 to 3. */
   hops: number;
-  /** Providers to use first, in path order (otherwise the cheapest). */
+  /** Providers to use first, in path order (otherwise the best ranked). */
   prefer?: Address[];
+  /** Countries (ISO 3166 alpha-2) traffic may or may not go through. */
+  regions?: RegionPolicy;
   /** RBT wei deposited in each new channel. */
   depositWei: bigint;
   /** Most this client promises on any one channel (a spending cap); the deposit when unset. */
@@ -94,6 +103,8 @@ export type ClientStatus = {
   sessions: number;
   sessionsTotal: number;
   path: HopStatus[];
+  /** Paths given up because a hop stalled, and the providers avoided for it. */
+  failovers: number;
   blocked?: string;
 };
 
@@ -105,16 +116,15 @@ export type Client = {
   node: BandexNode;
   directory: OfferDirectory;
   store: ChannelStore;
+  /** Auditors' reports heard and the client's own observations. */
+  book: ReputationBook;
   status(): ClientStatus;
   /** Builds the path now (otherwise the first proxied connection does). */
   connect(): Promise<void>;
   stop(): Promise<void>;
 };
 
-type ActivePath = {
-  session: ClientSession;
-  hops: { offer: SignedOffer; channelId: Hex; paid: PaidHop; startPromised: bigint }[];
-};
+type ActivePath = BuiltPath;
 
 export async function startClient(params: StartClientParameters): Promise<Client> {
   const { client, deployment, stateDir } = params;
@@ -128,9 +138,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
   const account = client.account as LocalAccount;
   const address = account.address;
   const store = new ChannelStore(openDatabase({ file: join(stateDir, 'client.db') }));
-  const creditBytes = params.creditBytes ?? DEFAULT_CREDIT_BYTES;
-  const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
-  const totals = { bytesDown: 0, bytesUp: 0, paidWei: 0n, sessions: 0 };
+  const totals = { bytesDown: 0, bytesUp: 0, paidWei: 0n, sessions: 0, failovers: 0 };
   let blocked: string | undefined;
   // Operator surface (src/api): events for the dashboard's stream, errors by code for /metrics.
   const telemetry = new Telemetry();
@@ -156,51 +164,32 @@ export async function startClient(params: StartClientParameters): Promise<Client
     logger,
   });
   directory.start(node);
-
-  const promisedKey = (channelId: Hex) => `payer.promised.${channelId.toLowerCase()}`;
-  const channelKey = (payee: Address) => `payer.channel.${payee.toLowerCase()}`;
-
-  /** An open channel to `payee` with deposit left, reused across sessions; else a new one. */
-  const channelTo = async (payee: Address, tickValue: bigint): Promise<{ channelId: Hex; deposit: bigint }> => {
-    const known = store.getMeta(channelKey(payee)) as Hex | undefined;
-    if (known) {
-      const c = await client.readContract({
-        address: deployment.contracts.channels,
-        abi: paymentChannelsAbi,
-        functionName: 'getChannel',
-        args: [known],
-      });
-      const promised = BigInt(store.getMeta(promisedKey(known)) ?? '0');
-      if (c.closesAt === 0n && c.deposit > 0n && promised + tickValue <= c.deposit) {
-        return { channelId: known, deposit: c.deposit };
-      }
-    }
-    const balance = await client.readContract({
-      address: deployment.contracts.token,
-      abi: bandwidthTokenAbi,
-      functionName: 'balanceOf',
-      args: [address],
-    });
-    if (balance < params.depositWei) {
-      throw new ClientError(
-        `opening a channel needs ${formatUnits(params.depositWei, 18)} RBT; the wallet holds ${formatUnits(balance, 18)}`,
-        { code: 'CLIENT_INSUFFICIENT_RBT', details: 'buy RBT first (bandex token buy) or lower --deposit' },
-      );
-    }
-    logger.info({ payee, deposit: params.depositWei }, 'opening a payment channel');
-    const { channelId } = await openChannel({ client, deployment, payee, deposit: params.depositWei });
-    store.saveChannel({
-      channelId,
-      role: 'payer',
-      chainId: deployment.chainId,
-      contract: deployment.contracts.channels,
-      payer: address,
-      payee,
-      deposit: params.depositWei,
-    });
-    store.setMeta(channelKey(payee), channelId);
-    return { channelId, deposit: params.depositWei };
-  };
+  const book = new ReputationBook();
+  const gossip = new AuditGossip({
+    node,
+    domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
+    book,
+    isStakedAuditor: (who) => isStakedAuditor(client, deployment, who),
+    logger,
+  });
+  gossip.start();
+  /** The client's own round-trip measurements (EWMA of PINGs through hop 1 … hop i), ms. */
+  const rttMs = new Map<string, number>();
+  const builder = createPathBuilder({
+    client,
+    deployment,
+    account,
+    node,
+    store,
+    depositWei: params.depositWei,
+    budgetWei: params.budgetWei,
+    creditBytes: params.creditBytes ?? DEFAULT_CREDIT_BYTES,
+    logger,
+    onBlocked: (reason) => {
+      blocked = reason.message;
+      telemetry.countError((reason as { code?: string }).code);
+    },
+  });
 
   /**
    * Offers known once there are enough for `n` hops (and every preferred provider) and no new one has
@@ -233,92 +222,49 @@ export async function startClient(params: StartClientParameters): Promise<Client
   };
 
   const buildPath = async (): Promise<ActivePath> => {
-    const offers = selectPath(await waitForOffers(params.hops), params.hops, { prefer: params.prefer });
-    const prepared = [];
-    for (const signed of offers) {
-      const { offer } = signed;
-      const tickValue = tickValueFor(offer.priceWeiPerGiB);
-      const { channelId, deposit } = await channelTo(offer.provider, tickValue);
-      const alreadyPromised = BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
-      const payer = new PayerChannel({
-        account,
-        domain,
-        channelId,
-        deposit,
-        alreadyPromised,
-        priceWeiPerGiB: offer.priceWeiPerGiB,
-        budgetWei: params.budgetWei,
+    const offers = selectPath(await waitForOffers(params.hops), params.hops, {
+      prefer: params.prefer,
+      regions: params.regions,
+      reputation: book.reputation(),
+      rttMs,
+    });
+    if (offers.length < params.hops) {
+      throw new ClientError(`only ${offers.length} providers pass the region policy and the reputation threshold`, {
+        code: 'CLIENT_NOT_ENOUGH_PROVIDERS',
+        details: 'widen --allow-region / --deny-region, use fewer hops, or wait for better providers',
       });
-      const staticKeys = generateStaticKeyPair();
-      const answer = await proposeSession(node, peerIdFromString(offer.peerId), {
-        channelId,
-        payer: address,
-        tickAnchor: payer.tickAnchor,
-        tickValue: payer.tickValue,
-        priceWeiPerGiB: offer.priceWeiPerGiB,
-        creditBytes,
-        chainId: deployment.chainId,
-        channels: deployment.contracts.channels,
-        sessionNonce: newSessionNonce(),
-        clientTunnelKey: staticKeys.publicKey.toString('base64'),
-      });
-      if (!answer.ok) {
-        throw new ClientError(`provider ${offer.provider} refused the session: ${answer.reason}`, {
-          code: 'CLIENT_SESSION_REFUSED',
-          meta: { refusal: answer.code },
-        });
-      }
-      const hop: HopDescriptor = {
-        host: answer.tunnel.host,
-        port: answer.tunnel.port,
-        publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
-        staticKeys,
-      };
-      prepared.push({ signed, channelId, payer, hop, alreadyPromised });
     }
-    const session = await connectClientSession({ hops: prepared.map((p) => p.hop) });
-    const hops: ActivePath['hops'] = [];
-    for (const [i, p] of prepared.entries()) {
-      const hopSession = session.hops[i];
-      if (!hopSession)
-        throw new ClientError('the tunnel lost a hop while the path was being built', {
-          code: 'CLIENT_PATH_LOST',
-          details: 'the next connection builds a new path',
-        });
-      const paid = await payHop({
-        session: hopSession,
-        payer: p.payer,
-        logger: logger.child({ hop: i + 1 }),
-        onBlocked: (reason) => {
-          blocked = reason.message;
-          telemetry.countError((reason as { code?: string }).code);
-        },
-        onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
-      });
-      hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });
+    let path: ActivePath;
+    try {
+      path = await builder.build(offers);
+    } catch (error) {
+      // A provider that refuses or cannot be reached counts against it in the client's own measurements.
+      const provider = (error as { meta?: { provider?: Address } }).meta?.provider;
+      if (provider) book.observe(provider, 0);
+      throw error;
     }
+    const { session, hops } = path;
     totals.sessions++;
     telemetry.publish('session-opened', { hops: hops.map((h) => h.offer.offer.provider) });
     logger.info({ hops: hops.map((h) => h.offer.offer.provider) }, 'path built');
-    const active: ActivePath = { session, hops };
     session.exit.once('close', () => {
-      void Promise.all(hops.map((h) => h.paid.settled())).then(() => {
+      void builder.settle(path).then(() => {
         if (stopped) return;
-        for (const h of hops) {
-          store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
-          totals.paidWei += h.paid.payer.promised - h.startPromised;
-        }
+        for (const h of hops) totals.paidWei += h.paid.payer.promised - h.startPromised;
         totals.bytesDown += session.exit.meter.received;
         totals.bytesUp += session.exit.meter.sent;
       });
-      if (current === active) current = undefined;
+      if (current === path) current = undefined;
+      retiring.delete(path);
       telemetry.publish('session-closed', { hops: hops.map((h) => h.offer.offer.provider) });
       logger.info('path closed');
     });
-    return active;
+    return path;
   };
 
   let current: ActivePath | undefined;
+  /** Paths replaced by a better one, closed once their last stream ends. */
+  const retiring = new Set<ActivePath>();
   let stopped = false;
   let building: Promise<ActivePath> | undefined;
   const ensurePath = async (): Promise<ActivePath> => {
@@ -333,6 +279,62 @@ export async function startClient(params: StartClientParameters): Promise<Client
       });
     return building;
   };
+
+  /** Gives up `path`: new connections get a new path now; `close` ends its streams too. */
+  const retire = (path: ActivePath, close: boolean) => {
+    if (current === path) current = undefined;
+    if (close || path.session.exit.streams.size === 0) path.session.close();
+    else retiring.add(path);
+  };
+
+  // Liveness: ping every hop through the tunnel; the first hop that stops answering is the culprit.
+  let pinging = false;
+  const watchdog = setInterval(() => {
+    for (const path of retiring) if (path.session.exit.streams.size === 0) path.session.close();
+    const path = current;
+    if (!path || pinging || path.session.exit.closed) return;
+    pinging = true;
+    void Promise.all(path.session.hops.map((hop) => hop.ping(STALL_TIMEOUT_MS)))
+      .then((rtts) => {
+        if (path !== current || stopped) return;
+        const silent = rtts.findIndex((rtt) => rtt === undefined);
+        let previous = 0;
+        for (const [i, rtt] of rtts.entries()) {
+          if (rtt === undefined) break;
+          const key = path.hops[i]?.offer.offer.provider.toLowerCase() as string;
+          // The hop's own share of the round trip, smoothed.
+          const own = Math.max(0, rtt - previous);
+          previous = rtt;
+          rttMs.set(key, 0.5 * (rttMs.get(key) ?? own) + 0.5 * own);
+        }
+        if (silent < 0) return;
+        const culprit = path.hops[silent]?.offer.offer.provider as Address;
+        book.observe(culprit, 0);
+        totals.failovers++;
+        telemetry.countError('CLIENT_PATH_STALLED');
+        telemetry.publish('path-failed', { provider: culprit, reason: 'stalled' });
+        logger.warn({ provider: culprit, hop: silent + 1 }, 'path stalled; moving to the next-best providers');
+        retire(path, true);
+      })
+      .finally(() => {
+        pinging = false;
+      });
+  }, PING_INTERVAL_MS);
+  watchdog.unref();
+
+  // Reputation: a hop the auditors now rate below the threshold is left for new connections at once.
+  book.on('report', () => {
+    const path = current;
+    if (!path) return;
+    const reputation = book.reputation();
+    const bad = path.hops.find(
+      (h) => (reputation.get(h.offer.offer.provider.toLowerCase()) ?? 1) < SELECTION_THRESHOLD,
+    );
+    if (!bad) return;
+    logger.warn({ provider: bad.offer.offer.provider }, 'a hop fell below the reputation threshold; new path');
+    telemetry.publish('path-failed', { provider: bad.offer.offer.provider, reason: 'reputation' });
+    retire(path, false);
+  });
 
   const openStream = async (destination: { host: string; port: number }) => {
     try {
@@ -364,6 +366,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
       paidWei,
       sessions: live && !live.exit.closed ? 1 : 0,
       sessionsTotal: totals.sessions,
+      failovers: totals.failovers,
       blocked,
       path: path.map((h, i) => ({
         provider: h.offer.offer.provider,
@@ -416,18 +419,20 @@ export async function startClient(params: StartClientParameters): Promise<Client
     node,
     directory,
     store,
+    book,
     status,
     connect: async () => {
       await ensurePath();
     },
     stop: async () => {
       stopped = true;
+      clearInterval(watchdog);
       await socks.close();
       await http.close();
-      const path = current;
-      path?.session.close();
-      if (path) await Promise.all(path.hops.map((h) => h.paid.settled()));
-      for (const h of path?.hops ?? []) store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
+      const paths = [...retiring, ...(current ? [current] : [])];
+      for (const path of paths) path.session.close();
+      await Promise.all(paths.map((path) => builder.settle(path)));
+      gossip.stop();
       directory.stop();
       await api.close();
       await node.stop();

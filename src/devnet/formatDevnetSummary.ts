@@ -25,7 +25,10 @@ export function formatDevnetSummary(info: DevnetInfo): string {
     `  client     ${info.client.address}, ${info.client.hops}-hop path, status ${info.client.api}/api/status`,
     ...info.providers.map(
       (p, i) =>
-        `  provider ${i + 1} ${p.address} at ${formatUnits(BigInt(p.priceWeiPerGiB), 18)} RBT/GiB, status ${p.api}/api/status`,
+        `  provider ${i + 1} ${p.address} at ${formatUnits(BigInt(p.priceWeiPerGiB), 18)} RBT/GiB, status ${p.api}/api/status${p.faulty ? `  <- faulty: ${p.faulty}` : ''}`,
+    ),
+    ...info.auditors.map(
+      (a, i) => `  auditor ${i + 1}  ${a.address}, epoch ${info.epochMs / 1000} s, status ${a.api}/api/status`,
     ),
     '',
     'Send traffic through it yourself, every byte paid per 64 KiB tick:',

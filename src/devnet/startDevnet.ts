@@ -1,7 +1,9 @@
 /**
  * The local network that `npm start` runs: the embedded chain with the contracts, three providers
- * (each registered and staked, with its own state directory, tunnel port, API and log file) and a
- * client serving SOCKS5 and an HTTP proxy, paying every byte through payment channels. Everything
+ * (each registered and staked, with its own state directory, tunnel port, API and log file, each
+ * serving at most its registered 16 MB/s), three staked auditors measuring every provider each
+ * 20 s epoch, and a client serving SOCKS5 and an HTTP proxy, paying every byte through payment
+ * channels. `faulty` adds a misbehaving provider for the auditors to catch. Everything
  * runs on loopback, with the exit policy's devnet exception for loopback destinations; providers
  * redeem what they earned within seconds. A network dashboard (every provider by address, the
  * client, the token) is served on its own local port; with `demo`, a traffic generator downloads
@@ -15,11 +17,13 @@ import { type Address, parseUnits } from 'viem';
 import { detectDevnetChanges } from '../api/daemonSurfaces.ts';
 import { networkViewReader } from '../api/readNetworkView.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
+import { type Auditor, startAuditor } from '../audit/startAuditor.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import { buyRbt } from '../chain/buyRbt.ts';
 import { createChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { DEV_ACCOUNT_INDEX, devAccount } from '../chain/devAccounts.ts';
+import { registerAuditor } from '../chain/registerAuditor.ts';
 import { registerProvider } from '../chain/registerProvider.ts';
 import { startEmbeddedChain } from '../chain/startEmbeddedChain.ts';
 import { type Client, startClient } from '../client/startClient.ts';
@@ -27,6 +31,7 @@ import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
+import type { FaultMode } from './faultModes.ts';
 
 /** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {
@@ -38,14 +43,33 @@ export type DevnetInfo = {
   socks: string;
   httpProxy: string;
   client: { address: Address; api: string; hops: number };
-  providers: { address: Address; peerId: string; api: string; priceWeiPerGiB: string; log: string }[];
+  providers: {
+    address: Address;
+    peerId: string;
+    api: string;
+    priceWeiPerGiB: string;
+    /** Registered capacity claim, bytes per second. */
+    capacityBytesPerSecond: number;
+    log: string;
+    /** Set on the one misbehaving provider (`--faulty`). */
+    faulty?: FaultMode;
+  }[];
+  /** Staked auditors measuring every provider each epoch (`epochMs`). */
+  auditors: { address: Address; api: string; log: string }[];
+  epochMs: number;
   /** The network dashboard: every provider, the client, the token (each daemon's `api` serves its own at `/`). */
   dashboard: string;
   /** With `demo`: the local origin the traffic generator downloads from (`/bytes/<n>`). */
   demoOrigin?: string;
 };
 
-export type Devnet = { info: DevnetInfo; providers: Provider[]; client: Client; stop(): Promise<void> };
+export type Devnet = {
+  info: DevnetInfo;
+  providers: Provider[];
+  auditors: Auditor[];
+  client: Client;
+  stop(): Promise<void>;
+};
 
 export type StartDevnetParameters = {
   port?: number;
@@ -60,13 +84,37 @@ export type StartDevnetParameters = {
   dashboardPort?: number;
   /** Run the demo traffic generator (what `npm start` does). */
   demo?: boolean;
+  /**
+   * Add one misbehaving provider per mode, cheaper than every honest one, so the client chooses them
+   * until the audits catch them.
+   */
+  faulty?: readonly FaultMode[];
+  /** For a `blackhole`: bytes it serves honestly before dropping traffic (default 0). */
+  faultyAfterBytes?: number;
+  /** Staked auditors to run (0 to 3; default 3, the registry's quorum is 2). */
+  auditors?: number;
+  /** Audit epoch (default 20 s, so a black hole is caught and slashed within a minute). */
+  epochMs?: number;
   logger?: Logger;
 };
 
 /** Prices of the devnet's providers in RBT per GiB: distinct, so selection by price is visible. */
 const PROVIDER_PRICES_RBT = ['100', '120', '150', '180', '200'];
-/** Dev-mnemonic account indexes of the providers (the client is 1, the auditor 5). */
-const PROVIDER_ACCOUNTS = [2, 3, 4, 6, 7];
+/** Dev-mnemonic account indexes of the providers (the client is 1; auditors below). */
+const PROVIDER_ACCOUNTS = [2, 3, 4, 6, 7, 10, 11, 12];
+/** Dev-mnemonic account indexes of the auditors. */
+const AUDITOR_ACCOUNTS = [5, 8, 9];
+/** Misbehaving providers undercut everyone, so they are chosen until the audits catch them. */
+const FAULTY_PRICES_RBT = ['80', '85', '90'];
+/** Funded accounts of the embedded chain (indexes 0–12 are used). */
+const DEV_ACCOUNTS = 16;
+/**
+ * Every devnet provider claims 16 MB/s and serves at most what its limiter allows: its claim, or for
+ * `throttle` a tenth of it; `overclaim` registers ten times what it serves.
+ */
+const DEVNET_CAPACITY = 16_000_000;
+const AUDITOR_RESERVE = 3_000n * 10n ** 6n;
+const AUDITOR_DEPOSIT = parseUnits('100', 18);
 /** Reserve spent on RBT by each account: a provider needs its stake, the client its channel deposits. */
 const PROVIDER_RESERVE = 1_000n * 10n ** 6n;
 const CLIENT_RESERVE = 5_000n * 10n ** 6n;
@@ -81,11 +129,19 @@ const DAEMON_LOG_LEVEL = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? ''
 export async function startDevnet(params: StartDevnetParameters = {}): Promise<Devnet> {
   const logger = params.logger ?? silentLogger;
   const hops = params.hops ?? 1;
-  const providerCount = Math.max(params.providers ?? 3, hops);
-  if (providerCount > PROVIDER_ACCOUNTS.length) throw new Error(`at most ${PROVIDER_ACCOUNTS.length} providers`);
+  const honestCount = Math.max(params.providers ?? 3, hops);
+  const faulty = params.faulty ?? [];
+  if (faulty.length > FAULTY_PRICES_RBT.length) throw new Error(`at most ${FAULTY_PRICES_RBT.length} faulty providers`);
+  if (honestCount > PROVIDER_PRICES_RBT.length) throw new Error(`at most ${PROVIDER_PRICES_RBT.length} providers`);
+  const providerCount = honestCount + faulty.length;
+  const auditorCount = params.auditors ?? 3;
+  if (auditorCount < 0 || auditorCount > AUDITOR_ACCOUNTS.length)
+    throw new Error(`0 to ${AUDITOR_ACCOUNTS.length} auditors`);
+  const epochMs = params.epochMs ?? 20_000;
   const stateDir = params.stateDir ?? mkdtempSync(join(tmpdir(), 'bandex-devnet-'));
   const chain = await startEmbeddedChain({
     port: params.port ?? 0,
+    accounts: DEV_ACCOUNTS,
     deploymentsDir: join(stateDir, 'deployments'),
     logger,
   });
@@ -98,14 +154,19 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     const rpc = chain.anvil.rpcUrl;
     const providers: Provider[] = [];
     const logs: string[] = [];
+    const faults: (FaultMode | undefined)[] = [];
+    const claims: number[] = [];
     for (let i = 0; i < providerCount; i++) {
+      const fault = i >= honestCount ? faulty[i - honestCount] : undefined;
       const dir = join(stateDir, `provider-${i + 1}`);
       mkdirSync(dir, { recursive: true });
       const client = createChainClient(rpc, devAccount(PROVIDER_ACCOUNTS[i] as number));
       const { privateKey } = await loadOrCreatePeerKey(join(dir, 'peer.key'));
+      const claim = fault === 'overclaim' ? DEVNET_CAPACITY * 10 : DEVNET_CAPACITY;
       await fundAndRegister(client, deployment, {
         peerId: peerIdFromPrivateKey(privateKey).toString(),
-        priceWeiPerGiB: parseUnits(PROVIDER_PRICES_RBT[i] as string, 18),
+        priceWeiPerGiB: parseUnits((fault ? FAULTY_PRICES_RBT[i - honestCount] : PROVIDER_PRICES_RBT[i]) as string, 18),
+        capacityBytesPerSecond: claim,
       });
       const log = join(dir, 'provider.log');
       const provider = await startProvider({
@@ -119,11 +180,39 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         confirmations: 0,
         watcherPollMs: 2_000,
         allowPrivateAddresses: true,
+        rateLimitBytesPerSecond: fault === 'throttle' ? DEVNET_CAPACITY / 10 : DEVNET_CAPACITY,
+        blackholeAfterBytes: fault === 'blackhole' ? (params.faultyAfterBytes ?? 0) : undefined,
         logger: createLogger({ name: `provider-${i + 1}`, file: log, level: DAEMON_LOG_LEVEL }),
       });
       stops.push(() => provider.stop());
       providers.push(provider);
       logs.push(log);
+      faults.push(fault);
+      claims.push(claim);
+    }
+    const auditors: Auditor[] = [];
+    const auditorLogs: string[] = [];
+    for (let i = 0; i < auditorCount; i++) {
+      const dir = join(stateDir, `auditor-${i + 1}`);
+      mkdirSync(dir, { recursive: true });
+      const client = createChainClient(rpc, devAccount(AUDITOR_ACCOUNTS[i] as number));
+      await buyRbt({ client, deployment, reserveIn: AUDITOR_RESERVE, useFaucet: true });
+      await registerAuditor({ client, deployment });
+      const log = join(dir, 'auditor.log');
+      const auditor = await startAuditor({
+        client,
+        deployment,
+        stateDir: dir,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        bootstrap: providers.map((p) => p.multiaddrs[0] as string),
+        epochMs,
+        depositWei: AUDITOR_DEPOSIT,
+        allowPrivateAddresses: true,
+        logger: createLogger({ name: `auditor-${i + 1}`, file: log, level: DAEMON_LOG_LEVEL }),
+      });
+      stops.push(() => auditor.stop());
+      auditors.push(auditor);
+      auditorLogs.push(log);
     }
     const clientDir = join(stateDir, 'client');
     const clientChain = createChainClient(rpc, devAccount(DEV_ACCOUNT_INDEX.client));
@@ -184,12 +273,16 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         peerId: p.peerId,
         api: p.api.url,
         priceWeiPerGiB: p.priceWeiPerGiB.toString(),
+        capacityBytesPerSecond: claims[i] as number,
         log: logs[i] as string,
+        ...(faults[i] ? { faulty: faults[i] } : {}),
       })),
+      auditors: auditors.map((a, i) => ({ address: a.address, api: a.api.url, log: auditorLogs[i] as string })),
+      epochMs,
       dashboard: `${dashboard.url}/`,
       ...(demo ? { demoOrigin: demo.origin } : {}),
     };
-    return { info, providers, client, stop: stopAll };
+    return { info, providers, auditors, client, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -199,7 +292,11 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
 async function fundAndRegister(
   client: ReturnType<typeof createChainClient>,
   deployment: Deployment,
-  { peerId, priceWeiPerGiB }: { peerId: string; priceWeiPerGiB: bigint },
+  {
+    peerId,
+    priceWeiPerGiB,
+    capacityBytesPerSecond,
+  }: { peerId: string; priceWeiPerGiB: bigint; capacityBytesPerSecond: number },
 ): Promise<void> {
   const minStake = await client.readContract({
     address: deployment.contracts.registry,
@@ -213,7 +310,7 @@ async function fundAndRegister(
     peerId,
     priceWeiPerGiB,
     region: 'DE',
-    capacityBytesPerSecond: 100_000_000,
+    capacityBytesPerSecond,
     stakeWei: minStake,
   });
 }

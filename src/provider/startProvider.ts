@@ -5,6 +5,7 @@
  * its `PayeeChannel` (credit window, durable claims), redeems what it earned with the
  * `ChannelWatcher`, and serves a local status API.
  */
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem';
@@ -17,9 +18,13 @@ import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
+import { AuditGossip } from '../audit/AuditGossip.ts';
+import { ReputationBook } from '../audit/ReputationBook.ts';
+import { PRIOR } from '../audit/reputation.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { readProvider } from '../chain/readProvider.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -32,6 +37,7 @@ import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+import { RateLimiter } from '../tunnel/RateLimiter.ts';
 import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
@@ -67,6 +73,14 @@ export type StartProviderParameters = {
   watcherPollMs?: number;
   /** Loopback/private libp2p addresses allowed (devnet, LAN, namespaces). */
   allowPrivateAddresses?: boolean;
+  /** Most bytes per second served to all sessions together (the capacity sold); unlimited when unset. */
+  rateLimitBytesPerSecond?: number;
+  /**
+   * Devnet fault injection (`bandex devnet --faulty blackhole`): once this many bytes have been served,
+   * every session — open or new — stops being read and written (its traffic is dropped), while
+   * sessions are still accepted. Never set on a real provider.
+   */
+  blackholeAfterBytes?: number;
   logger?: Logger;
 };
 
@@ -81,6 +95,8 @@ export type ProviderStatus = {
   sessions: number;
   sessionsTotal: number;
   creditPauses: number;
+  /** Reputation from the auditors' reports heard on the audit topic (the prior until any arrive). */
+  reputation: number;
 };
 
 export type Provider = {
@@ -135,8 +151,33 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const closedTraffic = { up: 0, down: 0 };
   const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
 
+  const limiter = params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined;
+  // Devnet fault injection: a black hole keeps accepting sessions but neither reads nor writes them.
+  let blackholed = false;
+  const swallow = (session: MuxSession) => {
+    const socket = session.channel.transport as Socket;
+    socket.pause();
+    socket.cork();
+  };
+  const liveBytes = () => {
+    let served = totals.bytesServed;
+    for (const c of charged.values()) served += c.bytesUp + c.bytesDown;
+    return served;
+  };
+  const faultTimer =
+    params.blackholeAfterBytes === undefined
+      ? undefined
+      : setInterval(() => {
+          if (blackholed || liveBytes() < (params.blackholeAfterBytes as number)) return;
+          blackholed = true;
+          logger.warn({ after: liveBytes() }, 'devnet fault: black hole from now on');
+          for (const session of charged.keys()) swallow(session);
+        }, 100);
+  faultTimer?.unref();
+
   const tunnel = await startTunnelListener({
     staticKeys: tunnelKeys,
+    limiter,
     host: params.tunnelHost ?? '127.0.0.1',
     port: params.tunnelPort ?? 0,
     policy: createExitPolicy(params.exitPolicy),
@@ -159,6 +200,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         creditBytes: entry.creditBytes,
       });
       const sessionLog = logger.child({ channelId: entry.channelId });
+      if (blackholed) swallow(session);
       charged.set(
         session,
         chargeSession({
@@ -258,6 +300,17 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     logger,
   });
   await sessionServer.start();
+  // The audit topic: providers forward auditors' reports (clients hear them through providers)
+  // and know their own reputation.
+  const book = new ReputationBook();
+  const gossip = new AuditGossip({
+    node,
+    domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
+    book,
+    isStakedAuditor: (who) => isStakedAuditor(client, deployment, who),
+    logger,
+  });
+  gossip.start();
   const publisher = new OfferPublisher({
     node,
     account: client.account as LocalAccount,
@@ -292,12 +345,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     return redeemedCache.value;
   };
   const status = async (): Promise<ProviderStatus> => {
-    let bytesServed = totals.bytesServed;
+    const bytesServed = liveBytes();
     let pauses = totals.pauses;
-    for (const c of charged.values()) {
-      bytesServed += c.bytesUp + c.bytesDown;
-      pauses += c.pauses;
-    }
+    for (const c of charged.values()) pauses += c.pauses;
     let earnedWei = 0n;
     for (const id of store.claimedChannels('payee')) earnedWei += store.latestClaim(id)?.value ?? 0n;
     const [redeemedWei, current] = await Promise.all([readRedeemed(), readProvider(client, deployment, address)]);
@@ -312,6 +362,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       sessions: charged.size,
       sessionsTotal: totals.sessions,
       creditPauses: pauses,
+      reputation: book.reputation().get(address.toLowerCase()) ?? PRIOR,
     };
   };
   const api = await startDaemonApi({
@@ -345,6 +396,8 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     store,
     status,
     stop: async () => {
+      clearInterval(faultTimer);
+      gossip.stop();
       publisher.stop();
       await sessionServer.stop();
       await tunnel.close();

@@ -1,8 +1,9 @@
 /**
  * The stream multiplexer over one `SecureChannel`: OPEN / OPEN_RESULT / DATA /
  * WINDOW_UPDATE / CLOSE / RESET frames, per-stream credit, a session `ByteMeter`, the
- * provider's `SendGate`, and PAYMENT frames for the payment layer (never gated). The client opens streams (odd ids); the provider answers each
- * OPEN through the `onOpen` handler (exit or relay).
+ * provider's `SendGate` and optional shared `RateLimiter` (its capacity), PAYMENT frames for the
+ * payment layer (never gated), and PING / PONG for liveness. The client opens streams (odd ids);
+ * the provider answers each OPEN through the `onOpen` handler (exit or relay).
  */
 import { EventEmitter } from 'node:events';
 import { ByteMeter } from './ByteMeter.ts';
@@ -18,6 +19,7 @@ import {
 import { MuxError, OpenError } from './errors.ts';
 import { MuxStream, type MuxStreamHost } from './MuxStream.ts';
 import { type Destination, decodeFrame, decodeOpen, encodeFrameHeader, encodeOpen } from './muxFrame.ts';
+import type { RateLimiter, RateWaiter } from './RateLimiter.ts';
 import type { SecureChannel } from './SecureChannel.ts';
 import { SendGate } from './SendGate.ts';
 
@@ -30,6 +32,9 @@ export type MuxSessionParameters = {
   onOpen?: OpenHandler;
   /** Bytes per meter event (default 64 KiB). */
   meterTickBytes?: number;
+  /** The provider's capacity, shared by its sessions; `weight` is this session's share under contention. */
+  limiter?: RateLimiter;
+  weight?: number;
 };
 
 export type MuxSessionEvents = {
@@ -51,20 +56,27 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   readonly #opening = new Map<number, { resolve: (reply: number) => void }>();
   #nextId = 1;
   readonly #host: MuxStreamHost;
+  readonly #limiter: RateLimiter | undefined;
+  readonly #waiter: RateWaiter;
+  readonly #pings = new Map<bigint, (answered: boolean) => void>();
+  #nextPing = 0n;
 
-  constructor({ channel, onOpen, meterTickBytes }: MuxSessionParameters) {
+  constructor({ channel, onOpen, meterTickBytes, limiter, weight = 1 }: MuxSessionParameters) {
     super();
     this.channel = channel;
     this.meter = new ByteMeter(meterTickBytes);
     this.#onOpen = onOpen;
+    this.#limiter = limiter;
+    this.#waiter = { weight, resume: () => this.#flushBlocked() };
     const send = (type: FrameType, stream: MuxStream, payload?: Buffer) => {
       if (this.closed) return;
       const header = encodeFrameHeader(type, stream.id);
       channel.send(payload ? [header, payload] : [header]);
     };
     this.#host = {
-      canSendData: () => !this.closed && this.gate.isOpen && channel.writable,
+      canSendData: () => !this.closed && this.gate.isOpen && channel.writable && (limiter?.canSend() ?? true),
       sendData: (stream, parts, length) => {
+        limiter?.take(length, this.#waiter);
         this.meter.addSent(length);
         channel.send([encodeFrameHeader(FrameType.data, stream.id), ...parts]);
       },
@@ -81,7 +93,10 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
         send(FrameType.reset, stream, Buffer.of(reply));
         this.streams.delete(stream.id);
       },
-      block: (stream) => this.#blocked.add(stream),
+      block: (stream) => {
+        this.#blocked.add(stream);
+        if (limiter && !this.closed && !limiter.canSend()) limiter.wait(this.#waiter);
+      },
       release: (stream) => this.#blocked.delete(stream),
     };
     channel.on('record', this.#onRecord);
@@ -163,6 +178,30 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     return true;
   }
 
+  /**
+   * Round trip of a PING through this session (the peer's mux answers it), in milliseconds, or
+   * undefined when no PONG came within `timeoutMs` or the session closed. For a client, a PING on
+   * the exit's session crosses every hop: a path that stopped carrying traffic does not answer.
+   */
+  ping(timeoutMs: number): Promise<number | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const id = this.#nextPing++;
+    const payload = Buffer.allocUnsafe(8);
+    payload.writeBigUInt64BE(id);
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const done = (rtt?: number) => {
+        clearTimeout(timer);
+        this.#pings.delete(id);
+        resolve(rtt);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.#pings.set(id, (answered) => done(answered ? performance.now() - started : undefined));
+      this.channel.send([encodeFrameHeader(FrameType.ping, 0), payload]);
+      this.channel.flush();
+    });
+  }
+
   /** Provider side: answers an OPEN (0 = success, else a SOCKS5 reply code). */
   answerOpen(stream: MuxStream, reply: number): void {
     if (this.closed) return;
@@ -198,6 +237,14 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
         throw protocolError('bad PAYMENT frame');
       }
       this.emit('payment', payload);
+      return;
+    }
+    if (type === FrameType.ping || type === FrameType.pong) {
+      if (streamId !== 0 || payload.length !== 8) throw protocolError('bad PING/PONG frame');
+      if (type === FrameType.ping) {
+        this.channel.send([encodeFrameHeader(FrameType.pong, 0), Buffer.from(payload)]);
+        this.channel.flush();
+      } else this.#pings.get(payload.readBigUInt64BE(0))?.(true);
       return;
     }
     if (type === FrameType.openResult) {
@@ -270,6 +317,8 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   #teardown(error?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.#limiter?.remove(this.#waiter);
+    for (const settle of [...this.#pings.values()]) settle(false);
     const cause = new MuxError('Tunnel session closed', { code: 'TUNNEL_SESSION_CLOSED', cause: error });
     for (const { resolve } of this.#opening.values()) resolve(SocksReply.generalFailure);
     for (const stream of this.streams.values()) stream.onReset(cause);

@@ -66,6 +66,9 @@ export const FrameType = {
   reset: 6,
   /** Stream id 0; payload = one payment message (`src/accounting/messages.ts`), either direction. */
   payment: 7,
+  /** Stream id 0; payload = 8 opaque bytes the peer echoes in a PONG (liveness and round trip). */
+  ping: 8,
+  pong: 9,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

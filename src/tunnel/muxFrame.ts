@@ -2,7 +2,7 @@
  * Mux frame codec (pure). One frame per secure-channel record:
  * `type(1) ‖ streamId(4, BE) ‖ payload`. Payloads: OPEN `kind(1) ‖ port(2) ‖ hostLen(1) ‖ host`,
  * OPEN_RESULT `reply(1)`, DATA bytes, WINDOW_UPDATE `delta(4)`, CLOSE empty, RESET `reply(1)`,
- * PAYMENT (stream 0) one payment message.
+ * PAYMENT (stream 0) one payment message, PING / PONG (stream 0) 8 opaque bytes.
  */
 import { FRAME_HEADER_LEN, FrameType, MAX_HOST_LEN, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
@@ -20,7 +20,7 @@ export function encodeFrameHeader(type: FrameType, streamId: number): Buffer {
 export function decodeFrame(record: Buffer): MuxFrame {
   if (record.length < FRAME_HEADER_LEN) throw malformed('frame shorter than its header');
   const type = record[0] as number;
-  if (type < FrameType.open || type > FrameType.payment) throw malformed('unknown frame type');
+  if (type < FrameType.open || type > FrameType.pong) throw malformed('unknown frame type');
   return { type: type as FrameType, streamId: record.readUInt32BE(1), payload: record.subarray(FRAME_HEADER_LEN) };
 }
 

@@ -10,6 +10,7 @@ import { SOCKET_HIGH_WATER_MARK } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
 import { MuxSession } from './MuxSession.ts';
+import type { RateLimiter } from './RateLimiter.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import type { StaticKeyPair } from './x25519.ts';
 
@@ -25,6 +26,8 @@ export type StartTunnelListenerParameters = {
   authorize?: (remoteStatic: Buffer) => boolean;
   onSession?: (session: MuxSession) => void;
   meterTickBytes?: number;
+  /** The provider's capacity: one bucket shared by every session's outgoing DATA. */
+  limiter?: RateLimiter;
   logger?: Logger;
   resolve?: ResolveHost;
 };
@@ -72,6 +75,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
     const session: MuxSession = new MuxSession({
       channel,
       meterTickBytes: params.meterTickBytes,
+      limiter: params.limiter,
       onOpen: (request, stream) => {
         if (request.kind === 2 && params.disableRelay) {
           session.answerOpen(stream, 2);

@@ -1,14 +1,21 @@
 /** `bandex devnet` (what `npm start` runs): the whole local network on one machine. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { FAULT_MODES, type FaultMode } from '../../devnet/faultModes.ts';
 import { formatDevnetSummary } from '../../devnet/formatDevnetSummary.ts';
 import { createLogger } from '../../log/logger.ts';
-import { parseHops, parsePort } from '../options.ts';
+import { parseCount, parseHops, parsePort } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
+
+function parseFaultMode(value: string, previous: FaultMode[]): FaultMode[] {
+  if (!(FAULT_MODES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${FAULT_MODES.join(', ')}`);
+  return [...previous, value as FaultMode];
+}
 
 export function devnetCommand(): Command {
   return new Command('devnet')
     .description(
-      'run the local Bandex network: chain and contracts, 3 providers, a paying client with SOCKS5/HTTP proxies',
+      'run the local Bandex network: chain and contracts, 3 providers, 3 auditors, a paying client with SOCKS5/HTTP proxies',
     )
     .addOption(
       new Option('--port <port>', 'RPC port of the embedded chain; 0 picks a free one').default(0).argParser(parsePort),
@@ -20,6 +27,21 @@ export function devnetCommand(): Command {
         .default(0)
         .argParser(parsePort),
     )
+    .addOption(
+      new Option(
+        '--faulty <mode>',
+        'add a misbehaving provider, cheaper than the honest ones, for the auditors to catch (repeatable): blackhole | throttle | overclaim',
+      )
+        .argParser(parseFaultMode)
+        .default([]),
+    )
+    .addOption(
+      new Option('--faulty-after <bytes>', 'with --faulty blackhole: bytes served honestly before dropping traffic')
+        .default(0)
+        .argParser(parseCount),
+    )
+    .addOption(new Option('--auditors <n>', 'staked auditors to run (0 to 3)').default(3).argParser(parseCount))
+    .addOption(new Option('--epoch <seconds>', 'audit epoch length').default(20).argParser(parseCount))
     .option('--json', 'print exactly one JSON line on stdout when everything is ready, then nothing else')
     .option('--demo', 'run the demo traffic generator (the default without --json)')
     .option('--no-demo', 'no demo traffic (the default with --json: exact figures for scripts)')
@@ -31,7 +53,8 @@ Examples:
   $ bandex devnet --json              # one JSON line for scripts and tests
   $ bandex devnet --hops 3            # the client's traffic goes through three providers
   $ bandex devnet --json --demo       # JSON line, and demo traffic so earnings move
-  $ bandex devnet --dashboard-port 8080 --no-demo`,
+  $ bandex devnet --dashboard-port 8080 --no-demo
+  $ bandex devnet --faulty blackhole  # watch the auditors catch it, the client avoid it, its stake drop`,
     )
     .action(
       async (options: {
@@ -41,6 +64,10 @@ Examples:
         json?: boolean;
         demo?: boolean;
         dashboardPort: number;
+        faulty: FaultMode[];
+        faultyAfter: number;
+        auditors: number;
+        epoch: number;
       }) => {
         const logger = createLogger({ name: 'devnet', level: options.json ? 'warn' : undefined });
         // Loaded here, not at the top: the devnet's imports would slow every other command's start.
@@ -50,6 +77,10 @@ Examples:
           hops: options.hops,
           stateDir: options.stateDir,
           dashboardPort: options.dashboardPort,
+          faulty: options.faulty,
+          faultyAfterBytes: options.faultyAfter,
+          auditors: options.auditors,
+          epochMs: options.epoch * 1000,
           demo: options.demo ?? !options.json,
           logger,
         });
