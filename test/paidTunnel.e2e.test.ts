@@ -6,18 +6,15 @@
  * paid and no hop sees both the client and the destination.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Address, createPublicClient, http } from 'viem';
 import { tickValueFor } from '../src/accounting/price.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
-import type { DevnetInfo } from '../src/devnet/startDevnet.ts';
 import { startOrigin as startTestOrigin } from '../src/tunnel/testHarness.ts';
-import { startCli } from './support/cli.ts';
+import { curlSha256, type DevnetProcess, getJson, pollFor, startDevnetCli } from './support/devnet.ts';
 
 const SIZE = 16 * 1024 * 1024;
 const GIB = 2n ** 30n;
@@ -27,27 +24,6 @@ type Origin = Awaited<ReturnType<typeof startTestOrigin>> & { sha256: string };
 async function startOrigin(): Promise<Origin> {
   const origin = await startTestOrigin(SIZE);
   return Object.assign(origin, { sha256: createHash('sha256').update(origin.body).digest('hex') });
-}
-
-/** Runs curl with `args`; resolves with the sha256 of what it downloaded. */
-function curlSha256(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'curl',
-      ['-sS', '--fail', '--max-time', '60', ...args],
-      { encoding: 'buffer', maxBuffer: 2 * SIZE },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`curl failed: ${stderr.toString()}`));
-        else resolve(createHash('sha256').update(stdout).digest('hex'));
-      },
-    );
-  });
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200);
-  return (await response.json()) as T;
 }
 
 type ClientStatus = {
@@ -73,35 +49,12 @@ type ProviderStatus = {
   sessions: number;
 };
 
-async function startDevnet(args: string[]) {
-  const devnet = await startCli(['devnet', '--json', ...args], 120_000);
-  const info = JSON.parse(devnet.firstLine) as DevnetInfo;
-  return {
-    info,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        devnet.child.once('exit', () => resolve());
-        devnet.child.kill('SIGTERM');
-      }),
-  };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
 describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
   let origin: Origin;
-  let devnet: Awaited<ReturnType<typeof startDevnet>>;
+  let devnet: DevnetProcess;
   before(async () => {
     origin = await startOrigin();
-    devnet = await startDevnet([]);
+    devnet = await startDevnetCli(['--auditors', '0']);
   });
   after(async () => {
     await devnet?.stop();
@@ -143,8 +96,8 @@ describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
     const redeemedBefore = BigInt((await getJson<ProviderStatus>(`${provider.api}/api/status`)).redeemedWei);
 
     const url = `http://127.0.0.1:${origin.port}/file.bin`;
-    assert.equal(await curlSha256(['--socks5-hostname', info.socks, url]), origin.sha256);
-    assert.equal(await curlSha256(['--proxy', `http://${info.httpProxy}`, url]), origin.sha256);
+    assert.equal(await curlSha256(['--socks5-hostname', info.socks, url], SIZE), origin.sha256);
+    assert.equal(await curlSha256(['--proxy', `http://${info.httpProxy}`, url], SIZE), origin.sha256);
 
     // The client paid for every byte the hop carried, both ways, within one tick.
     const price = BigInt(hop.priceWeiPerGiB);
@@ -155,7 +108,7 @@ describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
       const paid = BigInt(s.paidWei);
       return (paid > owed ? paid - owed : owed - paid) <= tick;
     };
-    const status = await waitFor(
+    const status = await pollFor(
       'payment of what was carried',
       async () => {
         const s = await getJson<ClientStatus>(`${info.client.api}/api/status`);
@@ -171,7 +124,7 @@ describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
     assert.ok(diff <= tick, `paid ${paid} for ${bytes} bytes (owed ${owed}, one tick ${tick})`);
 
     // The provider redeems within 30 s of the session going idle; its balance rises by that less the fee.
-    const redeemed = await waitFor(
+    const redeemed = await pollFor(
       'the redemption',
       async () => {
         const s = await getJson<ProviderStatus>(`${provider.api}/api/status`);
@@ -194,10 +147,10 @@ describe('paid tunnel on the devnet, 1 hop', { timeout: 240_000 }, () => {
 
 describe('paid tunnel on the devnet, 3 hops', { timeout: 240_000 }, () => {
   let origin: Origin;
-  let devnet: Awaited<ReturnType<typeof startDevnet>>;
+  let devnet: DevnetProcess;
   before(async () => {
     origin = await startOrigin();
-    devnet = await startDevnet(['--hops', '3']);
+    devnet = await startDevnetCli(['--hops', '3', '--auditors', '0']);
   });
   after(async () => {
     await devnet?.stop();
@@ -207,7 +160,7 @@ describe('paid tunnel on the devnet, 3 hops', { timeout: 240_000 }, () => {
   it('works, pays each hop, and no hop sees both the client and the destination', async () => {
     const { info } = devnet;
     const url = `http://127.0.0.1:${origin.port}/file.bin`;
-    assert.equal(await curlSha256(['--socks5-hostname', info.socks, url]), origin.sha256);
+    assert.equal(await curlSha256(['--socks5-hostname', info.socks, url], SIZE), origin.sha256);
     const status = await getJson<ClientStatus>(`${info.client.api}/api/status`);
     assert.equal(status.path.length, 3);
     assert.equal(new Set(status.path.map((h) => h.provider)).size, 3, 'three distinct providers');
@@ -219,7 +172,7 @@ describe('paid tunnel on the devnet, 3 hops', { timeout: 240_000 }, () => {
     for (const h of status.path) {
       const p = info.providers.find((x) => x.address === h.provider);
       assert.ok(p);
-      await waitFor(
+      await pollFor(
         `provider ${h.provider} earnings`,
         async () => {
           const s = await getJson<ProviderStatus>(`${p.api}/api/status`);

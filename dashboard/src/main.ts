@@ -50,7 +50,13 @@ type NetworkView = {
     capacityBytesPerSecond: number;
   }[];
 };
-type Offer = { provider: string; priceWeiPerGiB: string; region: string; capacityBytesPerSecond: number };
+type Offer = {
+  provider: string;
+  priceWeiPerGiB: string;
+  region: string;
+  capacityBytesPerSecond: number;
+  reputation: number;
+};
 type Channel = {
   channelId: string;
   payer: string;
@@ -207,9 +213,9 @@ function clientView(title = 'Client'): { update(s: ClientStatus): void } {
   };
 }
 
-/** The offers a client knows: price, region, capacity. */
+/** The offers a client knows: reputation score, price, region, capacity. */
 function offersView(): void {
-  const offers = table(['provider', 'price', 'region', 'capacity'], 'offers');
+  const offers = table(['provider', 'score', 'price', 'region', 'capacity'], 'offers');
   addSection(section('offers', 'Providers offering', offers.element));
   const refresh = () =>
     getJson<Offer[]>('/api/providers')
@@ -221,6 +227,7 @@ function offersView(): void {
               'tr',
               {},
               h('td', {}, o.provider),
+              h('td', {}, o.reputation.toFixed(2)),
               h('td', {}, `${formatRbt(o.priceWeiPerGiB, 2)}/GiB`),
               h('td', {}, o.region),
               h('td', {}, formatRate(o.capacityBytesPerSecond)),

@@ -183,13 +183,14 @@ export async function readPayeeChannels(
 }
 
 /** The offers a client knows: provider, price, region, capacity. */
-export function offerViews(offers: SignedOffer[]) {
+export function offerViews(offers: SignedOffer[], reputation: ReadonlyMap<string, number>, prior: number) {
   return offers.map(({ offer }) => ({
     provider: offer.provider,
     peerId: offer.peerId,
     priceWeiPerGiB: offer.priceWeiPerGiB.toString(),
     region: offer.region,
     capacityBytesPerSecond: offer.capacityBytesPerSecond,
+    reputation: reputation.get(offer.provider.toLowerCase()) ?? prior,
   }));
 }
 

@@ -20,10 +20,12 @@ import type { Address, Hex, LocalAccount } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { anchorReports } from '../chain/anchorReports.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { readProvider } from '../chain/readProvider.ts';
+import { createSerialWrites } from '../chain/serialWrites.ts';
 import { type BuiltPath, createPathBuilder } from '../client/buildPath.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -37,7 +39,7 @@ import { AuditGossip } from './AuditGossip.ts';
 import { type AuditDomain, type AuditReport, evidenceOf, signAuditReport } from './auditReport.ts';
 import { measureCapacity } from './measureCapacity.ts';
 import { ReputationBook } from './ReputationBook.ts';
-import { SELECTION_THRESHOLD } from './reputation.ts';
+import { PRIOR, SELECTION_THRESHOLD } from './reputation.ts';
 import { sendCanary } from './sendCanary.ts';
 import { findSlash } from './slashFinding.ts';
 import { startAuditTarget } from './startAuditTarget.ts';
@@ -85,6 +87,8 @@ export type AuditorStatus = {
   epoch: number;
   epochMs: number;
   reportsPublished: number;
+  /** Epochs whose report digest this auditor anchored on chain (`ProviderRegistry.anchorReports`). */
+  reportsAnchored: number;
   slashesSubmitted: number;
   providers: { provider: Address; reputation: number; eligible: boolean; last?: AuditReport }[];
 };
@@ -173,7 +177,10 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     },
   });
   gossip.start();
+  // Channel opens, anchors and slashes all come from this account: one transaction at a time.
+  const serialWrites = createSerialWrites();
   const builder = createPathBuilder({
+    serialWrites,
     client,
     deployment,
     account,
@@ -184,7 +191,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     logger,
   });
   const telemetry = new Telemetry();
-  const totals = { reportsPublished: 0, slashesSubmitted: 0 };
+  const totals = { reportsPublished: 0, reportsAnchored: 0, slashesSubmitted: 0 };
   const last = new Map<string, AuditReport>();
   const live = new Set<BuiltPath>();
   let stopped = false;
@@ -317,10 +324,17 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
       mine.push(report);
       totals.reportsPublished++;
     }
-    logger.info(
-      { epoch, reports: mine.length, evidence: mine.length ? evidenceOf(domain, mine) : undefined },
-      'reports published',
-    );
+    if (mine.length === 0) return;
+    const digest = evidenceOf(domain, mine);
+    telemetry.publish('report', { epoch, reports: mine.length, digest });
+    logger.info({ epoch, reports: mine.length, digest }, 'reports published');
+    // Their digest on chain: anyone can check later that a set of gossiped reports is what was anchored.
+    try {
+      await serialWrites(() => anchorReports({ client, deployment, epoch, digest, count: mine.length }));
+      totals.reportsAnchored++;
+    } catch (error) {
+      logger.warn({ err: error, epoch }, 'anchoring the reports failed');
+    }
   };
 
   /** Signs the slash of every provider the epoch's reports convict, if this auditor's report is evidence. */
@@ -353,8 +367,9 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     await new Promise((resolve) => setTimeout(resolve, rank * SUBMIT_STAGGER_MS));
     const signatures = [...entry.bySigner.values()];
     try {
-      await submitSlash(client, domain, entry.slash, signatures);
+      await serialWrites(() => submitSlash(client, domain, entry.slash, signatures));
       totals.slashesSubmitted++;
+      telemetry.publish('slash', { provider: entry.slash.provider, epoch: entry.slash.epoch, kind: entry.slash.kind });
       logger.info(
         { provider: entry.slash.provider, epoch: entry.slash.epoch, kind: entry.slash.kind },
         'slash submitted',
@@ -382,14 +397,15 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
       epoch: Math.floor(Date.now() / epochMs),
       epochMs,
       reportsPublished: totals.reportsPublished,
+      reportsAnchored: totals.reportsAnchored,
       slashesSubmitted: totals.slashesSubmitted,
       providers: directory.list().map((o) => {
         const key = o.offer.provider.toLowerCase();
         const r = reputation.get(key);
         return {
           provider: o.offer.provider,
-          reputation: r ?? 0.75,
-          eligible: (r ?? 0.75) >= SELECTION_THRESHOLD,
+          reputation: r ?? PRIOR,
+          eligible: (r ?? PRIOR) >= SELECTION_THRESHOLD,
           last: last.get(key),
         };
       }),

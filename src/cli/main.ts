@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { BaseError } from '../errors/BaseError.ts';
+import { auditCommand } from './commands/audit.ts';
 import { chainCommand } from './commands/chain.ts';
 import { channelCommand } from './commands/channel.ts';
 import { connectCommand } from './commands/connect.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .addCommand(devnetCommand())
     .addCommand(nodeCommand())
     .addCommand(connectCommand())
+    .addCommand(auditCommand())
     .addCommand(chainCommand())
     .addCommand(deployCommand())
     .addCommand(statusCommand())

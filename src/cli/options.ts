@@ -30,3 +30,18 @@ export function parseCount(value: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
   return n;
 }
+
+/** A two-letter country code (ISO 3166 alpha-2), upper-cased. */
+export function parseCountryCode(value: string): string {
+  if (!/^[A-Za-z]{2}$/.test(value))
+    throw new InvalidArgumentError(`expected a two-letter region code such as DE or US, got "${value}"`);
+  return value.toUpperCase();
+}
+
+/** A priority premium in basis points: 0 (none) to 10000 (+100 %). */
+export function parsePremiumBps(value: string): number {
+  const bps = Number(value);
+  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000)
+    throw new InvalidArgumentError('expected basis points from 0 to 10000 (1000 = a 10 % premium)');
+  return bps;
+}

@@ -9,12 +9,13 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
-import { tickValueFor } from '../accounting/price.ts';
+import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { bandwidthTokenAbi } from '../chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { openChannel } from '../chain/openChannel.ts';
+import { createSerialWrites, type SerialWrites } from '../chain/serialWrites.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
@@ -43,6 +44,11 @@ export type PathBuilderParameters = {
   /** Most promised on any one channel (a spending cap); the deposit when unset. */
   budgetWei?: bigint;
   creditBytes: number;
+  /** Priority premium in basis points (0 = none): channels are opened with it and every hop is paid
+   * price × (1 + premiumBps / 10,000); providers schedule the session with more weight. */
+  premiumBps?: number;
+  /** Runs the account's transactions one at a time (shared with whatever else the account sends). */
+  serialWrites?: SerialWrites;
   logger: Logger;
   /** A hop stopped paying (budget or deposit exhausted). */
   onBlocked?: (reason: Error) => void;
@@ -69,6 +75,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const promisedOn = (channelId: Hex) => BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
 
   /** An open channel to `payee` with deposit left, reused across sessions; else a new one. */
+  const premiumBps = params.premiumBps ?? 0;
+  const serialWrites = params.serialWrites ?? createSerialWrites();
   const channelTo = async (payee: Address, tickValue: bigint): Promise<{ channelId: Hex; deposit: bigint }> => {
     const known = store.getMeta(channelKey(payee)) as Hex | undefined;
     if (known) {
@@ -78,7 +86,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         functionName: 'getChannel',
         args: [known],
       });
-      if (c.closesAt === 0n && c.deposit > 0n && promisedOn(known) + tickValue <= c.deposit) {
+      const usable = c.closesAt === 0n && c.deposit > 0n && promisedOn(known) + tickValue <= c.deposit;
+      if (usable && c.premiumBps === BigInt(premiumBps)) {
         return { channelId: known, deposit: c.deposit };
       }
     }
@@ -94,8 +103,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         { code: 'CLIENT_INSUFFICIENT_RBT', details: 'buy RBT first (bandex token buy) or lower --deposit' },
       );
     }
-    logger.info({ payee, deposit: params.depositWei }, 'opening a payment channel');
-    const { channelId } = await openChannel({ client, deployment, payee, deposit: params.depositWei });
+    logger.info({ payee, deposit: params.depositWei, premiumBps }, 'opening a payment channel');
+    const { channelId } = await openChannel({ client, deployment, payee, deposit: params.depositWei, premiumBps });
     store.saveChannel({
       channelId,
       role: 'payer',
@@ -109,12 +118,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     return { channelId, deposit: params.depositWei };
   };
 
-  let queue: Promise<unknown> = Promise.resolve();
-  const channelFor = (signed: SignedOffer) => {
-    const next = queue.then(() => channelTo(signed.offer.provider, tickValueFor(signed.offer.priceWeiPerGiB)));
-    queue = next.catch(() => {});
-    return next;
-  };
+  const channelFor = (signed: SignedOffer) =>
+    serialWrites(() =>
+      channelTo(signed.offer.provider, tickValueFor(premiumPrice(signed.offer.priceWeiPerGiB, premiumBps))),
+    );
 
   const build = async (offers: readonly SignedOffer[]): Promise<BuiltPath> => {
     const prepared = [];
@@ -128,7 +135,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         channelId,
         deposit,
         alreadyPromised,
-        priceWeiPerGiB: offer.priceWeiPerGiB,
+        priceWeiPerGiB: premiumPrice(offer.priceWeiPerGiB, premiumBps),
         budgetWei: params.budgetWei,
       });
       const staticKeys = generateStaticKeyPair();
@@ -137,7 +144,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         payer: address,
         tickAnchor: payer.tickAnchor,
         tickValue: payer.tickValue,
-        priceWeiPerGiB: offer.priceWeiPerGiB,
+        priceWeiPerGiB: premiumPrice(offer.priceWeiPerGiB, premiumBps),
         creditBytes: params.creditBytes,
         chainId: deployment.chainId,
         channels: deployment.contracts.channels,
@@ -172,6 +179,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         payer: p.payer,
         logger: logger.child({ hop: i + 1 }),
         onBlocked: params.onBlocked,
+        creditBytes: params.creditBytes,
         onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
       });
       hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });

@@ -22,7 +22,7 @@ import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
 import { AuditGossip } from '../audit/AuditGossip.ts';
 import { ReputationBook } from '../audit/ReputationBook.ts';
-import { SELECTION_THRESHOLD } from '../audit/reputation.ts';
+import { PRIOR, SELECTION_THRESHOLD } from '../audit/reputation.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
@@ -73,6 +73,9 @@ export type StartClientParameters = {
   depositWei: bigint;
   /** Most this client promises on any one channel (a spending cap); the deposit when unset. */
   budgetWei?: bigint;
+  /** Priority premium in basis points (0 to 10,000): every byte costs price × (1 + premiumBps / 10,000),
+   * and providers give the session more weight when their capacity is contended. */
+  premiumBps?: number;
   creditBytes?: number;
   host?: string;
   socksPort?: number;
@@ -183,6 +186,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     store,
     depositWei: params.depositWei,
     budgetWei: params.budgetWei,
+    premiumBps: params.premiumBps,
     creditBytes: params.creditBytes ?? DEFAULT_CREDIT_BYTES,
     logger,
     onBlocked: (reason) => {
@@ -397,7 +401,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     },
     sources: { network: { read: networkViewReader(client, deployment), intervalMs: 5_000 } },
     routes: {
-      '/api/providers': () => offerViews(directory.list()),
+      '/api/providers': () => offerViews(directory.list(), book.reputation(), PRIOR),
       // Spends money (may open channels): the router requires the API token for POST.
       'POST /api/path/rebuild': async () => {
         const old = current;

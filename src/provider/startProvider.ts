@@ -11,7 +11,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem';
 import { TICK_BYTES } from '../accounting/constants.ts';
 import { PayeeChannel } from '../accounting/PayeeChannel.ts';
-import { tickValueFor } from '../accounting/price.ts';
+import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
 import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from '../api/daemonSurfaces.ts';
 import { networkViewReader } from '../api/readNetworkView.ts';
@@ -37,7 +37,7 @@ import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
-import { RateLimiter } from '../tunnel/RateLimiter.ts';
+import { RateLimiter, weightForPremium } from '../tunnel/RateLimiter.ts';
 import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
@@ -112,7 +112,15 @@ export type Provider = {
   stop(): Promise<void>;
 };
 
-type Pending = { channelId: Hex; payer: Address; deposit: bigint; creditBytes: number; expiresAt: number };
+type Pending = {
+  channelId: Hex;
+  payer: Address;
+  deposit: bigint;
+  creditBytes: number;
+  /** The channel's priority premium (bps): the session pays `premiumPrice` and is scheduled with more weight. */
+  premiumBps: number;
+  expiresAt: number;
+};
 
 export async function startProvider(params: StartProviderParameters): Promise<Provider> {
   const { client, deployment, stateDir } = params;
@@ -196,9 +204,10 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         channelId: entry.channelId,
         payer: entry.payer,
         deposit: entry.deposit,
-        priceWeiPerGiB,
+        priceWeiPerGiB: premiumPrice(priceWeiPerGiB, entry.premiumBps),
         creditBytes: entry.creditBytes,
       });
+      session.setWeight(weightForPremium(entry.premiumBps));
       const sessionLog = logger.child({ channelId: entry.channelId });
       if (blackholed) swallow(session);
       charged.set(
@@ -239,10 +248,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
 
   const checkProposal: CheckProposal = async (proposal) => {
     const refuse = (code: string, reason: string) => ({ ok: false as const, code, reason });
-    if (proposal.priceWeiPerGiB !== priceWeiPerGiB)
-      return refuse('WRONG_PRICE', `this provider charges ${priceWeiPerGiB} wei per GiB`);
-    if (proposal.tickValue !== tickValueFor(priceWeiPerGiB))
-      return refuse('WRONG_TICK_VALUE', `a tick is worth ${tickValueFor(priceWeiPerGiB)} wei at this price`);
     if (proposal.creditBytes < TICK_BYTES || proposal.creditBytes > maxCreditBytes)
       return refuse('CREDIT_OUT_OF_RANGE', `credit must be ${TICK_BYTES} to ${maxCreditBytes} bytes`);
     const channel = await client.readContract({
@@ -252,10 +257,16 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       args: [proposal.channelId],
     });
     if (channel.deposit === 0n) return refuse('UNKNOWN_CHANNEL', 'no open channel with this id');
+    // A channel with a priority premium pays the premium price on every byte.
+    const price = premiumPrice(priceWeiPerGiB, channel.premiumBps);
+    if (proposal.priceWeiPerGiB !== price)
+      return refuse('WRONG_PRICE', `this provider charges ${price} wei per GiB on this channel`);
+    if (proposal.tickValue !== tickValueFor(price))
+      return refuse('WRONG_TICK_VALUE', `a tick is worth ${tickValueFor(price)} wei at this price`);
     if (!isAddressEqual(channel.payee, address)) return refuse('WRONG_PAYEE', 'the channel does not pay this provider');
     if (!isAddressEqual(channel.payer, proposal.payer)) return refuse('WRONG_PAYER', 'the channel has another payer');
     if (channel.closesAt !== 0n) return refuse('CHANNEL_CLOSING', 'the channel is closing; open a new one');
-    if (channel.redeemed + tickValueFor(priceWeiPerGiB) > channel.deposit)
+    if (channel.redeemed + tickValueFor(price) > channel.deposit)
       return refuse('CHANNEL_EXHAUSTED', 'the channel has no deposit left; top it up');
     store.saveChannel({
       channelId: proposal.channelId,
@@ -273,6 +284,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       payer: channel.payer,
       deposit: channel.deposit,
       creditBytes: proposal.creditBytes,
+      premiumBps: Number(channel.premiumBps),
       expiresAt: now + PENDING_SESSION_TTL_MS,
     });
     return {

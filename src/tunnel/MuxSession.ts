@@ -61,6 +61,12 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   readonly #pings = new Map<bigint, (answered: boolean) => void>();
   #nextPing = 0n;
 
+  /** Sets this session's share of the limiter under contention (e.g. once its priority premium is known). */
+  setWeight(weight: number): void {
+    if (!(weight > 0)) throw new RangeError('a weight must be positive');
+    this.#waiter.weight = weight;
+  }
+
   constructor({ channel, onOpen, meterTickBytes, limiter, weight = 1 }: MuxSessionParameters) {
     super();
     this.channel = channel;

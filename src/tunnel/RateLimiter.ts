@@ -12,6 +12,15 @@
  * the devnet uses it to run providers whose real capacity differs from their claim.
  */
 
+/**
+ * The scheduling weight of a session whose channel carries a priority premium of `premiumBps`:
+ * 1 + premiumBps / 1,000, so a 10 % premium doubles the session's share under contention and the
+ * largest premium (100 %) gets eleven times the share of a session without one.
+ */
+export function weightForPremium(premiumBps: number): number {
+  return 1 + Math.max(0, premiumBps) / 1_000;
+}
+
 /** A session that waits for the bucket: `resume` flushes its blocked streams. */
 export type RateWaiter = { weight: number; resume(): void };
 

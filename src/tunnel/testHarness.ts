@@ -15,8 +15,23 @@ export type Origin = { server: Server; port: number; body: Buffer; close(): Prom
 /** HTTP origin on 127.0.0.1 serving `body` at every path. */
 export async function startOrigin(size: number): Promise<Origin> {
   const body = randomBytes(size);
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' });
+  const server = createServer((req, res) => {
+    // `Range: bytes=N-` resumes a download (curl -C -); anything else gets the whole body.
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? Number.NaN);
+    if (from >= 0 && from < body.length) {
+      res.writeHead(206, {
+        'content-length': body.length - from,
+        'content-range': `bytes ${from}-${body.length - 1}/${body.length}`,
+        'content-type': 'application/octet-stream',
+      });
+      res.end(body.subarray(from));
+      return;
+    }
+    res.writeHead(200, {
+      'content-length': body.length,
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+    });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,7 @@ import type { Address } from 'viem';
 import { createLogger } from '../../log/logger.ts';
 import { parseAddress, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
-import { parseHops, parsePort } from '../options.ts';
+import { parseCountryCode, parseHops, parsePort, parsePremiumBps } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 type ConnectFlags = ChainFlags & {
@@ -16,6 +16,9 @@ type ConnectFlags = ChainFlags & {
   provider: Address[];
   deposit: bigint;
   budget?: bigint;
+  priority: number;
+  allowRegion: string[];
+  denyRegion: string[];
   socksPort: number;
   httpPort: number;
   apiPort: number;
@@ -23,6 +26,7 @@ type ConnectFlags = ChainFlags & {
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const collectRegion = (value: string, previous: string[]) => [...previous, parseCountryCode(value)];
 
 export function connectCommand(): Command {
   return addAccountOptions(addChainOptions(new Command('connect')))
@@ -45,6 +49,21 @@ export function connectCommand(): Command {
     .addOption(
       new Option('--budget <rbt>', 'most to promise on any one channel (default: the deposit)').argParser(parseRbt),
     )
+    .addOption(
+      new Option(
+        '--priority <bps>',
+        "pay a priority premium of <bps> basis points (1000 = +10 %): more of a busy provider's capacity",
+      )
+        .default(0)
+        .argParser(parsePremiumBps),
+    )
+    .option(
+      '--allow-region <cc>',
+      'only use providers in this country, ISO 3166 alpha-2 (repeatable)',
+      collectRegion,
+      [],
+    )
+    .option('--deny-region <cc>', 'never use providers in this country (repeatable)', collectRegion, [])
     .addOption(new Option('--socks-port <port>', 'SOCKS5 port on 127.0.0.1').default(1080).argParser(parsePort))
     .addOption(new Option('--http-port <port>', 'HTTP proxy port on 127.0.0.1').default(8118).argParser(parsePort))
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4181).argParser(parsePort))
@@ -55,7 +74,9 @@ export function connectCommand(): Command {
       `
 Examples:
   $ bandex connect --keystore me.json --bootstrap /dns4/boot.example/tcp/4001/p2p/12D3KooW... --hops 3
-  $ curl --socks5-hostname 127.0.0.1:1080 https://example.com/`,
+  $ curl --socks5-hostname 127.0.0.1:1080 https://example.com/
+  $ bandex connect --keystore me.json --bootstrap ... --allow-region DE --allow-region NL   # stay in DE and NL
+  $ bandex connect --keystore me.json --bootstrap ... --priority 1000   # +10 % price, twice the share when busy`,
     )
     .action(async (flags: ConnectFlags) => {
       const logger = createLogger({ name: 'connect' });
@@ -72,6 +93,11 @@ Examples:
         prefer: flags.provider,
         depositWei: flags.deposit,
         budgetWei: flags.budget,
+        premiumBps: flags.priority,
+        regions: {
+          allow: flags.allowRegion.length > 0 ? flags.allowRegion : undefined,
+          deny: flags.denyRegion,
+        },
         socksPort: flags.socksPort,
         httpPort: flags.httpPort,
         apiPort: flags.apiPort,

@@ -9,6 +9,7 @@ import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
+import { parseCountryCode } from '../options.ts';
 import { approveIfNeeded, sendTx } from '../transact.ts';
 
 /**
@@ -29,9 +30,7 @@ export async function peerIdBytes(value: string): Promise<Hex> {
 }
 
 function parseRegion(value: string): Hex {
-  if (!/^[A-Za-z]{2}$/.test(value))
-    throw new InvalidArgumentError(`expected a two-letter region code such as DE or US, got "${value}"`);
-  return stringToHex(value.toUpperCase(), { size: 2 });
+  return stringToHex(parseCountryCode(value), { size: 2 });
 }
 
 function parseCapacity(value: string): bigint {

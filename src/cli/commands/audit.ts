@@ -1,0 +1,235 @@
+/**
+ * `bandex audit`: run an auditor — a staked account that measures every registered provider each epoch
+ * through paid sessions, publishes signed reports and co-signs slashes (`startAuditor`). With
+ * `--register <stake>` an account that is not yet a staked auditor is registered first.
+ */
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
+import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
+import { registerAuditor } from '../../chain/registerAuditor.ts';
+import { createLogger } from '../../log/logger.ts';
+import { formatRbt, parseRbt } from '../amounts.ts';
+import {
+  addAccountOptions,
+  addChainOptions,
+  type ChainFlags,
+  openWallet,
+  type WalletContext,
+} from '../chainContext.ts';
+import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
+import { parsePort } from '../options.ts';
+import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
+import { waitForShutdown } from '../waitForShutdown.ts';
+
+/**
+ * Shortest epoch: canaries go out in [0.5 s, E − 3 s] and capacity slots (3 s each) start at 2 s and must
+ * end by E − 3 s, so below 8 s no provider gets a capacity slot; 10 s leaves one with margin.
+ */
+export const MIN_EPOCH_MS = 10_000;
+/** Longest epoch: a week, well under the 24.8-day ceiling of the `setTimeout` that schedules each epoch. */
+export const MAX_EPOCH_MS = 7 * 24 * 3_600_000;
+/** Canaries per provider per epoch: more than one, and a cap so they fit an epoch at one per few seconds. */
+const MAX_PROBES = 1_000;
+
+type AuditFlags = ChainFlags & {
+  stateDir: string;
+  listen: string[];
+  bootstrap: string[];
+  epoch?: number;
+  probes?: number;
+  deposit: bigint;
+  targetHost: string;
+  targetPort: number;
+  targetAnnounceHost?: string;
+  apiPort: number;
+  register?: bigint;
+  allowPrivate?: boolean;
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parseEpochMs(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS)
+    throw new InvalidArgumentError(
+      `expected the epoch in milliseconds, from ${MIN_EPOCH_MS} to ${MAX_EPOCH_MS}, e.g. 3600000 for an hour`,
+    );
+  return ms;
+}
+
+function parseProbes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PROBES)
+    throw new InvalidArgumentError(`expected a whole number of canaries from 1 to ${MAX_PROBES}`);
+  return n;
+}
+
+/**
+ * Makes the wallet's account a staked auditor if it is not one: registers it with `stake` RBT (or tops
+ * up a registered auditor whose bond fell under the minimum). Returns whether anything was sent.
+ */
+async function ensureStakedAuditor(context: WalletContext, stake: bigint | undefined): Promise<boolean> {
+  const { client, wallet, account, deployment } = context;
+  const { registry, token } = deployment.contracts;
+  const [auditor, minimum, balance] = await Promise.all([
+    client.readContract({
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'getAuditor',
+      args: [account.address],
+    }),
+    client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'auditorMinStake' }),
+    client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'balanceOf', args: [account.address] }),
+  ]);
+  if (auditor.registered && auditor.bonded >= minimum) {
+    if (stake !== undefined) progress(`${account.address} is already a staked auditor; --register sends nothing`);
+    return false;
+  }
+  const short = auditor.registered ? minimum - auditor.bonded : minimum;
+  if (stake === undefined)
+    throw new NotAllowedNowError(
+      auditor.registered
+        ? `${account.address} is an auditor with ${formatRbt(auditor.bonded)} RBT bonded, under the minimum ${formatRbt(minimum)} RBT`
+        : `${account.address} is not a staked auditor`,
+      `pass --register <stake> (at least ${formatRbt(short)} RBT) to ${auditor.registered ? 'add stake' : 'register it and bond the stake'} first`,
+    );
+  if (stake < short)
+    throw new NotAllowedNowError(
+      auditor.registered
+        ? `the auditor needs at least ${formatRbt(short)} RBT more to reach the minimum stake, not ${formatRbt(stake)}`
+        : `an auditor must stake at least ${formatRbt(minimum)} RBT, not ${formatRbt(stake)}`,
+      `pass --register ${formatRbt(short)} or more`,
+    );
+  if (balance < stake)
+    throw new InsufficientBalanceError(
+      'RBT',
+      account.address,
+      `${formatRbt(balance)} RBT`,
+      `${formatRbt(stake)} RBT`,
+      'buy RBT first with `bandex token buy`',
+    );
+  if (auditor.registered) {
+    await approveIfNeeded(wallet, { token, spender: registry, amount: stake, label: 'approve RBT' });
+    await sendTx(
+      wallet,
+      { address: registry, abi: providerRegistryAbi, functionName: 'addAuditorStake', args: [stake] },
+      'add auditor stake',
+    );
+    return true;
+  }
+  progress(`register auditor: bonding ${formatRbt(stake)} RBT`);
+  try {
+    await registerAuditor({ client: wallet, deployment, stakeWei: stake });
+  } catch (error) {
+    throw asContractError('register auditor', error);
+  }
+  progress(`register auditor: ${account.address} is a staked auditor`);
+  return true;
+}
+
+export function auditCommand(): Command {
+  return addAccountOptions(addChainOptions(new Command('audit')))
+    .description('run an auditor: measure every provider each epoch through paid sessions, report, co-sign slashes')
+    .option(
+      '--state-dir <dir>',
+      'keys, channel database and logs of this auditor',
+      join(process.cwd(), '.bandex-auditor'),
+    )
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
+    .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable)', collect, [])
+    .addOption(
+      new Option(
+        '--epoch <ms>',
+        'audit epoch in milliseconds, the same for every auditor of a network (default: 3600000, an hour)',
+      ).argParser(parseEpochMs),
+    )
+    .addOption(
+      new Option('--probes <n>', 'canaries per provider per epoch (a black hole needs 5 to be slashable)')
+        .default(8)
+        .argParser(parseProbes),
+    )
+    .addOption(
+      new Option('--deposit <rbt>', 'RBT deposited in each new channel to a provider')
+        .default(100n * 10n ** 18n, '100')
+        .argParser(parseRbt),
+    )
+    .option('--target-host <ip>', 'address the audit target (canary echo, capacity blast) binds', '0.0.0.0')
+    .addOption(new Option('--target-port <port>', 'audit target port (0 picks one)').default(4101).argParser(parsePort))
+    .option('--target-announce-host <host>', 'host providers dial to reach the target (public IP or DNS name)')
+    .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4182).argParser(parsePort))
+    .addOption(
+      new Option(
+        '--register <stake>',
+        'RBT to bond first if the account is not yet a staked auditor (at least the minimum auditor stake)',
+      ).argParser(parseRbt),
+    )
+    .option('--allow-private', 'dial private libp2p addresses (LAN, namespaces)')
+    .option('--json', 'print one JSON line (address, peer, API) on stdout once ready')
+    .addHelpText(
+      'after',
+      `
+The account must be a staked auditor; --register <stake> registers it first (the error without it names
+the minimum stake). Providers must reach the audit target, so on a real network pass
+--target-announce-host with your public IP or DNS name and open --target-port (TCP) in the firewall.
+
+Examples:
+  $ bandex audit --keystore auditor.json --register 1000 --target-announce-host 203.0.113.8 \\
+      --bootstrap /dns4/boot.example/tcp/4001/p2p/12D3KooW...
+  $ bandex audit --key-file dev.key --epoch 20000 --listen /ip4/127.0.0.1/tcp/0 --target-host 127.0.0.1 --allow-private --json`,
+    )
+    .action(async (flags: AuditFlags) => {
+      if ((flags.targetHost === '0.0.0.0' || flags.targetHost === '::') && flags.targetAnnounceHost === undefined)
+        throw new NotAllowedNowError(
+          `the audit target listens on every interface (${flags.targetHost}), and providers need one address to reach it`,
+          'pass --target-announce-host <public IP or DNS name>, or --target-host <IP> with an address providers can reach',
+        );
+      const logger = createLogger({ name: 'audit' });
+      const context = await openWallet(flags);
+      const registered = await ensureStakedAuditor(context, flags.register);
+      const { client, wallet, account, deployment } = context;
+      const balance = await client.readContract({
+        address: deployment.contracts.token,
+        abi: bandwidthTokenAbi,
+        functionName: 'balanceOf',
+        args: [account.address],
+      });
+      if (balance < flags.deposit)
+        progress(
+          `warning: ${account.address} holds ${formatRbt(balance)} RBT, less than one channel deposit (${formatRbt(flags.deposit)} RBT), so it can audit no provider: buy RBT with \`bandex token buy\` or lower --deposit`,
+        );
+      // Loaded here, not at the top: libp2p would slow every other command's start.
+      const { startAuditor } = await import('../../audit/startAuditor.ts');
+      const auditor = await startAuditor({
+        client: wallet,
+        deployment,
+        stateDir: flags.stateDir,
+        listen: flags.listen.length > 0 ? flags.listen : ['/ip4/0.0.0.0/tcp/0'],
+        bootstrap: flags.bootstrap,
+        epochMs: flags.epoch,
+        probes: flags.probes,
+        targetHost: flags.targetHost,
+        targetPort: flags.targetPort,
+        targetAnnounceHost: flags.targetAnnounceHost,
+        depositWei: flags.deposit,
+        apiPort: flags.apiPort,
+        allowPrivateAddresses: flags.allowPrivate,
+        logger,
+      });
+      // Signal handlers before the ready line: a supervisor (or a test) may send SIGTERM the moment it reads it.
+      const shutdown = waitForShutdown(() => auditor.stop());
+      const { epochMs } = auditor.status();
+      const peerId = auditor.node.peerId.toString();
+      const multiaddrs = auditor.node.getMultiaddrs().map((m) => m.toString());
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({ address: auditor.address, peerId, multiaddrs, api: auditor.api.url, epochMs, registered })}\n`,
+        );
+      } else {
+        console.log(`auditor ${auditor.address} (peer ${peerId}) is auditing every ${epochMs / 1000} s epoch`);
+        console.log(`  libp2p  ${multiaddrs.join(' ')}`);
+        console.log(`  status  ${auditor.api.url}/api/status`);
+      }
+      await shutdown;
+    });
+}
