@@ -17,7 +17,7 @@ const stripsTypes = major > 23 || (major === 23 && minor >= 6) || (major === 22 
 // and the next records page-fault it back in (measured: ~30,000 page faults per GiB in the client).
 // Keeping up to 256 MiB of freed heap (and mmapping only allocations above 4 MiB) removes them
 // (docs/performance.md). glibc reads these variables only at start-up, hence the re-exec (same pid).
-const daemons = new Set(['connect', 'node', 'devnet']);
+const daemons = new Set(['connect', 'node', 'audit', 'devnet']);
 const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const mallocEnv =
   process.platform === 'linux' && daemons.has(command) && process.env.MALLOC_TRIM_THRESHOLD_ === undefined

@@ -29,7 +29,7 @@ const LOCAL = [
   '--target-port',
   '0',
   '--epoch',
-  String(EPOCH_MS),
+  String(EPOCH_MS / 1000),
 ];
 /** Reserve spent on RBT by the auditor: 1,000 RBT stake and channel deposits, as the devnet's auditors. */
 const AUDITOR_RESERVE = 3_000n * 10n ** 6n;
@@ -53,7 +53,7 @@ describe('bandex audit', { timeout: 120_000 }, () => {
   test('--help shows the options and examples', async () => {
     const result = await bench.run(['audit', '--help']);
     assert.equal(result.code, 0, result.stderr);
-    for (const option of ['--register <stake>', '--epoch <ms>', '--target-announce-host', '--probes', '--deposit'])
+    for (const option of ['--register <stake>', '--epoch <seconds>', '--target-announce-host', '--probes', '--deposit'])
       assert.ok(result.stdout.includes(option), `help names ${option}`);
     assert.match(result.stdout, /Examples:\n {2}\$ bandex audit /);
   });
@@ -64,7 +64,7 @@ describe('bandex audit', { timeout: 120_000 }, () => {
       bench.run(['audit', '--key-file', unfunded.file, '--state-dir', dir, ...LOCAL]),
       bench.run(['audit', '--key-file', unfunded.file, '--state-dir', dir, '--register', '1000', ...LOCAL]),
       bench.run(['audit', '--key-file', auditor.file, '--state-dir', dir, '--register', '10', ...LOCAL]),
-      bench.run(['audit', '--key-file', auditor.file, ...LOCAL, '--epoch', '20']),
+      bench.run(['audit', '--key-file', auditor.file, ...LOCAL, '--epoch', '5']),
       bench.run(['audit', '--key-file', auditor.file, ...LOCAL, '--epoch', 'hourly']),
       bench.run(['audit', '--key-file', auditor.file, ...LOCAL, '--probes', '0']),
       bench.run(['audit', '--key-file', auditor.file, '--state-dir', dir, '--api-port', '0']),
@@ -81,8 +81,8 @@ describe('bandex audit', { timeout: 120_000 }, () => {
       /insufficient RBT: .* holds 0 RBT, this needs 1000 RBT: buy RBT first with `bandex token buy`/,
     );
     assertFailure(tooSmall, /an auditor must stake at least 1000 RBT, not 10: pass --register 1000 or more/);
-    assertFailure(shortEpoch, /'--epoch <ms>' argument '20' is invalid\. expected the epoch in milliseconds/);
-    assertFailure(wordEpoch, /argument 'hourly' is invalid\. expected the epoch in milliseconds/);
+    assertFailure(shortEpoch, /'--epoch <seconds>' argument '5' is invalid\. expected the epoch in seconds/);
+    assertFailure(wordEpoch, /argument 'hourly' is invalid\. expected the epoch in seconds/);
     assertFailure(probes, /expected a whole number of canaries from 1/);
     assertFailure(target, /listens on every interface .*pass --target-announce-host/);
     assertFailure(noKey, /nope\.key/);
@@ -133,6 +133,8 @@ describe('bandex audit', { timeout: 120_000 }, () => {
     assert.equal(status.epochMs, EPOCH_MS);
     assert.ok(status.epoch === before || status.epoch === afterEpoch, `epoch ${status.epoch}, now ${before}`);
     assert.equal(status.reportsPublished, 0);
+    assert.equal(status.reportsAnchored, 0);
+    assert.equal(status.slashesSubmitted, 0);
     assert.deepEqual(status.providers, []);
     const apiInfo = (await (await fetch(`${info.api}/api/info`)).json()) as Record<string, unknown>;
     assert.equal(apiInfo.role, 'auditor');

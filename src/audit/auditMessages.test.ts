@@ -401,9 +401,7 @@ describe('audit messages: rejected slash signatures', () => {
 describe('audit messages: known gaps', () => {
   // `decodeAuditMessage` hands JSON values to viem's `isAddress` unchecked; for a JSON array or an
   // object with a `toString` member it throws a TypeError instead of an `AuditMessageError`.
-  it('an address that is a JSON array or object is malformed, not a TypeError', {
-    todo: 'decodeAuditMessage passes non-string addresses to isAddress (see report)',
-  }, () => {
+  it('an address that is a JSON array or object is malformed, not a TypeError', () => {
     const lower = provider.toLowerCase();
     rejects({ ...reportWire(), report: { ...reportWire().report, provider: [lower] } }, /address malformed/, 'report');
     rejects({ ...slashWire(), slash: { ...slashWire().slash, provider: [lower] } }, /provider malformed/, 'slash');
@@ -412,9 +410,7 @@ describe('audit messages: known gaps', () => {
 
   // HEX32 in auditMessages.ts is case-insensitive as a whole, so an upper-case `0X` prefix passes;
   // viem then refuses the value ("Expected bytes32, got bytes66") when the signature is checked.
-  it('evidence with an upper-case 0X prefix is malformed', {
-    todo: 'auditMessages.ts HEX32 /i flag accepts a 0X prefix (see report)',
-  }, () => {
+  it('evidence with an upper-case 0X prefix is malformed', () => {
     rejects(
       { ...slashWire(), slash: { ...slashWire().slash, evidence: `0X${slash.evidence.slice(2)}` } },
       /evidence is not 32 bytes/,

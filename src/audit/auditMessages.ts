@@ -28,7 +28,8 @@ export class AuditMessageError extends BaseError<Record<string, unknown>> {
 
 const REPORT_KEYS = auditReportTypes.AuditReport.map((f) => f.name);
 const SLASH_KEYS = ['provider', 'epoch', 'kind', 'evidence'] as const;
-const HEX32 = /^0x[0-9a-f]{64}$/i;
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const isAddressString = (value: unknown): value is string => typeof value === 'string' && isAddress(value);
 
 export function encodeAuditMessage(message: AuditMessage): Uint8Array {
   const body =
@@ -60,7 +61,7 @@ export function decodeAuditMessage(bytes: Uint8Array): AuditMessage {
   if (type === 'report') {
     const keys = exactKeys(inner, REPORT_KEYS, 'report');
     if (keys) bad(keys);
-    if (!isAddress(inner.auditor as string) || !isAddress(inner.provider as string)) bad('address malformed');
+    if (!isAddressString(inner.auditor) || !isAddressString(inner.provider)) bad('address malformed');
     for (const key of REPORT_KEYS.slice(2)) if (!isSafeUint(inner[key])) bad(`${key} is not an unsigned integer`);
     const report = {
       ...inner,
@@ -76,7 +77,7 @@ export function decodeAuditMessage(bytes: Uint8Array): AuditMessage {
   }
   const keys = exactKeys(inner, SLASH_KEYS, 'slash');
   if (keys) bad(keys);
-  if (!isAddress(inner.provider as string)) bad('provider malformed');
+  if (!isAddressString(inner.provider)) bad('provider malformed');
   if (!isSafeUint(inner.epoch)) bad('epoch is not an unsigned integer');
   if (inner.kind !== 1 && inner.kind !== 2) bad('kind is not 1 or 2');
   if (typeof inner.evidence !== 'string' || !HEX32.test(inner.evidence)) bad('evidence is not 32 bytes of hex');

@@ -37,6 +37,7 @@ import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { AuditGossip } from './AuditGossip.ts';
 import { type AuditDomain, type AuditReport, evidenceOf, signAuditReport } from './auditReport.ts';
+import { DEFAULT_EPOCH_MS } from './constants.ts';
 import { measureCapacity } from './measureCapacity.ts';
 import { ReputationBook } from './ReputationBook.ts';
 import { PRIOR, SELECTION_THRESHOLD } from './reputation.ts';
@@ -45,8 +46,6 @@ import { findSlash } from './slashFinding.ts';
 import { startAuditTarget } from './startAuditTarget.ts';
 import { type SlashReport, signSlashReport, slashReportOf, submitSlash } from './submitSlash.ts';
 
-/** A real network's epoch: an hour. The devnet uses 20 s. */
-export const DEFAULT_EPOCH_MS = 3_600_000;
 const CAPACITY_OFFSET_MS = 2_000;
 const CLOSE_BEFORE_END_MS = 1_500;
 const SLASH_DELAY_MS = 4_000;

@@ -248,13 +248,10 @@ describe('RateLimiter: waiting', () => {
     assert.ok((o as number) > 0, 'the old waiter was starved by the newcomer');
   });
 
-  // Fails today: RateLimiter.#served keeps the stale service of a waiter that stopped waiting while
-  // others still contend (it is cleared only once *nobody* waits), so a session that pauses and
-  // returns is served alone until its old account catches up with the others' — for as long as it
-  // was away. The same "no catching up on the past" rule as for a newcomer should apply.
-  it('a waiter that pauses and returns does not catch up on its pause either', {
-    todo: 'RateLimiter.wait keeps a returning waiter’s stale #served value (see report)',
-  }, async () => {
+  // A waiter that stopped waiting while others still contend keeps its account; when it returns it
+  // must not be served alone until that old account catches up with the others' (as long as it was
+  // away): the same "no catching up on the past" rule as for a newcomer.
+  it('a waiter that pauses and returns does not catch up on its pause either', async () => {
     const limiter = new RateLimiter(2_000_000, 32 * 1024);
     const a = greedy(limiter, 1);
     const b = greedy(limiter, 1);

@@ -33,6 +33,8 @@ export class RateLimiter {
   /** Service per unit of weight during the current contention, of every waiter seen in it. */
   readonly #served = new Map<RateWaiter, number>();
   readonly #waiting = new Set<RateWaiter>();
+  /** Virtual time of the current contention: the least service per weight among waiters at the last turn. */
+  #virtual = 0;
 
   constructor(bytesPerSecond: number, burstBytes = Math.max(64 * 1024, Math.round(bytesPerSecond / 20))) {
     if (!(bytesPerSecond > 0)) throw new RangeError('a rate limit must be positive');
@@ -55,11 +57,12 @@ export class RateLimiter {
 
   /** `waiter` found the bucket empty: it is resumed when its turn comes. */
   wait(waiter: RateWaiter): void {
-    if (!this.#served.has(waiter)) {
-      // A newcomer starts level with the least-served waiter, not at zero (no catching up on the past).
-      let least = Number.POSITIVE_INFINITY;
-      for (const w of this.#waiting) least = Math.min(least, this.#served.get(w) ?? 0);
-      this.#served.set(waiter, Number.isFinite(least) ? least : 0);
+    if (!this.#waiting.has(waiter)) {
+      // A newcomer, or a session back after wanting nothing for a while, starts no lower than the
+      // contention's virtual time: service it did not ask for is not owed to it later (no catching up
+      // on the past). A session that keeps wanting is at or above it already and keeps its account.
+      const own = this.#served.get(waiter);
+      this.#served.set(waiter, own === undefined ? this.#virtual : Math.max(own, this.#virtual));
     }
     this.#waiting.add(waiter);
     this.#schedule();
@@ -89,6 +92,8 @@ export class RateLimiter {
   #turn = (): void => {
     this.#timer = undefined;
     const order = [...this.#waiting].sort((a, b) => (this.#served.get(a) ?? 0) - (this.#served.get(b) ?? 0));
+    const first = order[0];
+    if (first) this.#virtual = Math.max(this.#virtual, this.#served.get(first) ?? 0);
     for (const waiter of order) {
       if (!this.canSend()) break;
       this.#waiting.delete(waiter);
@@ -97,6 +102,7 @@ export class RateLimiter {
     if (this.#waiting.size === 0) {
       // Contention is over: the next one starts from equal shares.
       for (const waiter of this.#served.keys()) if (!this.#waiting.has(waiter)) this.#served.delete(waiter);
+      this.#virtual = 0;
     }
     this.#schedule();
   };

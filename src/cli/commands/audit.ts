@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_EPOCH_MS, MAX_EPOCH_MS, MIN_EPOCH_MS } from '../../audit/constants.ts';
 import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
 import { registerAuditor } from '../../chain/registerAuditor.ts';
@@ -22,13 +23,6 @@ import { parsePort } from '../options.ts';
 import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
-/**
- * Shortest epoch: canaries go out in [0.5 s, E − 3 s] and capacity slots (3 s each) start at 2 s and must
- * end by E − 3 s, so below 8 s no provider gets a capacity slot; 10 s leaves one with margin.
- */
-export const MIN_EPOCH_MS = 10_000;
-/** Longest epoch: a week, well under the 24.8-day ceiling of the `setTimeout` that schedules each epoch. */
-export const MAX_EPOCH_MS = 7 * 24 * 3_600_000;
 /** Canaries per provider per epoch: more than one, and a cap so they fit an epoch at one per few seconds. */
 const MAX_PROBES = 1_000;
 
@@ -49,11 +43,12 @@ type AuditFlags = ChainFlags & {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function parseEpochMs(value: string): number {
-  const ms = Number(value);
+/** The epoch in seconds (as `bandex devnet --epoch`), returned in milliseconds. */
+function parseEpochSeconds(value: string): number {
+  const ms = Number(value) * 1000;
   if (!Number.isInteger(ms) || ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS)
     throw new InvalidArgumentError(
-      `expected the epoch in milliseconds, from ${MIN_EPOCH_MS} to ${MAX_EPOCH_MS}, e.g. 3600000 for an hour`,
+      `expected the epoch in seconds, from ${MIN_EPOCH_MS / 1000} to ${MAX_EPOCH_MS / 1000}, e.g. 3600 for an hour`,
     );
   return ms;
 }
@@ -140,9 +135,9 @@ export function auditCommand(): Command {
     .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable)', collect, [])
     .addOption(
       new Option(
-        '--epoch <ms>',
-        'audit epoch in milliseconds, the same for every auditor of a network (default: 3600000, an hour)',
-      ).argParser(parseEpochMs),
+        '--epoch <seconds>',
+        `audit epoch, the same for every auditor of a network (default: ${DEFAULT_EPOCH_MS / 1000}, an hour)`,
+      ).argParser(parseEpochSeconds),
     )
     .addOption(
       new Option('--probes <n>', 'canaries per provider per epoch (a black hole needs 5 to be slashable)')
@@ -176,7 +171,7 @@ the minimum stake). Providers must reach the audit target, so on a real network 
 Examples:
   $ bandex audit --keystore auditor.json --register 1000 --target-announce-host 203.0.113.8 \\
       --bootstrap /dns4/boot.example/tcp/4001/p2p/12D3KooW...
-  $ bandex audit --key-file dev.key --epoch 20000 --listen /ip4/127.0.0.1/tcp/0 --target-host 127.0.0.1 --allow-private --json`,
+  $ bandex audit --key-file dev.key --epoch 20 --listen /ip4/127.0.0.1/tcp/0 --target-host 127.0.0.1 --allow-private --json`,
     )
     .action(async (flags: AuditFlags) => {
       if ((flags.targetHost === '0.0.0.0' || flags.targetHost === '::') && flags.targetAnnounceHost === undefined)

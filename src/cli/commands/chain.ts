@@ -29,11 +29,12 @@ Examples:
         contracts: chain.deployment.contracts,
         deployment: chain.deploymentFile,
       };
+      const shutdown = waitForShutdown(() => chain.stop());
       if (options.json) process.stdout.write(`${JSON.stringify(info)}\n`);
       else
         console.log(
           `Embedded chain ${info.chainId} at ${info.rpc}\nDeployment file: ${info.deployment}\nPress Ctrl-C to stop.`,
         );
-      await waitForShutdown(() => chain.stop());
+      await shutdown;
     });
 }

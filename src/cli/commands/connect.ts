@@ -107,12 +107,14 @@ Examples:
       await client.connect();
       const socks = `${client.socks.address.host}:${client.socks.address.port}`;
       const httpProxy = `${client.http.address.host}:${client.http.address.port}`;
+      // Signal handlers before the ready line: whoever reads it may stop us at once.
+      const shutdown = waitForShutdown(() => client.stop());
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ address: client.address, socks, httpProxy, api: client.api.url })}\n`);
       } else {
         console.log(`client ${client.address}: SOCKS5 ${socks}, HTTP proxy ${httpProxy}`);
         console.log(`  status ${client.api.url}/api/status`);
       }
-      await waitForShutdown(() => client.stop());
+      await shutdown;
     });
 }

@@ -84,9 +84,10 @@ Examples:
           demo: options.demo ?? !options.json,
           logger,
         });
+        const shutdown = waitForShutdown(() => devnet.stop());
         if (options.json) process.stdout.write(`${JSON.stringify(devnet.info)}\n`);
         else console.log(formatDevnetSummary(devnet.info));
-        await waitForShutdown(() => devnet.stop());
+        await shutdown;
       },
     );
 }

@@ -87,6 +87,8 @@ Examples:
         allowPrivateAddresses: flags.allowPrivate,
         logger,
       });
+      // Signal handlers before the ready line: whoever reads it may stop us at once.
+      const shutdown = waitForShutdown(() => provider.stop());
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({
@@ -103,6 +105,6 @@ Examples:
         console.log(`  libp2p  ${provider.multiaddrs.join(' ')}`);
         console.log(`  status  ${provider.api.url}/api/status`);
       }
-      await waitForShutdown(() => provider.stop());
+      await shutdown;
     });
 }
