@@ -56,6 +56,8 @@ describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
         '127.0.0.1',
         '--tunnel-port',
         '0',
+        '--rate-limit',
+        '10000000',
         ...LOCAL,
       ],
       60_000,
@@ -72,7 +74,7 @@ describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
     assert.equal(await exited, 0);
   });
 
-  test('wrong input: unregistered account, other peer key, missing key file, bad hops, bad address, bad amount', async () => {
+  test('wrong input: unregistered account, other peer key, missing key file, bad hops, address, amount, rate, premium, region', async () => {
     const client = bench.keyFile(1);
     assertFailure(
       await bench.run(['node', '--key-file', client.file, '--state-dir', join(bench.dir, 'c'), ...LOCAL]),
@@ -89,5 +91,17 @@ describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
       /"0x1234" is not an address/,
     );
     assertFailure(await bench.run(['connect', '--key-file', client.file, '--deposit', 'lots']), /lots/);
+    assertFailure(
+      await bench.run(['node', '--key-file', provider.file, '--rate-limit', '0', ...LOCAL]),
+      /expected bytes per second, a whole number from 1/,
+    );
+    assertFailure(
+      await bench.run(['connect', '--key-file', client.file, '--priority', '20000']),
+      /expected basis points from 0 to 10000/,
+    );
+    assertFailure(
+      await bench.run(['connect', '--key-file', client.file, '--allow-region', 'Germany']),
+      /expected a two-letter region code such as DE or US, got "Germany"/,
+    );
   });
 });

@@ -143,7 +143,13 @@ function assertBandexSeries(families: Map<string, Family>, role: 'provider' | 'c
   }
   one('bandex_payment_lag_bytes', 'gauge');
   one('bandex_credit_pauses_total', 'counter');
-  assert.equal(one('bandex_reputation', 'gauge').samples[0]?.value, 0, 'reputation is 0 until audits land');
+  const reputation = one('bandex_reputation', 'gauge');
+  for (const s of reputation.samples) assert.ok(s.value >= 0 && s.value <= 1, `reputation ${s.value} is in [0, 1]`);
+  if (role === 'client') {
+    // One series per known provider, labelled by address.
+    for (const s of reputation.samples) assert.match(s.labels.provider ?? '', /^0x[0-9a-f]{40}$/);
+    one('bandex_failovers_total', 'counter');
+  }
   const errors = one('bandex_errors_total', 'counter');
   for (const s of errors.samples) assert.ok(s.labels.code, 'errors are labelled by code');
   assert.equal(one('bandex_info', 'gauge').samples[0]?.labels.role, role);

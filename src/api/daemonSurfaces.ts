@@ -93,12 +93,17 @@ export function providerMetrics(s: ProviderStatus, traffic: Traffic, telemetry: 
       'Times a session paused at its credit window waiting for payment.',
       s.creditPauses,
     ),
-    gauge('bandex_reputation', 'Reputation score from audits, 0..1 (0 until auditing reports land).', 0),
+    gauge('bandex_reputation', "This provider's reputation from the auditors' reports it heard, 0..1.", s.reputation),
     errorFamily(telemetry),
   ];
 }
 
-export function clientMetrics(s: ClientStatus, paymentLagBytes: number, telemetry: Telemetry): MetricFamily[] {
+export function clientMetrics(
+  s: ClientStatus,
+  paymentLagBytes: number,
+  telemetry: Telemetry,
+  reputation: ReadonlyMap<string, number>,
+): MetricFamily[] {
   return [
     gauge('bandex_info', 'Constant 1; labels say what this daemon is.', 1, { role: 'client', address: s.address }),
     bytesFamily(s.bytesUp, s.bytesDown, 'Bytes through the tunnel (up: sent by applications, down: received).'),
@@ -115,7 +120,13 @@ export function clientMetrics(s: ClientStatus, paymentLagBytes: number, telemetr
     gauge('bandex_payment_lag_bytes', 'Bytes received that no payment covers yet.', paymentLagBytes),
     gauge('bandex_blocked', '1 when payment is blocked (deposit or budget exhausted).', s.blocked ? 1 : 0),
     counter('bandex_credit_pauses_total', 'Credit pauses (counted by providers; 0 on the client).', 0),
-    gauge('bandex_reputation', 'Reputation of the current first hop, 0..1 (0 until auditing reports land).', 0),
+    counter('bandex_failovers_total', 'Paths given up because a hop stopped answering.', s.failovers),
+    {
+      name: 'bandex_reputation',
+      help: 'Reputation of every known provider as this client uses it (audits and its own experience), 0..1.',
+      type: 'gauge',
+      samples: [...reputation].map(([provider, value]) => ({ labels: { provider }, value })),
+    },
     errorFamily(telemetry),
   ];
 }

@@ -45,3 +45,11 @@ export function parsePremiumBps(value: string): number {
     throw new InvalidArgumentError('expected basis points from 0 to 10000 (1000 = a 10 % premium)');
   return bps;
 }
+
+/** A rate in bytes per second: a whole number from 1. */
+export function parsePositiveRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected bytes per second, a whole number from 1');
+  return n;
+}

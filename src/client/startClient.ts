@@ -397,7 +397,12 @@ export async function startClient(params: StartClientParameters): Promise<Client
     metrics: () => {
       let lag = 0;
       for (const h of current?.hops ?? []) lag += Math.max(0, h.paid.payer.bytesDelivered - h.paid.payer.bytesPaid);
-      return clientMetrics(status(), lag, telemetry);
+      const known = book.reputation();
+      for (const o of directory.list()) {
+        const key = o.offer.provider.toLowerCase();
+        if (!known.has(key)) known.set(key, PRIOR);
+      }
+      return clientMetrics(status(), lag, telemetry, known);
     },
     sources: { network: { read: networkViewReader(client, deployment), intervalMs: 5_000 } },
     routes: {

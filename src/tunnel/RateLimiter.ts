@@ -8,7 +8,7 @@
  * gives (a priority session pays a premium for its weight). Without contention, weights change
  * nothing.
  *
- * The operator caps what it sells at its registered capacity with this (`bandex node --capacity`);
+ * The operator caps what it sells at its registered capacity with this (`bandex node --rate-limit`);
  * the devnet uses it to run providers whose real capacity differs from their claim.
  */
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createLogger } from '../../log/logger.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
-import { parsePort } from '../options.ts';
+import { parsePort, parsePositiveRate } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 type NodeFlags = ChainFlags & {
@@ -21,6 +21,7 @@ type NodeFlags = ChainFlags & {
   allowPrivate?: boolean;
   devnet?: boolean;
   redeemEveryS: number;
+  rateLimit?: number;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -47,6 +48,12 @@ export function nodeCommand(): Command {
     .option('--devnet', 'devnet exit policy: loopback destinations allowed (never on a real network)')
     .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addOption(
+      new Option(
+        '--rate-limit <bytes-per-second>',
+        'cap what all sessions send together (e.g. your registered capacity); busy sessions share it by priority',
+      ).argParser(parsePositiveRate),
+    )
+    .addOption(
       new Option('--redeem-every-s <seconds>', 'redeem earnings at least this often')
         .default(3600)
         .argParser((v) => Number.parseInt(v, 10)),
@@ -59,6 +66,7 @@ link-local ranges are refused unless allowed with --exit-allow.
 
 Examples:
   $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --listen /ip4/0.0.0.0/tcp/4001
+  $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --rate-limit 12500000   # sell 100 Mbit/s
   $ bandex node --key-file dev.key --rpc http://127.0.0.1:8545 --listen /ip4/127.0.0.1/tcp/0 --tunnel-host 127.0.0.1 --allow-private --devnet`,
     )
     .action(async (flags: NodeFlags) => {
@@ -85,6 +93,7 @@ Examples:
         },
         redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
         allowPrivateAddresses: flags.allowPrivate,
+        rateLimitBytesPerSecond: flags.rateLimit,
         logger,
       });
       // Signal handlers before the ready line: whoever reads it may stop us at once.
