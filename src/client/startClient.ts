@@ -196,12 +196,15 @@ export async function startClient(params: StartClientParameters): Promise<Client
   });
 
   /**
-   * Offers known once there are enough for `n` hops (and every preferred provider) and no new one has
-   * arrived for `OFFER_SETTLE_MS`: a client that just joined hears the offers one by one, and choosing
-   * from the first one alone would not be choosing.
+   * Offers known once there are enough for `n` hops (and every preferred provider) and either every
+   * registered provider has offered or no new offer has arrived for `OFFER_SETTLE_MS`: a client that
+   * just joined hears the offers one by one, and choosing from the first one alone would not be choosing.
    */
   const waitForOffers = async (n: number): Promise<SignedOffer[]> => {
     const deadline = Date.now() + OFFER_WAIT_MS;
+    const registered = await client
+      .readContract({ address: deployment.contracts.registry, abi: providerRegistryAbi, functionName: 'providerCount' })
+      .then(Number, () => Number.POSITIVE_INFINITY);
     let known = -1;
     let changedAt = Date.now();
     for (;;) {
@@ -214,7 +217,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
         (p) => !offers.some((o) => o.offer.provider.toLowerCase() === p.toLowerCase()),
       );
       const enough = offers.length >= n && !preferredMissing;
-      if (enough && (Date.now() - changedAt >= OFFER_SETTLE_MS || Date.now() > deadline)) return offers;
+      const settled = offers.length >= registered || Date.now() - changedAt >= OFFER_SETTLE_MS;
+      if (enough && (settled || Date.now() > deadline)) return offers;
       if (!enough && Date.now() > deadline) {
         throw new ClientError(`only ${offers.length} provider offers known; a ${n}-hop path needs ${n}`, {
           code: 'CLIENT_NOT_ENOUGH_PROVIDERS',
@@ -301,7 +305,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     void Promise.all(path.session.hops.map((hop) => hop.ping(STALL_TIMEOUT_MS)))
       .then((rtts) => {
         if (path !== current || stopped) return;
-        const silent = rtts.findIndex((rtt) => rtt === undefined);
+        const silent = rtts.indexOf(undefined);
         let previous = 0;
         for (const [i, rtt] of rtts.entries()) {
           if (rtt === undefined) break;

@@ -5,11 +5,11 @@
  * stops it, `onBlocked` says why; the hop's provider then pauses the session after its credit window.
  *
  * Ticks are batched: one `ticks` message (the newest preimage and how many ticks it pays) goes out
- * when `batchTicks` ticks are due, and whatever is due at the end of the event-loop turn that made it
- * due goes out then (`setImmediate`), so a payment is never held back past the reads that were being
- * processed — the provider sees no more unpaid bytes than with one message per tick, and a burst of
- * socket reads costs one message instead of one per 64 KiB. Payments leave in order: while a voucher
- * is being signed, nothing else is sent.
+ * when `batchTicks` ticks are due (at most a quarter of the credit window), and a partial batch goes out
+ * `FLUSH_AFTER_MS` after it became due, so a flowing stream costs one message per MiB — not one per
+ * socket read, each its own record and `writev` — and the provider waits at most a few milliseconds
+ * for the last ticks of a burst. Payments leave in order: while a voucher is being signed, nothing
+ * else is sent.
  */
 
 import { TICK_BYTES } from '../accounting/constants.ts';
@@ -22,6 +22,9 @@ import type { MuxSession } from '../tunnel/MuxSession.ts';
 /** Most ticks one PAYMENT message pays by default: 16 ticks = 1 MiB, a quarter of the client's default
  * 4 MiB credit window, so a full batch never brings the provider near its pause. */
 export const DEFAULT_BATCH_TICKS = 16;
+
+/** A partial batch waits at most this long for more ticks (a stream that keeps flowing fills batches). */
+const FLUSH_AFTER_MS = 5;
 
 export type PayHopParameters = {
   session: MuxSession;
@@ -112,7 +115,7 @@ export async function payHop({
         if (due < maxBatch && !all) {
           if (!flushScheduled) {
             flushScheduled = true;
-            setImmediate(flush);
+            setTimeout(flush, FLUSH_AFTER_MS);
           }
           break;
         }
