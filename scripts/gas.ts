@@ -18,6 +18,7 @@ import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { testDollarAbi } from '../src/chain/abi/testDollar.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
+import { registerAuditor } from '../src/chain/registerAuditor.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import type { Deployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
@@ -311,19 +312,7 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
   for (const auditor of auditors) {
-    const client = createChainClient(rpc, auditor);
-    await sendAndWait(client, {
-      address: token,
-      abi: bandwidthTokenAbi,
-      functionName: 'approve',
-      args: [registry, stake],
-    });
-    await sendAndWait(client, {
-      address: registry,
-      abi: providerRegistryAbi,
-      functionName: 'registerAuditor',
-      args: [stake],
-    });
+    await registerAuditor({ client: createChainClient(rpc, auditor), deployment, stakeWei: stake });
   }
   const report = {
     provider: payeeAccount.address as Address,

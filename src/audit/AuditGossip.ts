@@ -8,12 +8,15 @@
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import { type Address, type Hex, recoverTypedDataAddress } from 'viem';
+import type { ChainClient } from '../chain/chainClient.ts';
+import type { Deployment } from '../chain/deployment.ts';
+import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { registryDomain, reportTypes } from '../chain/typedData.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import { type AuditMessage, decodeAuditMessage, encodeAuditMessage } from './auditMessages.ts';
 import { type AuditDomain, type SignedAuditReport, verifyAuditReport } from './auditReport.ts';
-import type { ReputationBook } from './ReputationBook.ts';
+import { ReputationBook } from './ReputationBook.ts';
 import type { SlashReport } from './submitSlash.ts';
 
 export const AUDIT_TOPIC = '/bandex/audit/1';
@@ -102,4 +105,29 @@ export class AuditGossip {
       return TopicValidatorResult.Reject;
     }
   };
+}
+
+/**
+ * What every daemon does to hear the audits: a fresh `ReputationBook` fed by the audit topic, whose
+ * senders are checked against the registry of `deployment` through `client`.
+ */
+export function joinAuditGossip(params: {
+  node: BandexNode;
+  client: ChainClient;
+  deployment: Deployment;
+  logger: Logger;
+  onSlashSignature?: AuditGossipParameters['onSlashSignature'];
+}): { book: ReputationBook; gossip: AuditGossip } {
+  const { node, client, deployment, logger, onSlashSignature } = params;
+  const book = new ReputationBook();
+  const gossip = new AuditGossip({
+    node,
+    domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
+    book,
+    isStakedAuditor: (who) => isStakedAuditor(client, deployment, who),
+    onSlashSignature,
+    logger,
+  });
+  gossip.start();
+  return { book, gossip };
 }

@@ -35,11 +35,11 @@ import { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
-import { AuditGossip } from './AuditGossip.ts';
+import { joinAuditGossip } from './AuditGossip.ts';
 import { type AuditDomain, type AuditReport, evidenceOf, signAuditReport } from './auditReport.ts';
 import { DEFAULT_EPOCH_MS } from './constants.ts';
 import { measureCapacity } from './measureCapacity.ts';
-import { ReputationBook } from './ReputationBook.ts';
+import type { ReputationBook } from './ReputationBook.ts';
 import { PRIOR, SELECTION_THRESHOLD } from './reputation.ts';
 import { sendCanary } from './sendCanary.ts';
 import { findSlash } from './slashFinding.ts';
@@ -158,15 +158,13 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     logger,
   });
   directory.start(node);
-  const book = new ReputationBook();
   /** Slash signatures heard, by slash report. */
   const slashSignatures = new Map<string, { slash: SlashReport; bySigner: Map<string, Hex> }>();
   const slashKey = (s: SlashReport) => `${s.provider.toLowerCase()}:${s.epoch}:${s.kind}:${s.evidence}`;
-  const gossip = new AuditGossip({
+  const { book, gossip } = joinAuditGossip({
     node,
-    domain,
-    book,
-    isStakedAuditor: stakedAuditor,
+    client,
+    deployment,
     logger,
     onSlashSignature: (slash, signer, signature) => {
       const entry = slashSignatures.get(slashKey(slash)) ?? { slash, bySigner: new Map() };
@@ -175,7 +173,6 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
       void trySubmit(slashKey(slash));
     },
   });
-  gossip.start();
   // Channel opens, anchors and slashes all come from this account: one transaction at a time.
   const serialWrites = createSerialWrites();
   const builder = createPathBuilder({

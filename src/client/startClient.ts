@@ -20,13 +20,12 @@ import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { AuditGossip } from '../audit/AuditGossip.ts';
-import { ReputationBook } from '../audit/ReputationBook.ts';
+import { joinAuditGossip } from '../audit/AuditGossip.ts';
+import type { ReputationBook } from '../audit/ReputationBook.ts';
 import { PRIOR, SELECTION_THRESHOLD } from '../audit/reputation.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { readProvider } from '../chain/readProvider.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -167,15 +166,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     logger,
   });
   directory.start(node);
-  const book = new ReputationBook();
-  const gossip = new AuditGossip({
-    node,
-    domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
-    book,
-    isStakedAuditor: (who) => isStakedAuditor(client, deployment, who),
-    logger,
-  });
-  gossip.start();
+  const { book, gossip } = joinAuditGossip({ node, client, deployment, logger });
   /** The client's own round-trip measurements (EWMA of PINGs through hop 1 … hop i), ms. */
   const rttMs = new Map<string, number>();
   const builder = createPathBuilder({

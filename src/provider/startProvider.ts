@@ -18,13 +18,11 @@ import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { AuditGossip } from '../audit/AuditGossip.ts';
-import { ReputationBook } from '../audit/ReputationBook.ts';
+import { joinAuditGossip } from '../audit/AuditGossip.ts';
 import { PRIOR } from '../audit/reputation.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { readProvider } from '../chain/readProvider.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -314,15 +312,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   await sessionServer.start();
   // The audit topic: providers forward auditors' reports (clients hear them through providers)
   // and know their own reputation.
-  const book = new ReputationBook();
-  const gossip = new AuditGossip({
-    node,
-    domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
-    book,
-    isStakedAuditor: (who) => isStakedAuditor(client, deployment, who),
-    logger,
-  });
-  gossip.start();
+  const { book, gossip } = joinAuditGossip({ node, client, deployment, logger });
   const publisher = new OfferPublisher({
     node,
     account: client.account as LocalAccount,
