@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPublicClient, http } from 'viem';
 import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
-import { startCli } from './support/cli.ts';
+import { assertFailure } from './support/bandexCli.ts';
+import { runCli, startCli } from './support/cli.ts';
 import { descendantPids, isRunning, waitFor } from './support/processes.ts';
 
 test('devnet --json: one JSON line, live chain with contracts, SIGTERM stops everything in ≤ 5 s', async () => {
@@ -40,4 +41,10 @@ test('devnet --json: one JSON line, live chain with contracts, SIGTERM stops eve
   assert.ok(stopMs <= 5_000, `stopped in ${stopMs} ms`);
   assert.ok(await waitFor(() => children.every((pid) => !isRunning(pid)), 1_000), 'no child left running');
   assert.equal(devnet.stdout().trim().split('\n').length, 1, 'exactly one line on stdout');
+});
+
+test('devnet: wrong fault mode, auditor count or epoch is refused before anything starts', async () => {
+  assertFailure(await runCli(['devnet', '--faulty', 'sleepy']), /expected one of blackhole, throttle, overclaim/);
+  assertFailure(await runCli(['devnet', '--auditors', '5']), /expected 0 to 3 auditors/);
+  assertFailure(await runCli(['devnet', '--epoch', '2']), /expected the epoch in seconds, from 10 to 604800/);
 });

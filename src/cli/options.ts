@@ -1,5 +1,6 @@
 /** Parsers for command-line option values that fail with a message saying what is expected. */
 import { InvalidArgumentError } from 'commander';
+import { MAX_EPOCH_MS, MIN_EPOCH_MS } from '../audit/constants.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -52,4 +53,14 @@ export function parsePositiveRate(value: string): number {
   if (!Number.isSafeInteger(n) || n < 1)
     throw new InvalidArgumentError('expected bytes per second, a whole number from 1');
   return n;
+}
+
+/** An audit epoch in seconds (`bandex audit`, `bandex devnet`), returned in milliseconds. */
+export function parseEpochSeconds(value: string): number {
+  const ms = Number(value) * 1000;
+  if (!Number.isInteger(ms) || ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS)
+    throw new InvalidArgumentError(
+      `expected the epoch in seconds, from ${MIN_EPOCH_MS / 1000} to ${MAX_EPOCH_MS / 1000}, e.g. 3600 for an hour`,
+    );
+  return ms;
 }

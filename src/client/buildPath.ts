@@ -74,9 +74,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const channelKey = (payee: Address) => `payer.channel.${payee.toLowerCase()}`;
   const promisedOn = (channelId: Hex) => BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
 
-  /** An open channel to `payee` with deposit left, reused across sessions; else a new one. */
   const premiumBps = params.premiumBps ?? 0;
   const serialWrites = params.serialWrites ?? createSerialWrites();
+
+  /** An open channel to `payee` with deposit left and this client's premium, reused across sessions; else a new one. */
   const channelTo = async (payee: Address, tickValue: bigint): Promise<{ channelId: Hex; deposit: bigint }> => {
     const known = store.getMeta(channelKey(payee)) as Hex | undefined;
     if (known) {
@@ -127,6 +128,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     const prepared = [];
     for (const signed of offers) {
       const { offer } = signed;
+      const price = premiumPrice(offer.priceWeiPerGiB, premiumBps);
       const { channelId, deposit } = await channelFor(signed);
       const alreadyPromised = promisedOn(channelId);
       const payer = new PayerChannel({
@@ -135,7 +137,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         channelId,
         deposit,
         alreadyPromised,
-        priceWeiPerGiB: premiumPrice(offer.priceWeiPerGiB, premiumBps),
+        priceWeiPerGiB: price,
         budgetWei: params.budgetWei,
       });
       const staticKeys = generateStaticKeyPair();
@@ -144,7 +146,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         payer: address,
         tickAnchor: payer.tickAnchor,
         tickValue: payer.tickValue,
-        priceWeiPerGiB: premiumPrice(offer.priceWeiPerGiB, premiumBps),
+        priceWeiPerGiB: price,
         creditBytes: params.creditBytes,
         chainId: deployment.chainId,
         channels: deployment.contracts.channels,

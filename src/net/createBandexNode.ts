@@ -25,6 +25,9 @@ import { NodeStartError } from './errors.ts';
 import { isPrivateMultiaddr } from './isPrivateMultiaddr.ts';
 import { selectProviderRecord, validateProviderRecord } from './providerRecord.ts';
 
+/** Loopback, for `connectionManager.allow` when every peer is this machine. */
+const LOOPBACK = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'];
+
 export type BandexServices = {
   identify: Identify;
   ping: Ping;
@@ -110,6 +113,10 @@ export async function createBandexNode(params: CreateBandexNodeParameters): Prom
       connectionGater: allowPrivate
         ? { denyDialMultiaddr: () => false }
         : { denyDialMultiaddr: (ma) => isPrivateMultiaddr(ma) },
+      // libp2p refuses more than 5 inbound connections a second from one host; on one machine (the devnet,
+      // tests) every peer is that host, and a provider that several auditors, clients and providers dial
+      // at start would reset the connection of the sixth.
+      ...(allowPrivate ? { connectionManager: { allow: LOOPBACK } } : {}),
       services,
     })) as BandexNode;
   } catch (cause) {

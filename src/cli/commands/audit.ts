@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_EPOCH_MS, MAX_EPOCH_MS, MIN_EPOCH_MS } from '../../audit/constants.ts';
+import { DEFAULT_EPOCH_MS } from '../../audit/constants.ts';
 import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
 import { registerAuditor } from '../../chain/registerAuditor.ts';
@@ -19,7 +19,7 @@ import {
   type WalletContext,
 } from '../chainContext.ts';
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
-import { parsePort } from '../options.ts';
+import { parseEpochSeconds, parsePort } from '../options.ts';
 import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
@@ -42,16 +42,6 @@ type AuditFlags = ChainFlags & {
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** The epoch in seconds (as `bandex devnet --epoch`), returned in milliseconds. */
-function parseEpochSeconds(value: string): number {
-  const ms = Number(value) * 1000;
-  if (!Number.isInteger(ms) || ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS)
-    throw new InvalidArgumentError(
-      `expected the epoch in seconds, from ${MIN_EPOCH_MS / 1000} to ${MAX_EPOCH_MS / 1000}, e.g. 3600 for an hour`,
-    );
-  return ms;
-}
 
 function parseProbes(value: string): number {
   const n = Number(value);

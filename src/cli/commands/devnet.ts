@@ -3,13 +3,19 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { FAULT_MODES, type FaultMode } from '../../devnet/faultModes.ts';
 import { formatDevnetSummary } from '../../devnet/formatDevnetSummary.ts';
 import { createLogger } from '../../log/logger.ts';
-import { parseCount, parseHops, parsePort } from '../options.ts';
+import { parseCount, parseEpochSeconds, parseHops, parsePort } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 function parseFaultMode(value: string, previous: FaultMode[]): FaultMode[] {
   if (!(FAULT_MODES as readonly string[]).includes(value))
     throw new InvalidArgumentError(`expected one of ${FAULT_MODES.join(', ')}`);
   return [...previous, value as FaultMode];
+}
+
+function parseAuditors(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 3) throw new InvalidArgumentError('expected 0 to 3 auditors');
+  return n;
 }
 
 export function devnetCommand(): Command {
@@ -40,8 +46,8 @@ export function devnetCommand(): Command {
         .default(0)
         .argParser(parseCount),
     )
-    .addOption(new Option('--auditors <n>', 'staked auditors to run (0 to 3)').default(3).argParser(parseCount))
-    .addOption(new Option('--epoch <seconds>', 'audit epoch length').default(20).argParser(parseCount))
+    .addOption(new Option('--auditors <n>', 'staked auditors to run (0 to 3)').default(3).argParser(parseAuditors))
+    .addOption(new Option('--epoch <seconds>', 'audit epoch length').default(20_000, '20').argParser(parseEpochSeconds))
     .option('--json', 'print exactly one JSON line on stdout when everything is ready, then nothing else')
     .option('--demo', 'run the demo traffic generator (the default without --json)')
     .option('--no-demo', 'no demo traffic (the default with --json: exact figures for scripts)')
@@ -67,6 +73,7 @@ Examples:
         faulty: FaultMode[];
         faultyAfter: number;
         auditors: number;
+        /** Milliseconds (the flag is in seconds). */
         epoch: number;
       }) => {
         const logger = createLogger({ name: 'devnet', level: options.json ? 'warn' : undefined });
@@ -80,7 +87,7 @@ Examples:
           faulty: options.faulty,
           faultyAfterBytes: options.faultyAfter,
           auditors: options.auditors,
-          epochMs: options.epoch * 1000,
+          epochMs: options.epoch,
           demo: options.demo ?? !options.json,
           logger,
         });
