@@ -213,7 +213,7 @@ describe('/metrics on the devnet', { timeout: 180_000 }, () => {
   let origin: Awaited<ReturnType<typeof startOrigin>>;
   before(async () => {
     origin = await startOrigin(4 * 1024 * 1024);
-    devnet = await startCli(['devnet', '--json'], 120_000);
+    devnet = await startCli(['devnet', '--json', '--auditors', '0'], 120_000);
     info = JSON.parse(devnet.firstLine) as DevnetInfo;
   });
   after(async () => {

@@ -101,7 +101,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       },
       block: (stream) => {
         this.#blocked.add(stream);
-        if (limiter && !this.closed && !limiter.canSend()) limiter.wait(this.#waiter);
+        this.#waitForLimiter();
       },
       release: (stream) => this.#blocked.delete(stream),
     };
@@ -314,11 +314,21 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
 
   #flushBlocked = () => {
     for (const stream of [...this.#blocked]) {
-      if (!this.#host.canSendData()) return;
+      if (!this.#host.canSendData()) {
+        // Woken by the gate or a drain while the limiter is empty: queue for it, or nothing wakes us again.
+        this.#waitForLimiter();
+        return;
+      }
       this.#blocked.delete(stream);
       stream.flush();
     }
   };
+
+  /** Queues this session for the limiter when the limiter is what holds its blocked streams back. */
+  #waitForLimiter(): void {
+    const limiter = this.#limiter;
+    if (limiter && !this.closed && this.#blocked.size > 0 && !limiter.canSend()) limiter.wait(this.#waiter);
+  }
 
   #teardown(error?: Error): void {
     if (this.closed) return;

@@ -393,6 +393,48 @@ describe('RateLimiter under MuxSessions', { timeout: 30_000 }, () => {
     }
   });
 
+  it('a gate that opens while the limiter is empty does not strand the blocked streams', async () => {
+    // The streams block on the closed gate while the bucket is full (so the session does not queue for the
+    // limiter); the bucket is then emptied by others; the gate opening finds it empty. The session must
+    // queue for the limiter then, or nothing would ever wake its streams again.
+    const rate = 4_000_000;
+    const limiter = new RateLimiter(rate);
+    const staticKeys = generateStaticKeyPair();
+    const sessions: MuxSession[] = [];
+    const listener = await startTunnelListener({
+      staticKeys,
+      policy: createExitPolicy({ devnet: true }),
+      limiter,
+      onSession: (session) => sessions.push(session),
+    });
+    const firehose = await startFirehose();
+    const client = await connectClientSession({
+      hops: [{ host: listener.address.host, port: listener.address.port, publicKey: staticKeys.publicKey }],
+    });
+    try {
+      const count = counter(await client.openStream({ host: '127.0.0.1', port: firehose.port }));
+      await sleep(300);
+      assert.ok(count.bytes > 0, 'data flows before the gate closes');
+      const provider = sessions[0] as MuxSession;
+      provider.gate.close();
+      await sleep(400);
+      assert.ok(limiter.canSend(), 'the bucket refilled while the gate was closed');
+      const other: RateWaiter = { weight: 1, resume: () => {} };
+      limiter.take(limiter.burstBytes + rate / 4, other);
+      assert.ok(!limiter.canSend());
+      const before = count.bytes;
+      provider.gate.open();
+      // The deficit is refilled after ≈ 250 ms; allow a loaded machine far more.
+      const deadline = Date.now() + 5_000;
+      while (count.bytes === before && Date.now() < deadline) await sleep(50);
+      assert.ok(count.bytes > before, 'data flows again once the bucket refills');
+    } finally {
+      client.close();
+      firehose.close();
+      await listener.close();
+    }
+  });
+
   it('provider sessions of weights 1 and 4 on one limiter: the client of the heavier gets about 4×', async () => {
     const limiter = new RateLimiter(8_000_000);
     const server = createServer();
