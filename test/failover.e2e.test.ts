@@ -33,19 +33,44 @@ type ClientStatus = {
   path: { provider: Address }[];
 };
 
-/** curl with `-C -` until it finishes (at most 5 tries): each try resumes from what the file holds. */
-async function curlResuming(args: string[]): Promise<{ code: number; tries: number; errors: string[] }> {
+/**
+ * curl with `-C -` until it finishes (at most 3 tries of 60 s): each try resumes from what the file
+ * holds. After a failed try, `diagnose` says what the daemons were doing (kept for the failure message).
+ */
+async function curlResuming(
+  args: string[],
+  diagnose: () => Promise<string>,
+): Promise<{ code: number; tries: number; errors: string[] }> {
   const errors: string[] = [];
   for (let tries = 1; ; tries++) {
     const code = await new Promise<number>((resolve) => {
-      execFile('curl', ['-sS', '--fail', '--max-time', '120', '-C', '-', ...args], (error, _stdout, stderr) => {
+      execFile('curl', ['-sS', '--fail', '--max-time', '60', '-C', '-', ...args], (error, _stdout, stderr) => {
         if (error) errors.push(stderr.trim());
         resolve(error ? Number(error.code ?? 1) : 0);
       });
     });
-    if (code === 0 || tries === 5) return { code, tries, errors };
+    if (code !== 0) errors.push(await diagnose());
+    if (code === 0 || tries === 3) return { code, tries, errors };
     await sleep(1_000);
   }
+}
+
+/** The client's path and counters, each provider's sessions and counters, and their logs' last warnings. */
+async function diagnose(info: DevnetProcess['info']): Promise<string> {
+  const lines: string[] = [];
+  const client = await getJson<Record<string, unknown>>(`${info.client.api}/api/status`).catch(String);
+  lines.push(`client ${JSON.stringify(client)}`);
+  for (const p of info.providers) {
+    const s = await getJson<Record<string, unknown>>(`${p.api}/api/status`).catch(String);
+    const { sessions, bytesServed, creditPauses } = s as Record<string, unknown>;
+    const warnings = readFileSync(p.log, 'utf8')
+      .split('\n')
+      .filter((l) => /"level":(40|50)/.test(l))
+      .slice(-3);
+    lines.push(`${p.faulty ?? 'honest'} ${p.address}: ${JSON.stringify({ sessions, bytesServed, creditPauses })}`);
+    for (const w of warnings) lines.push(`  ${w.slice(0, 400)}`);
+  }
+  return lines.join('\n');
 }
 
 describe('failover: the provider turns black hole mid-download', { timeout: 240_000 }, () => {
@@ -76,17 +101,12 @@ describe('failover: the provider turns black hole mid-download', { timeout: 240_
 
     const file = join(dir, 'download.bin');
     const started = Date.now();
-    const curl = await curlResuming([
-      '--socks5-hostname',
-      info.socks,
-      '-C',
-      '-',
-      '-o',
-      file,
-      `http://127.0.0.1:${origin.port}/file`,
-    ]);
+    const curl = await curlResuming(
+      ['--socks5-hostname', info.socks, '-o', file, `http://127.0.0.1:${origin.port}/file`],
+      () => diagnose(info),
+    );
     const seconds = (Date.now() - started) / 1000;
-    assert.equal(curl.code, 0, `curl finished (${curl.errors.join('; ')})`);
+    assert.equal(curl.code, 0, `curl finished:\n${curl.errors.join('\n')}`);
     const got = readFileSync(file);
     assert.equal(got.length, SIZE);
     assert.equal(

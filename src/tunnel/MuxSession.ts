@@ -101,7 +101,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       },
       block: (stream) => {
         this.#blocked.add(stream);
-        this.#waitForLimiter();
+        this.#waitForLimiter(stream);
       },
       release: (stream) => this.#blocked.delete(stream),
     };
@@ -324,10 +324,18 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     }
   };
 
-  /** Queues this session for the limiter when the limiter is what holds its blocked streams back. */
-  #waitForLimiter(): void {
+  /**
+   * Queues this session for the limiter when the limiter is what holds its blocked streams back: the
+   * session is open, its gate open, its channel writable and (for `stream`) the stream has credit. Decided
+   * on those alone, never on the bucket itself — it refills continuously, so "the bucket has tokens
+   * again" a microsecond after a send found it empty would strand the stream with nothing to wake it.
+   * A needless wait costs one turn (≥ 1 ms).
+   */
+  #waitForLimiter(stream?: MuxStream): void {
     const limiter = this.#limiter;
-    if (limiter && !this.closed && this.#blocked.size > 0 && !limiter.canSend()) limiter.wait(this.#waiter);
+    if (!limiter || this.closed || !this.gate.isOpen || !this.channel.writable) return;
+    if (stream && !stream.hasSendCredit) return;
+    limiter.wait(this.#waiter);
   }
 
   #teardown(error?: Error): void {

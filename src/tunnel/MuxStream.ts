@@ -180,6 +180,11 @@ export class MuxStream extends Duplex {
     callback(error);
   }
 
+  /** The peer has granted credit for more DATA on this stream. */
+  get hasSendCredit(): boolean {
+    return this.#sendWindow > 0;
+  }
+
   /** True once both directions are closed or the stream was reset. */
   get finished(): boolean {
     return this.#reset || (this.#localClosed && this.#remoteClosed);

@@ -435,6 +435,45 @@ describe('RateLimiter under MuxSessions', { timeout: 30_000 }, () => {
     }
   });
 
+  it('a bucket that refills between the failed send and the block still wakes the stream', async () => {
+    // The bucket refills continuously: a send can find it empty and, microseconds later, the check of why
+    // the stream blocked finds tokens again. The session must queue for the limiter all the same, or the
+    // stream (credit open, gate open, channel writable) is never woken. This limiter reports "empty" once,
+    // for the next `emptyChecks` checks, on demand, to make that interleaving certain (a send path may check
+    // once or twice before it blocks, so the rounds try 1 to 3).
+    class RefillingLimiter extends RateLimiter {
+      emptyChecks = 0;
+      override canSend(): boolean {
+        if (this.emptyChecks > 0) {
+          this.emptyChecks--;
+          return false;
+        }
+        return super.canSend();
+      }
+    }
+    const limiter = new RefillingLimiter(1e12);
+    const staticKeys = generateStaticKeyPair();
+    const listener = await startTunnelListener({ staticKeys, policy: createExitPolicy({ devnet: true }), limiter });
+    const firehose = await startFirehose();
+    const client = await connectClientSession({
+      hops: [{ host: listener.address.host, port: listener.address.port, publicKey: staticKeys.publicKey }],
+    });
+    try {
+      const count = counter(await client.openStream({ host: '127.0.0.1', port: firehose.port }));
+      for (let round = 0; round < 20; round++) {
+        limiter.emptyChecks = 1 + (round % 3);
+        const before = count.bytes;
+        const deadline = Date.now() + 5_000;
+        while (count.bytes - before < 1024 * 1024 && Date.now() < deadline) await sleep(10);
+        assert.ok(count.bytes - before >= 1024 * 1024, `round ${round}: the stream kept flowing`);
+      }
+    } finally {
+      client.close();
+      firehose.close();
+      await listener.close();
+    }
+  });
+
   it('provider sessions of weights 1 and 4 on one limiter: the client of the heavier gets about 4×', async () => {
     const limiter = new RateLimiter(8_000_000);
     const server = createServer();
