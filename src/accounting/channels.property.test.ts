@@ -19,6 +19,24 @@ const channelId = `0x${'11'.repeat(32)}` as Hex;
 const CREDIT = 4 * TICK_BYTES;
 const PRICE = BigInt(GIB); // 1 wei per byte: tick value = 65,536 wei
 
+/** A payer and its payee on one channel of `deposit` wei (payee options overridable). */
+function channelPair(
+  deposit = 10n ** 12n,
+  payeeOptions: Partial<ConstructorParameters<typeof PayeeChannel>[0]> = {},
+): { payer: PayerChannel; payee: PayeeChannel } {
+  const payer = new PayerChannel({ account, domain, channelId, deposit, alreadyPromised: 0n, priceWeiPerGiB: PRICE });
+  const payee = new PayeeChannel({
+    domain,
+    channelId,
+    payer: account.address,
+    deposit,
+    priceWeiPerGiB: PRICE,
+    creditBytes: CREDIT,
+    ...payeeOptions,
+  });
+  return { payer, payee };
+}
+
 const action = fc.oneof(
   fc.record({ kind: fc.constant('serve' as const), bytes: fc.integer({ min: 1, max: 3 * TICK_BYTES }) }),
   fc.record({ kind: fc.constant('deliverData' as const), bytes: fc.integer({ min: 1, max: 3 * TICK_BYTES }) }),
@@ -110,22 +128,7 @@ for (const batch of [undefined, 1, 3, 7])
   });
 
 test('credit extends only over payment the provider has made durable', async () => {
-  const payer = new PayerChannel({
-    account,
-    domain,
-    channelId,
-    deposit: 10n ** 12n,
-    alreadyPromised: 0n,
-    priceWeiPerGiB: PRICE,
-  });
-  const payee = new PayeeChannel({
-    domain,
-    channelId,
-    payer: account.address,
-    deposit: 10n ** 12n,
-    priceWeiPerGiB: PRICE,
-    creditBytes: CREDIT,
-  });
+  const { payer, payee } = channelPair();
   await payee.acceptVoucher(await payer.open());
   payee.served(CREDIT);
   assert.equal(payee.canServe(1), false, 'the credit window is used up');
@@ -139,24 +142,7 @@ test('credit extends only over payment the provider has made durable', async () 
 
 test('a paused session with no payment for the unpaid timeout is stalled', async () => {
   let now = 0;
-  const payer = new PayerChannel({
-    account,
-    domain,
-    channelId,
-    deposit: 10n ** 12n,
-    alreadyPromised: 0n,
-    priceWeiPerGiB: PRICE,
-  });
-  const payee = new PayeeChannel({
-    domain,
-    channelId,
-    payer: account.address,
-    deposit: 10n ** 12n,
-    priceWeiPerGiB: PRICE,
-    creditBytes: CREDIT,
-    unpaidTimeoutMs: 1_000,
-    now: () => now,
-  });
+  const { payer, payee } = channelPair(10n ** 12n, { unpaidTimeoutMs: 1_000, now: () => now });
   await payee.acceptVoucher(await payer.open());
   payee.markDurable(payee.value);
   now = 5_000;
@@ -254,22 +240,7 @@ test('batched ticks pay exactly what single ticks pay, across checkpoints and ch
 });
 
 test('a ticks message for the wrong count, a replay or a forgery is refused and changes nothing', async () => {
-  const payer = new PayerChannel({
-    account,
-    domain,
-    channelId,
-    deposit: 10n ** 12n,
-    alreadyPromised: 0n,
-    priceWeiPerGiB: PRICE,
-  });
-  const payee = new PayeeChannel({
-    domain,
-    channelId,
-    payer: account.address,
-    deposit: 10n ** 12n,
-    priceWeiPerGiB: PRICE,
-    creditBytes: CREDIT,
-  });
+  const { payer, payee } = channelPair();
   assert.throws(
     () => payee.acceptTicks(Buffer.alloc(32), 1),
     (e) => hasErrorCode(e, 'TICK_MISMATCH'),

@@ -59,6 +59,19 @@ async function during(ms: number, waiters: Greedy[]): Promise<number[]> {
   return waiters.map((w, i) => w.bytes - (before[i] as number));
 }
 
+/**
+ * Greedy waiters of `weights`, started in that order, contend for `limiter`: the bytes each takes during
+ * `ms` after the first 100 ms (the first turns spend the initial burst).
+ */
+async function contend(limiter: RateLimiter, weights: number[], ms: number): Promise<number[]> {
+  const waiters = weights.map((weight) => greedy(limiter, weight));
+  for (const w of waiters) w.resume();
+  await sleep(100);
+  const got = await during(ms, waiters);
+  stopAll(limiter, waiters);
+  return got;
+}
+
 function stopAll(limiter: RateLimiter, waiters: Greedy[]): void {
   for (const w of waiters) {
     w.wanting = false;
@@ -177,58 +190,30 @@ describe('RateLimiter: waiting', () => {
   });
 
   it('weights 1 and 4 that always want more share the bytes about 1:4', async () => {
-    const limiter = new RateLimiter(2_000_000, 32 * 1024);
-    const light = greedy(limiter, 1);
-    const heavy = greedy(limiter, 4);
-    light.resume();
-    heavy.resume();
-    await sleep(100); // the first turns spend the initial burst
-    const [l, h] = await during(1_000, [light, heavy]);
-    stopAll(limiter, [light, heavy]);
-    const ratio = (h as number) / (l as number);
-    assert.ok(ratio >= 3 && ratio <= 5, `heavy:light = ${h}:${l} = ${ratio.toFixed(2)}, expected about 4`);
+    const [l, h] = (await contend(new RateLimiter(2_000_000, 32 * 1024), [1, 4], 1_000)) as [number, number];
+    assert.ok(h / l >= 3 && h / l <= 5, `heavy:light = ${h}:${l} = ${(h / l).toFixed(2)}, expected about 4`);
   });
 
   it('the heavier weight wins whichever waits first', async () => {
-    const limiter = new RateLimiter(2_000_000, 32 * 1024);
-    const heavy = greedy(limiter, 4);
-    const light = greedy(limiter, 1);
-    heavy.resume();
-    light.resume();
-    await sleep(100);
-    const [h, l] = await during(600, [heavy, light]);
-    stopAll(limiter, [heavy, light]);
-    const ratio = (h as number) / (l as number);
-    assert.ok(ratio >= 3 && ratio <= 5, `heavy:light = ${h}:${l} = ${ratio.toFixed(2)}, expected about 4`);
+    const [h, l] = (await contend(new RateLimiter(2_000_000, 32 * 1024), [4, 1], 600)) as [number, number];
+    assert.ok(h / l >= 3 && h / l <= 5, `heavy:light = ${h}:${l} = ${(h / l).toFixed(2)}, expected about 4`);
   });
 
   it('equal weights share about 1:1', async () => {
-    const limiter = new RateLimiter(2_000_000, 32 * 1024);
-    const a = greedy(limiter, 1);
-    const b = greedy(limiter, 1);
-    a.resume();
-    b.resume();
-    await sleep(100);
-    const [x, y] = await during(600, [a, b]);
-    stopAll(limiter, [a, b]);
-    const ratio = (x as number) / (y as number);
-    assert.ok(ratio >= 0.75 && ratio <= 1.33, `a:b = ${x}:${y} = ${ratio.toFixed(2)}, expected about 1`);
+    const [x, y] = (await contend(new RateLimiter(2_000_000, 32 * 1024), [1, 1], 600)) as [number, number];
+    assert.ok(x / y >= 0.75 && x / y <= 1.33, `a:b = ${x}:${y} = ${(x / y).toFixed(2)}, expected about 1`);
   });
 
   it('three waiters of weights 1, 2, 3 get about 1/6, 2/6, 3/6', async () => {
-    const limiter = new RateLimiter(3_000_000, 32 * 1024);
-    const waiters = [greedy(limiter, 1), greedy(limiter, 2), greedy(limiter, 3)];
-    for (const w of waiters) w.resume();
-    await sleep(100);
-    const got = await during(800, waiters);
-    stopAll(limiter, waiters);
+    const weights = [1, 2, 3];
+    const got = await contend(new RateLimiter(3_000_000, 32 * 1024), weights, 800);
     const total = got.reduce((s, n) => s + n, 0);
-    for (const [i, w] of waiters.entries()) {
+    for (const [i, weight] of weights.entries()) {
       const share = (got[i] as number) / total;
-      const expected = w.weight / 6;
+      const expected = weight / 6;
       assert.ok(
         share >= expected * 0.7 && share <= expected * 1.3,
-        `weight ${w.weight} got ${(share * 100).toFixed(1)}% (${got.join(' / ')}), expected ${(expected * 100).toFixed(1)}%`,
+        `weight ${weight} got ${(share * 100).toFixed(1)}% (${got.join(' / ')}), expected ${(expected * 100).toFixed(1)}%`,
       );
     }
   });
