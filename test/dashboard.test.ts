@@ -9,6 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { DevnetInfo } from '../src/devnet/startDevnet.ts';
 import { startOrigin } from '../src/tunnel/testHarness.ts';
@@ -169,7 +170,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.close();
   });
 
-  it("the client's own dashboard shows its path, spend and the providers with price and region", async () => {
+  it("the client's own dashboard shows its path, spend and the providers with score, price and region", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     await page.goto(`${info.client.api}/`);
     await page.waitForSelector('[data-testid=spent][data-wei]', { timeout: 30_000 });
@@ -184,6 +185,32 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
       { timeout: 30_000 },
     );
     assert.match((await page.textContent('[data-testid=offers]')) ?? '', /DE/);
+    // The score column: each provider's reputation as the client uses it, from the client's own API (the
+    // page refreshes it every 5 s and an audit report may land in between: compare a few times).
+    const headers = await page.$$eval('[data-testid=offers] thead th', (ths) => ths.map((th) => th.textContent));
+    const scoreColumn = headers.indexOf('score');
+    assert.ok(scoreColumn > 0, `a score column (${headers.join(', ')})`);
+    let mismatch = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const shown = await page.$$eval(
+        '[data-testid=offers] tbody tr',
+        (rows, i) => rows.map((row) => [row.children[0]?.textContent, Number(row.children[i]?.textContent)] as const),
+        scoreColumn,
+      );
+      const api = (await (await fetch(`${info.client.api}/api/providers`)).json()) as {
+        provider: string;
+        reputation: number;
+      }[];
+      mismatch = shown
+        .filter(
+          ([provider, score]) => api.find((o) => o.provider === provider)?.reputation.toFixed(2) !== score.toFixed(2),
+        )
+        .map(([provider, score]) => `${provider}: ${score}`)
+        .join(', ');
+      if (!mismatch) break;
+      await sleep(5_500);
+    }
+    assert.equal(mismatch, '', 'the scores shown are the API reputations');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-client.png'), fullPage: true });
     await page.close();
   });
