@@ -19,11 +19,12 @@ import type { OpenStream } from '../src/audit/sendCanary.ts';
 import { type AuditTarget, startAuditTarget } from '../src/audit/startAuditTarget.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
-import { createChainClient } from '../src/chain/chainClient.ts';
+import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import { readDeployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { type Client, startClient } from '../src/client/startClient.ts';
 import { type Devnet, startDevnet } from '../src/devnet/startDevnet.ts';
+import { weightForPremium } from '../src/tunnel/RateLimiter.ts';
 import { socksConnect } from './support/socksConnect.ts';
 
 const PREMIUM_BPS = 1_000;
@@ -35,15 +36,16 @@ describe('priority premium under contention', { timeout: 180_000 }, () => {
   let dir: string;
   let devnet: Devnet;
   let priority: Client;
+  let priorityChain: ChainClient;
   let target: AuditTarget;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bandex-priority-'));
     devnet = await startDevnet({ stateDir: join(dir, 'devnet'), providers: 1, auditors: 0 });
-    const chain = createChainClient(devnet.info.rpc, devAccount(PRIORITY_ACCOUNT));
+    priorityChain = createChainClient(devnet.info.rpc, devAccount(PRIORITY_ACCOUNT));
     const deployment = readDeployment(devnet.info.deployment);
-    await buyRbt({ client: chain, deployment, reserveIn: 2_000n * 10n ** 6n, useFaucet: true });
+    await buyRbt({ client: priorityChain, deployment, reserveIn: 2_000n * 10n ** 6n, useFaucet: true });
     priority = await startClient({
-      client: chain,
+      client: priorityChain,
       deployment,
       stateDir: join(dir, 'priority-client'),
       listen: ['/ip4/127.0.0.1/tcp/0'],
@@ -79,7 +81,7 @@ describe('priority premium under contention', { timeout: 180_000 }, () => {
     const ratio = premium.bytesPerSecond / plain.bytesPerSecond;
     t.diagnostic(
       `capacity ${(capacity / 1e6).toFixed(1)} MB/s: premium ${(premium.bytesPerSecond / 1e6).toFixed(2)} MB/s, ` +
-        `plain ${(plain.bytesPerSecond / 1e6).toFixed(2)} MB/s, ratio ${ratio.toFixed(2)} (weight ${1 + PREMIUM_BPS / 1000})`,
+        `plain ${(plain.bytesPerSecond / 1e6).toFixed(2)} MB/s, ratio ${ratio.toFixed(2)} (weight ${weightForPremium(PREMIUM_BPS)})`,
     );
     assert.equal(plain.errors + premium.errors, 0);
     // Contended: together they got the provider's capacity (not more; not far less).
@@ -88,11 +90,9 @@ describe('priority premium under contention', { timeout: 180_000 }, () => {
     assert.ok(ratio > 1.5 && ratio < 2.7, `the premium session got ${ratio.toFixed(2)}× the plain one's share`);
 
     // On chain: the priority client's channel carries the premium; it paid the premium price per byte.
-    const status = priority.status();
-    const hop = status.path[0];
+    const hop = priority.status().path[0];
     assert.ok(hop);
-    const chain = createChainClient(devnet.info.rpc, devAccount(PRIORITY_ACCOUNT));
-    const onChain = await chain.readContract({
+    const onChain = await priorityChain.readContract({
       address: devnet.info.contracts.channels,
       abi: paymentChannelsAbi,
       functionName: 'getChannel',
@@ -105,8 +105,12 @@ describe('priority premium under contention', { timeout: 180_000 }, () => {
     assert.ok(after);
     const moved = after.bytesDown + after.bytesUp;
     const paid = after.paidWei;
-    const expected = tickValueFor(price) * BigInt(Math.floor(moved / TICK_BYTES));
+    const tick = tickValueFor(price);
     t.diagnostic(`priority client moved ${moved} bytes, paid ${paid} wei (premium price ${price} wei/GiB)`);
-    assert.ok(paid >= expected, 'paid at least the premium price for every whole tick moved');
+    assert.ok(
+      paid >= tick * BigInt(Math.floor(moved / TICK_BYTES)),
+      'paid the premium price for every whole tick moved',
+    );
+    assert.ok(paid <= tick * BigInt(Math.ceil(moved / TICK_BYTES) + 1), 'and not more');
   });
 });

@@ -193,15 +193,18 @@ export async function readPayeeChannels(
   return views;
 }
 
-/** The offers a client knows: provider, price, region, capacity. */
-export function offerViews(offers: SignedOffer[], reputation: ReadonlyMap<string, number>, prior: number) {
+/**
+ * The offers a client knows (provider, price, region, capacity), each with its provider's reputation
+ * (`reputation` holds every offer's provider, lower case).
+ */
+export function offerViews(offers: SignedOffer[], reputation: ReadonlyMap<string, number>) {
   return offers.map(({ offer }) => ({
     provider: offer.provider,
     peerId: offer.peerId,
     priceWeiPerGiB: offer.priceWeiPerGiB.toString(),
     region: offer.region,
     capacityBytesPerSecond: offer.capacityBytesPerSecond,
-    reputation: reputation.get(offer.provider.toLowerCase()) ?? prior,
+    reputation: reputation.get(offer.provider.toLowerCase()) as number,
   }));
 }
 

@@ -130,7 +130,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
   if (!(await stakedAuditor(address))) {
     throw new AuditorError(`${address} is not a registered auditor with stake`, {
       code: 'AUDITOR_NOT_REGISTERED',
-      details: `register with ProviderRegistry.registerAuditor and at least the minimum auditor stake`,
+      details: 'register and bond at least the minimum auditor stake first: bandex audit --register <stake>',
     });
   }
   const epochMs = params.epochMs ?? DEFAULT_EPOCH_MS;
@@ -166,12 +166,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     client,
     deployment,
     logger,
-    onSlashSignature: (slash, signer, signature) => {
-      const entry = slashSignatures.get(slashKey(slash)) ?? { slash, bySigner: new Map() };
-      entry.bySigner.set(signer.toLowerCase(), signature);
-      slashSignatures.set(slashKey(slash), entry);
-      void trySubmit(slashKey(slash));
-    },
+    onSlashSignature: (slash, signer, signature) => recordSignature(slash, signer, signature),
   });
   // Channel opens, anchors and slashes all come from this account: one transaction at a time.
   const serialWrites = createSerialWrites();
@@ -344,12 +339,18 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
       const slash = slashReportOf(domain, provider, finding);
       const signature = await signSlashReport(account, domain, slash);
       logger.info({ provider, epoch, kind: slash.kind }, 'slashable failure found; signing');
-      const entry = slashSignatures.get(slashKey(slash)) ?? { slash, bySigner: new Map() };
-      entry.bySigner.set(address.toLowerCase(), signature);
-      slashSignatures.set(slashKey(slash), entry);
+      recordSignature(slash, address, signature);
       await gossip.publishSlashSignature(slash, signature);
-      void trySubmit(slashKey(slash));
     }
+  };
+
+  /** Keeps a quorum member's signature over `slash` (its own or one heard) and submits once there are enough. */
+  const recordSignature = (slash: SlashReport, signer: Address, signature: Hex) => {
+    const key = slashKey(slash);
+    const entry = slashSignatures.get(key) ?? { slash, bySigner: new Map() };
+    entry.bySigner.set(signer.toLowerCase(), signature);
+    slashSignatures.set(key, entry);
+    void trySubmit(key);
   };
 
   const submitting = new Set<string>();

@@ -247,6 +247,9 @@ export async function startClient(params: StartClientParameters): Promise<Client
     telemetry.publish('session-opened', { hops: hops.map((h) => h.offer.offer.provider) });
     logger.info({ hops: hops.map((h) => h.offer.offer.provider) }, 'path built');
     session.exit.once('close', () => {
+      // A path that carried traffic and did not stall counts for each of its providers.
+      if (!stalled.has(path) && session.exit.meter.received > 0)
+        for (const h of hops) book.observe(h.offer.offer.provider, 1);
       void builder.settle(path).then(() => {
         if (stopped) return;
         for (const h of hops) totals.paidWei += h.paid.payer.promised - h.startPromised;
@@ -264,6 +267,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
   let current: ActivePath | undefined;
   /** Paths replaced by a better one, closed once their last stream ends. */
   const retiring = new Set<ActivePath>();
+  /** Paths given up because a hop stopped answering. */
+  const stalled = new WeakSet<ActivePath>();
   let stopped = false;
   let building: Promise<ActivePath> | undefined;
   const ensurePath = async (): Promise<ActivePath> => {
@@ -309,6 +314,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
         if (silent < 0) return;
         const culprit = path.hops[silent]?.offer.offer.provider as Address;
         book.observe(culprit, 0);
+        stalled.add(path);
         totals.failovers++;
         telemetry.countError('CLIENT_PATH_STALLED');
         telemetry.publish('path-failed', { provider: culprit, reason: 'stalled' });
@@ -334,6 +340,16 @@ export async function startClient(params: StartClientParameters): Promise<Client
     telemetry.publish('path-failed', { provider: bad.offer.offer.provider, reason: 'reputation' });
     retire(path, false);
   });
+
+  /** Every known provider's reputation as selection uses it (the prior for one nobody has measured). */
+  const knownReputation = (): Map<string, number> => {
+    const known = book.reputation();
+    for (const o of directory.list()) {
+      const key = o.offer.provider.toLowerCase();
+      if (!known.has(key)) known.set(key, PRIOR);
+    }
+    return known;
+  };
 
   const openStream = async (destination: { host: string; port: number }) => {
     try {
@@ -392,16 +408,11 @@ export async function startClient(params: StartClientParameters): Promise<Client
     metrics: () => {
       let lag = 0;
       for (const h of current?.hops ?? []) lag += Math.max(0, h.paid.payer.bytesDelivered - h.paid.payer.bytesPaid);
-      const known = book.reputation();
-      for (const o of directory.list()) {
-        const key = o.offer.provider.toLowerCase();
-        if (!known.has(key)) known.set(key, PRIOR);
-      }
-      return clientMetrics(status(), lag, telemetry, known);
+      return clientMetrics(status(), lag, telemetry, knownReputation());
     },
     sources: { network: { read: networkViewReader(client, deployment), intervalMs: 5_000 } },
     routes: {
-      '/api/providers': () => offerViews(directory.list(), book.reputation(), PRIOR),
+      '/api/providers': () => offerViews(directory.list(), knownReputation()),
       // Spends money (may open channels): the router requires the API token for POST.
       'POST /api/path/rebuild': async () => {
         const old = current;

@@ -32,9 +32,8 @@ export type MuxSessionParameters = {
   onOpen?: OpenHandler;
   /** Bytes per meter event (default 64 KiB). */
   meterTickBytes?: number;
-  /** The provider's capacity, shared by its sessions; `weight` is this session's share under contention. */
+  /** The provider's capacity, shared by its sessions (`setWeight` sets this session's share under contention). */
   limiter?: RateLimiter;
-  weight?: number;
 };
 
 export type MuxSessionEvents = {
@@ -61,19 +60,13 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   readonly #pings = new Map<bigint, (answered: boolean) => void>();
   #nextPing = 0n;
 
-  /** Sets this session's share of the limiter under contention (e.g. once its priority premium is known). */
-  setWeight(weight: number): void {
-    if (!(weight > 0)) throw new RangeError('a weight must be positive');
-    this.#waiter.weight = weight;
-  }
-
-  constructor({ channel, onOpen, meterTickBytes, limiter, weight = 1 }: MuxSessionParameters) {
+  constructor({ channel, onOpen, meterTickBytes, limiter }: MuxSessionParameters) {
     super();
     this.channel = channel;
     this.meter = new ByteMeter(meterTickBytes);
     this.#onOpen = onOpen;
     this.#limiter = limiter;
-    this.#waiter = { weight, resume: () => this.#flushBlocked() };
+    this.#waiter = { weight: 1, resume: () => this.#flushBlocked() };
     const send = (type: FrameType, stream: MuxStream, payload?: Buffer) => {
       if (this.closed) return;
       const header = encodeFrameHeader(type, stream.id);
@@ -109,6 +102,12 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     channel.on('drain', this.#flushBlocked);
     this.gate.on('open', this.#flushBlocked);
     channel.once('close', (error) => this.#teardown(error));
+  }
+
+  /** Sets this session's share of the limiter under contention (e.g. once its priority premium is known). */
+  setWeight(weight: number): void {
+    if (!(weight > 0)) throw new RangeError('a weight must be positive');
+    this.#waiter.weight = weight;
   }
 
   /**

@@ -484,7 +484,6 @@ describe('RateLimiter under MuxSessions', { timeout: 30_000 }, () => {
       const provider: MuxSession = new MuxSession({
         channel: providerChannel,
         limiter,
-        weight,
         onOpen: (_request, stream) => {
           provider.answerOpen(stream, 0);
           const pump = () => {
@@ -494,6 +493,7 @@ describe('RateLimiter under MuxSessions', { timeout: 30_000 }, () => {
           pump();
         },
       });
+      provider.setWeight(weight);
       const client = new MuxSession({ channel: clientChannel });
       opened.push(client, provider);
       return { client, provider };
