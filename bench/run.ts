@@ -3,7 +3,8 @@
  * suite. In one run, on loopback, curl downloads `--mib` MiB from a local nginx through each path —
  * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
  * `bandex1hopNoAccounting`, `bandex3hop` and `bandex1hop` (paid: ticks and vouchers in the tunnel) —
- * median of `--runs` interleaved runs; then `--requests` sequential 1 KiB GETs per path, each on a new
+ * median of `--runs` interleaved runs (after one discarded warm-up download of up to 256 MiB per path; each
+ * run starts one path further on); then `--requests` sequential 1 KiB GETs per path, each on a new
  * connection, in 3 interleaved rounds after 50 warm-up requests (latency p50/p99); then `--sessions` concurrent client sessions
  * (each its own Noise handshake) against one provider process: errors, the provider's memory per idle
  * session, and the aggregate throughput with every session downloading `--swarm-kib`; then the time to the first paid byte of
@@ -45,10 +46,14 @@ const { values } = parseArgs({
 
 /** Latency requests are made in this many interleaved rounds over the paths. */
 const LATENCY_ROUNDS = 3;
+/** MiB each path downloads once before the throughput runs (not counted). */
+const WARMUP_MIB = 256;
 /** Requests per path before the latency samples (not counted). */
 const LATENCY_WARMUP = 50;
 const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex3hop', 'bandex1hop'] as const;
 type PathName = (typeof PATHS)[number];
+/** What a path's proxy processes have used: CPU seconds (user + system), read and write system calls. */
+type Counters = { cpu: number; reads: number; writes: number };
 
 const log = (line: string) => {
   if (!values.json) console.log(line);
@@ -166,6 +171,7 @@ async function main(): Promise<void> {
   };
   log(`preparing ${mib} MiB body, nginx, shadowsocks, Bandex providers and clients…`);
   writeBodyFile(join(root, 'big.bin'), mib << 20);
+  writeBodyFile(join(root, 'warmup.bin'), Math.min(mib, WARMUP_MIB) << 20);
   writeBodyFile(join(root, 'small.bin'), 1024);
   writeBodyFile(join(root, 'swarm.bin'), swarmKib << 10);
   const nginx = await startNginx(programs.nginx as string, work, root);
@@ -173,14 +179,18 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${nginx.port}`;
 
   const socksPorts: Partial<Record<PathName, number>> = {};
-  /** CPU seconds (user + system) used so far by each path's proxy processes. */
-  const cpuOf: Partial<Record<PathName, () => Promise<number>>> = {};
+  /** CPU seconds (user + system) and system calls so far of each path's proxy processes. */
+  const countersOf: Partial<Record<PathName, () => Promise<Counters>>> = {};
   const children: NodeChild[] = [];
-  const childCpu = (group: NodeChild[]) => async () => {
-    let total = 0;
+  const childCounters = (group: NodeChild[]) => async () => {
+    const total = { cpu: 0, reads: 0, writes: 0 };
     for (const c of group) {
-      const { user, system } = (await c.request('stats')).cpu as { user: number; system: number };
-      total += (user + system) / 1e6;
+      const stats = await c.request('stats');
+      const { user, system } = stats.cpu as { user: number; system: number };
+      const io = stats.io as { reads: number; writes: number };
+      total.cpu += (user + system) / 1e6;
+      total.reads += io.reads;
+      total.writes += io.writes;
     }
     return total;
   };
@@ -219,19 +229,24 @@ async function main(): Promise<void> {
     });
     stoppers.push(ss.stop);
     socksPorts.shadowsocks = ss.socksPort;
-    cpuOf.shadowsocks = async () => procCpuSeconds(ss.serverPid) + procCpuSeconds(ss.localPid);
+    // shadowsocks-libev uses send/recv, which /proc/<pid>/io does not count: no system-call figure for it.
+    countersOf.shadowsocks = async () => ({
+      cpu: procCpuSeconds(ss.serverPid) + procCpuSeconds(ss.localPid),
+      reads: Number.NaN,
+      writes: Number.NaN,
+    });
   }
   if (paths.includes('bandex1hopNoAccounting')) {
     const from = children.length;
     const p = await provider(false, values.profile);
     socksPorts.bandex1hopNoAccounting = await client([p], false, values.profile);
-    cpuOf.bandex1hopNoAccounting = childCpu(since(from));
+    countersOf.bandex1hopNoAccounting = childCounters(since(from));
   }
   if (paths.includes('bandex3hop')) {
     const from = children.length;
     const hops = [await provider(), await provider(), await provider()];
     socksPorts.bandex3hop = await client(hops);
-    cpuOf.bandex3hop = childCpu(since(from));
+    countersOf.bandex3hop = childCounters(since(from));
   }
   let channel: BenchChannel | undefined;
   if (paths.includes('bandex1hop')) {
@@ -251,18 +266,33 @@ async function main(): Promise<void> {
     socksPorts.bandex1hop = await client([p], true, values.profile, {
       BENCH_CHANNEL: JSON.stringify({ ...channel, privateKey }),
     });
-    cpuOf.bandex1hop = childCpu(since(from));
+    countersOf.bandex1hop = childCounters(since(from));
   }
 
-  // Throughput: runs interleaved so a burst of load elsewhere hits every path alike.
+  // Warm-up, discarded: a fresh process is slower for its first few hundred MiB (V8 tiers up the hot
+  // path, heaps and socket buffers grow), which would otherwise land in the first run of every path.
+  const warmupMib = Math.min(mib, WARMUP_MIB);
+  for (const path of paths) {
+    await download(`${base}/warmup.bin`, warmupMib << 20, socksPorts[path]);
+    log(`  warm-up ${path.padEnd(22)} ${warmupMib} MiB`);
+  }
+  // Throughput: runs interleaved so a burst of load elsewhere hits every path alike, and each run starts
+  // one path further on, so no path always follows the same one (the 3-hop path leaves work behind).
   const samples = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
-  const cpuSeconds: Partial<Record<PathName, number>> = {};
+  const used: Partial<Record<PathName, Counters>> = {};
   for (let run = 0; run < runs; run++) {
-    for (const path of paths) {
-      const cpuBefore = (await cpuOf[path]?.()) ?? 0;
+    for (const path of [...paths.slice(run % paths.length), ...paths.slice(0, run % paths.length)]) {
+      const before = await countersOf[path]?.();
       const speed = await download(`${base}/big.bin`, mib << 20, socksPorts[path]);
-      const cpuAfter = (await cpuOf[path]?.()) ?? 0;
-      if (cpuOf[path]) cpuSeconds[path] = (cpuSeconds[path] ?? 0) + cpuAfter - cpuBefore;
+      const after = await countersOf[path]?.();
+      if (before && after) {
+        const sum = used[path] ?? { cpu: 0, reads: 0, writes: 0 };
+        used[path] = {
+          cpu: sum.cpu + after.cpu - before.cpu,
+          reads: sum.reads + after.reads - before.reads,
+          writes: sum.writes + after.writes - before.writes,
+        };
+      }
       samples[path].push(speed);
       log(`  run ${run + 1}/${runs} ${path.padEnd(24)} ${(speed / 1e6).toFixed(1).padStart(8)} MB/s`);
     }
@@ -272,8 +302,15 @@ async function main(): Promise<void> {
     number
   >;
   // CPU of the proxy processes (not curl, not nginx) per GiB carried: insensitive to how busy the machine is.
+  const gib = (runs * mib) / 1024;
   const cpuSecondsPerGiB = Object.fromEntries(
-    Object.entries(cpuSeconds).map(([p, sec]) => [p, Math.round((sec / ((runs * mib) / 1024)) * 1000) / 1000]),
+    Object.entries(used).map(([p, u]) => [p, Math.round((u.cpu / gib) * 1000) / 1000]),
+  );
+  // read/readv and write/writev calls per GiB (Node's TCP writes): shows whether payments add system calls.
+  const syscallsPerGiB = Object.fromEntries(
+    Object.entries(used)
+      .filter(([, u]) => Number.isFinite(u.writes))
+      .map(([p, u]) => [p, { reads: Math.round(u.reads / gib), writes: Math.round(u.writes / gib) }]),
   );
 
   const latencyResults: Partial<Record<PathName, { p50Ms: number; p99Ms: number; meanMs: number }>> = {};
@@ -346,6 +383,7 @@ async function main(): Promise<void> {
     throughput,
     samples,
     cpuSecondsPerGiB,
+    syscallsPerGiB,
     ratios,
     latency: latencyResults,
     latencyRequests: requests,
@@ -425,6 +463,7 @@ function printTable(result: {
   throughput: Partial<Record<PathName, number>>;
   latency: Partial<Record<PathName, { p50Ms: number; p99Ms: number }>>;
   cpuSecondsPerGiB: Partial<Record<string, number>>;
+  syscallsPerGiB: Partial<Record<string, { reads: number; writes: number }>>;
   ratios: Record<string, number | undefined>;
   concurrency?: Record<string, unknown>;
   devnet?: Record<string, unknown>;
@@ -435,12 +474,12 @@ function printTable(result: {
     `\nloopback, curl downloading ${result.mib} MiB from nginx, median of ${result.runs}; latency: ${requests} × 1 KiB GET, new connection each`,
   );
   console.log(
-    `${'path'.padEnd(24)} ${'MB/s'.padStart(9)} ${'CPU s/GiB'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+    `${'path'.padEnd(24)} ${'MB/s'.padStart(9)} ${'CPU s/GiB'.padStart(10)} ${'writes/GiB'.padStart(11)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
   );
   for (const path of paths) {
     const l = result.latency[path];
     console.log(
-      `${path.padEnd(24)} ${((result.throughput[path] ?? 0) / 1e6).toFixed(1).padStart(9)} ${(result.cpuSecondsPerGiB[path]?.toFixed(2) ?? '-').padStart(10)} ${(l ? l.p50Ms.toFixed(3) : '-').padStart(8)} ${(l ? l.p99Ms.toFixed(3) : '-').padStart(8)}`,
+      `${path.padEnd(24)} ${((result.throughput[path] ?? 0) / 1e6).toFixed(1).padStart(9)} ${(result.cpuSecondsPerGiB[path]?.toFixed(2) ?? '-').padStart(10)} ${String(result.syscallsPerGiB[path]?.writes ?? '-').padStart(11)} ${(l ? l.p50Ms.toFixed(3) : '-').padStart(8)} ${(l ? l.p99Ms.toFixed(3) : '-').padStart(8)}`,
     );
   }
   console.log('');

@@ -12,6 +12,7 @@ import { startSocksServer } from '../../src/tunnel/startSocksServer.ts';
 import { startTunnelListener } from '../../src/tunnel/startTunnelListener.ts';
 import { generateStaticKeyPair } from '../../src/tunnel/x25519.ts';
 import { attachClientAccounting, attachProviderAccounting } from './accounting.ts';
+import { readIoCounters } from './system.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -53,6 +54,11 @@ function memory(): { rss: number; heapUsed: number; external: number; arrayBuffe
 
 const stop = () => setImmediate(() => process.exit(0));
 
+/** CPU time and read/write system calls so far (`/proc/self/io`, Linux). */
+function counters() {
+  return { cpu: process.cpuUsage(), io: readIoCounters('self') };
+}
+
 async function provider(): Promise<void> {
   const staticKeys = generateStaticKeyPair();
   const accounting = values.accounting ? await attachProviderAccounting() : undefined;
@@ -63,7 +69,7 @@ async function provider(): Promise<void> {
   });
   serve({
     memory: () => ({ ...memory(), sessions: listener.sessions.size }),
-    stats: () => ({ cpu: process.cpuUsage(), accounting: accounting?.stats() }),
+    stats: () => ({ ...counters(), accounting: accounting?.stats() }),
     stop: () => {
       stop();
       return {};
@@ -85,7 +91,7 @@ async function client(): Promise<void> {
   const accounting = values.accounting ? await attachClientAccounting(session) : undefined;
   const socks = await startSocksServer({ openStream: session.openStream });
   serve({
-    stats: () => ({ cpu: process.cpuUsage(), accounting: accounting?.stats() }),
+    stats: () => ({ ...counters(), accounting: accounting?.stats() }),
     stop: () => {
       stop();
       return {};

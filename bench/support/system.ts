@@ -3,6 +3,7 @@
  * root, otherwise named exactly), free loopback ports, waiting for a port, child-process helpers.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** Program → Debian package that provides it. */
@@ -112,3 +113,14 @@ export const quantile = (xs: number[], q: number): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 };
+
+/** Read and write system calls a process has made (`syscr`, `syscw` of `/proc/<pid>/io`; zeros if unreadable). */
+export function readIoCounters(pid: number | 'self'): { reads: number; writes: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    return { reads: field('syscr'), writes: field('syscw') };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+}

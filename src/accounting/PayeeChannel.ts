@@ -44,6 +44,8 @@ export class PayeeChannel {
   #baseAmount: bigint | undefined;
   #bytesServed = 0;
   #durableValue = 0n;
+  /** `bytesPaidAt(durableValue) + creditBytes`, kept as a number: `canServe` runs for every frame. */
+  #serveLimit: number;
   #lastPaymentAt: number;
 
   constructor(params: PayeeChannelParameters) {
@@ -54,6 +56,7 @@ export class PayeeChannel {
       );
     this.#params = params;
     this.tickValue = tickValueFor(params.priceWeiPerGiB);
+    this.#serveLimit = params.creditBytes;
     this.#lastPaymentAt = this.#now();
   }
 
@@ -136,12 +139,14 @@ export class PayeeChannel {
 
   /** True when `bytes` more can be served without exceeding the credit window over durable payment. */
   canServe(bytes: number): boolean {
-    return this.#bytesServed + bytes <= this.#bytesPaidAt(this.#durableValue) + this.#params.creditBytes;
+    return this.#bytesServed + bytes <= this.#serveLimit;
   }
 
   /** The claim worth `value` is on disk: credit may extend over it. */
   markDurable(value: bigint): void {
-    if (value > this.#durableValue) this.#durableValue = value < this.value ? value : this.value;
+    if (value <= this.#durableValue) return;
+    this.#durableValue = value < this.value ? value : this.value;
+    this.#serveLimit = this.#bytesPaidAt(this.#durableValue) + this.#params.creditBytes;
   }
 
   /** True when the in-memory claim is worth more than what is durable (time to persist). */

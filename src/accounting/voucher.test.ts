@@ -109,7 +109,11 @@ test("only the payer's canonical signature over exactly this voucher and domain 
     const flipped = `${good.signature.slice(0, 130)}${(v === 27 ? 28 : 27).toString(16)}` as Hex;
     const highS =
       `${good.signature.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as Hex;
-    for (const signature of [flipped, highS, `${good.signature.slice(0, 130)}01` as Hex])
+    // Small r: some are no point's x coordinate (recovery fails), the others recover someone else.
+    const smallR = [1n, 2n, 3n, 4n, 5n].map(
+      (r) => `0x${r.toString(16).padStart(64, '0')}${good.signature.slice(66)}` as Hex,
+    );
+    for (const signature of [flipped, highS, `${good.signature.slice(0, 130)}01` as Hex, ...smallR])
       assert.throws(
         () => verifyVoucherSync(params({ ...good, signature })),
         (e) => hasErrorCode(e, 'VOUCHER_BAD_SIGNATURE'),

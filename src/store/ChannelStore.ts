@@ -3,7 +3,7 @@
  * session receipts. Claims only ever move up in value (a stale write is ignored), and a session has
  * one receipt forever (an honest provider can never equivocate, even across crashes).
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Address, Hex } from 'viem';
 import type { Claim } from '../accounting/PayeeChannel.ts';
 import type { Receipt } from '../accounting/receipt.ts';
@@ -50,33 +50,43 @@ type ClaimRow = {
 export class ChannelStore {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
+  /** Compiled statements by SQL text: a provider saves a claim every few MiB served, and compiling the
+   * upsert each time cost more than running it. */
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
   }
 
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   saveChannel(channel: ChannelRecord): void {
-    this.#db
-      .prepare(
-        `INSERT INTO channels (channel_id, role, chain_id, contract, payer, payee, deposit, created_at)
+    this.#prepare(
+      `INSERT INTO channels (channel_id, role, chain_id, contract, payer, payee, deposit, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (channel_id) DO UPDATE SET deposit = excluded.deposit`,
-      )
-      .run(
-        channel.channelId.toLowerCase(),
-        channel.role,
-        channel.chainId,
-        channel.contract,
-        channel.payer,
-        channel.payee,
-        channel.deposit.toString(),
-        this.#now(),
-      );
+    ).run(
+      channel.channelId.toLowerCase(),
+      channel.role,
+      channel.chainId,
+      channel.contract,
+      channel.payer,
+      channel.payee,
+      channel.deposit.toString(),
+      this.#now(),
+    );
   }
 
   getChannel(channelId: Hex): ChannelRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM channels WHERE channel_id = ?').get(channelId.toLowerCase()) as
+    const row = this.#prepare('SELECT * FROM channels WHERE channel_id = ?').get(channelId.toLowerCase()) as
       | Record<string, string | number>
       | undefined;
     if (!row) return undefined;
@@ -94,32 +104,30 @@ export class ChannelStore {
   /** Stores `claim` if it is worth more than the stored one; returns whether it was stored. Atomic. */
   saveClaim(channelId: Hex, claim: Claim): boolean {
     const { voucher, signature } = claim.signed;
-    const result = this.#db
-      .prepare(
-        `INSERT INTO claims (channel_id, amount, tick_anchor, tick_value, signature, preimage, ticks, value, updated_at)
+    const result = this.#prepare(
+      `INSERT INTO claims (channel_id, amount, tick_anchor, tick_value, signature, preimage, ticks, value, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (channel_id) DO UPDATE SET
            amount = excluded.amount, tick_anchor = excluded.tick_anchor, tick_value = excluded.tick_value,
            signature = excluded.signature, preimage = excluded.preimage, ticks = excluded.ticks,
            value = excluded.value, updated_at = excluded.updated_at
          WHERE excluded.value > claims.value`,
-      )
-      .run(
-        channelId.toLowerCase(),
-        voucher.amount.toString(),
-        voucher.tickAnchor,
-        voucher.tickValue.toString(),
-        signature,
-        claim.preimage,
-        claim.ticks,
-        padValue(claim.value),
-        this.#now(),
-      );
+    ).run(
+      channelId.toLowerCase(),
+      voucher.amount.toString(),
+      voucher.tickAnchor,
+      voucher.tickValue.toString(),
+      signature,
+      claim.preimage,
+      claim.ticks,
+      padValue(claim.value),
+      this.#now(),
+    );
     return Number(result.changes) > 0;
   }
 
   latestClaim(channelId: Hex): Claim | undefined {
-    const row = this.#db.prepare('SELECT * FROM claims WHERE channel_id = ?').get(channelId.toLowerCase()) as
+    const row = this.#prepare('SELECT * FROM claims WHERE channel_id = ?').get(channelId.toLowerCase()) as
       | ClaimRow
       | undefined;
     if (!row) return undefined;
@@ -142,49 +150,48 @@ export class ChannelStore {
   /** Records a session's receipt; the same receipt again is fine, a different one throws. */
   saveReceipt(receipt: Receipt, providerSignature: Hex, clientSignature?: Hex): void {
     const json = JSON.stringify(receipt, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
-    const existing = this.#db
-      .prepare('SELECT receipt FROM receipts WHERE session_id = ?')
-      .get(receipt.sessionId.toLowerCase()) as { receipt: string } | undefined;
+    const existing = this.#prepare('SELECT receipt FROM receipts WHERE session_id = ?').get(
+      receipt.sessionId.toLowerCase(),
+    ) as { receipt: string } | undefined;
     if (existing) {
       if (existing.receipt !== json) throw new ReceiptConflictError(receipt.sessionId);
       if (clientSignature)
-        this.#db
-          .prepare('UPDATE receipts SET client_signature = ? WHERE session_id = ?')
-          .run(clientSignature, receipt.sessionId.toLowerCase());
+        this.#prepare('UPDATE receipts SET client_signature = ? WHERE session_id = ?').run(
+          clientSignature,
+          receipt.sessionId.toLowerCase(),
+        );
       return;
     }
-    this.#db
-      .prepare(
-        `INSERT INTO receipts (session_id, channel_id, receipt, provider_signature, client_signature, created_at)
+    this.#prepare(
+      `INSERT INTO receipts (session_id, channel_id, receipt, provider_signature, client_signature, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        receipt.sessionId.toLowerCase(),
-        receipt.channelId.toLowerCase(),
-        json,
-        providerSignature,
-        clientSignature ?? null,
-        this.#now(),
-      );
+    ).run(
+      receipt.sessionId.toLowerCase(),
+      receipt.channelId.toLowerCase(),
+      json,
+      providerSignature,
+      clientSignature ?? null,
+      this.#now(),
+    );
   }
 
   /** Channel ids of every stored claim of `role`. */
   claimedChannels(role: 'payer' | 'payee'): Hex[] {
-    const rows = this.#db
-      .prepare('SELECT c.channel_id FROM claims c JOIN channels ch ON ch.channel_id = c.channel_id WHERE ch.role = ?')
-      .all(role) as { channel_id: Hex }[];
+    const rows = this.#prepare(
+      'SELECT c.channel_id FROM claims c JOIN channels ch ON ch.channel_id = c.channel_id WHERE ch.role = ?',
+    ).all(role) as { channel_id: Hex }[];
     return rows.map((row) => row.channel_id);
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.#prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.#db
-      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(key, value);
+    this.#prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   close(): void {
