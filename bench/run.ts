@@ -12,8 +12,9 @@
  *
  * Every Bandex provider and client is its own process (`bench/support/node.ts`), like ss-server and
  * ss-local. Prints a table, or exactly one JSON line with `--json`; writes `bench/results/latest.json`.
- * `--profile` runs only the Bandex 1-hop paths with `--cpu-prof` on their processes and prints the top
- * self-time functions of each profile. Ratios matter, not absolute figures: the machine is shared.
+ * `--profile` runs only the Bandex 1-hop paths with `--cpu-prof` on their processes (throughput runs and,
+ * unless `--no-latency`, the latency requests: `--mib 1 --runs 1` profiles the per-connection path) and
+ * prints the top self-time functions of each profile. Ratios matter, not absolute figures: the machine is shared.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -314,7 +315,7 @@ async function main(): Promise<void> {
   );
 
   const latencyResults: Partial<Record<PathName, { p50Ms: number; p99Ms: number; meanMs: number }>> = {};
-  if (!values['no-latency'] && !values.profile) {
+  if (!values['no-latency']) {
     // Interleaved like the throughput runs: LATENCY_ROUNDS rounds of requests / LATENCY_ROUNDS per path, so a
     // burst of load elsewhere does not land on one path only.
     const latencyRaw = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;

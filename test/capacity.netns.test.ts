@@ -21,14 +21,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { parseUnits, toHex } from 'viem';
+import { parseUnits } from 'viem';
 import { type CapacityMeasurement, measureCapacity, sumShares } from '../src/audit/measureCapacity.ts';
 import type { OpenStream } from '../src/audit/sendCanary.ts';
 import { type AuditTarget, startAuditTarget } from '../src/audit/startAuditTarget.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
-import { devAccount } from '../src/chain/devAccounts.ts';
+import { devAccount, devPrivateKey } from '../src/chain/devAccounts.ts';
 import { registerProvider } from '../src/chain/registerProvider.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { loadOrCreatePeerKey } from '../src/net/loadOrCreatePeerKey.ts';
@@ -113,8 +113,7 @@ describe('issue 6: capacity measured through a tc-limited provider', { skip }, (
 
       const keyFile = (name: string, index: number) => {
         const file = join(stateDir, `${name}.key`);
-        const key = devAccount(index).getHdKey().privateKey as Uint8Array;
-        writeFileSync(file, `${toHex(key)}\n`, { mode: 0o600 });
+        writeFileSync(file, `${devPrivateKey(index)}\n`, { mode: 0o600 });
         chmodSync(file, 0o600);
         return file;
       };

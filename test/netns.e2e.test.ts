@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { parseUnits, toHex } from 'viem';
+import { parseUnits } from 'viem';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
-import { DEV_ACCOUNT_INDEX, devAccount } from '../src/chain/devAccounts.ts';
+import { DEV_ACCOUNT_INDEX, devAccount, devPrivateKey } from '../src/chain/devAccounts.ts';
 import { registerProvider } from '../src/chain/registerProvider.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { loadOrCreatePeerKey } from '../src/net/loadOrCreatePeerKey.ts';
@@ -120,8 +120,7 @@ describe('issue 5: providers and client in separate network namespaces', { skip:
 
       const keyFile = (name: string, index: number) => {
         const file = join(stateDir, `${name}.key`);
-        const key = devAccount(index).getHdKey().privateKey as Uint8Array;
-        writeFileSync(file, `${toHex(key)}\n`, { mode: 0o600 });
+        writeFileSync(file, `${devPrivateKey(index)}\n`, { mode: 0o600 });
         chmodSync(file, 0o600);
         return file;
       };

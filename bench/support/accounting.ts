@@ -1,7 +1,7 @@
 /**
  * Accounting for the `bandex1hop` path, exactly as a paid session runs it: the client pays its hop
  * with `payHop` (hash-chain ticks per 64 KiB, 16 to a PAYMENT message, a partial batch 5 ms after it
- * became due; EIP-712 vouchers signed by a viem local account at checkpoints) as PAYMENT frames inside
+ * became due; EIP-712 vouchers signed at checkpoints by the daemons' `localAccount`) as PAYMENT frames inside
  * the tunnel session; the provider charges it with `chargeSession` (`PayeeChannel` verifies each tick
  * and voucher, persists its best claim to SQLite before extending credit, and closes the session's
  * gate at the credit window). The provider's stats include the time spent saving claims.
@@ -12,7 +12,6 @@
  */
 import { join } from 'node:path';
 import type { Address, Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { PayeeChannel } from '../../src/accounting/PayeeChannel.ts';
 import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { type ChargedSession, chargeSession } from '../../src/session/chargeSession.ts';
@@ -21,6 +20,7 @@ import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import type { ClientSession } from '../../src/tunnel/connectClientSession.ts';
 import type { MuxSession } from '../../src/tunnel/MuxSession.ts';
+import { localAccount } from '../../src/wallet/localAccount.ts';
 
 export type BenchChannel = {
   /** The payer's key: only the client process reads it (the provider gets `payer`). */
@@ -95,7 +95,7 @@ export async function attachProviderAccounting() {
 
 export async function attachClientAccounting(session: ClientSession) {
   const c = channel();
-  const account = privateKeyToAccount(c.privateKey as Hex);
+  const account = localAccount(c.privateKey as Hex);
   const payer = new PayerChannel({
     account,
     domain: { chainId: c.chainId, channels: c.channels },

@@ -9,9 +9,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Hex, LocalAccount } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { NoAccountError } from './errors.ts';
 import { decryptKeystore, keystoreAddress, readKeystoreFile } from './keystore.ts';
+import { localAccount } from './localAccount.ts';
 import { type PasswordSource, resolvePassword } from './password.ts';
 import { readKeyFile } from './readKeyFile.ts';
 
@@ -35,10 +35,10 @@ export type LoadAccountOptions = {
 
 /** Loads the signing account; throws a `BaseError` that says which file or password is wrong and what to do. */
 export async function loadAccount(options: LoadAccountOptions): Promise<LocalAccount> {
-  if (options.keyFile !== undefined) return privateKeyToAccount(readKeyFile(options.keyFile));
+  if (options.keyFile !== undefined) return localAccount(readKeyFile(options.keyFile));
   if (options.keystore === undefined) throw new NoAccountError('no account: neither a keystore nor a key file given');
   const key = await decryptKeystoreFile(options.keystore, options);
-  return privateKeyToAccount(key);
+  return localAccount(key);
 }
 
 /** Decrypts a keystore file with the password from `source` (or `source.password`). */

@@ -7,9 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToHex } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
-import { ANVIL_MNEMONIC } from '../../src/chain/anvil.ts';
+import { devAccount, devPrivateKey } from '../../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { BANDEX, type CliResult, ROOT } from './cli.ts';
 
@@ -70,12 +68,9 @@ export async function startBench(name: string): Promise<Bench> {
       });
     },
     keyFile(index) {
-      const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
-      const key = account.getHdKey().privateKey;
-      if (!key) throw new Error('no private key');
       const file = join(dir, `dev${index}.key`);
-      writeFileSync(file, `${bytesToHex(key)}\n`, { mode: 0o600 });
-      return { file, address: account.address };
+      writeFileSync(file, `${devPrivateKey(index)}\n`, { mode: 0o600 });
+      return { file, address: devAccount(index).address };
     },
     async advance(seconds) {
       await rpcCall('evm_increaseTime', [seconds]);
