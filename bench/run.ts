@@ -1,8 +1,8 @@
 /**
- * `npm run bench [-- --json] [--mib 1024] [--runs 3] [--requests 300] [--sessions 1000]`: the data-plane
+ * `npm run bench [-- --json] [--mib 1024] [--runs 5] [--requests 300] [--sessions 1000]`: the data-plane
  * suite. In one run, on loopback, curl downloads `--mib` MiB from a local nginx through each path —
  * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
- * `bandex1hopNoAccounting`, `bandex3hop` and `bandex1hop` (paid: ticks and vouchers in the tunnel) —
+ * `bandex1hopNoAccounting`, `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
  * median of `--runs` interleaved runs (after one discarded warm-up download of up to 256 MiB per path; each
  * run starts one path further on); then `--requests` sequential 1 KiB GETs per path, each on a new
  * connection, in 3 interleaved rounds after 50 warm-up requests (latency p50/p99); then `--sessions` concurrent client sessions
@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     mib: { type: 'string', default: '1024' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     requests: { type: 'string', default: '300' },
     sessions: { type: 'string', default: '1000' },
     'swarm-kib': { type: 'string', default: '256' },
@@ -51,7 +51,9 @@ const LATENCY_ROUNDS = 3;
 const WARMUP_MIB = 256;
 /** Requests per path before the latency samples (not counted). */
 const LATENCY_WARMUP = 50;
-const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex3hop', 'bandex1hop'] as const;
+/** In the order they run: the paths a ratio compares sit next to each other (shadowsocks, then the unpaid
+ * and the paid 1-hop tunnel), so they see the same moment of a shared machine. */
+const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex1hop', 'bandex3hop'] as const;
 type PathName = (typeof PATHS)[number];
 /** What a path's proxy processes have used: CPU seconds (user + system), read and write system calls. */
 type Counters = { cpu: number; reads: number; writes: number };
