@@ -9,13 +9,13 @@
  * on this machine; compare ratios.
  */
 import type { Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { GIB, TICK_BYTES, TICKS_PER_VOUCHER } from '../src/accounting/constants.ts';
 import { TickChain, TickVerifier } from '../src/accounting/hashChain.ts';
 import { decodePaymentMessage, encodePayment } from '../src/accounting/messages.ts';
 import { PayeeChannel } from '../src/accounting/PayeeChannel.ts';
 import { PayerChannel, type PaymentMessage } from '../src/accounting/PayerChannel.ts';
 import { NO_TICKS, type SignedVoucher, signVoucher, verifyVoucher } from '../src/accounting/voucher.ts';
+import { localAccount } from '../src/wallet/localAccount.ts';
 
 const CHAIN = 65_536;
 const VOUCHERS = 300;
@@ -40,7 +40,7 @@ start = process.hrtime.bigint();
 for (const tick of ticks) verifier.accept(tick);
 const tickVerifyPerSec = perSec(CHAIN, start);
 
-const account = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const account = localAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
 const domain = { chainId: 31337, channels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const };
 const channelId = `0x${'11'.repeat(32)}` as Hex;
 const signed: SignedVoucher[] = [];
