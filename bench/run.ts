@@ -373,6 +373,16 @@ async function main(): Promise<void> {
       t.bandex1hop !== undefined && t.bandex1hopNoAccounting
         ? Math.round((1 - t.bandex1hop / t.bandex1hopNoAccounting) * 1000) / 1000
         : undefined,
+    // The same, from the runs paired as they ran (the two paths back to back): 1 − the median of paid/unpaid
+    // per run. A drift of the machine's speed over the runs moves the ratio of medians, not this.
+    accountingOverheadPaired:
+      samples.bandex1hop?.length && samples.bandex1hopNoAccounting?.length
+        ? Math.round(
+            (1 -
+              median(samples.bandex1hop.map((paid, run) => paid / (samples.bandex1hopNoAccounting[run] as number)))) *
+              1000,
+          ) / 1000
+        : undefined,
     latencyP50AddedVsShadowsocksMs:
       latencyResults.bandex1hop && latencyResults.shadowsocks
         ? Math.round((latencyResults.bandex1hop.p50Ms - latencyResults.shadowsocks.p50Ms) * 1000) / 1000
