@@ -11,9 +11,11 @@ export const TICKS_PER_VOUCHER = 512;
 /** The contract's `MAX_TICKS_PER_REDEEM`: a claim may never need more hashes than this. */
 export const MAX_TICKS_PER_REDEEM = 1_024;
 
-/** Elements between two stored checkpoints of a hash chain. 1,024 × 32 B = 32 KiB of checkpoints for a
- * 2^20-tick chain and one recomputed segment (32 KiB) at a time: about one extra hash per tick. */
-export const CHAIN_CHECKPOINT_INTERVAL = 1_024;
+/** Elements between two stored checkpoints of a hash chain, and the size of the segment the payer holds:
+ * 4,096 × 32 B = 128 KiB. A default-length chain is one segment, kept from its generation (one hash per
+ * tick in all); a 2^20-tick chain keeps 256 checkpoints and recomputes each further segment once (about
+ * one more hash per tick). */
+export const CHAIN_CHECKPOINT_INTERVAL = 4_096;
 
 /** Hash-chain length a payer uses unless told otherwise: 4,096 ticks = 256 MiB, ≈ 4 ms to generate. A
  * multiple of `TICKS_PER_VOUCHER`, so the renewal rides on a checkpoint voucher (no extra signature);

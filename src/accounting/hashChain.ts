@@ -4,9 +4,11 @@
  * payee checks it with one hash against the element it accepted last, and the contract checks
  * `sha256^j(preimage) == anchor` for j ticks since the voucher.
  *
- * The payer reveals elements in descending index order without keeping the chain: it stores every
- * `CHAIN_CHECKPOINT_INTERVAL`-th element and recomputes one segment at a time (about one extra hash
- * per tick, 64 KiB of memory for a 2^20-element chain).
+ * The payer reveals elements in descending index order without keeping a long chain: it stores every
+ * `CHAIN_CHECKPOINT_INTERVAL`-th element and holds one segment at a time in one flat buffer. The segment
+ * revealed first is kept while the chain is generated, so a chain of one segment (the default length)
+ * costs one hash per tick in all; each further segment is recomputed from its checkpoint when reached
+ * (one more hash per tick).
  */
 import { hash, randomBytes } from 'node:crypto';
 import { CHAIN_CHECKPOINT_INTERVAL, MAX_CHAIN_LENGTH, TICK_MAX_GAP } from './constants.ts';
@@ -30,24 +32,32 @@ export class TickChain {
   readonly anchor: Buffer;
   readonly #checkpoints: Buffer[];
   #revealed = 0;
-  #segment: Buffer[] = [];
+  /** Elements start … start + segmentLength − 1 of the current segment, 32 bytes each, in index order. */
+  #segment: Buffer;
+  #segmentLength: number;
+  #lastRevealed: Buffer | undefined;
 
-  private constructor(length: number, anchor: Buffer, checkpoints: Buffer[]) {
+  private constructor(length: number, anchor: Buffer, checkpoints: Buffer[], top: Buffer) {
     this.length = length;
     this.anchor = anchor;
     this.#checkpoints = checkpoints;
+    this.#segment = top;
+    this.#segmentLength = top.length / 32;
   }
 
   static create(length: number, seed: Buffer = randomBytes(32)): TickChain {
     if (!Number.isInteger(length) || length < 1 || length > MAX_CHAIN_LENGTH)
       throw new AccountingError('CHAIN_LENGTH', `a hash chain has 1 to ${MAX_CHAIN_LENGTH} elements, not ${length}`);
     const checkpoints: Buffer[] = [];
+    const topStart = segmentStart(length - 1);
+    const top = Buffer.allocUnsafe((length - topStart) * 32);
     let x: Buffer = Buffer.from(seed);
     for (let i = 0; i < length; i++) {
       if (i % CHAIN_CHECKPOINT_INTERVAL === 0) checkpoints.push(x);
+      if (i >= topStart) x.copy(top, (i - topStart) * 32);
       x = sha256(x);
     }
-    return new TickChain(length, x, checkpoints);
+    return new TickChain(length, x, checkpoints, top);
   }
 
   /** Ticks already revealed. */
@@ -64,8 +74,6 @@ export class TickChain {
     return this.#revealed === 0 ? this.anchor : (this.#lastRevealed as Buffer);
   }
 
-  #lastRevealed: Buffer | undefined;
-
   /** Reveals the next preimage: x_{N − revealed − 1}. */
   next(): Buffer {
     return this.take(1);
@@ -74,7 +82,7 @@ export class TickChain {
   /**
    * Reveals the next `count` preimages at once and returns the newest, x_{N − revealed − count}: one
    * message pays all of them, since the payee hashes it forward `count` times to the last element it
-   * accepted. Skipped elements of the current segment are dropped, not computed again.
+   * accepted. The element returned is a view of the chain's segment; it never changes.
    */
   take(count: number): Buffer {
     if (!Number.isInteger(count) || count < 1 || count > this.remaining)
@@ -86,10 +94,10 @@ export class TickChain {
     let left = count;
     let element: Buffer | undefined;
     while (left > 0) {
-      if (this.#segment.length === 0) this.#fillSegment(this.length - this.#revealed - 1);
-      const fromSegment = Math.min(left, this.#segment.length);
-      this.#segment.length -= fromSegment - 1;
-      element = this.#segment.pop() as Buffer;
+      if (this.#segmentLength === 0) this.#fillSegment(this.length - this.#revealed - 1);
+      const fromSegment = Math.min(left, this.#segmentLength);
+      this.#segmentLength -= fromSegment;
+      element = this.#segment.subarray(this.#segmentLength * 32, this.#segmentLength * 32 + 32);
       this.#revealed += fromSegment;
       left -= fromSegment;
     }
@@ -97,17 +105,25 @@ export class TickChain {
     return element as Buffer;
   }
 
-  /** Recomputes the segment holding index `top`, from its checkpoint up to `top` inclusive. */
+  /** Recomputes the segment holding index `top`, from its checkpoint up to `top` inclusive (a new buffer:
+   * elements already handed out stay valid). */
   #fillSegment(top: number): void {
-    const start = Math.floor(top / CHAIN_CHECKPOINT_INTERVAL) * CHAIN_CHECKPOINT_INTERVAL;
+    const start = segmentStart(top);
+    const segment = Buffer.allocUnsafe((top - start + 1) * 32);
     let x = this.#checkpoints[start / CHAIN_CHECKPOINT_INTERVAL] as Buffer;
-    const segment = [x];
-    for (let i = start; i < top; i++) {
+    x.copy(segment, 0);
+    for (let i = 1; i <= top - start; i++) {
       x = sha256(x);
-      segment.push(x);
+      x.copy(segment, i * 32);
     }
     this.#segment = segment;
+    this.#segmentLength = top - start + 1;
   }
+}
+
+/** Index of the first element of the segment holding index `i`. */
+function segmentStart(i: number): number {
+  return Math.floor(i / CHAIN_CHECKPOINT_INTERVAL) * CHAIN_CHECKPOINT_INTERVAL;
 }
 
 /**
