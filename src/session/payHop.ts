@@ -6,10 +6,12 @@
  *
  * Ticks are batched: one `ticks` message (the newest preimage and how many ticks it pays) goes out
  * when `batchTicks` ticks are due (at most a quarter of the credit window), and a partial batch goes out
- * `FLUSH_AFTER_MS` after it became due, so a flowing stream costs one message per MiB — not one per
- * socket read, each its own record and `writev` — and the provider waits at most a few milliseconds
- * for the last ticks of a burst. Payments leave in order: while a voucher is being signed, nothing
- * else is sent.
+ * `FLUSH_AFTER_MS` after it became due, so a flowing stream costs about one message per MiB — not one
+ * per socket read, each its own record and `writev` — and the provider waits at most a few milliseconds
+ * for the last ticks of a burst. Whatever is due also goes out whenever the session sends a
+ * WINDOW_UPDATE, in the same write: during a download the payments then wake the provider no more
+ * often than flow control does. Payments leave in order: while a voucher is being signed, nothing else
+ * is sent.
  */
 
 import { TICK_BYTES } from '../accounting/constants.ts';
@@ -136,11 +138,18 @@ export async function payHop({
 
   send({ kind: 'voucher', signed: await payer.open() });
   const onMeter = () => pay(false);
+  // A partial batch rides with the WINDOW_UPDATE the session is sending anyway: one write, one wake-up of
+  // the provider, instead of a message of its own a little later.
+  const onWindowUpdate = () => {
+    if (payer.ticksDue > 0) pay(true);
+  };
   meter.on('received', onMeter);
   meter.on('sent', onMeter);
+  session.on('windowUpdate', onWindowUpdate);
   session.once('close', () => {
     meter.off('received', onMeter);
     meter.off('sent', onMeter);
+    session.off('windowUpdate', onWindowUpdate);
   });
   return {
     payer,

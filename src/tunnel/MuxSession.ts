@@ -40,6 +40,8 @@ export type MuxSessionEvents = {
   close: [error?: Error];
   /** A PAYMENT frame arrived (the payload is owned by the listener). */
   payment: [payload: Buffer];
+  /** A WINDOW_UPDATE is on its way to the peer: a payment sent now shares its write (and the peer's wake-up). */
+  windowUpdate: [];
 };
 
 export class MuxSession extends EventEmitter<MuxSessionEvents> {
@@ -83,6 +85,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
         const payload = Buffer.allocUnsafe(4);
         payload.writeUInt32BE(delta);
         send(FrameType.windowUpdate, stream, payload);
+        this.emit('windowUpdate');
       },
       sendClose: (stream) => {
         send(FrameType.close, stream);
