@@ -163,6 +163,33 @@ describe('paid tunnel session', { timeout: 60_000 }, () => {
     await pair.close();
   });
 
+  it('ticks due ride with the WINDOW_UPDATE the client sends, in the same write', async () => {
+    const source = await startSource(3 * 1024 * 1024);
+    const pair = await startPaidPair();
+    try {
+      const paid = await payHop({ session: pair.client.exit, payer: pair.payer });
+      // Three ticks due: under a batch, so they would wait for the flush timer …
+      pair.client.exit.meter.addReceived(3 * TICK_BYTES);
+      assert.equal(paid.messages, 1, 'the opening voucher only');
+      // … but a WINDOW_UPDATE leaving now takes them along at once.
+      pair.client.exit.emit('windowUpdate');
+      assert.equal(paid.messages, 2);
+      // The session says when it sends one: a stream consuming 3 MiB returns credit at least twice.
+      let windowUpdates = 0;
+      pair.client.exit.on('windowUpdate', () => windowUpdates++);
+      const stream = await pair.client.openStream({ host: '127.0.0.1', port: source.port });
+      stream.end();
+      assert.equal(await drain(stream), 3 * 1024 * 1024);
+      assert.ok(windowUpdates >= 2, `${windowUpdates} WINDOW_UPDATEs`);
+      await paid.settled();
+      await sleep(100);
+      assert.equal(pair.charged.payee.bytesPaid, pair.payer.bytesPaid);
+    } finally {
+      await pair.close();
+      source.server.close();
+    }
+  });
+
   it('a client that stops paying is paused within one credit window, then cut off', async () => {
     const budgetTicks = 16n;
     const pair = await startPaidPair({ budgetWei: budgetTicks * 6_103_515_625_000_000n });
