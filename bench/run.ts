@@ -23,6 +23,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { privateKeyToAccount } from 'viem/accounts';
+import { DEFAULT_CREDIT_BYTES } from '../src/accounting/constants.ts';
 import type { BenchChannel } from './support/accounting.ts';
 import { type NodeChild, startNode } from './support/children.ts';
 import { summarizeProfiles } from './support/profile.ts';
@@ -261,7 +262,7 @@ async function main(): Promise<void> {
       channels: `0x${randomBytes(20).toString('hex')}`,
       deposit: (10n ** 24n).toString(),
       priceWeiPerGiB: (10n ** 15n).toString(),
-      creditBytes: 8 << 20,
+      creditBytes: DEFAULT_CREDIT_BYTES, // what a client asks its hops for
       dir: work,
     };
     const from = children.length;

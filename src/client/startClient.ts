@@ -15,6 +15,7 @@
  */
 import { join } from 'node:path';
 import type { Address, Hex, LocalAccount } from 'viem';
+import { DEFAULT_CREDIT_BYTES } from '../accounting/constants.ts';
 import { clientMetrics, detectClientChanges, offerViews } from '../api/daemonSurfaces.ts';
 import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
@@ -41,8 +42,6 @@ import { startSocksServer } from '../tunnel/startSocksServer.ts';
 import { type BuiltPath, createPathBuilder } from './buildPath.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
-/** Credit the client asks each hop for: 4 MiB (64 ticks) keeps a 40 ms path near 100 MB/s. */
-export const DEFAULT_CREDIT_BYTES = 4 * 1024 * 1024;
 /** How long to wait for enough offers before giving up on building a path. */
 const OFFER_WAIT_MS = 30_000;
 /** Offers are taken as complete once none has arrived for this long. */
