@@ -1,19 +1,18 @@
 /**
  * The provider side of a paid tunnel session: every PAYMENT frame goes through `PayeeChannel`
- * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher), the best
- * claim is persisted before credit
- * extends over it, and the session's `SendGate` closes when the bytes served (both directions)
- * reach what is durably paid plus the credit window, and opens when payment catches up. A bad
- * payment ends the session with a typed error; a session left paused and unpaid for the unpaid
- * timeout is ended too. Nothing here throws into the tunnel.
+ * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher). The best
+ * claim is saved off the event loop (`ClaimWriter`, one save in flight per session) and credit extends
+ * over it only once it is committed; the session's `SendGate` closes when the bytes served (both
+ * directions) reach what is durably paid plus the credit window, and opens when payment — and its save —
+ * catches up. A bad payment or a failed save ends the session with a typed error; a session left paused
+ * and unpaid for the unpaid timeout is ended too. Nothing here throws into the tunnel.
  */
 import type { Hex } from 'viem';
 import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
-import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
+import type { Claim, PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
-import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 
 /** How often a session is checked: an unpaid stall ends it, an idle unpersisted claim is saved. */
@@ -27,9 +26,10 @@ export type ChargeSessionParameters = {
   session: MuxSession;
   payee: PayeeChannel;
   channelId: Hex;
-  store: ChannelStore;
-  /** Credit window in bytes: persist the claim at least every half of it (and whenever the window is
-   * reached, so persistence never pauses a paying client). */
+  /** Where claims are committed (`ClaimWriter`); a save resolves once the claim is durable. */
+  claims: { saveClaim(channelId: Hex, claim: Claim): Promise<boolean> };
+  /** Credit window in bytes. A save of the claim starts at least every half of it, and whenever the window
+   * is reached; the gate stays closed until that save is committed (usually well under a millisecond). */
   creditBytes: number;
   logger?: Logger;
 };
@@ -46,7 +46,7 @@ export function chargeSession({
   session,
   payee,
   channelId,
-  store,
+  claims,
   creditBytes,
   logger = silentLogger,
 }: ChargeSessionParameters): ChargedSession {
@@ -54,12 +54,27 @@ export function chargeSession({
   const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 2 / TICK_BYTES));
   let pauses = 0;
 
+  /** A save in flight: the next one starts when it is done (whatever was paid meanwhile goes with it). */
+  let saving = false;
   const persist = () => {
     const claim = payee.claim;
-    if (!claim || !payee.needsPersist) return;
-    // Persist first, then extend credit: a crash loses at most what was served on credit.
-    store.saveClaim(channelId, claim);
-    payee.markDurable(claim.value);
+    if (saving || !claim || !payee.needsPersist) return;
+    saving = true;
+    // Committed first, then credit extends: a crash loses at most what was served on credit.
+    claims.saveClaim(channelId, claim).then(
+      () => {
+        saving = false;
+        payee.markDurable(claim.value);
+        if (session.closed)
+          persist(); // the final claim, if more was paid while this one was saved
+        else refreshGate();
+      },
+      (error: unknown) => {
+        saving = false;
+        if (session.closed) logger.error({ err: error }, 'persisting the final claim failed');
+        else fail(error);
+      },
+    );
   };
   const refreshGate = () => {
     if (!payee.canServe(TICK_BYTES)) persist(); // whatever is paid becomes durable first
@@ -104,12 +119,8 @@ export function chargeSession({
   const stallTimer = setInterval(() => {
     // Between persistence thresholds the last payments of a burst wait here for at most a second.
     if (payee.needsPersist && !session.closed) {
-      try {
-        persist();
-        unpersistedTicks = 0;
-      } catch (error) {
-        fail(error);
-      }
+      persist();
+      unpersistedTicks = 0;
     }
     if (!payee.isStalled(TICK_BYTES)) return;
     logger.info({ unpaidBytes: payee.unpaidBytes }, 'client stopped paying; ending the session');
@@ -130,11 +141,7 @@ export function chargeSession({
     meter.off('sent', onMeter);
     meter.off('received', onMeter);
     session.off('payment', onPayment);
-    try {
-      persist();
-    } catch (error) {
-      logger.error({ err: error }, 'persisting the final claim failed');
-    }
+    persist();
   });
   return {
     payee,

@@ -1,6 +1,6 @@
 /**
  * The payment layer on a real tunnel (sockets, Noise, mux), real EIP-712 vouchers and a real SQLite
- * store — no chain needed, since vouchers are checked offline. What the provider serves is bounded by
+ * store written by the `ClaimWriter` thread — no chain needed, since vouchers are checked offline. What the provider serves is bounded by
  * what it is durably paid plus the credit window; the client pays only for what it received.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +21,7 @@ import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { signVoucher } from '../accounting/voucher.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
+import { ClaimWriter } from '../store/ClaimWriter.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { connectClientSession } from '../tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../tunnel/exitPolicy.ts';
@@ -49,7 +50,9 @@ async function startSource(size: number): Promise<{ port: number; server: Server
 
 async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
   const channelId = `0x${Buffer.from(generateStaticKeyPair().publicKey).toString('hex')}` as Hex;
-  const store = new ChannelStore(openDatabase({ file: join(mkdtempSync(join(tmpdir(), 'bandex-paid-')), 'p.db') }));
+  const file = join(mkdtempSync(join(tmpdir(), 'bandex-paid-')), 'p.db');
+  const store = new ChannelStore(openDatabase({ file }));
+  const claims = new ClaimWriter({ file });
   store.saveChannel({
     channelId,
     role: 'payee',
@@ -76,7 +79,7 @@ async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
           creditBytes: CREDIT,
           unpaidTimeoutMs: 2_000,
         });
-        charged = chargeSession({ session, payee, channelId, store, creditBytes: CREDIT });
+        charged = chargeSession({ session, payee, channelId, claims, creditBytes: CREDIT });
       },
     }).then((l) => listeners.push(l) && resolveListener(l));
   });
@@ -107,6 +110,7 @@ async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
     close: async () => {
       client.close();
       await listener.close();
+      await claims.close();
       store.close();
     },
   };
