@@ -86,7 +86,7 @@ export async function attachProviderAccounting() {
         priceWeiPerGiB: BigInt(c.priceWeiPerGiB),
         creditBytes: c.creditBytes,
       });
-      charged.push(chargeSession({ session, payee, channelId: c.channelId, claims, creditBytes: c.creditBytes }));
+      charged.push(chargeSession({ session, payee, channelId: c.channelId, claims }));
     },
     stats: () => ({
       sessions: charged.length,

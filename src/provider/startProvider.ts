@@ -218,7 +218,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           payee,
           channelId: entry.channelId,
           claims,
-          creditBytes: entry.creditBytes,
           logger: sessionLog,
         }),
       );

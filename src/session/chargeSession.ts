@@ -15,7 +15,7 @@ import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 
-/** How often a session is checked: an unpaid stall ends it, an idle unpersisted claim is saved. */
+/** How often a session is checked for an unpaid stall. */
 const CHECK_MS = 1_000;
 
 export class SessionPaymentError extends BaseError<Record<string, unknown>> {
@@ -28,9 +28,6 @@ export type ChargeSessionParameters = {
   channelId: Hex;
   /** Where claims are committed (`ClaimWriter`); a save resolves once the claim is durable. */
   claims: { saveClaim(channelId: Hex, claim: Claim): Promise<boolean> };
-  /** Credit window in bytes. A save of the claim starts at least every half of it, and whenever the window
-   * is reached; the gate stays closed until that save is committed (usually well under a millisecond). */
-  creditBytes: number;
   logger?: Logger;
 };
 
@@ -47,14 +44,14 @@ export function chargeSession({
   payee,
   channelId,
   claims,
-  creditBytes,
   logger = silentLogger,
 }: ChargeSessionParameters): ChargedSession {
   const { meter, gate } = session;
-  const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 2 / TICK_BYTES));
   let pauses = 0;
 
-  /** A save in flight: the next one starts when it is done (whatever was paid meanwhile goes with it). */
+  /** A save in flight. Every payment starts one unless one is in flight; when it is done, whatever was paid
+   * meanwhile is saved next. So durable payment trails payment by about one save, and saves come no faster
+   * than the disk commits them. */
   let saving = false;
   const persist = () => {
     const claim = payee.claim;
@@ -65,9 +62,8 @@ export function chargeSession({
       () => {
         saving = false;
         payee.markDurable(claim.value);
-        if (session.closed)
-          persist(); // the final claim, if more was paid while this one was saved
-        else refreshGate();
+        persist(); // what was paid while this one was saved (the final claim too, once closed)
+        if (!session.closed) refreshGate();
       },
       (error: unknown) => {
         saving = false;
@@ -88,7 +84,6 @@ export function chargeSession({
     payee.served(meter.sent + meter.received - payee.bytesServed);
     refreshGate();
   };
-  let unpersistedTicks = 0;
   const fail = (error: unknown) => {
     logger.warn({ code: (error as { code?: string }).code, err: error }, 'bad payment; ending the session');
     session.close(error as Error);
@@ -98,30 +93,16 @@ export function chargeSession({
     if (session.closed) return;
     try {
       const payment = decodePaymentMessage(payload);
-      if (payment.kind === 'ticks') {
-        payee.acceptTicks(payment.preimage, payment.count);
-        unpersistedTicks += payment.count;
-      } else if (payment.kind === 'tick') {
-        unpersistedTicks += payee.acceptTick(payment.preimage);
-      } else {
-        payee.acceptVoucherSync(payment.signed);
-        unpersistedTicks = persistEveryTicks;
-      }
-      if (unpersistedTicks >= persistEveryTicks || !gate.isOpen) {
-        persist();
-        unpersistedTicks = 0;
-      }
+      if (payment.kind === 'ticks') payee.acceptTicks(payment.preimage, payment.count);
+      else if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
+      else payee.acceptVoucherSync(payment.signed);
+      persist();
       refreshGate();
     } catch (error) {
       fail(error);
     }
   };
   const stallTimer = setInterval(() => {
-    // Between persistence thresholds the last payments of a burst wait here for at most a second.
-    if (payee.needsPersist && !session.closed) {
-      persist();
-      unpersistedTicks = 0;
-    }
     if (!payee.isStalled(TICK_BYTES)) return;
     logger.info({ unpaidBytes: payee.unpaidBytes }, 'client stopped paying; ending the session');
     session.close(

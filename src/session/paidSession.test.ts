@@ -79,7 +79,7 @@ async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
           creditBytes: CREDIT,
           unpaidTimeoutMs: 2_000,
         });
-        charged = chargeSession({ session, payee, channelId, claims, creditBytes: CREDIT });
+        charged = chargeSession({ session, payee, channelId, claims });
       },
     }).then((l) => listeners.push(l) && resolveListener(l));
   });
@@ -145,7 +145,7 @@ describe('paid tunnel session', { timeout: 60_000 }, () => {
     await paid.settled();
     const billed = pair.client.exit.meter.received + pair.client.exit.meter.sent;
     assert.equal(pair.payer.promised, BigInt(Math.floor(billed / TICK_BYTES)) * pair.payer.tickValue);
-    await sleep(1_500); // the idle persist
+    await sleep(500); // the last claim save
     assert.equal(pair.store.latestClaim(pair.channelId)?.value, pair.payer.promised);
     assert.equal(pair.charged.payee.value, pair.payer.promised);
     await pair.close();
