@@ -3,8 +3,8 @@
  * with `payHop` (hash-chain ticks per 64 KiB, 16 to a PAYMENT message, a partial batch 5 ms after it
  * became due; EIP-712 vouchers signed at checkpoints by the daemons' `localAccount`) as PAYMENT frames inside
  * the tunnel session; the provider charges it with `chargeSession` (`PayeeChannel` verifies each tick
- * and voucher, commits its best claim to SQLite through the `ClaimWriter` thread before extending credit,
- * and closes the session's gate at the credit window). The provider's stats include the claim saves' times.
+ * and voucher, persists its best claim to SQLite before extending credit, and closes the session's
+ * gate at the credit window). The provider's stats include the time spent saving claims.
  *
  * What is not real here: the channel is not opened on chain (the bench hands both sides the same
  * channel id, payer address and deposit, as the chain would), and the key is throwaway.
@@ -17,7 +17,6 @@ import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { type ChargedSession, chargeSession } from '../../src/session/chargeSession.ts';
 import { type PaidHop, payHop } from '../../src/session/payHop.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
-import { ClaimWriter } from '../../src/store/ClaimWriter.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import type { ClientSession } from '../../src/tunnel/connectClientSession.ts';
 import type { MuxSession } from '../../src/tunnel/MuxSession.ts';
@@ -45,8 +44,7 @@ function channel(): BenchChannel {
 
 export async function attachProviderAccounting() {
   const c = channel();
-  const file = join(c.dir, `provider-${process.pid}.sqlite`);
-  const store = new ChannelStore(openDatabase({ file }));
+  const store = new ChannelStore(openDatabase({ file: join(c.dir, `provider-${process.pid}.sqlite`) }));
   const domain = { chainId: c.chainId, channels: c.channels };
   store.saveChannel({
     channelId: c.channelId,
@@ -57,22 +55,19 @@ export async function attachProviderAccounting() {
     payee: c.channels,
     deposit: BigInt(c.deposit),
   });
-  // As the provider does: claims are committed by the writer thread. Timed from the event loop's side
-  // (ask → committed), which is how long credit waits for a save.
-  const writer = new ClaimWriter({ file });
+  // Time the claim saves (the one synchronous disk write on the payment path).
+  const save = store.saveClaim.bind(store);
   const saves = { count: 0, totalMs: 0, maxMs: 0 };
-  const claims = {
-    saveClaim: async (...args: Parameters<ClaimWriter['saveClaim']>) => {
-      const start = performance.now();
-      try {
-        return await writer.saveClaim(...args);
-      } finally {
-        const ms = performance.now() - start;
-        saves.count++;
-        saves.totalMs += ms;
-        saves.maxMs = Math.max(saves.maxMs, ms);
-      }
-    },
+  store.saveClaim = (...args) => {
+    const start = performance.now();
+    try {
+      return save(...args);
+    } finally {
+      const ms = performance.now() - start;
+      saves.count++;
+      saves.totalMs += ms;
+      saves.maxMs = Math.max(saves.maxMs, ms);
+    }
   };
   const charged: ChargedSession[] = [];
   return {
@@ -86,7 +81,7 @@ export async function attachProviderAccounting() {
         priceWeiPerGiB: BigInt(c.priceWeiPerGiB),
         creditBytes: c.creditBytes,
       });
-      charged.push(chargeSession({ session, payee, channelId: c.channelId, claims }));
+      charged.push(chargeSession({ session, payee, channelId: c.channelId, store, creditBytes: c.creditBytes }));
     },
     stats: () => ({
       sessions: charged.length,

@@ -32,7 +32,6 @@ import { OfferPublisher } from '../net/OfferPublisher.ts';
 import { type CheckProposal, SessionServer } from '../net/SessionServer.ts';
 import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
-import { ClaimWriter } from '../store/ClaimWriter.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
@@ -136,8 +135,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const priceWeiPerGiB = record.priceWeiPerGiB;
   const maxCreditBytes = params.maxCreditBytes ?? DEFAULT_MAX_CREDIT_BYTES;
   const store = new ChannelStore(openDatabase({ file: join(stateDir, 'provider.db') }));
-  // Sessions' claims are committed by a thread of their own: a slow fsync never stalls the event loop.
-  const claims = new ClaimWriter({ file: join(stateDir, 'provider.db') });
   const tunnelKeys = loadOrCreateTunnelKey(join(stateDir, 'tunnel.key'));
   const tunnelPublicKey = tunnelKeys.publicKey.toString('base64');
   const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
@@ -217,7 +214,8 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           session,
           payee,
           channelId: entry.channelId,
-          claims,
+          store,
+          creditBytes: entry.creditBytes,
           logger: sessionLog,
         }),
       );
@@ -408,7 +406,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       await watcher.stop();
       await api.close();
       await node.stop();
-      await claims.close(); // every session's final claim is committed before the store closes
       store.close();
     },
   };

@@ -1,21 +1,22 @@
 /**
  * The provider side of a paid tunnel session: every PAYMENT frame goes through `PayeeChannel`
- * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher). The best
- * claim is saved off the event loop (`ClaimWriter`, one save in flight per session) and credit extends
- * over it only once it is committed; the session's `SendGate` closes when the bytes served (both
- * directions) reach what is durably paid plus the credit window, and opens when payment — and its save —
- * catches up. A bad payment or a failed save ends the session with a typed error; a session left paused
- * and unpaid for the unpaid timeout is ended too. Nothing here throws into the tunnel.
+ * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher), the best
+ * claim is persisted before credit
+ * extends over it, and the session's `SendGate` closes when the bytes served (both directions)
+ * reach what is durably paid plus the credit window, and opens when payment catches up. A bad
+ * payment ends the session with a typed error; a session left paused and unpaid for the unpaid
+ * timeout is ended too. Nothing here throws into the tunnel.
  */
 import type { Hex } from 'viem';
 import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
-import type { Claim, PayeeChannel } from '../accounting/PayeeChannel.ts';
+import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 
-/** How often a session is checked for an unpaid stall. */
+/** How often a session is checked: an unpaid stall ends it, an idle unpersisted claim is saved. */
 const CHECK_MS = 1_000;
 
 export class SessionPaymentError extends BaseError<Record<string, unknown>> {
@@ -26,8 +27,10 @@ export type ChargeSessionParameters = {
   session: MuxSession;
   payee: PayeeChannel;
   channelId: Hex;
-  /** Where claims are committed (`ClaimWriter`); a save resolves once the claim is durable. */
-  claims: { saveClaim(channelId: Hex, claim: Claim): Promise<boolean> };
+  store: ChannelStore;
+  /** Credit window in bytes: persist the claim at least every half of it (and whenever the window is
+   * reached, so persistence never pauses a paying client). */
+  creditBytes: number;
   logger?: Logger;
 };
 
@@ -43,34 +46,20 @@ export function chargeSession({
   session,
   payee,
   channelId,
-  claims,
+  store,
+  creditBytes,
   logger = silentLogger,
 }: ChargeSessionParameters): ChargedSession {
   const { meter, gate } = session;
+  const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 2 / TICK_BYTES));
   let pauses = 0;
 
-  /** A save in flight. Every payment starts one unless one is in flight; when it is done, whatever was paid
-   * meanwhile is saved next. So durable payment trails payment by about one save, and saves come no faster
-   * than the disk commits them. */
-  let saving = false;
   const persist = () => {
     const claim = payee.claim;
-    if (saving || !claim || !payee.needsPersist) return;
-    saving = true;
-    // Committed first, then credit extends: a crash loses at most what was served on credit.
-    claims.saveClaim(channelId, claim).then(
-      () => {
-        saving = false;
-        payee.markDurable(claim.value);
-        persist(); // what was paid while this one was saved (the final claim too, once closed)
-        if (!session.closed) refreshGate();
-      },
-      (error: unknown) => {
-        saving = false;
-        if (session.closed) logger.error({ err: error }, 'persisting the final claim failed');
-        else fail(error);
-      },
-    );
+    if (!claim || !payee.needsPersist) return;
+    // Persist first, then extend credit: a crash loses at most what was served on credit.
+    store.saveClaim(channelId, claim);
+    payee.markDurable(claim.value);
   };
   const refreshGate = () => {
     if (!payee.canServe(TICK_BYTES)) persist(); // whatever is paid becomes durable first
@@ -84,6 +73,7 @@ export function chargeSession({
     payee.served(meter.sent + meter.received - payee.bytesServed);
     refreshGate();
   };
+  let unpersistedTicks = 0;
   const fail = (error: unknown) => {
     logger.warn({ code: (error as { code?: string }).code, err: error }, 'bad payment; ending the session');
     session.close(error as Error);
@@ -93,16 +83,34 @@ export function chargeSession({
     if (session.closed) return;
     try {
       const payment = decodePaymentMessage(payload);
-      if (payment.kind === 'ticks') payee.acceptTicks(payment.preimage, payment.count);
-      else if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
-      else payee.acceptVoucherSync(payment.signed);
-      persist();
+      if (payment.kind === 'ticks') {
+        payee.acceptTicks(payment.preimage, payment.count);
+        unpersistedTicks += payment.count;
+      } else if (payment.kind === 'tick') {
+        unpersistedTicks += payee.acceptTick(payment.preimage);
+      } else {
+        payee.acceptVoucherSync(payment.signed);
+        unpersistedTicks = persistEveryTicks;
+      }
+      if (unpersistedTicks >= persistEveryTicks || !gate.isOpen) {
+        persist();
+        unpersistedTicks = 0;
+      }
       refreshGate();
     } catch (error) {
       fail(error);
     }
   };
   const stallTimer = setInterval(() => {
+    // Between persistence thresholds the last payments of a burst wait here for at most a second.
+    if (payee.needsPersist && !session.closed) {
+      try {
+        persist();
+        unpersistedTicks = 0;
+      } catch (error) {
+        fail(error);
+      }
+    }
     if (!payee.isStalled(TICK_BYTES)) return;
     logger.info({ unpaidBytes: payee.unpaidBytes }, 'client stopped paying; ending the session');
     session.close(
@@ -122,7 +130,11 @@ export function chargeSession({
     meter.off('sent', onMeter);
     meter.off('received', onMeter);
     session.off('payment', onPayment);
-    persist();
+    try {
+      persist();
+    } catch (error) {
+      logger.error({ err: error }, 'persisting the final claim failed');
+    }
   });
   return {
     payee,

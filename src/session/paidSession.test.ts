@@ -1,6 +1,6 @@
 /**
  * The payment layer on a real tunnel (sockets, Noise, mux), real EIP-712 vouchers and a real SQLite
- * store written by the `ClaimWriter` thread — no chain needed, since vouchers are checked offline. What the provider serves is bounded by
+ * store — no chain needed, since vouchers are checked offline. What the provider serves is bounded by
  * what it is durably paid plus the credit window; the client pays only for what it received.
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,6 @@ import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { signVoucher } from '../accounting/voucher.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
-import { ClaimWriter } from '../store/ClaimWriter.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { connectClientSession } from '../tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../tunnel/exitPolicy.ts';
@@ -50,9 +49,7 @@ async function startSource(size: number): Promise<{ port: number; server: Server
 
 async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
   const channelId = `0x${Buffer.from(generateStaticKeyPair().publicKey).toString('hex')}` as Hex;
-  const file = join(mkdtempSync(join(tmpdir(), 'bandex-paid-')), 'p.db');
-  const store = new ChannelStore(openDatabase({ file }));
-  const claims = new ClaimWriter({ file });
+  const store = new ChannelStore(openDatabase({ file: join(mkdtempSync(join(tmpdir(), 'bandex-paid-')), 'p.db') }));
   store.saveChannel({
     channelId,
     role: 'payee',
@@ -79,7 +76,7 @@ async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
           creditBytes: CREDIT,
           unpaidTimeoutMs: 2_000,
         });
-        charged = chargeSession({ session, payee, channelId, claims });
+        charged = chargeSession({ session, payee, channelId, store, creditBytes: CREDIT });
       },
     }).then((l) => listeners.push(l) && resolveListener(l));
   });
@@ -110,7 +107,6 @@ async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
     close: async () => {
       client.close();
       await listener.close();
-      await claims.close();
       store.close();
     },
   };
@@ -145,7 +141,7 @@ describe('paid tunnel session', { timeout: 60_000 }, () => {
     await paid.settled();
     const billed = pair.client.exit.meter.received + pair.client.exit.meter.sent;
     assert.equal(pair.payer.promised, BigInt(Math.floor(billed / TICK_BYTES)) * pair.payer.tickValue);
-    await sleep(500); // the last claim save
+    await sleep(1_500); // the idle persist
     assert.equal(pair.store.latestClaim(pair.channelId)?.value, pair.payer.promised);
     assert.equal(pair.charged.payee.value, pair.payer.promised);
     await pair.close();
