@@ -7,17 +7,16 @@
  */
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
-import { type Address, type Hex, recoverTypedDataAddress } from 'viem';
+import type { Address, Hex } from 'viem';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
-import { registryDomain, reportTypes } from '../chain/typedData.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import { type AuditMessage, decodeAuditMessage, encodeAuditMessage } from './auditMessages.ts';
 import { type AuditDomain, type SignedAuditReport, verifyAuditReport } from './auditReport.ts';
 import { ReputationBook } from './ReputationBook.ts';
-import type { SlashReport } from './submitSlash.ts';
+import { recoverSlashSigner, type SlashReport } from './submitSlash.ts';
 
 export const AUDIT_TOPIC = '/bandex/audit/1';
 /** How long an auditor's stake check is trusted. */
@@ -90,13 +89,7 @@ export class AuditGossip {
         if (!(await this.#staked(decoded.signed.report.auditor))) throw new Error('report from an unstaked auditor');
         return book.add(decoded.signed) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
       }
-      const signer = await recoverTypedDataAddress({
-        domain: registryDomain(domain.chainId, domain.registry),
-        types: reportTypes,
-        primaryType: 'Report',
-        message: { ...decoded.slash, epoch: BigInt(decoded.slash.epoch) },
-        signature: decoded.signature,
-      });
+      const signer = await recoverSlashSigner(domain, decoded.slash, decoded.signature);
       if (!(await this.#staked(signer))) throw new Error('slash signature from an unstaked auditor');
       this.#params.onSlashSignature?.(decoded.slash, signer, decoded.signature);
       return TopicValidatorResult.Accept;

@@ -24,18 +24,15 @@ import { anchorReports } from '../chain/anchorReports.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
-import { readProvider } from '../chain/readProvider.ts';
 import { createSerialWrites } from '../chain/serialWrites.ts';
 import { type BuiltPath, createPathBuilder } from '../client/buildPath.ts';
+import { joinAsClient } from '../client/joinAsClient.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
-import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
-import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
-import { OfferDirectory } from '../net/OfferDirectory.ts';
+import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
-import { joinAuditGossip } from './AuditGossip.ts';
 import { type AuditDomain, type AuditReport, evidenceOf, signAuditReport } from './auditReport.ts';
 import { DEFAULT_EPOCH_MS } from './constants.ts';
 import { measureCapacity } from './measureCapacity.ts';
@@ -142,29 +139,12 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
   const store = new ChannelStore(openDatabase({ file: join(stateDir, 'auditor.db') }));
   const target = await startAuditTarget({ host: params.targetHost ?? '127.0.0.1', port: params.targetPort ?? 0 });
   const targetAddress = { host: params.targetAnnounceHost ?? target.address.host, port: target.address.port };
-  const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
-  const node = await createBandexNode({
-    privateKey,
-    listen: params.listen,
-    bootstrap: params.bootstrap,
-    role: 'client',
-    allowPrivateAddresses: params.allowPrivateAddresses,
-    logger,
-  });
-  const directory = new OfferDirectory({
-    chainId: deployment.chainId,
-    minStakeWei,
-    checkProvider: (provider) => readProvider(client, deployment, provider),
-    logger,
-  });
-  directory.start(node);
   /** Slash signatures heard, by slash report. */
   const slashSignatures = new Map<string, { slash: SlashReport; bySigner: Map<string, Hex> }>();
   const slashKey = (s: SlashReport) => `${s.provider.toLowerCase()}:${s.epoch}:${s.kind}:${s.evidence}`;
-  const { book, gossip } = joinAuditGossip({
-    node,
-    client,
-    deployment,
+  const { node, directory, book, gossip } = await joinAsClient({
+    ...params,
+    minStakeWei,
     logger,
     onSlashSignature: (slash, signer, signature) => recordSignature(slash, signer, signature),
   });

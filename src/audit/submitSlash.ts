@@ -31,6 +31,11 @@ export function signSlashReport(account: LocalAccount, domain: AuditDomain, repo
   return account.signTypedData(typedData(domain, report));
 }
 
+/** The auditor who signed `report` (what `ProviderRegistry.slash` recovers). */
+export function recoverSlashSigner(domain: AuditDomain, report: SlashReport, signature: Hex): Promise<Address> {
+  return recoverTypedDataAddress({ ...typedData(domain, report), signature });
+}
+
 /** Orders signatures by signer address, ascending (the contract's rule against duplicates). */
 export async function orderSlashSignatures(
   domain: AuditDomain,
@@ -40,7 +45,7 @@ export async function orderSlashSignatures(
   const withSigner = await Promise.all(
     signatures.map(async (signature) => ({
       signature,
-      signer: BigInt(await recoverTypedDataAddress({ ...typedData(domain, report), signature })),
+      signer: BigInt(await recoverSlashSigner(domain, report, signature)),
     })),
   );
   return withSigner.sort((a, b) => (a.signer < b.signer ? -1 : a.signer > b.signer ? 1 : 0)).map((s) => s.signature);

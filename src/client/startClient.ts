@@ -21,18 +21,15 @@ import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { joinAuditGossip } from '../audit/AuditGossip.ts';
 import type { ReputationBook } from '../audit/ReputationBook.ts';
 import { PRIOR, SELECTION_THRESHOLD } from '../audit/reputation.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { readProvider } from '../chain/readProvider.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
-import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
-import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
-import { OfferDirectory } from '../net/OfferDirectory.ts';
+import type { BandexNode } from '../net/createBandexNode.ts';
+import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
@@ -40,6 +37,7 @@ import type { ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
 import { type BuiltPath, createPathBuilder } from './buildPath.ts';
+import { joinAsClient } from './joinAsClient.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
 /** How long to wait for enough offers before giving up on building a path. */
@@ -149,23 +147,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     abi: providerRegistryAbi,
     functionName: 'minStake',
   });
-  const directory = new OfferDirectory({
-    chainId: deployment.chainId,
-    minStakeWei,
-    checkProvider: (provider) => readProvider(client, deployment, provider),
-    logger,
-  });
-  const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
-  const node = await createBandexNode({
-    privateKey,
-    listen: params.listen,
-    bootstrap: params.bootstrap,
-    role: 'client',
-    allowPrivateAddresses: params.allowPrivateAddresses,
-    logger,
-  });
-  directory.start(node);
-  const { book, gossip } = joinAuditGossip({ node, client, deployment, logger });
+  const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, logger });
   /** The client's own round-trip measurements (EWMA of PINGs through hop 1 … hop i), ms. */
   const rttMs = new Map<string, number>();
   const builder = createPathBuilder({
