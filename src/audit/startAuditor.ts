@@ -25,7 +25,7 @@ import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { createSerialWrites } from '../chain/serialWrites.ts';
-import { type BuiltPath, createPathBuilder } from '../client/buildPath.ts';
+import { type BuiltPath, createPathBuilder } from '../session/buildPath.ts';
 import { joinAsClient } from '../client/joinAsClient.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';

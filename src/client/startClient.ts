@@ -36,7 +36,7 @@ import { openDatabase } from '../store/openDatabase.ts';
 import type { ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
-import { type BuiltPath, createPathBuilder } from './buildPath.ts';
+import { type BuiltPath, createPathBuilder } from '../session/buildPath.ts';
 import { joinAsClient } from './joinAsClient.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 

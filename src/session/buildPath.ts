@@ -21,10 +21,10 @@ import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
-import { type PaidHop, payHop } from '../session/payHop.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
+import { type PaidHop, payHop } from './payHop.ts';
 
 export class PathError extends BaseError<Record<string, unknown>> {
   override name = 'PathError';
