@@ -2,7 +2,7 @@
  * The on-chain rules of a payment channel as pure functions: what a claim is worth, what a
  * redemption pays the payee after the burned premium share and the protocol fee, what a close pays and
  * refunds (the fee and burn of a channel stay in the contract until swept). Mirrors
- * `PaymentChannels.sol` exactly (the differential test in test/channelLedger.test.ts runs both on
+ * `PaymentChannels.sol` exactly (the differential test in test/e2e/channelLedger.test.ts runs both on
  * random operation sequences); clients and providers use it to predict balances without a call.
  */
 

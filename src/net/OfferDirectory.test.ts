@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TEST_CHAIN_ID, testProvider, testSignedOffer } from '../../test/support/netFixtures.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { encodeOffer } from './encodeOffer.ts';
 import { type CheckProvider, OfferDirectory } from './OfferDirectory.ts';
-import { TEST_CHAIN_ID, testProvider, testSignedOffer } from './testFixtures.ts';
 
 const registered: CheckProvider = async () => ({ registered: true, stakeWei: 10n ** 18n, priceWeiPerGiB: 10n ** 15n });
 

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { TEST_CHAIN_ID, testOfferFields, testProvider, testSignedOffer } from '../../test/support/netFixtures.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { MAX_OFFER_BYTES } from './constants.ts';
 import { decodeOffer } from './decodeOffer.ts';
 import { encodeOffer } from './encodeOffer.ts';
 import { OfferError } from './errors.ts';
 import { signOffer } from './signOffer.ts';
-import { TEST_CHAIN_ID, testOfferFields, testProvider, testSignedOffer } from './testFixtures.ts';
 import { verifyOffer } from './verifyOffer.ts';
 
 const { account, peerId } = await testProvider();

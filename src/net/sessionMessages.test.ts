@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { testProposal } from '../../test/support/netFixtures.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { MAX_SESSION_MESSAGE_BYTES } from './constants.ts';
 import { SessionError } from './errors.ts';
 import { decodeFrame, encodeFrame } from './sessionFrame.ts';
 import { decodeAnswer, decodeProposal, encodeAnswer, encodeProposal } from './sessionMessages.ts';
-import { testProposal } from './testFixtures.ts';
 
 describe('session messages', () => {
   it('round-trip proposal, accept and refuse', () => {

@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dial } from '../../test/support/tunnelHarness.ts';
 import { connectClientSession } from './connectClientSession.ts';
 import { createExitPolicy } from './exitPolicy.ts';
 import { MuxSession } from './MuxSession.ts';
@@ -19,7 +20,6 @@ import type { MuxStream } from './MuxStream.ts';
 import { RateLimiter, type RateWaiter } from './RateLimiter.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import { startTunnelListener } from './startTunnelListener.ts';
-import { dial } from './testHarness.ts';
 import { generateStaticKeyPair } from './x25519.ts';
 
 const CHUNK = 16 * 1024;

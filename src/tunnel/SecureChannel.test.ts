@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { dial } from '../../test/support/tunnelHarness.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { initiatorStart, responderRespond } from './noiseIK.ts';
 import { SecureChannel } from './SecureChannel.ts';
-import { dial } from './testHarness.ts';
 import { generateStaticKeyPair } from './x25519.ts';
 
 async function socketPair(): Promise<[Socket, Socket]> {

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Network, startNetwork } from '../../test/support/tunnelHarness.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { FrameType } from './constants.ts';
 import type { MuxSession } from './MuxSession.ts';
 import { encodeFrameHeader } from './muxFrame.ts';
-import { type Network, startNetwork } from './testHarness.ts';
 
 /** The provider-side session of a 1-hop network (the only session its listener holds). */
 function providerSession(net: Network, hop = 0): MuxSession {

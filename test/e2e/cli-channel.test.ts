@@ -1,0 +1,112 @@
+/**
+ * `bandex channel` through the real binary against an embedded chain: open, list (as payer and as payee),
+ * top up, close (start of the challenge period), settle after it, and wrong input (bad address,
+ * insufficient balance, not the payer, too early, unknown channel) with exit code and message.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { assertFailure, type Bench, startBench } from '../support/bandexCli.ts';
+
+describe('bandex channel', () => {
+  let bench: Bench;
+  let client: { file: string; address: `0x${string}` };
+  let provider: { file: string; address: `0x${string}` };
+  let stranger: { file: string; address: `0x${string}` };
+  let id: string;
+  const as = (who: { file: string }, args: string[]) => bench.run([...args, '--key-file', who.file]);
+
+  before(async () => {
+    bench = await startBench('channel');
+    client = bench.keyFile(1);
+    provider = bench.keyFile(2);
+    stranger = bench.keyFile(4);
+    const bought = await as(client, ['token', 'buy', '100', '--faucet']);
+    assert.equal(bought.code, 0, bought.stderr);
+  });
+  after(() => bench.stop());
+
+  test('open refuses a bad payee, yourself, and a deposit larger than the balance', async () => {
+    const [bad, self, poor] = await Promise.all([
+      as(client, ['channel', 'open', '0xnot-an-address', '5']),
+      as(client, ['channel', 'open', client.address, '5']),
+      as(stranger, ['channel', 'open', provider.address, '5']),
+    ]);
+    assertFailure(bad, /"0xnot-an-address" is not an address/);
+    assertFailure(self, /a channel to yourself pays nobody/);
+    assertFailure(poor, /insufficient RBT: 0x[0-9a-fA-F]{40} holds 0 RBT, this needs 5 RBT: buy RBT first/);
+  });
+
+  test('open, then list as payer and as payee', async () => {
+    const opened = await as(client, ['channel', 'open', provider.address, '50', '--json']);
+    assert.equal(opened.code, 0, opened.stderr);
+    id = JSON.parse(opened.stdout).id;
+    assert.match(id, /^0x[0-9a-f]{64}$/);
+    assert.match(opened.stderr, /open channel: confirmed/);
+
+    const [mine, theirs, payerOnly] = await Promise.all([
+      as(client, ['channel', 'list', '--json']),
+      bench.run(['channel', 'list', '--address', provider.address, '--json']),
+      bench.run(['channel', 'list', '--address', provider.address, '--as', 'payer', '--json']),
+    ]);
+    assert.deepEqual(JSON.parse(mine.stdout), [
+      {
+        id,
+        role: 'payer',
+        payer: client.address,
+        payee: provider.address,
+        deposit: '50',
+        redeemed: '0',
+        status: 'open',
+        closesAt: null,
+      },
+    ]);
+    assert.equal(JSON.parse(theirs.stdout)[0].role, 'payee');
+    assert.deepEqual(JSON.parse(payerOnly.stdout), []);
+  });
+
+  test('top up adds to the deposit; unknown channels and bad ids are refused', async () => {
+    const topped = await as(client, ['channel', 'topup', id, '25', '--json']);
+    assert.equal(topped.code, 0, topped.stderr);
+    assert.equal(JSON.parse(topped.stdout).deposit, '75');
+    const [unknown, badId, poor] = await Promise.all([
+      as(client, ['channel', 'topup', `0x${'ab'.repeat(32)}`, '1']),
+      as(client, ['channel', 'topup', '0x1234', '1']),
+      as(client, ['channel', 'topup', id, '100000000']),
+    ]);
+    assertFailure(unknown, /no open channel 0x(ab){32}: .*bandex channel list --all/);
+    assertFailure(badId, /"0x1234" is not an id: expected 0x followed by 64 hex digits/);
+    assertFailure(poor, /insufficient RBT/);
+  });
+
+  test('close by the payer starts the challenge period; settle refunds after it', async () => {
+    assertFailure(await as(provider, ['channel', 'close', id]), /only the payer 0x[0-9a-fA-F]{40} can close channel/);
+    assertFailure(await as(client, ['channel', 'settle', id]), /is not closing: start with `bandex channel close ID`/);
+
+    const closing = await as(client, ['channel', 'close', id, '--json']);
+    assert.equal(closing.code, 0, closing.stderr);
+    assert.match(JSON.parse(closing.stdout).closesAt, /^\d{4}-\d\d-\d\dT[\d:]+Z$/);
+    const [again, early, listed] = await Promise.all([
+      as(client, ['channel', 'close', id]),
+      as(client, ['channel', 'settle', id]),
+      as(client, ['channel', 'list', '--json']),
+    ]);
+    assertFailure(again, /is already closing \(challenge period until .*\)/);
+    assertFailure(early, /the challenge period of channel 0x[0-9a-f]{64} runs until/);
+    assert.equal(JSON.parse(listed.stdout)[0].status, 'closing');
+
+    await bench.advance(3_600 + 1);
+    const settled = await as(client, ['channel', 'settle', id, '--json']);
+    assert.equal(settled.code, 0, settled.stderr);
+    assert.deepEqual(
+      { ...JSON.parse(settled.stdout), tx: undefined },
+      { id, redeemed: '0', refund: '75', tx: undefined },
+    );
+
+    const [open, all] = await Promise.all([
+      as(client, ['channel', 'list']),
+      as(client, ['channel', 'list', '--all', '--json']),
+    ]);
+    assert.match(open.stdout, /No open channels for/);
+    assert.equal(JSON.parse(all.stdout)[0].status, 'closed');
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The real `bandex` binary against the embedded chain: happy paths of `chain`, `status` and
+ * `deploy`, and bad input — an unreachable RPC, a deployment file of another chain, a port in use,
+ * a bad key file — each a one-line error that says what to do, a non-zero exit, nothing left running.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli, startCli } from '../support/cli.ts';
+import { descendantPids, isRunning, waitFor } from '../support/processes.ts';
+
+/** anvil's account #9 (a well-known dev key, funded on the embedded chain only). */
+const DEV_KEY = '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6';
+
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${stderr}`);
+  assert.match(lines[0] as string, /^bandex: /);
+  assert.match(lines[0] as string, pattern);
+}
+
+describe('bandex CLI against the embedded chain', () => {
+  let chain: Awaited<ReturnType<typeof startCli>>;
+  let info: { rpc: string; chainId: number; deployment: string };
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-cli-'));
+
+  before(async () => {
+    chain = await startCli(['chain', '--port', '0', '--out', join(dir, 'deployments'), '--json']);
+    info = JSON.parse(chain.firstLine);
+  });
+
+  after(async () => {
+    const children = descendantPids(chain.child.pid);
+    chain.child.kill('SIGTERM');
+    await new Promise((resolve) => chain.child.once('exit', resolve));
+    assert.ok(await waitFor(() => children.every((pid) => !isRunning(pid)), 2_000));
+  });
+
+  test('status reads the deployment back', async () => {
+    const result = await runCli(['status', '--rpc', info.rpc, '--deployment', info.deployment, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const status = JSON.parse(result.stdout);
+    assert.equal(status.chainId, 31337);
+    assert.equal(status.spotPrice, '0.01');
+    assert.equal(status.reserveRatioPpm, '500000');
+    assert.equal(status.providerCount, '0');
+  });
+
+  test('deploy with a key file writes a deployment file for the chain', async () => {
+    const keyFile = join(dir, 'deployer.key');
+    writeFileSync(keyFile, `${DEV_KEY}\n`, { mode: 0o600 });
+    const out = join(dir, 'other');
+    const result = await runCli(['deploy', '--rpc', info.rpc, '--key-file', keyFile, '--out', out, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const deployment = JSON.parse(readFileSync(join(out, '31337.json'), 'utf8'));
+    const first = JSON.parse(readFileSync(info.deployment, 'utf8'));
+    assert.notEqual(deployment.contracts.channels, first.contracts.channels, 'another deployer, other addresses');
+  });
+
+  test('an unreachable --rpc is a one-line error', async () => {
+    const result = await runCli(['status', '--rpc', 'http://127.0.0.1:1', '--deployment', info.deployment]);
+    assert.equal(result.code, 1);
+    assertOneLineError(result.stderr, /cannot reach the RPC at http:\/\/127\.0\.0\.1:1: check the URL/);
+  });
+
+  test('a deployment file of another chain id is a one-line error', async () => {
+    const other = JSON.parse(readFileSync(info.deployment, 'utf8'));
+    other.chainId = 8453;
+    const file = join(dir, '8453.json');
+    writeFileSync(file, JSON.stringify(other));
+    const result = await runCli(['status', '--rpc', info.rpc, '--deployment', file]);
+    assert.equal(result.code, 1);
+    assertOneLineError(result.stderr, /is for chain 8453 but the RPC serves chain 31337: pass the deployment file/);
+  });
+
+  test('a missing deployment file is a one-line error', async () => {
+    const result = await runCli(['status', '--rpc', info.rpc, '--deployment', join(dir, 'nope.json')]);
+    assert.equal(result.code, 1);
+    assertOneLineError(result.stderr, /nope\.json is unusable: no such file: write one with `bandex deploy`/);
+  });
+
+  test('a port in use is a one-line error and leaves nothing running', async () => {
+    const port = new URL(info.rpc).port;
+    const result = await runCli(['chain', '--port', port, '--out', join(dir, 'x')]);
+    assert.equal(result.code, 1);
+    assertOneLineError(result.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use: choose another`));
+  });
+
+  test('a bad key file is a one-line error', async () => {
+    const keyFile = join(dir, 'bad.key');
+    writeFileSync(keyFile, 'not a key');
+    const result = await runCli(['deploy', '--rpc', info.rpc, '--key-file', keyFile]);
+    assert.equal(result.code, 1);
+    assertOneLineError(result.stderr, /does not hold a 32-byte hex key: the file must hold one private key/);
+  });
+
+  test('a malformed option value says what is expected', async () => {
+    const result = await runCli(['chain', '--port', 'eighty']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /expected a port number from 0 to 65535/);
+  });
+});

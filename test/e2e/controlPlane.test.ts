@@ -1,0 +1,307 @@
+/**
+ * End-to-end control plane on 127.0.0.1: a relay/bootstrap node, a provider, a client,
+ * and a provider reachable only through the relay. Real libp2p nodes, real sockets.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { hasErrorCode } from '../../src/errors/BaseError.ts';
+import { OFFERS_TOPIC, SESSION_PROTOCOL } from '../../src/net/constants.ts';
+import { type BandexNode, createBandexNode } from '../../src/net/createBandexNode.ts';
+import { encodeOffer } from '../../src/net/encodeOffer.ts';
+import type { OfferError } from '../../src/net/errors.ts';
+import { findProviderRecord } from '../../src/net/findProviderRecord.ts';
+import { forwardOffers } from '../../src/net/forwardOffers.ts';
+import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
+import { OfferDirectory } from '../../src/net/OfferDirectory.ts';
+import { OfferPublisher } from '../../src/net/OfferPublisher.ts';
+import { proposeSession } from '../../src/net/proposeSession.ts';
+import { publishProviderRecord } from '../../src/net/publishProviderRecord.ts';
+import { type CheckProposal, SessionServer } from '../../src/net/SessionServer.ts';
+import { signOffer } from '../../src/net/signOffer.ts';
+import { signPeerBinding } from '../../src/net/signPeerBinding.ts';
+import { TEST_CHAIN_ID, TEST_TUNNEL_KEY, testOfferFields, testProposal } from '../support/netFixtures.ts';
+
+const PRICE = 10n ** 15n;
+const GOOD_CHANNEL = `0x${'ab'.repeat(32)}` as const;
+const HANGING_CHANNEL = `0x${'ee'.repeat(32)}` as const;
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10_000,
+) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const providerAccount = privateKeyToAccount(generatePrivateKey());
+const relayedAccount = privateKeyToAccount(generatePrivateKey());
+
+const checkProposal: CheckProposal = async (proposal, { signal }) => {
+  if (proposal.channelId === HANGING_CHANNEL) {
+    await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+  }
+  if (proposal.channelId !== GOOD_CHANNEL) return { ok: false, code: 'CHANNEL_UNKNOWN', reason: 'no such channel' };
+  return {
+    ok: true,
+    sessionId: `0x${'5e'.repeat(32)}`,
+    tunnel: { host: '127.0.0.1', port: 7000, publicKey: TEST_TUNNEL_KEY },
+  };
+};
+
+describe('control plane on loopback', { timeout: 40_000 }, () => {
+  const nodes: BandexNode[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
+  let relay: BandexNode;
+  let provider: BandexNode;
+  let client: BandexNode;
+  const rejected: OfferError[] = [];
+  let directory: OfferDirectory;
+
+  const start = async (params: Omit<Parameters<typeof createBandexNode>[0], 'privateKey'>) => {
+    const node = await createBandexNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      allowPrivateAddresses: true,
+      ...params,
+    });
+    nodes.push(node);
+    return node;
+  };
+
+  before(async () => {
+    relay = await start({ listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], bootstrap: [], relay: true });
+    const [tcpAddr, wsAddr] = [
+      relay.getMultiaddrs().find((a) => !a.toString().includes('/ws')),
+      relay.getMultiaddrs().find((a) => a.toString().includes('/ws')),
+    ];
+    assert.ok(tcpAddr && wsAddr);
+    stops.push(forwardOffers(relay, { chainId: TEST_CHAIN_ID }));
+    provider = await start({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [tcpAddr.toString()], role: 'provider' });
+    client = await start({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [wsAddr.toString()] });
+    const server = new SessionServer({
+      node: provider,
+      chainId: TEST_CHAIN_ID,
+      channels: testProposal().channels,
+      checkProposal,
+      checkTimeoutMs: 300,
+    });
+    await server.start();
+    stops.push(() => server.stop());
+  });
+
+  after(async () => {
+    for (const stop of stops.reverse()) await stop();
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  it('connects to the bootstrap node (TCP and WebSocket), identifies and pings', async () => {
+    await until(
+      'bootstrap connections',
+      () => provider.getConnections(relay.peerId).length > 0 && client.getConnections(relay.peerId).length > 0,
+    );
+    assert.match(client.getConnections(relay.peerId)[0]?.remoteAddr.toString() ?? '', /\/ws/);
+    const relayInfo = await until('identify', async () => {
+      const peer = await client.peerStore.get(relay.peerId);
+      return peer.protocols.includes('/libp2p/circuit/relay/0.2.0/hop') ? peer : undefined;
+    });
+    assert.ok(relayInfo.protocols.includes('/bandex/kad/1.0.0'));
+    assert.equal(typeof (await client.services.ping.ping(relay.peerId)), 'number');
+    assert.equal(typeof (await provider.services.ping.ping(relay.peerId)), 'number');
+  });
+
+  it('gossips a provider offer through the relay into the client directory', async () => {
+    directory = new OfferDirectory({
+      chainId: TEST_CHAIN_ID,
+      checkProvider: async (address) => ({
+        registered: address === providerAccount.address,
+        stakeWei: 10n ** 18n,
+        priceWeiPerGiB: PRICE,
+      }),
+      onReject: (e) => rejected.push(e),
+    });
+    directory.start(client);
+    stops.push(() => directory.stop());
+    const publisher = new OfferPublisher({
+      node: provider,
+      account: providerAccount,
+      chainId: TEST_CHAIN_ID,
+      intervalMs: 300,
+      content: () => ({
+        priceWeiPerGiB: PRICE,
+        region: 'DE',
+        capacityBytesPerSecond: 12_500_000,
+        endpoints: ['127.0.0.1:7000'],
+        tunnelPublicKey: TEST_TUNNEL_KEY,
+      }),
+    });
+    publisher.start();
+    stops.push(() => publisher.stop());
+    assert.equal(client.getConnections(provider.peerId).length, 0, 'client and provider are not directly connected');
+    const signed = await until('offer in directory', () => directory.get(providerAccount.address));
+    assert.equal(signed.offer.peerId, provider.peerId.toString());
+    assert.equal(signed.offer.priceWeiPerGiB, PRICE);
+    assert.deepEqual(signed.offer.endpoints, ['127.0.0.1:7000']);
+    publisher.stop();
+  });
+
+  it('drops forged and expired offers published on the topic', async () => {
+    // a direct connection so the client's own validator sees what the provider publishes
+    await client.dial(provider.getMultiaddrs());
+    await until('client subscribed at provider', () =>
+      provider.services.pubsub.getSubscribers(OFFERS_TOPIC).some((p) => p.equals(client.peerId)),
+    );
+    const mallory = privateKeyToAccount(generatePrivateKey());
+    const forged = await signOffer(mallory, testOfferFields(provider.peerId.toString(), { sequence: Date.now() * 2 }));
+    const claimed = { ...forged, offer: { ...forged.offer, provider: providerAccount.address } };
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await signOffer(
+      providerAccount,
+      testOfferFields(provider.peerId.toString(), {
+        issuedAt: now - 400,
+        expiresAt: now - 100,
+        sequence: Date.now() * 2,
+      }),
+    );
+    const before = directory.get(providerAccount.address);
+    await provider.services.pubsub.publish(OFFERS_TOPIC, encodeOffer(claimed));
+    await provider.services.pubsub.publish(OFFERS_TOPIC, encodeOffer(expired));
+    await until('both rejections', () => {
+      const codes = rejected.map((e) => e.code);
+      return codes.includes('NET_OFFER_BAD_SIGNATURE') && codes.includes('NET_OFFER_EXPIRED');
+    });
+    assert.equal(directory.get(providerAccount.address), before, 'the held offer is unchanged');
+  });
+
+  it('negotiates a session: accepted, refused, wrong chain/contract, check timeout', async () => {
+    const accepted = await proposeSession(client, provider.peerId, testProposal({ channelId: GOOD_CHANNEL }));
+    assert.deepEqual(accepted.ok && accepted.tunnel, { host: '127.0.0.1', port: 7000, publicKey: TEST_TUNNEL_KEY });
+    assert.equal(accepted.ok && accepted.sessionId, `0x${'5e'.repeat(32)}`);
+
+    const refused = await proposeSession(client, provider.peerId, testProposal({ channelId: `0x${'01'.repeat(32)}` }));
+    assert.deepEqual(refused.ok ? undefined : [refused.code, refused.reason], ['CHANNEL_UNKNOWN', 'no such channel']);
+
+    const wrongChain = await proposeSession(
+      client,
+      provider.peerId,
+      testProposal({ channelId: GOOD_CHANNEL, chainId: 1 }),
+    );
+    assert.equal(wrongChain.ok ? undefined : wrongChain.code, 'WRONG_CHAIN');
+
+    const wrongContract = await proposeSession(
+      client,
+      provider.peerId,
+      testProposal({ channelId: GOOD_CHANNEL, channels: '0x0000000000000000000000000000000000000001' }),
+    );
+    assert.equal(wrongContract.ok ? undefined : wrongContract.code, 'WRONG_CONTRACT');
+
+    const slow = await proposeSession(client, provider.peerId, testProposal({ channelId: HANGING_CHANNEL }));
+    assert.equal(slow.ok ? undefined : slow.code, 'CHECK_TIMEOUT');
+  });
+
+  it('times out and aborts on the client side', async () => {
+    await assert.rejects(
+      proposeSession(client, provider.peerId, testProposal({ channelId: HANGING_CHANNEL }), { timeoutMs: 100 }),
+      (e) => hasErrorCode(e, 'NET_SESSION_TIMEOUT'),
+    );
+    await assert.rejects(
+      proposeSession(client, provider.peerId, testProposal(), { signal: AbortSignal.abort() }),
+      (e) => hasErrorCode(e, 'NET_SESSION_ABORTED'),
+    );
+  });
+
+  it('resets the stream on malformed input and keeps serving', async () => {
+    for (const garbage of [
+      new Uint8Array([0, 0, 0, 3, 1, 2, 3]),
+      new Uint8Array([0xff, 0xff, 0xff, 0xff]),
+      new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'),
+    ]) {
+      const stream = await client.dialProtocol(provider.peerId, SESSION_PROTOCOL);
+      stream.send(garbage);
+      await stream.close().catch(() => {});
+      const received: Uint8Array[] = [];
+      await assert.rejects(
+        async () => {
+          for await (const chunk of stream) received.push(chunk.subarray());
+        },
+        { name: 'StreamResetError' },
+      );
+      assert.equal(stream.status, 'reset');
+      assert.deepEqual(received, []);
+    }
+    const answer = await proposeSession(client, provider.peerId, testProposal({ channelId: GOOD_CHANNEL }));
+    assert.equal(answer.ok, true);
+  });
+
+  it('negotiates with a provider reachable only through the relay', async () => {
+    const relayAddr = relay.getMultiaddrs().find((a) => !a.toString().includes('/ws'));
+    assert.ok(relayAddr);
+    const hidden = await start({
+      listen: [`${relayAddr}/p2p-circuit`],
+      bootstrap: [relayAddr.toString()],
+      role: 'provider',
+    });
+    const seen: boolean[] = [];
+    const server = new SessionServer({
+      node: hidden,
+      chainId: TEST_CHAIN_ID,
+      checkProposal: (proposal, context) => {
+        seen.push(context.relayed);
+        return checkProposal(proposal, context);
+      },
+    });
+    await server.start();
+    stops.push(() => server.stop());
+    const circuit = await until('circuit address', () =>
+      hidden.getMultiaddrs().find((a) => a.toString().includes('/p2p-circuit')),
+    );
+    assert.ok(
+      hidden.getMultiaddrs().every((a) => a.toString().includes('/p2p-circuit')),
+      'no direct address',
+    );
+    const answer = await proposeSession(
+      client,
+      multiaddr(circuit.toString()),
+      testProposal({ channelId: GOOD_CHANNEL }),
+    );
+    assert.equal(answer.ok, true);
+    assert.deepEqual(seen, [true], 'the provider saw a relayed (limited) connection');
+    const connection = client.getConnections(hidden.peerId)[0];
+    assert.match(connection?.remoteAddr.toString() ?? '', /p2p-circuit/);
+  });
+
+  it('keeps its peer id across restarts with a persisted key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bandex-node-'));
+    try {
+      const ids: string[] = [];
+      for (let run = 0; run < 2; run++) {
+        const { privateKey } = await loadOrCreatePeerKey(join(dir, 'peer.key'));
+        const node = await createBandexNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] });
+        ids.push(node.peerId.toString());
+        await node.stop();
+      }
+      assert.equal(ids[0], ids[1]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores and finds the provider record in the DHT', async () => {
+    const binding = await signPeerBinding(relayedAccount, provider.peerId, TEST_CHAIN_ID);
+    await until('provider in DHT routing', async () => (await publishProviderRecord(provider, binding)) > 0, 10_000);
+    const found = await findProviderRecord(client, TEST_CHAIN_ID, relayedAccount.address, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    assert.deepEqual(found, binding);
+  });
+});
