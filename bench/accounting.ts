@@ -3,7 +3,7 @@
  * Measures tick creation (payer: chains of the default length, generated and revealed), tick
  * verification (payee, one SHA-256), voucher signing and verification (EIP-712, secp256k1), and the
  * whole payment path for a stream of ticks as a session runs it (payer → message → payee, with a
- * checkpoint voucher every 512 ticks): one message per tick (`onDelivered`) and batched (`takeTicks`,
+ * checkpoint voucher every 512 ticks): one message per tick (`payDelivered`) and batched (`takeTicks`,
  * 16 ticks per message, what `payHop` sends under load). Derives the share of one core the accounting
  * takes at 250 MB/s with 64 KiB ticks. Prints a table, or one JSON line with --json. Figures are rates
  * on this machine; compare ratios.
@@ -16,6 +16,7 @@ import { PayeeChannel } from '../src/accounting/PayeeChannel.ts';
 import { PayerChannel, type PaymentMessage } from '../src/accounting/PayerChannel.ts';
 import { NO_TICKS, type SignedVoucher, signVoucher, verifyVoucher } from '../src/accounting/voucher.ts';
 import { localAccount } from '../src/wallet/localAccount.ts';
+import { payDelivered } from '../test/support/payments.ts';
 
 const CHAIN = 65_536;
 const VOUCHERS = 300;
@@ -40,10 +41,9 @@ for (let c = 0; c < CHAIN / DEFAULT_CHAIN_LENGTH; c++) {
 const tickCreatePerSec = perSec(CHAIN, start);
 
 // Payee: verify each tick with one hash.
-const verifier = new TickVerifier(chains[0]?.anchor as Buffer);
 start = process.hrtime.bigint();
 for (const { anchor, ticks } of chains) {
-  verifier.reanchor(anchor);
+  const verifier = new TickVerifier(anchor);
   for (const tick of ticks) verifier.accept(tick);
 }
 const tickVerifyPerSec = perSec(CHAIN, start);
@@ -98,7 +98,7 @@ async function pipeline(batch: number): Promise<{ payerPerTick: number; payeePer
     const t = process.hrtime.bigint();
     const out: PaymentMessage[] = [];
     if (batch === 1) {
-      out.push(...(await payer.onDelivered(TICK_BYTES)));
+      out.push(...(await payDelivered(payer, TICK_BYTES)));
       delivered++;
     } else {
       payer.addDelivered(batch * TICK_BYTES);

@@ -73,11 +73,6 @@ export class PayeeChannel {
     return paused && this.#now() - this.#lastPaymentAt > (this.#params.unpaidTimeoutMs ?? DEFAULT_UNPAID_TIMEOUT_MS);
   }
 
-  /** `acceptVoucherSync` as a promise (rejects with its errors). */
-  async acceptVoucher(signed: SignedVoucher): Promise<void> {
-    this.acceptVoucherSync(signed);
-  }
-
   /** Verifies and adopts a voucher (the opening one, a checkpoint, or a renewal with a new chain);
    * throws an `AccountingError` (state unchanged) when it is not acceptable. */
   acceptVoucherSync(signed: SignedVoucher): void {

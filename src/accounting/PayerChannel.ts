@@ -5,10 +5,9 @@
  * checkpoint voucher every `TICKS_PER_VOUCHER` ticks that re-anchors the chain at its head. It never
  * promises more than the deposit.
  *
- * Two ways to drive it: `onDelivered(bytes)` returns every payment now due, one `tick` per tick; or,
- * synchronously, `addDelivered(bytes)`, then `takeTicks(max)` (one `ticks` payment for several ticks:
- * the newest preimage) while `ticksDue > 0`, and `payVoucher()` whenever `voucherDue` — what `payHop`
- * does to batch ticks.
+ * Driven synchronously: `addDelivered(bytes)`, then `takeTicks(max)` (one `ticks` payment for several
+ * ticks: the newest preimage) while `ticksDue > 0`, and `payVoucher()` whenever `voucherDue` — what
+ * `payHop` does to batch ticks.
  */
 import type { Hex, LocalAccount } from 'viem';
 import { DEFAULT_CHAIN_LENGTH, TICK_BYTES, TICKS_PER_VOUCHER } from './constants.ts';
@@ -67,23 +66,6 @@ export class PayerChannel {
     this.#voucherAmount = this.#promised;
     this.#ticksSinceVoucher = 0;
     return this.#sign();
-  }
-
-  /** Records `bytes` more delivered and returns the payments now due (ticks, maybe a voucher). When the
-   * deposit or budget stops it short, `blocked` says so. */
-  async onDelivered(bytes: number): Promise<Payment[]> {
-    this.addDelivered(bytes);
-    const payments: Payment[] = [];
-    for (;;) {
-      if (this.voucherDue) {
-        payments.push({ kind: 'voucher', signed: await this.payVoucher() });
-        continue;
-      }
-      const tick = this.takeTicks(1);
-      if (!tick) break;
-      payments.push({ kind: 'tick', preimage: tick.preimage });
-    }
-    return payments;
   }
 
   /** Records `bytes` more delivered; pays nothing (see `takeTicks`, `payVoucher`). */
@@ -155,7 +137,7 @@ export class PayerChannel {
     this.#deposit = newDeposit;
   }
 
-  /** Why the last `onDelivered` could not pay everything due: a typed error to act on, or undefined. */
+  /** Why the last `takeTicks` could not pay everything due: a typed error to act on, or undefined. */
   get blocked(): AccountingError | undefined {
     return this.#blocked;
   }

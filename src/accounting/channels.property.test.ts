@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { payDelivered } from '../../test/support/payments.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { GIB, TICK_BYTES } from './constants.ts';
 import { PayeeChannel } from './PayeeChannel.ts';
@@ -44,22 +45,6 @@ const action = fc.oneof(
   fc.record({ kind: fc.constant('dropPayment' as const), pick: fc.nat() }),
 );
 
-/** Pays what `bytes` more delivered make due: one message per tick, or batches of up to `batch` ticks. */
-async function pay(payer: PayerChannel, bytes: number, batch: number | undefined): Promise<PaymentMessage[]> {
-  if (batch === undefined) return payer.onDelivered(bytes);
-  payer.addDelivered(bytes);
-  const out: PaymentMessage[] = [];
-  for (;;) {
-    if (payer.voucherDue) {
-      out.push({ kind: 'voucher', signed: await payer.payVoucher() });
-      continue;
-    }
-    const ticks = payer.takeTicks(batch);
-    if (!ticks) return out;
-    out.push(ticks);
-  }
-}
-
 for (const batch of [undefined, 1, 3, 7])
   test(`payer never pays beyond delivered + credit; payee never serves beyond paid + credit (${batch ? `batches of ≤ ${batch}` : 'one message per tick'})`, async () => {
     await fc.assert(
@@ -85,7 +70,7 @@ for (const batch of [undefined, 1, 3, 7])
             priceWeiPerGiB: PRICE,
             creditBytes: CREDIT,
           });
-          await payee.acceptVoucher(await payer.open());
+          payee.acceptVoucherSync(await payer.open());
           payee.markDurable(payee.value);
           let inFlightData = 0;
           const inFlightPayments: PaymentMessage[] = [];
@@ -100,7 +85,7 @@ for (const batch of [undefined, 1, 3, 7])
               const bytes = Math.min(a.bytes, inFlightData);
               inFlightData -= bytes;
               try {
-                inFlightPayments.push(...(await pay(payer, bytes, batch)));
+                inFlightPayments.push(...(await payDelivered(payer, bytes, batch)));
               } catch {
                 // Over the deposit: the payer stops paying; the payee's credit window bounds its loss.
               }
@@ -110,7 +95,7 @@ for (const batch of [undefined, 1, 3, 7])
                 try {
                   if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
                   else if (payment.kind === 'ticks') payee.acceptTicks(payment.preimage, payment.count);
-                  else await payee.acceptVoucher(payment.signed);
+                  else payee.acceptVoucherSync(payment.signed);
                 } catch {
                   // Out of order, replayed or stale: rejected, state unchanged.
                 }
@@ -129,10 +114,10 @@ for (const batch of [undefined, 1, 3, 7])
 
 test('credit extends only over payment the provider has made durable', async () => {
   const { payer, payee } = channelPair();
-  await payee.acceptVoucher(await payer.open());
+  payee.acceptVoucherSync(await payer.open());
   payee.served(CREDIT);
   assert.equal(payee.canServe(1), false, 'the credit window is used up');
-  for (const p of await payer.onDelivered(CREDIT)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
+  for (const p of await payDelivered(payer, CREDIT)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
   assert.equal(payee.needsPersist, true);
   assert.equal(payee.canServe(1), false, 'paid, but not yet durable');
   payee.markDurable(payee.value);
@@ -143,13 +128,13 @@ test('credit extends only over payment the provider has made durable', async () 
 test('a paused session with no payment for the unpaid timeout is stalled', async () => {
   let now = 0;
   const { payer, payee } = channelPair(10n ** 12n, { unpaidTimeoutMs: 1_000, now: () => now });
-  await payee.acceptVoucher(await payer.open());
+  payee.acceptVoucherSync(await payer.open());
   payee.markDurable(payee.value);
   now = 5_000;
   assert.equal(payee.isStalled(), false, 'not paused: an idle session is not stalled');
   payee.served(CREDIT);
   assert.equal(payee.isStalled(), true, 'paused and unpaid for longer than the timeout');
-  for (const p of await payer.onDelivered(TICK_BYTES)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
+  for (const p of await payDelivered(payer, TICK_BYTES)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
   payee.markDurable(payee.value);
   now = 5_500;
   assert.equal(payee.isStalled(), false, 'a payment restarts the clock');
@@ -166,7 +151,7 @@ test('the payer stops at its budget and at the deposit, with typed errors', asyn
     priceWeiPerGiB: PRICE,
     budgetWei: 3n * tick,
   });
-  assert.equal((await budgeted.onDelivered(4 * TICK_BYTES)).length, 3, 'pays what the budget allows');
+  assert.equal((await payDelivered(budgeted, 4 * TICK_BYTES)).length, 3, 'pays what the budget allows');
   assert.ok(hasErrorCode(budgeted.blocked, 'PAYER_OVER_BUDGET'));
   assert.equal(budgeted.promised, 3n * tick);
   const capped = new PayerChannel({
@@ -177,10 +162,10 @@ test('the payer stops at its budget and at the deposit, with typed errors', asyn
     alreadyPromised: 0n,
     priceWeiPerGiB: PRICE,
   });
-  assert.equal((await capped.onDelivered(3 * TICK_BYTES)).length, 2);
+  assert.equal((await payDelivered(capped, 3 * TICK_BYTES)).length, 2);
   assert.ok(hasErrorCode(capped.blocked, 'PAYER_OVER_DEPOSIT'));
   capped.toppedUp(5n * tick);
-  assert.equal((await capped.onDelivered(0)).length, 1, 'after a top-up the owed tick is paid');
+  assert.equal((await payDelivered(capped, 0)).length, 1, 'after a top-up the owed tick is paid');
   assert.equal(capped.blocked, undefined);
 });
 
@@ -211,18 +196,18 @@ test('batched ticks pay exactly what single ticks pay, across checkpoints and ch
           priceWeiPerGiB: PRICE,
           creditBytes: CREDIT,
         });
-        await payee.acceptVoucher(await batched.open());
+        payee.acceptVoucherSync(await batched.open());
         let messages = 0;
         let ticks = 0;
         for (const bytes of deliveries) {
-          await single.onDelivered(bytes);
-          for (const p of await pay(batched, bytes, batch)) {
+          await payDelivered(single, bytes);
+          for (const p of await payDelivered(batched, bytes, batch)) {
             messages++;
             if (p.kind === 'ticks') {
               assert.ok(p.count <= batch);
               ticks += p.count;
               payee.acceptTicks(p.preimage, p.count);
-            } else if (p.kind === 'voucher') await payee.acceptVoucher(p.signed);
+            } else if (p.kind === 'voucher') payee.acceptVoucherSync(p.signed);
           }
           assert.equal(batched.promised, single.promised);
           assert.equal(batched.bytesPaid, single.bytesPaid);
@@ -246,7 +231,7 @@ test('a ticks message for the wrong count, a replay or a forgery is refused and 
     (e) => hasErrorCode(e, 'TICK_MISMATCH'),
     'ticks before any voucher',
   );
-  await payee.acceptVoucher(await payer.open());
+  payee.acceptVoucherSync(await payer.open());
   payer.addDelivered(5 * TICK_BYTES);
   const five = payer.takeTicks(16);
   assert.ok(five && five.count === 5);

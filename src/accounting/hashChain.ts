@@ -195,11 +195,4 @@ export class TickVerifier {
   get claim(): { anchor: Buffer; preimage: Buffer; ticks: number } {
     return { anchor: this.#anchor, preimage: this.#head, ticks: this.#sinceAnchor };
   }
-
-  /** Re-anchors at `anchor` after a checkpoint voucher (which must commit to the current head). */
-  reanchor(anchor: Buffer): void {
-    this.#anchor = Buffer.from(anchor);
-    this.#head = this.#anchor;
-    this.#sinceAnchor = 0;
-  }
 }

@@ -25,6 +25,7 @@ import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmb
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { DATA_FRAME, PAYMENT_FRAME, readFrames, writeFrame } from '../support/frames.ts';
+import { payDelivered } from '../support/payments.ts';
 
 const RBT = 10n ** 18n;
 const KILLS = 50;
@@ -110,7 +111,7 @@ test(`a provider killed ${KILLS} times mid-transfer loses at most one credit win
     readFrames(socket, (type, payload) => {
       if (type !== DATA_FRAME) return;
       sending = sending.then(async () => {
-        for (const payment of await payerSide.onDelivered(payload.length))
+        for (const payment of await payDelivered(payerSide, payload.length))
           writeFrame(socket, PAYMENT_FRAME, encodePayment(payment));
       });
     });

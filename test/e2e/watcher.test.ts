@@ -24,6 +24,7 @@ import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmb
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { ChannelWatcher } from '../../src/watcher/ChannelWatcher.ts';
+import { payDelivered } from '../support/payments.ts';
 
 const RBT = 10n ** 18n;
 let chain: EmbeddedChain;
@@ -71,10 +72,10 @@ test('the watcher redeems the newest claim when the payer starts a unilateral cl
     priceWeiPerGiB: price,
     creditBytes: 4 * TICK_BYTES,
   });
-  await payeeSide.acceptVoucher(await payerSide.open());
-  for (const payment of await payerSide.onDelivered(3 * 2 ** 20 + 5)) {
+  payeeSide.acceptVoucherSync(await payerSide.open());
+  for (const payment of await payDelivered(payerSide, 3 * 2 ** 20 + 5)) {
     if (payment.kind === 'tick') payeeSide.acceptTick(payment.preimage);
-    else await payeeSide.acceptVoucher(payment.signed);
+    else payeeSide.acceptVoucherSync(payment.signed);
   }
   const claim = payeeSide.claim;
   assert.ok(claim && claim.ticks > 0, 'the claim carries ticks beyond the last voucher');

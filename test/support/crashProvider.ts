@@ -95,7 +95,7 @@ const server = createServer((socket) => {
     const payment = decodePayment(payload);
     queue = queue.then(async () => {
       if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
-      else await payee.acceptVoucher(payment.signed);
+      else payee.acceptVoucherSync(payment.signed);
       const claim = payee.claim;
       // Persist first, then extend credit: a crash loses at most what was served on credit.
       if (claim && payee.needsPersist) {
