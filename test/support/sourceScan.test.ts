@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findImports, maskSource } from './sourceScan.ts';
 
+/** Each import as `line kind[ type] specifier`, in source order. */
 const found = (text: string) =>
-  findImports(text).map(({ specifier, line, kind, typeOnly }) => ({ specifier, line, kind, typeOnly }));
+  findImports(text).map(
+    ({ specifier, line, kind, typeOnly }) => `${line} ${kind}${typeOnly ? ' type' : ''} ${specifier}`,
+  );
 
 describe('findImports', () => {
   it('reads static imports, multi-line ones included, with their line', () => {
@@ -19,21 +22,17 @@ describe('findImports', () => {
       "import * as ns from './ns.ts';",
     ].join('\n');
     assert.deepEqual(found(text), [
-      { specifier: 'node:assert/strict', line: 1, kind: 'import', typeOnly: false },
-      { specifier: '../x/multi.ts', line: 2, kind: 'import', typeOnly: false },
-      { specifier: './double.ts', line: 7, kind: 'import', typeOnly: false },
-      { specifier: './ns.ts', line: 8, kind: 'import', typeOnly: false },
+      '1 import node:assert/strict',
+      '2 import ../x/multi.ts',
+      '7 import ./double.ts',
+      '8 import ./ns.ts',
     ]);
   });
 
   it('marks `import type` (one line or several) as type-only', () => {
     const text =
       "import type { A } from './a.ts';\nimport type {\n  B,\n  C,\n} from './b.ts';\nimport type D from './d.ts';";
-    assert.deepEqual(found(text), [
-      { specifier: './a.ts', line: 1, kind: 'import', typeOnly: true },
-      { specifier: './b.ts', line: 2, kind: 'import', typeOnly: true },
-      { specifier: './d.ts', line: 6, kind: 'import', typeOnly: true },
-    ]);
+    assert.deepEqual(found(text), ['1 import type ./a.ts', '2 import type ./b.ts', '6 import type ./d.ts']);
   });
 
   it('reads re-exports: `export * from`, `export * as`, `export { } from`, `export type { } from`', () => {
@@ -49,11 +48,11 @@ describe('findImports', () => {
       'export { local as again };',
     ].join('\n');
     assert.deepEqual(found(text), [
-      { specifier: './all.ts', line: 1, kind: 'export', typeOnly: false },
-      { specifier: './named.ts', line: 2, kind: 'export', typeOnly: false },
-      { specifier: './some.ts', line: 3, kind: 'export', typeOnly: false },
-      { specifier: './types.ts', line: 4, kind: 'export', typeOnly: false },
-      { specifier: './u.ts', line: 7, kind: 'export', typeOnly: true },
+      '1 export ./all.ts',
+      '2 export ./named.ts',
+      '3 export ./some.ts',
+      '4 export ./types.ts',
+      '7 export type ./u.ts',
     ]);
   });
 
@@ -72,11 +71,11 @@ describe('findImports', () => {
       '}',
     ].join('\n');
     assert.deepEqual(found(text), [
-      { specifier: './sideEffect.ts', line: 1, kind: 'side-effect', typeOnly: false },
-      { specifier: './lazy.ts', line: 3, kind: 'dynamic', typeOnly: false },
-      { specifier: '../split.ts', line: 4, kind: 'dynamic', typeOnly: false },
-      { specifier: './template.ts', line: 7, kind: 'dynamic', typeOnly: false },
-      { specifier: './withOptions.json', line: 9, kind: 'dynamic', typeOnly: false },
+      '1 side-effect ./sideEffect.ts',
+      '3 dynamic ./lazy.ts',
+      '4 dynamic ../split.ts',
+      '7 dynamic ./template.ts',
+      '9 dynamic ./withOptions.json',
     ]);
   });
 
@@ -96,10 +95,7 @@ describe('findImports', () => {
       "const u = `${await import('./inInterpolation.ts')}`;",
       'const from = 1;',
     ].join('\n');
-    assert.deepEqual(found(text), [
-      { specifier: './afterRegex.ts', line: 10, kind: 'import', typeOnly: false },
-      { specifier: './inInterpolation.ts', line: 11, kind: 'dynamic', typeOnly: false },
-    ]);
+    assert.deepEqual(found(text), ['10 import ./afterRegex.ts', '11 dynamic ./inInterpolation.ts']);
   });
 });
 
