@@ -14,11 +14,11 @@ import { findSlash } from '../src/audit/slashFinding.ts';
 import { signSlashReport, slashReportOf, submitSlash } from '../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
-import { buyRbt } from '../src/chain/buyRbt.ts';
+import { buyRbt } from '../src/chain/actions/buyRbt.ts';
+import { registerProvider } from '../src/chain/actions/registerProvider.ts';
+import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
-import { registerProvider } from '../src/chain/registerProvider.ts';
-import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 
 const PEER_ID = '12D3KooWRfTo4hmXs3FzZgvWL3uzX5ZwbZVXUuqCeg5nJUBj2DvU';
@@ -44,9 +44,8 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     const rpc = chain.anvil.rpcUrl;
     const minStake = parseUnits('1000', 18);
     const providerClient = createChainClient(rpc, provider);
-    await buyRbt({ client: providerClient, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-    await registerProvider({
-      client: providerClient,
+    await buyRbt(providerClient, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    await registerProvider(providerClient, {
       deployment,
       peerId: PEER_ID,
       priceWeiPerGiB: parseUnits('100', 18),
@@ -56,14 +55,14 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     });
     for (const auditor of auditors) {
       const client = createChainClient(rpc, auditor);
-      await buyRbt({ client, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-      await sendAndWait(client, {
+      await buyRbt(client, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+      await sendTransaction(client, {
         address: deployment.contracts.token,
         abi: bandwidthTokenAbi,
         functionName: 'approve',
         args: [domain.registry, minStake],
       });
-      await sendAndWait(client, {
+      await sendTransaction(client, {
         address: domain.registry,
         abi: providerRegistryAbi,
         functionName: 'registerAuditor',

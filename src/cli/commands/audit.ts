@@ -6,9 +6,11 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_EPOCH_MS } from '../../audit/constants.ts';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
-import { registerAuditor } from '../../chain/registerAuditor.ts';
+import { addAuditorStake } from '../../chain/actions/addAuditorStake.ts';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { getAuditor } from '../../chain/actions/getAuditor.ts';
+import { readRegistryParameter } from '../../chain/actions/readRegistryParameter.ts';
+import { registerAuditor } from '../../chain/actions/registerAuditor.ts';
 import { createLogger } from '../../log/logger.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import {
@@ -20,7 +22,7 @@ import {
 } from '../chainContext.ts';
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
 import { parseEpochSeconds, parsePort } from '../options.ts';
-import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
+import { progress, reportProgress } from '../progress.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 /** Canaries per provider per epoch: more than one, and a cap so they fit an epoch at one per few seconds. */
@@ -56,16 +58,10 @@ function parseProbes(value: string): number {
  */
 async function ensureStakedAuditor(context: WalletContext, stake: bigint | undefined): Promise<boolean> {
   const { client, wallet, account, deployment } = context;
-  const { registry, token } = deployment.contracts;
   const [auditor, minimum, balance] = await Promise.all([
-    client.readContract({
-      address: registry,
-      abi: providerRegistryAbi,
-      functionName: 'getAuditor',
-      args: [account.address],
-    }),
-    client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'auditorMinStake' }),
-    client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'balanceOf', args: [account.address] }),
+    getAuditor(client, { deployment, auditor: account.address }),
+    readRegistryParameter(client, { deployment, name: 'auditorMinStake' }),
+    balanceOf(client, { token: deployment.contracts.token, account: account.address }),
   ]);
   if (auditor.registered && auditor.bonded >= minimum) {
     if (stake !== undefined) progress(`${account.address} is already a staked auditor; --register sends nothing`);
@@ -95,20 +91,11 @@ async function ensureStakedAuditor(context: WalletContext, stake: bigint | undef
       'buy RBT first with `bandex token buy`',
     );
   if (auditor.registered) {
-    await approveIfNeeded(wallet, { token, spender: registry, amount: stake, label: 'approve RBT' });
-    await sendTx(
-      wallet,
-      { address: registry, abi: providerRegistryAbi, functionName: 'addAuditorStake', args: [stake] },
-      'add auditor stake',
-    );
+    await addAuditorStake(wallet, { deployment, amount: stake, onProgress: reportProgress });
     return true;
   }
   progress(`register auditor: bonding ${formatRbt(stake)} RBT`);
-  try {
-    await registerAuditor({ client: wallet, deployment, stakeWei: stake });
-  } catch (error) {
-    throw asContractError('register auditor', error);
-  }
+  await registerAuditor(wallet, { deployment, stakeWei: stake, onProgress: reportProgress });
   progress(`register auditor: ${account.address} is a staked auditor`);
   return true;
 }
@@ -173,12 +160,7 @@ Examples:
       const context = await openWallet(flags);
       const registered = await ensureStakedAuditor(context, flags.register);
       const { client, wallet, account, deployment } = context;
-      const balance = await client.readContract({
-        address: deployment.contracts.token,
-        abi: bandwidthTokenAbi,
-        functionName: 'balanceOf',
-        args: [account.address],
-      });
+      const balance = await balanceOf(client, { token: deployment.contracts.token, account: account.address });
       if (balance < flags.deposit)
         progress(
           `warning: ${account.address} holds ${formatRbt(balance)} RBT, less than one channel deposit (${formatRbt(flags.deposit)} RBT), so it can audit no provider: buy RBT with \`bandex token buy\` or lower --deposit`,

@@ -3,11 +3,15 @@
  * period); `bandex unstake --withdraw`: pay out what has finished unbonding.
  */
 import { Command } from 'commander';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
+import { getBlock } from 'viem/actions';
+import { getProvider } from '../../chain/actions/getProvider.ts';
+import { readRegistryParameter } from '../../chain/actions/readRegistryParameter.ts';
+import { unbondStake } from '../../chain/actions/unbondStake.ts';
+import { withdrawStake } from '../../chain/actions/withdrawStake.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { formatTime, NotAllowedNowError } from '../errors.ts';
-import { sendTx } from '../transact.ts';
+import { reportProgress } from '../progress.ts';
 
 type UnstakeFlags = ChainFlags & { all?: boolean; withdraw?: boolean };
 
@@ -37,16 +41,10 @@ Examples:
           'pass an AMOUNT, or --all, to start unbonding; or --withdraw to pay out finished unbonding',
         );
       const { client, wallet, account, deployment } = await openWallet(flags);
-      const { registry } = deployment.contracts;
       const [provider, minStake, block] = await Promise.all([
-        client.readContract({
-          address: registry,
-          abi: providerRegistryAbi,
-          functionName: 'getProvider',
-          args: [account.address],
-        }),
-        client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'minStake' }),
-        client.getBlock(),
+        getProvider(client, { deployment, provider: account.address }),
+        readRegistryParameter(client, { deployment, name: 'minStake' }),
+        getBlock(client),
       ]);
       if (provider.registeredAt === 0n)
         throw new NotAllowedNowError(
@@ -62,11 +60,7 @@ Examples:
             `${formatRbt(provider.unbonding)} RBT is unbonding until ${formatTime(provider.unbondingReadyAt)}`,
             'run `bandex unstake --withdraw` again after that',
           );
-        const receipt = await sendTx(
-          wallet,
-          { address: registry, abi: providerRegistryAbi, functionName: 'withdraw' },
-          'withdraw stake',
-        );
+        const receipt = await withdrawStake(wallet, { deployment, onProgress: reportProgress });
         const result = {
           withdrawn: formatRbt(provider.unbonding),
           bonded: formatRbt(provider.bonded),
@@ -94,17 +88,8 @@ Examples:
           `${formatRbt(rest)} RBT would stay bonded, below the minimum stake of ${formatRbt(minStake)}`,
           'unbond less, or --all to leave',
         );
-      const receipt = await sendTx(
-        wallet,
-        { address: registry, abi: providerRegistryAbi, functionName: 'unbond', args: [unbond] },
-        'unbond stake',
-      );
-      const after = await client.readContract({
-        address: registry,
-        abi: providerRegistryAbi,
-        functionName: 'getProvider',
-        args: [account.address],
-      });
+      const receipt = await unbondStake(wallet, { deployment, amount: unbond, onProgress: reportProgress });
+      const after = await getProvider(client, { deployment, provider: account.address });
       const result = {
         unbonding: formatRbt(after.unbonding),
         bonded: formatRbt(after.bonded),

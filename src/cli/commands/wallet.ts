@@ -7,9 +7,11 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { formatEther, formatUnits, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
-import { testDollarAbi } from '../../chain/abi/testDollar.ts';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { getDelegate } from '../../chain/actions/getDelegate.ts';
+import { getProvider } from '../../chain/actions/getProvider.ts';
+import { getVotes } from '../../chain/actions/getVotes.ts';
+import { readTokenMetadata } from '../../chain/actions/readTokenMetadata.ts';
 import { PasswordUnavailableError } from '../../wallet/errors.ts';
 import { encryptKeystore, writeKeystoreFile } from '../../wallet/keystore.ts';
 import { resolvePassword } from '../../wallet/password.ts';
@@ -144,21 +146,15 @@ Examples:
       const chain = await openChain(flags);
       const address = flags.address ?? (await accountAddress(chain.config));
       const { client, deployment } = chain;
-      const { token, reserve, registry } = deployment.contracts;
-      const [eth, rbt, reserveBalance, symbol, decimals, provider, votes, delegate] = await Promise.all([
+      const { token, reserve } = deployment.contracts;
+      const [eth, rbt, reserveBalance, { symbol, decimals }, provider, votes, delegate] = await Promise.all([
         client.getBalance({ address }),
-        client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'balanceOf', args: [address] }),
-        client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'balanceOf', args: [address] }),
-        client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'symbol' }),
-        client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'decimals' }),
-        client.readContract({
-          address: registry,
-          abi: providerRegistryAbi,
-          functionName: 'getProvider',
-          args: [address],
-        }),
-        client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'getVotes', args: [address] }),
-        client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'delegates', args: [address] }),
+        balanceOf(client, { token, account: address }),
+        balanceOf(client, { token: reserve, account: address }),
+        readTokenMetadata(client, { token: reserve }),
+        getProvider(client, { deployment, provider: address }),
+        getVotes(client, { deployment, account: address }),
+        getDelegate(client, { deployment, account: address }),
       ]);
       const balances: WalletBalances = {
         address,
