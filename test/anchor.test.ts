@@ -17,6 +17,7 @@ import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
+import { reverted } from './support/reverted.ts';
 
 describe('anchoring audit reports', { timeout: 120_000 }, () => {
   let chain: EmbeddedChain;
@@ -65,7 +66,7 @@ describe('anchoring audit reports', { timeout: 120_000 }, () => {
 
     await assert.rejects(
       anchorReports(client, { deployment: chain.deployment, epoch: 42n, digest, count: 17 }),
-      /AlreadyAnchored/,
+      reverted('AlreadyAnchored'),
     );
     // The next epoch is its own anchor.
     await anchorReports(client, { deployment: chain.deployment, epoch: 43n, digest, count: 0 });
@@ -80,7 +81,7 @@ describe('anchoring audit reports', { timeout: 120_000 }, () => {
         digest: keccak256(stringToHex('forged')),
         count: 1,
       }),
-      /NotStakedAuditor/,
+      reverted('NotStakedAuditor'),
     );
   });
 });

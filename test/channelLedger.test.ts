@@ -28,6 +28,7 @@ import { openChannel } from '../src/chain/actions/openChannel.ts';
 import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
+import { CallRevertedError } from '../src/chain/errors.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 
 const RBT = 10n ** 18n;
@@ -54,6 +55,7 @@ const op = fc.oneof(
 
 /** The contract's custom error name; anything else (a failure of the test itself) is rethrown. */
 function revertName(error: unknown): string {
+  if (error instanceof CallRevertedError && error.meta.errorName) return error.meta.errorName;
   const reverted =
     error instanceof ViemBaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
   const name = reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;

@@ -19,6 +19,7 @@ import { openChannel } from '../src/chain/actions/openChannel.ts';
 import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
+import { CallRevertedError } from '../src/chain/errors.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, voucherTypes } from '../src/chain/typedData.ts';
 
@@ -28,6 +29,7 @@ const payerAccount = devAccount(1);
 const payeeAccount = devAccount(2);
 
 function revertName(error: unknown): string | undefined {
+  if (error instanceof CallRevertedError) return error.meta.errorName;
   if (!(error instanceof ViemBaseError)) return undefined;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
   return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;

@@ -20,6 +20,7 @@ import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
+import { reverted } from './support/reverted.ts';
 
 const PEER_ID = '12D3KooWRfTo4hmXs3FzZgvWL3uzX5ZwbZVXUuqCeg5nJUBj2DvU';
 
@@ -103,7 +104,7 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     assert.ok(slashBps > 0n);
     assert.equal(afterSlash, before - (before * slashBps) / 10_000n, 'slashed by the registry share');
 
-    await assert.rejects(submitSlash(submitter, domain, report, signatures), /ReportAlreadyUsed/);
+    await assert.rejects(submitSlash(submitter, domain, report, signatures), reverted('ReportAlreadyUsed'));
   });
 
   test('forged, unstaked and short-quorum reports are rejected on chain', async () => {
@@ -122,12 +123,12 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
       ...report,
       evidence: `0x${'11'.repeat(32)}` as Hex,
     });
-    await assert.rejects(submitSlash(submitter, domain, report, [good, forged]), /NotStakedAuditor/);
+    await assert.rejects(submitSlash(submitter, domain, report, [good, forged]), reverted('NotStakedAuditor'));
     // Signed by an account that never staked as an auditor.
     const unstaked = await signSlashReport(outsider, domain, report);
-    await assert.rejects(submitSlash(submitter, domain, report, [good, unstaked]), /NotStakedAuditor/);
+    await assert.rejects(submitSlash(submitter, domain, report, [good, unstaked]), reverted('NotStakedAuditor'));
     // A quorum short by one.
-    await assert.rejects(submitSlash(submitter, domain, report, [good]), /QuorumNotReached/);
+    await assert.rejects(submitSlash(submitter, domain, report, [good]), reverted('QuorumNotReached'));
     const before = await stakeOf();
     await submitSlash(submitter, domain, report, [good, await signSlashReport(auditors[1] as never, domain, report)]);
     assert.ok((await stakeOf()) < before);

@@ -69,27 +69,27 @@ async function ensureStakedAuditor(context: WalletContext, stake: bigint | undef
   }
   const short = auditor.registered ? minimum - auditor.bonded : minimum;
   if (stake === undefined)
-    throw new NotAllowedNowError(
-      auditor.registered
+    throw new NotAllowedNowError({
+      reason: auditor.registered
         ? `${account.address} is an auditor with ${formatRbt(auditor.bonded)} RBT bonded, under the minimum ${formatRbt(minimum)} RBT`
         : `${account.address} is not a staked auditor`,
-      `pass --register <stake> (at least ${formatRbt(short)} RBT) to ${auditor.registered ? 'add stake' : 'register it and bond the stake'} first`,
-    );
+      hint: `pass --register <stake> (at least ${formatRbt(short)} RBT) to ${auditor.registered ? 'add stake' : 'register it and bond the stake'} first`,
+    });
   if (stake < short)
-    throw new NotAllowedNowError(
-      auditor.registered
+    throw new NotAllowedNowError({
+      reason: auditor.registered
         ? `the auditor needs at least ${formatRbt(short)} RBT more to reach the minimum stake, not ${formatRbt(stake)}`
         : `an auditor must stake at least ${formatRbt(minimum)} RBT, not ${formatRbt(stake)}`,
-      `pass --register ${formatRbt(short)} or more`,
-    );
+      hint: `pass --register ${formatRbt(short)} or more`,
+    });
   if (balance < stake)
-    throw new InsufficientBalanceError(
-      'RBT',
-      account.address,
-      `${formatRbt(balance)} RBT`,
-      `${formatRbt(stake)} RBT`,
-      'buy RBT first with `bandex token buy`',
-    );
+    throw new InsufficientBalanceError({
+      what: 'RBT',
+      address: account.address,
+      have: `${formatRbt(balance)} RBT`,
+      need: `${formatRbt(stake)} RBT`,
+      hint: 'buy RBT first with `bandex token buy`',
+    });
   if (auditor.registered) {
     await addAuditorStake(wallet, { deployment, amount: stake, onProgress: reportProgress });
     return true;
@@ -152,10 +152,10 @@ Examples:
     )
     .action(async (flags: AuditFlags) => {
       if ((flags.targetHost === '0.0.0.0' || flags.targetHost === '::') && flags.targetAnnounceHost === undefined)
-        throw new NotAllowedNowError(
-          `the audit target listens on every interface (${flags.targetHost}), and providers need one address to reach it`,
-          'pass --target-announce-host <public IP or DNS name>, or --target-host <IP> with an address providers can reach',
-        );
+        throw new NotAllowedNowError({
+          reason: `the audit target listens on every interface (${flags.targetHost}), and providers need one address to reach it`,
+          hint: 'pass --target-announce-host <public IP or DNS name>, or --target-host <IP> with an address providers can reach',
+        });
       const logger = createLogger({ name: 'audit' });
       const context = await openWallet(flags);
       const registered = await ensureStakedAuditor(context, flags.register);

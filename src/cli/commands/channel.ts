@@ -177,7 +177,10 @@ Examples:
     .action(async (payee: Address, deposit: bigint, flags: ChainFlags) => {
       const { client, deployment, account, wallet } = await openWallet(flags);
       if (payee.toLowerCase() === account.address.toLowerCase())
-        throw new NotAllowedNowError('a channel to yourself pays nobody', 'pass the provider’s address as PAYEE');
+        throw new NotAllowedNowError({
+          reason: 'a channel to yourself pays nobody',
+          hint: 'pass the provider’s address as PAYEE',
+        });
       await requireRbt(client, deployment, account.address, deposit, 'buy RBT first with `bandex token buy`');
       progress('open channel: signing permit');
       const { channelId } = await openChannel(wallet, { deployment, payee, deposit, onProgress: reportProgress });
@@ -197,16 +200,22 @@ async function requireRbt(
 ): Promise<void> {
   const balance = await balanceOf(client, { token: deployment.contracts.token, account: address });
   if (balance < amount)
-    throw new InsufficientBalanceError('RBT', address, `${formatRbt(balance)} RBT`, `${formatRbt(amount)} RBT`, hint);
+    throw new InsufficientBalanceError({
+      what: 'RBT',
+      address,
+      have: `${formatRbt(balance)} RBT`,
+      need: `${formatRbt(amount)} RBT`,
+      hint,
+    });
 }
 
 async function requireChannel(client: ReadClient, deployment: Deployment, id: Hex): Promise<ChannelState> {
   const channel = await getChannel(client, { deployment, channelId: id });
   if (isChannelGone(channel))
-    throw new NotAllowedNowError(
-      `no open channel ${id}`,
-      'it never existed or is closed; see `bandex channel list --all`',
-    );
+    throw new NotAllowedNowError({
+      reason: `no open channel ${id}`,
+      hint: 'it never existed or is closed; see `bandex channel list --all`',
+    });
   return channel;
 }
 
@@ -254,16 +263,16 @@ Examples:
       const { client, deployment, account, wallet } = await openWallet(flags);
       const channel = await requireChannel(client, deployment, id);
       if (channel.payer.toLowerCase() !== account.address.toLowerCase())
-        throw new NotAllowedNowError(
-          `only the payer ${channel.payer} can close channel ${id}`,
-          'a payee ends a channel by redeeming; the payer closes it',
-        );
+        throw new NotAllowedNowError({
+          reason: `only the payer ${channel.payer} can close channel ${id}`,
+          hint: 'a payee ends a channel by redeeming; the payer closes it',
+        });
       if (channel.closesAt !== 0n) {
         const over = (await getBlock(client)).timestamp >= channel.closesAt;
-        throw new NotAllowedNowError(
-          `channel ${id} is already closing (challenge period ${over ? 'ended' : 'until'} ${formatTime(channel.closesAt)})`,
-          over ? `run \`bandex channel settle ${id}\` now` : 'run `bandex channel settle ID` after that',
-        );
+        throw new NotAllowedNowError({
+          reason: `channel ${id} is already closing (challenge period ${over ? 'ended' : 'until'} ${formatTime(channel.closesAt)})`,
+          hint: over ? `run \`bandex channel settle ${id}\` now` : 'run `bandex channel settle ID` after that',
+        });
       }
       const receipt = await startCloseChannel(wallet, { deployment, channelId: id, onProgress: reportProgress });
       const after = await getChannel(client, { deployment, channelId: id });
@@ -293,13 +302,16 @@ Examples:
       const { client, deployment, wallet } = await openWallet(flags);
       const channel = await requireChannel(client, deployment, id);
       if (channel.closesAt === 0n)
-        throw new NotAllowedNowError(`channel ${id} is not closing`, 'start with `bandex channel close ID` (payer)');
+        throw new NotAllowedNowError({
+          reason: `channel ${id} is not closing`,
+          hint: 'start with `bandex channel close ID` (payer)',
+        });
       const now = (await getBlock(client)).timestamp;
       if (now < channel.closesAt)
-        throw new NotAllowedNowError(
-          `the challenge period of channel ${id} runs until ${formatTime(channel.closesAt)}`,
-          'run `bandex channel settle` again after that',
-        );
+        throw new NotAllowedNowError({
+          reason: `the challenge period of channel ${id} runs until ${formatTime(channel.closesAt)}`,
+          hint: 'run `bandex channel settle` again after that',
+        });
       const receipt = await settleChannel(wallet, { deployment, channelId: id, onProgress: reportProgress });
       const result = {
         id,

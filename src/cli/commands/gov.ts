@@ -100,10 +100,10 @@ function resolveTarget(deployment: Deployment, target: string): Address {
   if ((CONTRACT_NAMES as readonly string[]).includes(target))
     return deployment.contracts[target as (typeof CONTRACT_NAMES)[number]];
   if (isAddress(target, { strict: false })) return target as Address;
-  throw new NotAllowedNowError(
-    `"${target}" is neither a contract name nor an address`,
-    `use one of ${CONTRACT_NAMES.join(', ')}, or an 0x address`,
-  );
+  throw new NotAllowedNowError({
+    reason: `"${target}" is neither a contract name nor an address`,
+    hint: `use one of ${CONTRACT_NAMES.join(', ')}, or an 0x address`,
+  });
 }
 
 /** Converts command-line strings to the argument types of `fn`. */
@@ -112,20 +112,23 @@ function encodeCall(signature: string, values: string[]): Hex {
   try {
     fn = parseAbiItem(`function ${signature.replace(/^function\s+/, '')}`) as AbiFunction;
   } catch {
-    throw new NotAllowedNowError(
-      `"${signature}" is not a function signature`,
-      "write it like 'setFeeBps(uint256)' (types only, quoted for the shell)",
-    );
+    throw new NotAllowedNowError({
+      reason: `"${signature}" is not a function signature`,
+      hint: "write it like 'setFeeBps(uint256)' (types only, quoted for the shell)",
+    });
   }
   if (fn.inputs.length !== values.length)
-    throw new NotAllowedNowError(
-      `${fn.name} takes ${fn.inputs.length} argument(s), got ${values.length}`,
-      `pass one value per parameter of ${signature}`,
-    );
+    throw new NotAllowedNowError({
+      reason: `${fn.name} takes ${fn.inputs.length} argument(s), got ${values.length}`,
+      hint: `pass one value per parameter of ${signature}`,
+    });
   const args = fn.inputs.map((input, i) => {
     const value = values[i] as string;
     const bad = () =>
-      new NotAllowedNowError(`argument ${i + 1} "${value}" is not a ${input.type}`, `fix the value for ${signature}`);
+      new NotAllowedNowError({
+        reason: `argument ${i + 1} "${value}" is not a ${input.type}`,
+        hint: `fix the value for ${signature}`,
+      });
     if (input.type.endsWith(']') || input.type.startsWith('tuple')) {
       try {
         return JSON.parse(value);
@@ -171,10 +174,10 @@ Examples:
         getVotes(client, { deployment, account: account.address }),
       ]);
       if (votes < threshold)
-        throw new NotAllowedNowError(
-          `proposing needs ${formatRbt(threshold)} votes; ${account.address} has ${formatRbt(votes)}`,
-          'buy RBT and `bandex gov delegate` to yourself, then propose',
-        );
+        throw new NotAllowedNowError({
+          reason: `proposing needs ${formatRbt(threshold)} votes; ${account.address} has ${formatRbt(votes)}`,
+          hint: 'buy RBT and `bandex gov delegate` to yourself, then propose',
+        });
       const { created, receipt } = await propose(wallet, {
         deployment,
         targets: [address],
@@ -183,7 +186,8 @@ Examples:
         description: flags.description,
         onProgress: reportProgress,
       });
-      if (!created) throw new NotAllowedNowError('the proposal event is missing', 'check `bandex gov status`');
+      if (!created)
+        throw new NotAllowedNowError({ reason: 'the proposal event is missing', hint: 'check `bandex gov status`' });
       const result = {
         id: created.proposalId.toString(),
         voteStart: formatTime(created.voteStart),
@@ -221,7 +225,7 @@ async function proposals(client: PublicClient, deployment: Deployment): Promise<
 
 async function findProposal(client: PublicClient, deployment: Deployment, id: bigint): Promise<ProposalCreated> {
   const found = (await proposals(client, deployment)).find((p) => p.proposalId === id);
-  if (!found) throw new NotAllowedNowError(`no proposal ${id}`, 'list them with `bandex gov status`');
+  if (!found) throw new NotAllowedNowError({ reason: `no proposal ${id}`, hint: 'list them with `bandex gov status`' });
   return found;
 }
 
@@ -272,23 +276,26 @@ Examples:
     )
     .action(async (id: bigint, support: string, flags: ChainFlags & { reason: string }) => {
       if (!(support in VOTE_SUPPORT))
-        throw new NotAllowedNowError(`"${support}" is not a vote`, 'vote for, against or abstain');
+        throw new NotAllowedNowError({ reason: `"${support}" is not a vote`, hint: 'vote for, against or abstain' });
       const { client, wallet, account, deployment } = await openWallet(flags);
       const proposal = await findProposal(client, deployment, id);
       const status = await readStatus(client, deployment, proposal);
       if (status.state === 'pending')
-        throw new NotAllowedNowError(`voting on proposal ${id} starts at ${status.voteStart}`, 'vote after that');
+        throw new NotAllowedNowError({
+          reason: `voting on proposal ${id} starts at ${status.voteStart}`,
+          hint: 'vote after that',
+        });
       if (status.state !== 'active')
-        throw new NotAllowedNowError(
-          `proposal ${id} is ${status.state}, not open for votes`,
-          'see `bandex gov status ID`',
-        );
+        throw new NotAllowedNowError({
+          reason: `proposal ${id} is ${status.state}, not open for votes`,
+          hint: 'see `bandex gov status ID`',
+        });
       const weight = await getVotes(client, { deployment, account: account.address, timepoint: proposal.voteStart });
       if (weight === 0n)
-        throw new NotAllowedNowError(
-          `${account.address} had no votes at the snapshot of proposal ${id}`,
-          'votes count only if delegated before a proposal starts: run `bandex gov delegate` for the next one',
-        );
+        throw new NotAllowedNowError({
+          reason: `${account.address} had no votes at the snapshot of proposal ${id}`,
+          hint: 'votes count only if delegated before a proposal starts: run `bandex gov delegate` for the next one',
+        });
       const receipt = await castVote(wallet, {
         deployment,
         proposalId: id,
@@ -372,14 +379,18 @@ Examples:
       const proposal = await findProposal(client, deployment, id);
       const status = await readStatus(client, deployment, proposal);
       if (status.state !== next[step])
-        throw new NotAllowedNowError(
-          `proposal ${id} is ${status.state}; ${step} needs it ${next[step]}`,
-          status.state === 'active' ? `wait for the vote to end at ${status.voteEnd}` : 'see `bandex gov status ID`',
-        );
+        throw new NotAllowedNowError({
+          reason: `proposal ${id} is ${status.state}; ${step} needs it ${next[step]}`,
+          hint:
+            status.state === 'active' ? `wait for the vote to end at ${status.voteEnd}` : 'see `bandex gov status ID`',
+        });
       if (step === 'execute' && status.eta) {
         const now = (await client.getBlock()).timestamp;
         if (now < BigInt(Date.parse(status.eta) / 1000))
-          throw new NotAllowedNowError(`the timelock holds proposal ${id} until ${status.eta}`, 'execute after that');
+          throw new NotAllowedNowError({
+            reason: `the timelock holds proposal ${id} until ${status.eta}`,
+            hint: 'execute after that',
+          });
       }
       const receipt = await advanceProposal(wallet, { deployment, step, proposal, onProgress: reportProgress });
       const after = await readStatus(client, deployment, proposal);

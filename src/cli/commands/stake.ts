@@ -26,10 +26,10 @@ export async function peerIdBytes(value: string): Promise<Hex> {
   try {
     return peerIdToBytes(value);
   } catch {
-    throw new NotAllowedNowError(
-      `"${value}" is not a libp2p peer id`,
-      'pass the id your node prints (12D3KooW…), as `bandex node` shows it',
-    );
+    throw new NotAllowedNowError({
+      reason: `"${value}" is not a libp2p peer id`,
+      hint: 'pass the id your node prints (12D3KooW…), as `bandex node` shows it',
+    });
   }
 }
 
@@ -82,24 +82,24 @@ Examples:
       ]);
       if (!registered) {
         if (peerId === undefined || flags.price === undefined)
-          throw new NotAllowedNowError(
-            `${account.address} is not a registered provider yet`,
-            'the first stake registers it: pass --peer-id ID (your node’s libp2p peer id) and --price RBT-PER-GIB',
-          );
+          throw new NotAllowedNowError({
+            reason: `${account.address} is not a registered provider yet`,
+            hint: 'the first stake registers it: pass --peer-id ID (your node’s libp2p peer id) and --price RBT-PER-GIB',
+          });
         if (amount < minStake)
-          throw new NotAllowedNowError(
-            `a provider must stake at least ${formatRbt(minStake)} RBT, not ${formatRbt(amount)}`,
-            `stake ${formatRbt(minStake)} or more`,
-          );
+          throw new NotAllowedNowError({
+            reason: `a provider must stake at least ${formatRbt(minStake)} RBT, not ${formatRbt(amount)}`,
+            hint: `stake ${formatRbt(minStake)} or more`,
+          });
       }
       if (balance < amount)
-        throw new InsufficientBalanceError(
-          'RBT',
-          account.address,
-          `${formatRbt(balance)} RBT`,
-          `${formatRbt(amount)} RBT`,
-          'buy RBT first with `bandex token buy`',
-        );
+        throw new InsufficientBalanceError({
+          what: 'RBT',
+          address: account.address,
+          have: `${formatRbt(balance)} RBT`,
+          need: `${formatRbt(amount)} RBT`,
+          hint: 'buy RBT first with `bandex token buy`',
+        });
       const receipt = registered
         ? await addStake(wallet, { deployment, amount, onProgress: reportProgress })
         : await registerProvider(wallet, {

@@ -116,23 +116,23 @@ Examples:
         const availableAt = await readFaucetAvailableAt(client, { deployment, account: account.address });
         const now = (await getBlock(client)).timestamp;
         if (availableAt > now)
-          throw new NotAllowedNowError(
-            `the ${info.symbol} faucet gives again at ${formatTime(availableAt)}`,
-            'buy for what the wallet holds now, or wait',
-          );
+          throw new NotAllowedNowError({
+            reason: `the ${info.symbol} faucet gives again at ${formatTime(availableAt)}`,
+            hint: 'buy for what the wallet holds now, or wait',
+          });
         await takeFaucet(wallet, { deployment, label: `faucet ${info.symbol}`, onProgress: reportProgress });
         balance = await reserveBalance();
       }
       if (balance < reserveIn)
-        throw new InsufficientBalanceError(
-          info.symbol,
-          account.address,
-          `${formatUnits(balance, info.decimals)} ${info.symbol}`,
-          `${amount} ${info.symbol}`,
-          flags.faucet
+        throw new InsufficientBalanceError({
+          what: info.symbol,
+          address: account.address,
+          have: `${formatUnits(balance, info.decimals)} ${info.symbol}`,
+          need: `${amount} ${info.symbol}`,
+          hint: flags.faucet
             ? 'the faucet gives a fixed amount per hour: buy for less'
             : `get ${info.symbol} into the wallet first (on the devnet add --faucet)`,
-        );
+        });
       const quote = await quoteBuy(client, { deployment, reserveIn });
       const bought = await buyRbt(wallet, {
         deployment,
@@ -172,13 +172,13 @@ Examples:
       const info = await readTokenMetadata(client, { token: deployment.contracts.reserve });
       const balance = await balanceOf(client, { token: deployment.contracts.token, account: account.address });
       if (balance < tokensIn)
-        throw new InsufficientBalanceError(
-          'RBT',
-          account.address,
-          `${formatRbt(balance)} RBT`,
-          `${formatRbt(tokensIn)} RBT`,
-          'sell less, or unstake first (`bandex wallet show` lists balance and stake)',
-        );
+        throw new InsufficientBalanceError({
+          what: 'RBT',
+          address: account.address,
+          have: `${formatRbt(balance)} RBT`,
+          need: `${formatRbt(tokensIn)} RBT`,
+          hint: 'sell less, or unstake first (`bandex wallet show` lists balance and stake)',
+        });
       const quote = await quoteSell(client, { deployment, tokensIn });
       const sold = await sellRbt(wallet, {
         deployment,

@@ -36,10 +36,10 @@ Examples:
     .action(async (amount: bigint | undefined, flags: UnstakeFlags) => {
       const modes = [amount !== undefined, Boolean(flags.all), Boolean(flags.withdraw)].filter(Boolean).length;
       if (modes !== 1)
-        throw new NotAllowedNowError(
-          'say what to unstake',
-          'pass an AMOUNT, or --all, to start unbonding; or --withdraw to pay out finished unbonding',
-        );
+        throw new NotAllowedNowError({
+          reason: 'say what to unstake',
+          hint: 'pass an AMOUNT, or --all, to start unbonding; or --withdraw to pay out finished unbonding',
+        });
       const { client, wallet, account, deployment } = await openWallet(flags);
       const [provider, minStake, block] = await Promise.all([
         getProvider(client, { deployment, provider: account.address }),
@@ -47,19 +47,22 @@ Examples:
         getBlock(client),
       ]);
       if (provider.registeredAt === 0n)
-        throw new NotAllowedNowError(
-          `${account.address} is not a registered provider`,
-          'nothing is staked; see `bandex stake`',
-        );
+        throw new NotAllowedNowError({
+          reason: `${account.address} is not a registered provider`,
+          hint: 'nothing is staked; see `bandex stake`',
+        });
 
       if (flags.withdraw) {
         if (provider.unbonding === 0n)
-          throw new NotAllowedNowError('nothing is unbonding', 'start with `bandex unstake AMOUNT` or `--all`');
+          throw new NotAllowedNowError({
+            reason: 'nothing is unbonding',
+            hint: 'start with `bandex unstake AMOUNT` or `--all`',
+          });
         if (block.timestamp < provider.unbondingReadyAt)
-          throw new NotAllowedNowError(
-            `${formatRbt(provider.unbonding)} RBT is unbonding until ${formatTime(provider.unbondingReadyAt)}`,
-            'run `bandex unstake --withdraw` again after that',
-          );
+          throw new NotAllowedNowError({
+            reason: `${formatRbt(provider.unbonding)} RBT is unbonding until ${formatTime(provider.unbondingReadyAt)}`,
+            hint: 'run `bandex unstake --withdraw` again after that',
+          });
         const receipt = await withdrawStake(wallet, { deployment, onProgress: reportProgress });
         const result = {
           withdrawn: formatRbt(provider.unbonding),
@@ -76,18 +79,19 @@ Examples:
       }
 
       const unbond = flags.all ? provider.bonded : (amount as bigint);
-      if (unbond === 0n) throw new NotAllowedNowError('nothing is bonded', 'see `bandex wallet show`');
+      if (unbond === 0n)
+        throw new NotAllowedNowError({ reason: 'nothing is bonded', hint: 'see `bandex wallet show`' });
       if (unbond > provider.bonded)
-        throw new NotAllowedNowError(
-          `only ${formatRbt(provider.bonded)} RBT is bonded, cannot unbond ${formatRbt(unbond)}`,
-          'pass a smaller amount, or --all',
-        );
+        throw new NotAllowedNowError({
+          reason: `only ${formatRbt(provider.bonded)} RBT is bonded, cannot unbond ${formatRbt(unbond)}`,
+          hint: 'pass a smaller amount, or --all',
+        });
       const rest = provider.bonded - unbond;
       if (rest !== 0n && rest < minStake)
-        throw new NotAllowedNowError(
-          `${formatRbt(rest)} RBT would stay bonded, below the minimum stake of ${formatRbt(minStake)}`,
-          'unbond less, or --all to leave',
-        );
+        throw new NotAllowedNowError({
+          reason: `${formatRbt(rest)} RBT would stay bonded, below the minimum stake of ${formatRbt(minStake)}`,
+          hint: 'unbond less, or --all to leave',
+        });
       const receipt = await unbondStake(wallet, { deployment, amount: unbond, onProgress: reportProgress });
       const after = await getProvider(client, { deployment, provider: account.address });
       const result = {

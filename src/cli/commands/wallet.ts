@@ -67,7 +67,8 @@ async function saveKey(key: Hex, flags: KeystoreFlags): Promise<void> {
     { passwordFile: config.passwordFile },
     { prompt: 'New keystore password', confirm: true },
   );
-  if (password.length === 0) throw new PasswordUnavailableError('the password is empty', 'choose a non-empty password');
+  if (password.length === 0)
+    throw new PasswordUnavailableError({ reason: 'the password is empty', details: 'choose a non-empty password' });
   mkdirSync(dirname(config.keystore), { recursive: true, mode: 0o700 });
   writeKeystoreFile(config.keystore, encryptKeystore(key, password), { overwrite: flags.force });
   const address = privateKeyToAddress(key);
@@ -104,7 +105,11 @@ Examples:
       let key: Hex;
       if (flags.stdin) key = parseStdinKey(readFileSync(0, 'utf8'));
       else if (flags.keyFile !== undefined) key = readKeyFile(flags.keyFile);
-      else throw new PasswordUnavailableError('no key to import', 'pass --key-file FILE, or --stdin and pipe the key');
+      else
+        throw new PasswordUnavailableError({
+          reason: 'no key to import',
+          details: 'pass --key-file FILE, or --stdin and pipe the key',
+        });
       await saveKey(key, flags);
     });
 }
@@ -113,7 +118,10 @@ function parseStdinKey(text: string): Hex {
   const trimmed = text.trim();
   const key = trimmed.startsWith('0x') ? trimmed : `0x${trimmed}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key))
-    throw new PasswordUnavailableError('standard input does not hold a 32-byte hex key', 'pipe 0x + 64 hex digits');
+    throw new PasswordUnavailableError({
+      reason: 'standard input does not hold a 32-byte hex key',
+      details: 'pipe 0x + 64 hex digits',
+    });
   return key as Hex;
 }
 
