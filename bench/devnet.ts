@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseUnits } from 'viem';
 import { decodePaymentMessage } from '../src/accounting/messages.ts';
-import { buyRbt } from '../src/chain/buyRbt.ts';
+import { buyRbt } from '../src/chain/actions/buyRbt.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { readDeployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
@@ -119,12 +119,7 @@ async function main() {
         method: 'anvil_setBalance' as never,
         params: [chain.account.address, '0x56bc75e2d63100000'] as never,
       });
-      await buyRbt({
-        client: chain,
-        deployment,
-        reserveIn: 2_000n * 10n ** 6n,
-        useFaucet: true,
-      });
+      await buyRbt(chain, { deployment, reserveIn: 2_000n * 10n ** 6n, useFaucet: true });
       const ticks = watchFirstTick();
       const t0 = performance.now();
       const client = await startClient({

@@ -17,12 +17,12 @@ import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { testDollarAbi } from '../src/chain/abi/testDollar.ts';
-import { buyRbt } from '../src/chain/buyRbt.ts';
+import { buyRbt } from '../src/chain/actions/buyRbt.ts';
+import { registerAuditor } from '../src/chain/actions/registerAuditor.ts';
+import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import type { Deployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
-import { registerAuditor } from '../src/chain/registerAuditor.ts';
-import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, ReportKind, registryDomain, reportTypes, voucherTypes } from '../src/chain/typedData.ts';
 
@@ -59,9 +59,9 @@ async function measure(rpc: string, deployment: Deployment) {
   // Funding (not measured): reserve from the faucet, RBT from the curve; the payee already holds
   // RBT so its balance slot is warm-nonzero, as for any provider that has been paid before.
   for (const client of [payer, payee, ...auditors.map((a) => createChainClient(rpc, a))]) {
-    await buyRbt({ client, deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
+    await buyRbt(client, { deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
   }
-  await sendAndWait(payer, {
+  await sendTransaction(payer, {
     address: token,
     abi: bandwidthTokenAbi,
     functionName: 'approve',
@@ -70,7 +70,7 @@ async function measure(rpc: string, deployment: Deployment) {
 
   // buy and sell, as trades of a user who already holds both tokens.
   const reserveToken = deployment.contracts.reserve;
-  await sendAndWait(payer, {
+  await sendTransaction(payer, {
     address: reserveToken,
     abi: testDollarAbi,
     functionName: 'approve',
@@ -78,7 +78,7 @@ async function measure(rpc: string, deployment: Deployment) {
   });
   record(
     'buy',
-    await sendAndWait(payer, {
+    await sendTransaction(payer, {
       address: curve,
       abi: bondingCurveAbi,
       functionName: 'buy',
@@ -87,19 +87,24 @@ async function measure(rpc: string, deployment: Deployment) {
   );
   record(
     'sell',
-    await sendAndWait(payer, { address: curve, abi: bondingCurveAbi, functionName: 'sell', args: [1_000n * RBT, 0n] }),
+    await sendTransaction(payer, {
+      address: curve,
+      abi: bondingCurveAbi,
+      functionName: 'sell',
+      args: [1_000n * RBT, 0n],
+    }),
   );
 
   const open = async (deposit: bigint, premiumBps = 0n) => {
     const receipt =
       premiumBps === 0n
-        ? await sendAndWait(payer, {
+        ? await sendTransaction(payer, {
             address: channels,
             abi: paymentChannelsAbi,
             functionName: 'open',
             args: [payeeAccount.address, deposit],
           })
-        : await sendAndWait(payer, {
+        : await sendTransaction(payer, {
             address: channels,
             abi: paymentChannelsAbi,
             functionName: 'openWithPremium',
@@ -127,7 +132,7 @@ async function measure(rpc: string, deployment: Deployment) {
   const opened = await open(100n * RBT);
   record('openChannel', opened.receipt);
   // The first channel of another payer (the payee account), once the contract already holds tokens.
-  await sendAndWait(payee, {
+  await sendTransaction(payee, {
     address: token,
     abi: bandwidthTokenAbi,
     functionName: 'approve',
@@ -135,7 +140,7 @@ async function measure(rpc: string, deployment: Deployment) {
   });
   record(
     'openChannelFirst',
-    await sendAndWait(payee, {
+    await sendTransaction(payee, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'open',
@@ -147,7 +152,7 @@ async function measure(rpc: string, deployment: Deployment) {
   record('openChannelPremium', premium.receipt);
   record(
     'topUp',
-    await sendAndWait(payer, {
+    await sendTransaction(payer, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'topUp',
@@ -155,7 +160,7 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
   // The payee has been paid before (first channel), so its balance slot is nonzero.
-  await sendAndWait(payee, {
+  await sendTransaction(payee, {
     address: channels,
     abi: paymentChannelsAbi,
     functionName: 'redeem',
@@ -163,7 +168,7 @@ async function measure(rpc: string, deployment: Deployment) {
   });
   record(
     'redeem',
-    await sendAndWait(payee, {
+    await sendTransaction(payee, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'redeem',
@@ -173,7 +178,7 @@ async function measure(rpc: string, deployment: Deployment) {
 
   record(
     'redeemPremium',
-    await sendAndWait(payee, {
+    await sendTransaction(payee, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'redeem',
@@ -187,7 +192,7 @@ async function measure(rpc: string, deployment: Deployment) {
   for (let i = 0; i < 256; i++) anchor = sha256(anchor);
   record(
     'redeemWithTicks',
-    await sendAndWait(payee, {
+    await sendTransaction(payee, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'redeemWithTicks',
@@ -211,7 +216,7 @@ async function measure(rpc: string, deployment: Deployment) {
       ticks: 0n,
     });
   }
-  const batchReceipt = await sendAndWait(payee, {
+  const batchReceipt = await sendTransaction(payee, {
     address: channels,
     abi: paymentChannelsAbi,
     functionName: 'redeemBatch',
@@ -225,7 +230,7 @@ async function measure(rpc: string, deployment: Deployment) {
   const closeSig = await signCloseChannel(payeeAccount, { chainId, channels }, coop.id, 4n * RBT);
   record(
     'cooperativeClose',
-    await sendAndWait(payer, {
+    await sendTransaction(payer, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'cooperativeClose',
@@ -236,7 +241,7 @@ async function measure(rpc: string, deployment: Deployment) {
   const coopPremium = await open(10n * RBT, 5_000n);
   record(
     'cooperativeClosePremium',
-    await sendAndWait(payer, {
+    await sendTransaction(payer, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'cooperativeClose',
@@ -251,7 +256,7 @@ async function measure(rpc: string, deployment: Deployment) {
   // Unilateral close: start, wait out the challenge period, settle.
   record(
     'startClose',
-    await sendAndWait(payer, {
+    await sendTransaction(payer, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'startClose',
@@ -265,7 +270,7 @@ async function measure(rpc: string, deployment: Deployment) {
   });
   await testClient.increaseTime({ seconds: Number(period) + 1 });
   await testClient.mine({ blocks: 1 });
-  await sendAndWait(payer, {
+  await sendTransaction(payer, {
     address: channels,
     abi: paymentChannelsAbi,
     functionName: 'startClose',
@@ -275,11 +280,16 @@ async function measure(rpc: string, deployment: Deployment) {
   await testClient.mine({ blocks: 1 });
   record(
     'settle',
-    await sendAndWait(payer, { address: channels, abi: paymentChannelsAbi, functionName: 'settle', args: [opened.id] }),
+    await sendTransaction(payer, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'settle',
+      args: [opened.id],
+    }),
   );
   record(
     'settlePremium',
-    await sendAndWait(payer, {
+    await sendTransaction(payer, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'settle',
@@ -289,7 +299,7 @@ async function measure(rpc: string, deployment: Deployment) {
 
   // Registry: a provider registers; two auditors register and slash it on a quorum report.
   const stake = 1_000n * RBT;
-  await sendAndWait(payee, {
+  await sendTransaction(payee, {
     address: token,
     abi: bandwidthTokenAbi,
     functionName: 'approve',
@@ -297,7 +307,7 @@ async function measure(rpc: string, deployment: Deployment) {
   });
   record(
     'registerProvider',
-    await sendAndWait(payee, {
+    await sendTransaction(payee, {
       address: registry,
       abi: providerRegistryAbi,
       functionName: 'registerProvider',
@@ -312,7 +322,7 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
   for (const auditor of auditors) {
-    await registerAuditor({ client: createChainClient(rpc, auditor), deployment, stakeWei: stake });
+    await registerAuditor(createChainClient(rpc, auditor), { deployment, stakeWei: stake });
   }
   const report = {
     provider: payeeAccount.address as Address,
@@ -333,7 +343,7 @@ async function measure(rpc: string, deployment: Deployment) {
   const reporter: ChainClient = createChainClient(rpc, auditors[0] as LocalAccount);
   record(
     'slash',
-    await sendAndWait(reporter, {
+    await sendTransaction(reporter, {
       address: registry,
       abi: providerRegistryAbi,
       functionName: 'slash',
@@ -343,7 +353,7 @@ async function measure(rpc: string, deployment: Deployment) {
 
   record(
     'anchorReports',
-    await sendAndWait(reporter, {
+    await sendTransaction(reporter, {
       address: registry,
       abi: providerRegistryAbi,
       functionName: 'anchorReports',

@@ -4,7 +4,7 @@
  */
 import type { Address, Hex } from 'viem';
 import { TICK_BYTES } from '../accounting/constants.ts';
-import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
+import { getChannel } from '../chain/actions/getChannel.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import type { ClientStatus } from '../client/startClient.ts';
@@ -174,12 +174,7 @@ export async function readPayeeChannels(
 ): Promise<PayeeChannelView[]> {
   const views: PayeeChannelView[] = [];
   for (const channelId of store.claimedChannels('payee')) {
-    const onChain = await client.readContract({
-      address: deployment.contracts.channels,
-      abi: paymentChannelsAbi,
-      functionName: 'getChannel',
-      args: [channelId],
-    });
+    const onChain = await getChannel(client, { deployment, channelId });
     const claimed = store.latestClaim(channelId)?.value ?? 0n;
     views.push({
       channelId,

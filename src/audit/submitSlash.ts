@@ -4,9 +4,8 @@
  * anyone submits the signatures in ascending signer order, as `ProviderRegistry.slash` requires.
  */
 import { type Address, type Hex, type LocalAccount, recoverTypedDataAddress } from 'viem';
-import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { slashProvider } from '../chain/actions/slashProvider.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
-import { sendAndWait } from '../chain/sendAndWait.ts';
 import { registryDomain, reportTypes } from '../chain/typedData.ts';
 import { type AuditDomain, evidenceOf } from './auditReport.ts';
 import type { SlashFinding } from './slashFinding.ts';
@@ -51,17 +50,19 @@ export async function orderSlashSignatures(
   return withSigner.sort((a, b) => (a.signer < b.signer ? -1 : a.signer > b.signer ? 1 : 0)).map((s) => s.signature);
 }
 
-/** Submits the slash; reverts (as `TransactionRevertedError`) on a short quorum, replay or unstaked signer. */
+/**
+ * Submits the slash; fails with a `CallRevertedError` naming `QuorumNotReached`, `ReportAlreadyUsed` or
+ * `NotStakedAuditor` on a short quorum, a replay or an unstaked signer.
+ */
 export async function submitSlash(
   client: ChainClient,
   domain: AuditDomain,
   report: SlashReport,
   signatures: Hex[],
 ): Promise<void> {
-  await sendAndWait(client, {
-    address: domain.registry,
-    abi: providerRegistryAbi,
-    functionName: 'slash',
-    args: [{ ...report, epoch: BigInt(report.epoch) }, await orderSlashSignatures(domain, report, signatures)],
+  await slashProvider(client, {
+    registry: domain.registry,
+    report: { ...report, epoch: BigInt(report.epoch) },
+    signatures: await orderSlashSignatures(domain, report, signatures),
   });
 }

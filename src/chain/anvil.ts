@@ -47,7 +47,7 @@ export function anvilBinaryPath(): string {
     const require = createRequire(import.meta.url);
     return join(dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'anvil');
   } catch (cause) {
-    throw new AnvilStartError(`${pkg} is not installed`, '', cause);
+    throw new AnvilStartError({ reason: `${pkg} is not installed`, output: '', cause });
   }
 }
 
@@ -72,7 +72,7 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
   let output = '';
   const listening = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new AnvilStartError('timed out waiting for it to listen', output)),
+      () => reject(new AnvilStartError({ reason: 'timed out waiting for it to listen', output })),
       START_TIMEOUT_MS,
     );
     const onData = (chunk: Buffer) => {
@@ -87,12 +87,12 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
     child.stderr.on('data', onData);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new AnvilStartError(error.message, output, error));
+      reject(new AnvilStartError({ reason: error.message, output, cause: error }));
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (/address already in use/i.test(output)) reject(new ChainPortInUseError(host, port));
-      else reject(new AnvilStartError(`it exited with code ${code}`, output));
+      if (/address already in use/i.test(output)) reject(new ChainPortInUseError({ host, port }));
+      else reject(new AnvilStartError({ reason: `it exited with code ${code}`, output }));
     });
   }).catch(async (error) => {
     await stopChild(child, exited);

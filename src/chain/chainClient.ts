@@ -1,7 +1,11 @@
-/** The one client type for writing to a chain: a viem wallet client with public actions. */
+/**
+ * The client types of chain access: `ChainClient` writes (a viem wallet client with public actions);
+ * `ReadClient` is any viem client, which is all a read action needs.
+ */
 import {
   type Account,
   type Chain,
+  type Client,
   createWalletClient,
   http,
   type PublicActions,
@@ -9,6 +13,9 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem';
+
+/** Any viem client (public or wallet): what read actions take. */
+export type ReadClient = Client<Transport, Chain | undefined>;
 
 export type ChainClient = WalletClient<Transport, Chain | undefined, Account> &
   PublicActions<Transport, Chain | undefined>;

@@ -26,10 +26,14 @@ export async function connectRpc(
   try {
     chainId = await client.getChainId();
   } catch (cause) {
-    throw new RpcUnreachableError(rpc, cause);
+    throw new RpcUnreachableError({ rpc, cause });
   }
   if (deployment && deployment.deployment.chainId !== chainId) {
-    throw new DeploymentChainMismatchError(deployment.file, deployment.deployment.chainId, chainId);
+    throw new DeploymentChainMismatchError({
+      file: deployment.file,
+      expected: deployment.deployment.chainId,
+      actual: chainId,
+    });
   }
   return { client, chainId, rpc };
 }

@@ -15,10 +15,10 @@ import { bondingCurveAbi, bondingCurveBytecode } from './abi/bondingCurve.ts';
 import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChannels.ts';
 import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
+import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
 import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
-import { DeployError } from './errors.ts';
 
 /** Every parameter the contracts are born with; governance can change them later within bounds. */
 export type DeployParameters = {
@@ -198,18 +198,14 @@ async function handTimelockToGovernor(client: ChainClient, timelock: Address, go
       functionName: 'hasRole',
       args: [role, account],
     });
-  const write = async (functionName: 'grantRole' | 'renounceRole', role: `0x${string}`, account: Address) => {
-    const hash = await client.writeContract({
+  const write = (functionName: 'grantRole' | 'renounceRole', role: `0x${string}`, account: Address) =>
+    sendTransaction(client, {
       address: timelock,
       abi: bandexTimelockAbi,
       functionName,
       args: [role, account],
-      chain: client.chain,
+      label: `${functionName} on the timelock`,
     });
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success')
-      throw new DeployError(`${functionName} on the timelock reverted`, `transaction ${hash}`);
-  };
   if (!(await hasRole(PROPOSER_ROLE, governor))) await write('grantRole', PROPOSER_ROLE, governor);
   if (!(await hasRole(CANCELLER_ROLE, governor))) await write('grantRole', CANCELLER_ROLE, governor);
   if (await hasRole(DEFAULT_ADMIN_ROLE, deployer)) await write('renounceRole', DEFAULT_ADMIN_ROLE, deployer);

@@ -44,10 +44,10 @@ export function predictAddress<abi extends Abi>(params: DeployDeterministicParam
 export async function assertFactoryPresent(client: ChainClient): Promise<void> {
   const code = await client.getCode({ address: CREATE2_FACTORY });
   if (!code || code === '0x') {
-    throw new DeployError(
-      `the deterministic deployment proxy is not on this chain (no code at ${CREATE2_FACTORY})`,
-      'deploy the proxy first (its presigned transaction is public), or use a chain that has it',
-    );
+    throw new DeployError({
+      reason: `the deterministic deployment proxy is not on this chain (no code at ${CREATE2_FACTORY})`,
+      details: 'deploy the proxy first (its presigned transaction is public), or use a chain that has it',
+    });
   }
 }
 
@@ -73,10 +73,10 @@ export async function deployDeterministic<abi extends Abi>(
   const receipt = await client.waitForTransactionReceipt({ hash });
   const code = await client.getCode({ address });
   if (receipt.status !== 'success' || !code || code === '0x') {
-    throw new DeployError(
-      `${params.salt} did not deploy (transaction ${hash})`,
-      'check the deployer has gas and the RPC is healthy',
-    );
+    throw new DeployError({
+      reason: `${params.salt} did not deploy (transaction ${hash})`,
+      details: 'check the deployer has gas and the RPC is healthy',
+    });
   }
   return address;
 }

@@ -45,29 +45,33 @@ export function readDeployment(file: string): Deployment {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON';
-    throw new DeploymentFileError(file, reason, cause);
+    throw new DeploymentFileError({ file, reason, cause });
   }
   return parseDeployment(file, raw);
 }
 
 export function parseDeployment(file: string, raw: unknown): Deployment {
-  if (typeof raw !== 'object' || raw === null) throw new DeploymentFileError(file, 'not a JSON object');
+  if (typeof raw !== 'object' || raw === null) throw new DeploymentFileError({ file, reason: 'not a JSON object' });
   const value = raw as Record<string, unknown>;
   if (value.format !== DEPLOYMENT_FORMAT_VERSION)
-    throw new DeploymentFileError(file, `format ${String(value.format)} is not ${DEPLOYMENT_FORMAT_VERSION}`);
+    throw new DeploymentFileError({
+      file,
+      reason: `format ${String(value.format)} is not ${DEPLOYMENT_FORMAT_VERSION}`,
+    });
   if (!Number.isSafeInteger(value.chainId) || (value.chainId as number) <= 0)
-    throw new DeploymentFileError(file, 'chainId must be a positive integer');
+    throw new DeploymentFileError({ file, reason: 'chainId must be a positive integer' });
   if (!Number.isSafeInteger(value.deploymentBlock) || (value.deploymentBlock as number) < 0)
-    throw new DeploymentFileError(file, 'deploymentBlock must be a non-negative integer');
-  if (typeof value.abiVersion !== 'string') throw new DeploymentFileError(file, 'abiVersion is missing');
+    throw new DeploymentFileError({ file, reason: 'deploymentBlock must be a non-negative integer' });
+  if (typeof value.abiVersion !== 'string') throw new DeploymentFileError({ file, reason: 'abiVersion is missing' });
   if (typeof value.deployer !== 'string' || !isAddress(value.deployer))
-    throw new DeploymentFileError(file, 'deployer is not an address');
+    throw new DeploymentFileError({ file, reason: 'deployer is not an address' });
   const contracts = value.contracts as Record<string, unknown> | undefined;
-  if (typeof contracts !== 'object' || contracts === null) throw new DeploymentFileError(file, 'contracts is missing');
+  if (typeof contracts !== 'object' || contracts === null)
+    throw new DeploymentFileError({ file, reason: 'contracts is missing' });
   for (const name of CONTRACT_NAMES) {
     const address = contracts[name];
     if (typeof address !== 'string' || !isAddress(address))
-      throw new DeploymentFileError(file, `contracts.${name} is not an address`);
+      throw new DeploymentFileError({ file, reason: `contracts.${name} is not an address` });
   }
   return value as unknown as Deployment;
 }

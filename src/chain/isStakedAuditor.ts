@@ -1,14 +1,14 @@
-/** Whether `who` is a registered auditor with at least the registry's minimum auditor stake. */
+/**
+ * @deprecated Compatibility for callers not yet converted (audit/AuditGossip.ts, audit/startAuditor.ts):
+ * use `isStakedAuditor(client, { deployment, auditor })` from `./actions/isStakedAuditor.ts`. Delete this
+ * file once they have switched.
+ */
 import type { Address } from 'viem';
-import { providerRegistryAbi } from './abi/providerRegistry.ts';
-import type { ChainClient } from './chainClient.ts';
+import { isStakedAuditor as isStakedAuditorAction } from './actions/isStakedAuditor.ts';
+import type { ReadClient } from './chainClient.ts';
 import type { Deployment } from './deployment.ts';
 
-export async function isStakedAuditor(client: ChainClient, deployment: Deployment, who: Address): Promise<boolean> {
-  const contract = { address: deployment.contracts.registry, abi: providerRegistryAbi } as const;
-  const [auditor, minimum] = await Promise.all([
-    client.readContract({ ...contract, functionName: 'getAuditor', args: [who] }),
-    client.readContract({ ...contract, functionName: 'auditorMinStake' }),
-  ]);
-  return auditor.registered && auditor.bonded >= minimum;
+/** @deprecated see the module comment. */
+export function isStakedAuditor(client: ReadClient, deployment: Deployment, who: Address): Promise<boolean> {
+  return isStakedAuditorAction(client, { deployment, auditor: who });
 }

@@ -1,41 +1,16 @@
 /**
- * A provider's registry record as the rest of the code uses it: registered or not, bonded stake,
- * price, region, claimed capacity and the libp2p peer id it registered (`peerIdOnChain.ts`).
+ * @deprecated Compatibility for callers not yet converted (provider/startProvider.ts,
+ * client/joinAsClient.ts, api/readNetworkView.ts): use `readProvider(client, { deployment, provider })`
+ * from `./actions/readProvider.ts`. Delete this file once they have switched.
  */
-import { type Address, hexToString, type PublicClient } from 'viem';
-import { providerRegistryAbi } from './abi/providerRegistry.ts';
-import type { ChainClient } from './chainClient.ts';
+import type { Address } from 'viem';
+import { type ProviderRecord, readProvider as readProviderAction } from './actions/readProvider.ts';
+import type { ReadClient } from './chainClient.ts';
 import type { Deployment } from './deployment.ts';
-import { peerIdFromBytes } from './peerIdOnChain.ts';
 
-export type ProviderRecord = {
-  registered: boolean;
-  stakeWei: bigint;
-  priceWeiPerGiB: bigint;
-  /** ISO 3166-1 alpha-2, e.g. `DE` (empty when unregistered). */
-  region: string;
-  capacityBytesPerSecond: number;
-  peerId?: string;
-};
+export type { ProviderRecord } from './actions/readProvider.ts';
 
-export async function readProvider(
-  client: PublicClient | ChainClient,
-  deployment: Deployment,
-  provider: Address,
-): Promise<ProviderRecord> {
-  const p = await client.readContract({
-    address: deployment.contracts.registry,
-    abi: providerRegistryAbi,
-    functionName: 'getProvider',
-    args: [provider],
-  });
-  const registered = p.registeredAt > 0n;
-  return {
-    registered,
-    stakeWei: p.bonded,
-    priceWeiPerGiB: p.priceWeiPerGiB,
-    region: registered ? hexToString(p.region) : '',
-    capacityBytesPerSecond: Number(p.capacityBytesPerSec),
-    peerId: registered ? peerIdFromBytes(p.peerId) : undefined,
-  };
+/** @deprecated see the module comment. */
+export function readProvider(client: ReadClient, deployment: Deployment, provider: Address): Promise<ProviderRecord> {
+  return readProviderAction(client, { deployment, provider });
 }

@@ -3,7 +3,14 @@ import { BaseError } from '../errors/BaseError.ts';
 
 export class InsufficientBalanceError extends BaseError<{ address: string; have: string; need: string }> {
   override name = 'InsufficientBalanceError';
-  constructor(what: string, address: string, have: string, need: string, hint: string) {
+  /** `what`: the token; `have`/`need`: amounts as people read them; `hint`: what to do. */
+  constructor({
+    what,
+    address,
+    have,
+    need,
+    hint,
+  }: { what: string; address: string; have: string; need: string; hint: string }) {
     super(`insufficient ${what}: ${address} holds ${have}, this needs ${need}`, {
       code: 'CLI_INSUFFICIENT_BALANCE',
       details: hint,
@@ -14,7 +21,7 @@ export class InsufficientBalanceError extends BaseError<{ address: string; have:
 
 export class NotAllowedNowError extends BaseError {
   override name = 'NotAllowedNowError';
-  constructor(reason: string, hint: string) {
+  constructor({ reason, hint }: { reason: string; hint: string }) {
     super(reason, { code: 'CLI_NOT_ALLOWED_NOW', details: hint });
   }
 }

@@ -3,6 +3,7 @@
  * into one line on stderr that says what happened and what to do, with exit code 1.
  */
 import { Command, CommanderError } from 'commander';
+import { BaseError as ViemBaseError } from 'viem';
 import { BaseError } from '../errors/BaseError.ts';
 import { auditCommand } from './commands/audit.ts';
 import { chainCommand } from './commands/chain.ts';
@@ -42,6 +43,8 @@ export function buildProgram(): Command {
 /** One line for a person: the message, then what to do. Stack traces only with DEBUG. */
 export function formatError(error: unknown): string {
   if (error instanceof BaseError) return `bandex: ${error.message}`;
+  // viem's messages run to many lines (docs links, the request); its short message is the one line.
+  if (error instanceof ViemBaseError) return `bandex: ${error.shortMessage}`;
   if (error instanceof Error) return `bandex: ${error.message}`;
   return `bandex: ${String(error)}`;
 }

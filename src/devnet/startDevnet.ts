@@ -18,13 +18,13 @@ import { detectDevnetChanges } from '../api/daemonSurfaces.ts';
 import { networkViewReader } from '../api/readNetworkView.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { type Auditor, startAuditor } from '../audit/startAuditor.ts';
-import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
-import { buyRbt } from '../chain/buyRbt.ts';
+import { buyRbt } from '../chain/actions/buyRbt.ts';
+import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
+import { registerAuditor } from '../chain/actions/registerAuditor.ts';
+import { registerProvider } from '../chain/actions/registerProvider.ts';
 import { createChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { DEV_ACCOUNT_INDEX, devAccount } from '../chain/devAccounts.ts';
-import { registerAuditor } from '../chain/registerAuditor.ts';
-import { registerProvider } from '../chain/registerProvider.ts';
 import { startEmbeddedChain } from '../chain/startEmbeddedChain.ts';
 import { type Client, startClient } from '../client/startClient.ts';
 import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
@@ -196,8 +196,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
       const dir = join(stateDir, `auditor-${i + 1}`);
       mkdirSync(dir, { recursive: true });
       const client = createChainClient(rpc, devAccount(AUDITOR_ACCOUNTS[i] as number));
-      await buyRbt({ client, deployment, reserveIn: AUDITOR_RESERVE, useFaucet: true });
-      await registerAuditor({ client, deployment });
+      await buyRbt(client, { deployment, reserveIn: AUDITOR_RESERVE, useFaucet: true });
+      await registerAuditor(client, { deployment });
       const log = join(dir, 'auditor.log');
       const auditor = await startAuditor({
         client,
@@ -216,7 +216,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     }
     const clientDir = join(stateDir, 'client');
     const clientChain = createChainClient(rpc, devAccount(DEV_ACCOUNT_INDEX.client));
-    await buyRbt({ client: clientChain, deployment, reserveIn: CLIENT_RESERVE, useFaucet: true });
+    await buyRbt(clientChain, { deployment, reserveIn: CLIENT_RESERVE, useFaucet: true });
     const client = await startClient({
       client: clientChain,
       deployment,
@@ -298,14 +298,9 @@ async function fundAndRegister(
     capacityBytesPerSecond,
   }: { peerId: string; priceWeiPerGiB: bigint; capacityBytesPerSecond: number },
 ): Promise<void> {
-  const minStake = await client.readContract({
-    address: deployment.contracts.registry,
-    abi: providerRegistryAbi,
-    functionName: 'minStake',
-  });
-  await buyRbt({ client, deployment, reserveIn: PROVIDER_RESERVE, useFaucet: true });
-  await registerProvider({
-    client,
+  const minStake = await readRegistryParameter(client, { deployment, name: 'minStake' });
+  await buyRbt(client, { deployment, reserveIn: PROVIDER_RESERVE, useFaucet: true });
+  await registerProvider(client, {
     deployment,
     peerId,
     priceWeiPerGiB,

@@ -1,13 +1,28 @@
 /**
  * The one error class of Bandex. Every error a user or an integrator can hit is a
  * `BaseError` (or a subclass): a short message that says what happened, optional
- * details that say what to do, a stable machine-readable `code`, typed `meta`, and a
- * walkable `cause` chain. Modelled on viem's `BaseError` and Lodestar's coded errors.
+ * details that say what to do, a stable machine-readable `code` (an `ErrorCode`, see
+ * `codes.ts`), typed `meta`, and a walkable `cause` chain. Modelled on viem's `BaseError`
+ * and Lodestar's coded errors.
+ *
+ * The convention for subclasses (viem's): one class per failure a caller may want to
+ * tell apart, a constructor that takes ONE parameters object — the typed meta plus an
+ * optional `cause` — and builds message, details and code itself:
+ *
+ * ```ts
+ * export class FooTooLargeError extends BaseError<{ size: number; max: number }> {
+ *   override name = 'FooTooLargeError';
+ *   constructor({ size, max, cause }: { size: number; max: number; cause?: unknown }) {
+ *     super(`foo of ${size} bytes is over ${max}`, { code: 'FOO_TOO_LARGE', details: 'send less', meta: { size, max }, cause });
+ *   }
+ * }
+ * ```
  */
+import type { ErrorCode, UncheckedErrorCode } from './codes.ts';
 
 export type BaseErrorParameters<Meta extends Record<string, unknown> = Record<string, unknown>> = {
-  /** Stable identifier, `SCREAMING_SNAKE_CASE`, never reworded once published. */
-  code: string;
+  /** Stable identifier from `codes.ts`, never reworded once published. */
+  code: ErrorCode | UncheckedErrorCode;
   /** What to do about it, or more context. Shown after the message. */
   details?: string;
   /** Typed data for programs (amounts, addresses, limits). */
@@ -17,7 +32,7 @@ export type BaseErrorParameters<Meta extends Record<string, unknown> = Record<st
 
 export class BaseError<Meta extends Record<string, unknown> = Record<string, unknown>> extends Error {
   override name = 'BandexError';
-  readonly code: string;
+  readonly code: ErrorCode | UncheckedErrorCode;
   readonly shortMessage: string;
   readonly details: string | undefined;
   readonly meta: Meta;
@@ -41,8 +56,11 @@ export class BaseError<Meta extends Record<string, unknown> = Record<string, unk
   }
 }
 
-/** True when `error` is a `BaseError` with the given code (anywhere in its cause chain). */
-export function hasErrorCode(error: unknown, code: string): boolean {
+/**
+ * True when `error` is a `BaseError` with the given code (anywhere in its cause chain). `code` is a
+ * plain string so that tables of expected codes in tests need no cast; an unknown code is never found.
+ */
+export function hasErrorCode(error: unknown, code: ErrorCode | (string & {})): boolean {
   let current: unknown = error;
   while (current) {
     if (current instanceof BaseError && current.code === code) return true;

@@ -3,7 +3,7 @@ import { BaseError } from '../errors/BaseError.ts';
 
 export class KeystoreFileError extends BaseError<{ file: string }> {
   override name = 'KeystoreFileError';
-  constructor(file: string, reason: string, cause?: unknown, details?: string) {
+  constructor({ file, reason, cause, details }: { file: string; reason: string; cause?: unknown; details?: string }) {
     super(`cannot use keystore ${file}: ${reason}`, {
       code: 'WALLET_KEYSTORE',
       details:
@@ -19,7 +19,7 @@ export class KeystoreFileError extends BaseError<{ file: string }> {
 
 export class WrongPasswordError extends BaseError<{ file: string }> {
   override name = 'WrongPasswordError';
-  constructor(file: string) {
+  constructor({ file }: { file: string }) {
     super(`wrong password for keystore ${file}`, {
       code: 'WALLET_WRONG_PASSWORD',
       details: 'check --password-file or BANDEX_PASSWORD (a trailing newline in the file is ignored)',
@@ -30,7 +30,7 @@ export class WrongPasswordError extends BaseError<{ file: string }> {
 
 export class PasswordUnavailableError extends BaseError {
   override name = 'PasswordUnavailableError';
-  constructor(reason: string, details?: string) {
+  constructor({ reason, details }: { reason: string; details?: string }) {
     super(reason, {
       code: 'WALLET_NO_PASSWORD',
       details: details ?? 'pass --password-file FILE, set BANDEX_PASSWORD, or run in a terminal to be asked for it',
@@ -40,7 +40,7 @@ export class PasswordUnavailableError extends BaseError {
 
 export class NoAccountError extends BaseError {
   override name = 'NoAccountError';
-  constructor(reason: string) {
+  constructor({ reason }: { reason: string }) {
     super(reason, {
       code: 'WALLET_NO_ACCOUNT',
       details: 'create a keystore with `bandex wallet create`, or pass --keystore FILE or --key-file FILE',

@@ -83,7 +83,7 @@ export function decryptKeystore(keystore: unknown, password: string, source = 't
     derived = pbkdf2Sync(password, salt, c, dklen, 'sha256');
   }
   const ciphertext = Buffer.from(crypto.ciphertext, 'hex');
-  if (mac(derived, ciphertext) !== crypto.mac.toLowerCase()) throw new WrongPasswordError(source);
+  if (mac(derived, ciphertext) !== crypto.mac.toLowerCase()) throw new WrongPasswordError({ file: source });
   const decipher = createDecipheriv('aes-128-ctr', derived.subarray(0, 16), Buffer.from(crypto.cipherparams.iv, 'hex'));
   const key = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   // Old geth versions wrote keys with leading zero bytes dropped: pad back to 32 bytes.
@@ -103,13 +103,13 @@ export function readKeystoreFile(file: string): KeystoreV3 {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new KeystoreFileError(file, code === 'ENOENT' ? 'no such file' : `unreadable (${code})`, cause);
+    throw new KeystoreFileError({ file, reason: code === 'ENOENT' ? 'no such file' : `unreadable (${code})`, cause });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new KeystoreFileError(file, 'not valid JSON', cause);
+    throw new KeystoreFileError({ file, reason: 'not valid JSON', cause });
   }
   return parseKeystore(json, file);
 }
@@ -124,12 +124,12 @@ export function writeKeystoreFile(file: string, keystore: KeystoreV3, { overwrit
       writeFileSync(file, '', { flag: 'wx', mode: 0o600 });
     } catch (cause) {
       unlinkSync(temp);
-      throw new KeystoreFileError(
+      throw new KeystoreFileError({
         file,
-        (cause as NodeJS.ErrnoException).code === 'EEXIST' ? 'a key file already exists there' : String(cause),
+        reason: (cause as NodeJS.ErrnoException).code === 'EEXIST' ? 'a key file already exists there' : String(cause),
         cause,
-        'choose another path with --keystore, or move the existing file away first (it may hold funds)',
-      );
+        details: 'choose another path with --keystore, or move the existing file away first (it may hold funds)',
+      });
     }
   }
   renameSync(temp, file);
@@ -137,7 +137,7 @@ export function writeKeystoreFile(file: string, keystore: KeystoreV3, { overwrit
 
 function parseKeystore(value: unknown, source: string): KeystoreV3 {
   const fail = (reason: string): never => {
-    throw new KeystoreFileError(source, reason);
+    throw new KeystoreFileError({ file: source, reason });
   };
   if (typeof value !== 'object' || value === null) return fail('not a JSON object');
   const json = value as Record<string, unknown>;

@@ -36,7 +36,8 @@ export type LoadAccountOptions = {
 /** Loads the signing account; throws a `BaseError` that says which file or password is wrong and what to do. */
 export async function loadAccount(options: LoadAccountOptions): Promise<LocalAccount> {
   if (options.keyFile !== undefined) return localAccount(readKeyFile(options.keyFile));
-  if (options.keystore === undefined) throw new NoAccountError('no account: neither a keystore nor a key file given');
+  if (options.keystore === undefined)
+    throw new NoAccountError({ reason: 'no account: neither a keystore nor a key file given' });
   const key = await decryptKeystoreFile(options.keystore, options);
   return localAccount(key);
 }

@@ -23,11 +23,13 @@ export async function resolvePassword(
   if (source.passwordFile !== undefined) return readPasswordFile(source.passwordFile);
   if (env.BANDEX_PASSWORD !== undefined && env.BANDEX_PASSWORD !== '') return env.BANDEX_PASSWORD;
   const canPrompt = source.prompt ?? Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  if (!canPrompt) throw new PasswordUnavailableError('no keystore password given and no terminal to ask on');
+  if (!canPrompt)
+    throw new PasswordUnavailableError({ reason: 'no keystore password given and no terminal to ask on' });
   const password = await promptHidden(`${purpose.prompt}: `);
   if (purpose.confirm) {
     const again = await promptHidden('Repeat the password: ');
-    if (again !== password) throw new PasswordUnavailableError('the two passwords differ', 'run the command again');
+    if (again !== password)
+      throw new PasswordUnavailableError({ reason: 'the two passwords differ', details: 'run the command again' });
   }
   return password;
 }
@@ -38,10 +40,10 @@ export function readPasswordFile(file: string): string {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new PasswordUnavailableError(
-      `cannot read password file ${file}: ${code === 'ENOENT' ? 'no such file' : `unreadable (${code})`}`,
-      'pass an existing file with --password-file, or set BANDEX_PASSWORD',
-    );
+    throw new PasswordUnavailableError({
+      reason: `cannot read password file ${file}: ${code === 'ENOENT' ? 'no such file' : `unreadable (${code})`}`,
+      details: 'pass an existing file with --password-file, or set BANDEX_PASSWORD',
+    });
   }
   return text.replace(/\r?\n$/, '');
 }
@@ -67,7 +69,8 @@ function promptHidden(question: string): Promise<string> {
     const onData = (chunk: string) => {
       for (const char of chunk) {
         if (char === '\r' || char === '\n') return finish();
-        if (char === '\u0003') return finish(new PasswordUnavailableError('cancelled', 'nothing was changed'));
+        if (char === '\u0003')
+          return finish(new PasswordUnavailableError({ reason: 'cancelled', details: 'nothing was changed' }));
         if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
         else value += char;
       }

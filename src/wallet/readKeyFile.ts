@@ -9,7 +9,7 @@ import { BaseError } from '../errors/BaseError.ts';
 
 export class KeyFileError extends BaseError<{ file: string }> {
   override name = 'KeyFileError';
-  constructor(file: string, reason: string, cause?: unknown) {
+  constructor({ file, reason, cause }: { file: string; reason: string; cause?: unknown }) {
     super(`cannot use key file ${file}: ${reason}`, {
       code: 'WALLET_KEY_FILE',
       details: 'the file must hold one private key as 0x followed by 64 hex digits',
@@ -25,9 +25,9 @@ export function readKeyFile(file: string): Hex {
     text = readFileSync(file, 'utf8').trim();
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new KeyFileError(file, code === 'ENOENT' ? 'no such file' : `unreadable (${code})`, cause);
+    throw new KeyFileError({ file, reason: code === 'ENOENT' ? 'no such file' : `unreadable (${code})`, cause });
   }
   const key = text.startsWith('0x') ? text : `0x${text}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new KeyFileError(file, 'it does not hold a 32-byte hex key');
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new KeyFileError({ file, reason: 'it does not hold a 32-byte hex key' });
   return key as Hex;
 }

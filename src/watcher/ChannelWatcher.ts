@@ -8,9 +8,10 @@
 import type { Hex } from 'viem';
 import type { Claim } from '../accounting/PayeeChannel.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
+import { getChannel, isChannelGone } from '../chain/actions/getChannel.ts';
+import { redeemBatch } from '../chain/actions/redeemBatch.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { sendAndWait } from '../chain/sendAndWait.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import { type RedeemPolicy, shouldRedeem } from './redeemPolicy.ts';
@@ -126,7 +127,6 @@ export class ChannelWatcher {
         due.push(claim);
     }
     if (due.length === 0) return [];
-    const channels = this.#p.deployment.contracts.channels;
     const redemptions = due.map((c) => ({
       voucher: c.signed.voucher,
       signature: c.signed.signature,
@@ -134,14 +134,7 @@ export class ChannelWatcher {
       ticks: BigInt(c.ticks),
     }));
     // One code path for one or many channels: a batch of one costs about a plain redeem.
-    await retry(() =>
-      sendAndWait(client, {
-        address: channels,
-        abi: paymentChannelsAbi,
-        functionName: 'redeemBatch',
-        args: [redemptions],
-      }),
-    );
+    await retry(() => redeemBatch(client, { deployment: this.#p.deployment, redemptions }));
     for (const c of due) {
       const state = this.#state.get(c.signed.voucher.channelId.toLowerCase() as Hex);
       if (state) state.redeemed = c.value;
@@ -152,18 +145,7 @@ export class ChannelWatcher {
   }
 
   async #readChannel(id: Hex): Promise<OnChain> {
-    const c = await retry(() =>
-      this.#p.client.readContract({
-        address: this.#p.deployment.contracts.channels,
-        abi: paymentChannelsAbi,
-        functionName: 'getChannel',
-        args: [id],
-      }),
-    );
-    return {
-      redeemed: c.redeemed,
-      closing: c.closesAt !== 0n,
-      gone: c.payer === '0x0000000000000000000000000000000000000000',
-    };
+    const c = await retry(() => getChannel(this.#p.client, { deployment: this.#p.deployment, channelId: id }));
+    return { redeemed: c.redeemed, closing: c.closesAt !== 0n, gone: isChannelGone(c) };
   }
 }

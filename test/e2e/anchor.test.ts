@@ -11,12 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import { keccak256, parseEventLogs, stringToHex } from 'viem';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { anchorReports } from '../../src/chain/anchorReports.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { anchorReports } from '../../src/chain/actions/anchorReports.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { sendAndWait } from '../../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
+import { reverted } from '../support/reverted.ts';
 
 describe('anchoring audit reports', { timeout: 120_000 }, () => {
   let chain: EmbeddedChain;
@@ -32,14 +33,14 @@ describe('anchoring audit reports', { timeout: 120_000 }, () => {
       abi: providerRegistryAbi,
       functionName: 'auditorMinStake',
     });
-    await buyRbt({ client, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-    await sendAndWait(client, {
+    await buyRbt(client, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    await sendTransaction(client, {
       address: deployment.contracts.token,
       abi: bandwidthTokenAbi,
       functionName: 'approve',
       args: [deployment.contracts.registry, stake],
     });
-    await sendAndWait(client, {
+    await sendTransaction(client, {
       address: deployment.contracts.registry,
       abi: providerRegistryAbi,
       functionName: 'registerAuditor',
@@ -51,7 +52,7 @@ describe('anchoring audit reports', { timeout: 120_000 }, () => {
   test('a staked auditor anchors an epoch once', async () => {
     const client = createChainClient(chain.anvil.rpcUrl, auditor);
     const digest = keccak256(stringToHex('reports of epoch 42'));
-    const receipt = await anchorReports({ client, deployment: chain.deployment, epoch: 42n, digest, count: 17 });
+    const receipt = await anchorReports(client, { deployment: chain.deployment, epoch: 42n, digest, count: 17 });
     const [event] = parseEventLogs({ abi: providerRegistryAbi, logs: receipt.logs, eventName: 'ReportsAnchored' });
     assert.ok(event, 'ReportsAnchored emitted');
     assert.deepEqual(event.args, { auditor: auditor.address, epoch: 42n, digest, count: 17 });
@@ -64,24 +65,23 @@ describe('anchoring audit reports', { timeout: 120_000 }, () => {
     assert.equal(anchored, true);
 
     await assert.rejects(
-      anchorReports({ client, deployment: chain.deployment, epoch: 42n, digest, count: 17 }),
-      /AlreadyAnchored/,
+      anchorReports(client, { deployment: chain.deployment, epoch: 42n, digest, count: 17 }),
+      reverted('AlreadyAnchored'),
     );
     // The next epoch is its own anchor.
-    await anchorReports({ client, deployment: chain.deployment, epoch: 43n, digest, count: 0 });
+    await anchorReports(client, { deployment: chain.deployment, epoch: 43n, digest, count: 0 });
   });
 
   test('an account that is not a staked auditor cannot anchor', async () => {
     const client = createChainClient(chain.anvil.rpcUrl, outsider);
     await assert.rejects(
-      anchorReports({
-        client,
+      anchorReports(client, {
         deployment: chain.deployment,
         epoch: 42n,
         digest: keccak256(stringToHex('forged')),
         count: 1,
       }),
-      /NotStakedAuditor/,
+      reverted('NotStakedAuditor'),
     );
   });
 });

@@ -26,10 +26,10 @@ import { type CapacityMeasurement, measureCapacity, sumShares } from '../../src/
 import type { OpenStream } from '../../src/audit/sendCanary.ts';
 import { type AuditTarget, startAuditTarget } from '../../src/audit/startAuditTarget.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount, devPrivateKey } from '../../src/chain/devAccounts.ts';
-import { registerProvider } from '../../src/chain/registerProvider.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import {
@@ -128,9 +128,8 @@ describe('issue 6: capacity measured through a tc-limited provider', { skip }, (
         abi: providerRegistryAbi,
         functionName: 'minStake',
       });
-      await buyRbt({ client: wallet, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-      await registerProvider({
-        client: wallet,
+      await buyRbt(wallet, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+      await registerProvider(wallet, {
         deployment,
         peerId: peerIdFromPrivateKey(privateKey).toString(),
         priceWeiPerGiB: parseUnits('100', 18),
@@ -172,7 +171,7 @@ describe('issue 6: capacity measured through a tc-limited provider', { skip }, (
       // Buy each measurer's RBT in turn (one faucet, one nonce per account), then start the three at once.
       for (const index of MEASURER_ACCOUNTS) {
         const client = createChainClient(localRpc, devAccount(index));
-        await buyRbt({ client, deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
+        await buyRbt(client, { deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
       }
       const started = await Promise.all(
         MEASURER_ACCOUNTS.map(async (index, i) => {

@@ -23,11 +23,12 @@ import { signCloseChannel } from '../../src/accounting/closeChannel.ts';
 import { NO_TICKS, signVoucher } from '../../src/accounting/voucher.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { openChannel } from '../../src/chain/openChannel.ts';
-import { sendAndWait } from '../../src/chain/sendAndWait.ts';
+import { CallRevertedError } from '../../src/chain/errors.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 
 const RBT = 10n ** 18n;
@@ -54,6 +55,7 @@ const op = fc.oneof(
 
 /** The contract's custom error name; anything else (a failure of the test itself) is rethrown. */
 function revertName(error: unknown): string {
+  if (error instanceof CallRevertedError && error.meta.errorName) return error.meta.errorName;
   const reverted =
     error instanceof ViemBaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
   const name = reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
@@ -68,7 +70,7 @@ test('TypeScript ledger and contract agree on random operation sequences', async
   const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
   const payee = createChainClient(chain.anvil.rpcUrl, payeeAccount);
   const testClient = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) });
-  await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
+  await buyRbt(payer, { deployment: chain.deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
   const feeBps = await payer.readContract({ address: channels, abi: paymentChannelsAbi, functionName: 'feeBps' });
   const premiumBurnBps = await payer.readContract({
     address: channels,
@@ -97,15 +99,14 @@ test('TypeScript ledger and contract agree on random operation sequences', async
       fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10_000 })),
       async (depositUnits, ops, premiumBps) => {
         const deposit = depositUnits * RBT;
-        const { channelId } = await openChannel({
-          client: payer,
+        const { channelId } = await openChannel(payer, {
           deployment: chain.deployment,
           payee: payeeAccount.address,
           deposit,
           premiumBps,
         });
         // The open's permit set the allowance to the deposit and spent it; top-ups need a new one.
-        await sendAndWait(payer, {
+        await sendTransaction(payer, {
           address: token,
           abi: bandwidthTokenAbi,
           functionName: 'approve',
@@ -140,13 +141,13 @@ test('TypeScript ledger and contract agree on random operation sequences', async
             expected = ledger.redeem(model, ledger.claimValue(amount, tickValue, o.ticks, model.deposit));
             call = () =>
               o.ticks > 0
-                ? sendAndWait(payee, {
+                ? sendTransaction(payee, {
                     address: channels,
                     abi: paymentChannelsAbi,
                     functionName: 'redeemWithTicks',
                     args: [voucher, signature, hashes[20 - o.ticks] as Hex, BigInt(o.ticks)],
                   })
-                : sendAndWait(payee, {
+                : sendTransaction(payee, {
                     address: channels,
                     abi: paymentChannelsAbi,
                     functionName: 'redeem',
@@ -155,7 +156,7 @@ test('TypeScript ledger and contract agree on random operation sequences', async
           } else if (o.kind === 'topUp') {
             expected = ledger.topUp(model, o.amount * RBT);
             call = () =>
-              sendAndWait(payer, {
+              sendTransaction(payer, {
                 address: channels,
                 abi: paymentChannelsAbi,
                 functionName: 'topUp',
@@ -166,7 +167,7 @@ test('TypeScript ledger and contract agree on random operation sequences', async
             const signature = await signCloseChannel(payeeAccount, domain, channelId, amount);
             expected = ledger.cooperativeClose(model, amount);
             call = () =>
-              sendAndWait(payer, {
+              sendTransaction(payer, {
                 address: channels,
                 abi: paymentChannelsAbi,
                 functionName: 'cooperativeClose',
@@ -175,7 +176,7 @@ test('TypeScript ledger and contract agree on random operation sequences', async
           } else if (o.kind === 'startClose') {
             expected = ledger.startClose(model);
             call = () =>
-              sendAndWait(payer, {
+              sendTransaction(payer, {
                 address: channels,
                 abi: paymentChannelsAbi,
                 functionName: 'startClose',
@@ -186,7 +187,7 @@ test('TypeScript ledger and contract agree on random operation sequences', async
             await testClient.mine({ blocks: 1 });
             expected = ledger.settle(model);
             call = () =>
-              sendAndWait(payer, {
+              sendTransaction(payer, {
                 address: channels,
                 abi: paymentChannelsAbi,
                 functionName: 'settle',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseUnits } from 'viem';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { isStakedAuditor } from '../../src/chain/isStakedAuditor.ts';
@@ -46,7 +46,7 @@ describe('bandex audit', { timeout: 120_000 }, () => {
     auditor = bench.keyFile(5);
     unfunded = bench.keyFile(8);
     const client = createChainClient(bench.rpc, devAccount(5));
-    await buyRbt({ client, deployment: bench.chain.deployment, reserveIn: AUDITOR_RESERVE, useFaucet: true });
+    await buyRbt(client, { deployment: bench.chain.deployment, reserveIn: AUDITOR_RESERVE, useFaucet: true });
   });
   after(() => bench?.stop());
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { parseUnits } from 'viem';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { registerProvider } from '../../src/chain/registerProvider.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import { assertFailure, type Bench, startBench } from '../support/bandexCli.ts';
 import { startCli } from '../support/cli.ts';
@@ -30,9 +30,8 @@ describe('bandex node and bandex connect', { timeout: 180_000 }, () => {
     const { deployment } = bench.chain;
     const client = createChainClient(bench.rpc, devAccount(2));
     const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
-    await buyRbt({ client, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-    await registerProvider({
-      client,
+    await buyRbt(client, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    await registerProvider(client, {
       deployment,
       peerId: peerIdFromPrivateKey(privateKey).toString(),
       priceWeiPerGiB: parseUnits('100', 18),

@@ -14,11 +14,12 @@ import { type Receipt, sessionIdOf, signReceipt } from '../../src/accounting/rec
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { openChannel } from '../../src/chain/openChannel.ts';
-import { sendAndWait } from '../../src/chain/sendAndWait.ts';
+import { CallRevertedError } from '../../src/chain/errors.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, voucherTypes } from '../../src/chain/typedData.ts';
 
@@ -28,6 +29,7 @@ const payerAccount = devAccount(1);
 const payeeAccount = devAccount(2);
 
 function revertName(error: unknown): string | undefined {
+  if (error instanceof CallRevertedError) return error.meta.errorName;
   if (!(error instanceof ViemBaseError)) return undefined;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
   return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
@@ -36,9 +38,8 @@ function revertName(error: unknown): string | undefined {
 async function setUpChannel(chain: EmbeddedChain): Promise<{ payer: ChainClient; payee: ChainClient; id: Hex }> {
   const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
   const payee = createChainClient(chain.anvil.rpcUrl, payeeAccount);
-  await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-  const { channelId } = await openChannel({
-    client: payer,
+  await buyRbt(payer, { deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+  const { channelId } = await openChannel(payer, {
     deployment: chain.deployment,
     payee: payeeAccount.address,
     deposit: 100n * RBT,
@@ -86,7 +87,7 @@ describe('contracts from TypeScript', () => {
       functionName: 'balanceOf',
       args: [payeeAccount.address],
     });
-    await sendAndWait(a.payee, {
+    await sendTransaction(a.payee, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'redeem',
@@ -103,7 +104,7 @@ describe('contracts from TypeScript', () => {
 
     // Replay on chain B (other chain id in the EIP-712 domain): the signer recovers wrong.
     await assert.rejects(
-      sendAndWait(b.payee, {
+      sendTransaction(b.payee, {
         address: channels,
         abi: paymentChannelsAbi,
         functionName: 'redeem',
@@ -112,14 +113,13 @@ describe('contracts from TypeScript', () => {
       (error) => revertName(error) === 'InvalidSigner',
     );
     // Replay on another channel of the same chain: the channel id is in the signed struct.
-    const { channelId: otherId } = await openChannel({
-      client: a.payer,
+    const { channelId: otherId } = await openChannel(a.payer, {
       deployment: chainA.deployment,
       payee: payeeAccount.address,
       deposit: 10n * RBT,
     });
     await assert.rejects(
-      sendAndWait(a.payee, {
+      sendTransaction(a.payee, {
         address: channels,
         abi: paymentChannelsAbi,
         functionName: 'redeem',
@@ -129,7 +129,7 @@ describe('contracts from TypeScript', () => {
     );
     // Replay of the redeemed voucher itself pays nothing more.
     await assert.rejects(
-      sendAndWait(a.payee, {
+      sendTransaction(a.payee, {
         address: channels,
         abi: paymentChannelsAbi,
         functionName: 'redeem',
@@ -143,8 +143,7 @@ describe('contracts from TypeScript', () => {
     const { channels } = chainA.deployment.contracts;
     const payer = createChainClient(chainA.anvil.rpcUrl, payerAccount);
     const payee = createChainClient(chainA.anvil.rpcUrl, payeeAccount);
-    const { channelId: id } = await openChannel({
-      client: payer,
+    const { channelId: id } = await openChannel(payer, {
       deployment: chainA.deployment,
       payee: payeeAccount.address,
       deposit: 10n * RBT,
@@ -161,7 +160,7 @@ describe('contracts from TypeScript', () => {
       message,
     });
     // 40 ticks reveal chain[60].
-    await sendAndWait(payee, {
+    await sendTransaction(payee, {
       address: channels,
       abi: paymentChannelsAbi,
       functionName: 'redeemWithTicks',
@@ -176,7 +175,7 @@ describe('contracts from TypeScript', () => {
     assert.equal(channel.redeemed, RBT + 40n * tickValue);
     // A preimage that does not hash to the anchor in the claimed number of steps is rejected.
     await assert.rejects(
-      sendAndWait(payee, {
+      sendTransaction(payee, {
         address: channels,
         abi: paymentChannelsAbi,
         functionName: 'redeemWithTicks',
@@ -191,15 +190,15 @@ describe('contracts from TypeScript', () => {
     const providerAccount = devAccount(3);
     const provider = createChainClient(chainA.anvil.rpcUrl, providerAccount);
     const reporter = createChainClient(chainA.anvil.rpcUrl, devAccount(4));
-    await buyRbt({ client: provider, deployment: chainA.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    await buyRbt(provider, { deployment: chainA.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
     const stake = 1_000n * RBT;
-    await sendAndWait(provider, {
+    await sendTransaction(provider, {
       address: token,
       abi: bandwidthTokenAbi,
       functionName: 'approve',
       args: [registry, stake],
     });
-    await sendAndWait(provider, {
+    await sendTransaction(provider, {
       address: registry,
       abi: providerRegistryAbi,
       functionName: 'registerProvider',
@@ -227,7 +226,7 @@ describe('contracts from TypeScript', () => {
       functionName: 'stakeOf',
       args: [providerAccount.address],
     });
-    await sendAndWait(reporter, {
+    await sendTransaction(reporter, {
       address: registry,
       abi: providerRegistryAbi,
       functionName: 'slashEquivocation',
@@ -242,7 +241,7 @@ describe('contracts from TypeScript', () => {
     assert.ok(after < before, `stake fell from ${before} to ${after}`);
     // The same evidence twice is rejected.
     await assert.rejects(
-      sendAndWait(reporter, {
+      sendTransaction(reporter, {
         address: registry,
         abi: providerRegistryAbi,
         functionName: 'slashEquivocation',

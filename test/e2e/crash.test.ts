@@ -17,10 +17,10 @@ import { encodePayment } from '../../src/accounting/messages.ts';
 import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { openChannel } from '../../src/chain/actions/openChannel.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { openChannel } from '../../src/chain/openChannel.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
@@ -63,10 +63,9 @@ test(`a provider killed ${KILLS} times mid-transfer loses at most one credit win
   const payerAccount = devAccount(1);
   const providerAddress = devAccount(2).address;
   const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
-  await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
+  await buyRbt(payer, { deployment: chain.deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
   const deposit = 1_000n * RBT;
-  const { channelId } = await openChannel({
-    client: payer,
+  const { channelId } = await openChannel(payer, {
     deployment: chain.deployment,
     payee: providerAddress,
     deposit: deposit,

@@ -18,10 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { parseUnits } from 'viem';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { DEV_ACCOUNT_INDEX, devAccount, devPrivateKey } from '../../src/chain/devAccounts.ts';
-import { registerProvider } from '../../src/chain/registerProvider.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import {
@@ -137,9 +137,8 @@ describe('issue 5: providers and client in separate network namespaces', { skip:
           abi: providerRegistryAbi,
           functionName: 'minStake',
         });
-        await buyRbt({ client: wallet, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-        await registerProvider({
-          client: wallet,
+        await buyRbt(wallet, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+        await registerProvider(wallet, {
           deployment,
           peerId: peerIdFromPrivateKey(privateKey).toString(),
           priceWeiPerGiB: parseUnits(PROVIDER_PRICES_RBT[i] as string, 18),
@@ -180,7 +179,7 @@ describe('issue 5: providers and client in separate network namespaces', { skip:
       }
 
       const clientWallet = createChainClient(localRpc, devAccount(DEV_ACCOUNT_INDEX.client));
-      await buyRbt({ client: clientWallet, deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
+      await buyRbt(clientWallet, { deployment, reserveIn: 5_000n * 10n ** 6n, useFaucet: true });
       const clientDir = join(stateDir, 'client');
       mkdirSync(clientDir, { recursive: true });
       // `connect --json` prints its line only once the 2-hop path is built (offers, channels, sessions).

@@ -18,7 +18,7 @@ import { measureCapacity } from '../../src/audit/measureCapacity.ts';
 import type { OpenStream } from '../../src/audit/sendCanary.ts';
 import { type AuditTarget, startAuditTarget } from '../../src/audit/startAuditTarget.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
 import { type ChainClient, createChainClient } from '../../src/chain/chainClient.ts';
 import { readDeployment } from '../../src/chain/deployment.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
@@ -43,7 +43,7 @@ describe('priority premium under contention', { timeout: 180_000 }, () => {
     devnet = await startDevnet({ stateDir: join(dir, 'devnet'), providers: 1, auditors: 0 });
     priorityChain = createChainClient(devnet.info.rpc, devAccount(PRIORITY_ACCOUNT));
     const deployment = readDeployment(devnet.info.deployment);
-    await buyRbt({ client: priorityChain, deployment, reserveIn: 2_000n * 10n ** 6n, useFaucet: true });
+    await buyRbt(priorityChain, { deployment, reserveIn: 2_000n * 10n ** 6n, useFaucet: true });
     priority = await startClient({
       client: priorityChain,
       deployment,

@@ -14,12 +14,13 @@ import { findSlash } from '../../src/audit/slashFinding.ts';
 import { signSlashReport, slashReportOf, submitSlash } from '../../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
+import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { registerProvider } from '../../src/chain/registerProvider.ts';
-import { sendAndWait } from '../../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
+import { reverted } from '../support/reverted.ts';
 
 const PEER_ID = '12D3KooWRfTo4hmXs3FzZgvWL3uzX5ZwbZVXUuqCeg5nJUBj2DvU';
 
@@ -44,9 +45,8 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     const rpc = chain.anvil.rpcUrl;
     const minStake = parseUnits('1000', 18);
     const providerClient = createChainClient(rpc, provider);
-    await buyRbt({ client: providerClient, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-    await registerProvider({
-      client: providerClient,
+    await buyRbt(providerClient, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+    await registerProvider(providerClient, {
       deployment,
       peerId: PEER_ID,
       priceWeiPerGiB: parseUnits('100', 18),
@@ -56,14 +56,14 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     });
     for (const auditor of auditors) {
       const client = createChainClient(rpc, auditor);
-      await buyRbt({ client, deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
-      await sendAndWait(client, {
+      await buyRbt(client, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+      await sendTransaction(client, {
         address: deployment.contracts.token,
         abi: bandwidthTokenAbi,
         functionName: 'approve',
         args: [domain.registry, minStake],
       });
-      await sendAndWait(client, {
+      await sendTransaction(client, {
         address: domain.registry,
         abi: providerRegistryAbi,
         functionName: 'registerAuditor',
@@ -104,7 +104,7 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     assert.ok(slashBps > 0n);
     assert.equal(afterSlash, before - (before * slashBps) / 10_000n, 'slashed by the registry share');
 
-    await assert.rejects(submitSlash(submitter, domain, report, signatures), /ReportAlreadyUsed/);
+    await assert.rejects(submitSlash(submitter, domain, report, signatures), reverted('ReportAlreadyUsed'));
   });
 
   test('forged, unstaked and short-quorum reports are rejected on chain', async () => {
@@ -123,12 +123,12 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
       ...report,
       evidence: `0x${'11'.repeat(32)}` as Hex,
     });
-    await assert.rejects(submitSlash(submitter, domain, report, [good, forged]), /NotStakedAuditor/);
+    await assert.rejects(submitSlash(submitter, domain, report, [good, forged]), reverted('NotStakedAuditor'));
     // Signed by an account that never staked as an auditor.
     const unstaked = await signSlashReport(outsider, domain, report);
-    await assert.rejects(submitSlash(submitter, domain, report, [good, unstaked]), /NotStakedAuditor/);
+    await assert.rejects(submitSlash(submitter, domain, report, [good, unstaked]), reverted('NotStakedAuditor'));
     // A quorum short by one.
-    await assert.rejects(submitSlash(submitter, domain, report, [good]), /QuorumNotReached/);
+    await assert.rejects(submitSlash(submitter, domain, report, [good]), reverted('QuorumNotReached'));
     const before = await stakeOf();
     await submitSlash(submitter, domain, report, [good, await signSlashReport(auditors[1] as never, domain, report)]);
     assert.ok((await stakeOf()) < before);

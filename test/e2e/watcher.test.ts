@@ -15,16 +15,15 @@ import { PayeeChannel } from '../../src/accounting/PayeeChannel.ts';
 import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
-import { buyRbt } from '../../src/chain/buyRbt.ts';
+import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { openChannel } from '../../src/chain/openChannel.ts';
-import { sendAndWait } from '../../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { ChannelWatcher } from '../../src/watcher/ChannelWatcher.ts';
-import { payDelivered } from '../support/payments.ts';
 
 const RBT = 10n ** 18n;
 let chain: EmbeddedChain;
@@ -43,10 +42,9 @@ test('the watcher redeems the newest claim when the payer starts a unilateral cl
   const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
   const payee = createChainClient(chain.anvil.rpcUrl, payeeAccount);
   const testClient = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) });
-  await buyRbt({ client: payer, deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+  await buyRbt(payer, { deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
   const deposit = 50n * RBT;
-  const { channelId } = await openChannel({
-    client: payer,
+  const { channelId } = await openChannel(payer, {
     deployment: chain.deployment,
     payee: payeeAccount.address,
     deposit: deposit,
@@ -100,7 +98,7 @@ test('the watcher redeems the newest claim when the payer starts a unilateral cl
   assert.deepEqual(await first.poll(), []);
   store.close();
 
-  await sendAndWait(payer, {
+  await sendTransaction(payer, {
     address: channels,
     abi: paymentChannelsAbi,
     functionName: 'startClose',
@@ -147,7 +145,12 @@ test('the watcher redeems the newest claim when the payer starts a unilateral cl
     functionName: 'balanceOf',
     args: [payerAccount.address],
   });
-  await sendAndWait(payer, { address: channels, abi: paymentChannelsAbi, functionName: 'settle', args: [channelId] });
+  await sendTransaction(payer, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'settle',
+    args: [channelId],
+  });
   const payerAfter = await payer.readContract({
     address: token,
     abi: bandwidthTokenAbi,

@@ -12,9 +12,9 @@ import { TICK_BYTES } from '../../src/accounting/constants.ts';
 import { decodePayment } from '../../src/accounting/messages.ts';
 import { PayeeChannel } from '../../src/accounting/PayeeChannel.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
+import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { readDeployment } from '../../src/chain/deployment.ts';
-import { sendAndWait } from '../../src/chain/sendAndWait.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { DATA_FRAME, PAYMENT_FRAME, readFrames, writeFrame } from './frames.ts';
@@ -50,7 +50,7 @@ if (config.redeem) {
   const claim = store.latestClaim(config.channelId);
   if (!claim) throw new Error('no claim stored');
   const client = createChainClient(config.rpc, account);
-  await sendAndWait(client, {
+  await sendTransaction(client, {
     address: deployment.contracts.channels,
     abi: paymentChannelsAbi,
     functionName: 'redeemBatch',

@@ -6,9 +6,11 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_EPOCH_MS } from '../../audit/constants.ts';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
-import { registerAuditor } from '../../chain/registerAuditor.ts';
+import { addAuditorStake } from '../../chain/actions/addAuditorStake.ts';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { getAuditor } from '../../chain/actions/getAuditor.ts';
+import { readRegistryParameter } from '../../chain/actions/readRegistryParameter.ts';
+import { registerAuditor } from '../../chain/actions/registerAuditor.ts';
 import { createLogger } from '../../log/logger.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import {
@@ -20,7 +22,7 @@ import {
 } from '../chainContext.ts';
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
 import { parseEpochSeconds, parsePort } from '../options.ts';
-import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
+import { progress, reportProgress } from '../progress.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 /** Canaries per provider per epoch: more than one, and a cap so they fit an epoch at one per few seconds. */
@@ -56,16 +58,10 @@ function parseProbes(value: string): number {
  */
 async function ensureStakedAuditor(context: WalletContext, stake: bigint | undefined): Promise<boolean> {
   const { client, wallet, account, deployment } = context;
-  const { registry, token } = deployment.contracts;
   const [auditor, minimum, balance] = await Promise.all([
-    client.readContract({
-      address: registry,
-      abi: providerRegistryAbi,
-      functionName: 'getAuditor',
-      args: [account.address],
-    }),
-    client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'auditorMinStake' }),
-    client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'balanceOf', args: [account.address] }),
+    getAuditor(client, { deployment, auditor: account.address }),
+    readRegistryParameter(client, { deployment, name: 'auditorMinStake' }),
+    balanceOf(client, { token: deployment.contracts.token, account: account.address }),
   ]);
   if (auditor.registered && auditor.bonded >= minimum) {
     if (stake !== undefined) progress(`${account.address} is already a staked auditor; --register sends nothing`);
@@ -73,42 +69,33 @@ async function ensureStakedAuditor(context: WalletContext, stake: bigint | undef
   }
   const short = auditor.registered ? minimum - auditor.bonded : minimum;
   if (stake === undefined)
-    throw new NotAllowedNowError(
-      auditor.registered
+    throw new NotAllowedNowError({
+      reason: auditor.registered
         ? `${account.address} is an auditor with ${formatRbt(auditor.bonded)} RBT bonded, under the minimum ${formatRbt(minimum)} RBT`
         : `${account.address} is not a staked auditor`,
-      `pass --register <stake> (at least ${formatRbt(short)} RBT) to ${auditor.registered ? 'add stake' : 'register it and bond the stake'} first`,
-    );
+      hint: `pass --register <stake> (at least ${formatRbt(short)} RBT) to ${auditor.registered ? 'add stake' : 'register it and bond the stake'} first`,
+    });
   if (stake < short)
-    throw new NotAllowedNowError(
-      auditor.registered
+    throw new NotAllowedNowError({
+      reason: auditor.registered
         ? `the auditor needs at least ${formatRbt(short)} RBT more to reach the minimum stake, not ${formatRbt(stake)}`
         : `an auditor must stake at least ${formatRbt(minimum)} RBT, not ${formatRbt(stake)}`,
-      `pass --register ${formatRbt(short)} or more`,
-    );
+      hint: `pass --register ${formatRbt(short)} or more`,
+    });
   if (balance < stake)
-    throw new InsufficientBalanceError(
-      'RBT',
-      account.address,
-      `${formatRbt(balance)} RBT`,
-      `${formatRbt(stake)} RBT`,
-      'buy RBT first with `bandex token buy`',
-    );
+    throw new InsufficientBalanceError({
+      what: 'RBT',
+      address: account.address,
+      have: `${formatRbt(balance)} RBT`,
+      need: `${formatRbt(stake)} RBT`,
+      hint: 'buy RBT first with `bandex token buy`',
+    });
   if (auditor.registered) {
-    await approveIfNeeded(wallet, { token, spender: registry, amount: stake, label: 'approve RBT' });
-    await sendTx(
-      wallet,
-      { address: registry, abi: providerRegistryAbi, functionName: 'addAuditorStake', args: [stake] },
-      'add auditor stake',
-    );
+    await addAuditorStake(wallet, { deployment, amount: stake, onProgress: reportProgress });
     return true;
   }
   progress(`register auditor: bonding ${formatRbt(stake)} RBT`);
-  try {
-    await registerAuditor({ client: wallet, deployment, stakeWei: stake });
-  } catch (error) {
-    throw asContractError('register auditor', error);
-  }
+  await registerAuditor(wallet, { deployment, stakeWei: stake, onProgress: reportProgress });
   progress(`register auditor: ${account.address} is a staked auditor`);
   return true;
 }
@@ -165,20 +152,15 @@ Examples:
     )
     .action(async (flags: AuditFlags) => {
       if ((flags.targetHost === '0.0.0.0' || flags.targetHost === '::') && flags.targetAnnounceHost === undefined)
-        throw new NotAllowedNowError(
-          `the audit target listens on every interface (${flags.targetHost}), and providers need one address to reach it`,
-          'pass --target-announce-host <public IP or DNS name>, or --target-host <IP> with an address providers can reach',
-        );
+        throw new NotAllowedNowError({
+          reason: `the audit target listens on every interface (${flags.targetHost}), and providers need one address to reach it`,
+          hint: 'pass --target-announce-host <public IP or DNS name>, or --target-host <IP> with an address providers can reach',
+        });
       const logger = createLogger({ name: 'audit' });
       const context = await openWallet(flags);
       const registered = await ensureStakedAuditor(context, flags.register);
       const { client, wallet, account, deployment } = context;
-      const balance = await client.readContract({
-        address: deployment.contracts.token,
-        abi: bandwidthTokenAbi,
-        functionName: 'balanceOf',
-        args: [account.address],
-      });
+      const balance = await balanceOf(client, { token: deployment.contracts.token, account: account.address });
       if (balance < flags.deposit)
         progress(
           `warning: ${account.address} holds ${formatRbt(balance)} RBT, less than one channel deposit (${formatRbt(flags.deposit)} RBT), so it can audit no provider: buy RBT with \`bandex token buy\` or lower --deposit`,

@@ -5,11 +5,16 @@
  */
 import { Command, Option } from 'commander';
 import type { Address, Hex, PublicClient } from 'viem';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
+import { getBlock } from 'viem/actions';
 import { paymentChannelsAbi } from '../../chain/abi/paymentChannels.ts';
-import { createChainClient } from '../../chain/chainClient.ts';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { type GetChannelReturnType, getChannel, isChannelGone } from '../../chain/actions/getChannel.ts';
+import { openChannel } from '../../chain/actions/openChannel.ts';
+import { settleChannel } from '../../chain/actions/settleChannel.ts';
+import { startCloseChannel } from '../../chain/actions/startCloseChannel.ts';
+import { topUpChannel } from '../../chain/actions/topUpChannel.ts';
+import type { ReadClient } from '../../chain/chainClient.ts';
 import type { Deployment } from '../../chain/deployment.ts';
-import { openChannel } from '../../chain/openChannel.ts';
 import { formatRbt, parseAddress, parseBytes32, parseRbt } from '../amounts.ts';
 import {
   accountAddress,
@@ -20,7 +25,7 @@ import {
   openWallet,
 } from '../chainContext.ts';
 import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
-import { approveIfNeeded, asContractError, progress, sendTx } from '../transact.ts';
+import { progress, reportProgress } from '../progress.ts';
 
 /** Blocks per `eth_getLogs` request: public RPCs cap the range. */
 const LOG_CHUNK = 10_000n;
@@ -62,25 +67,10 @@ Examples:
     );
 }
 
-type ChannelState = {
-  payer: Address;
-  payee: Address;
-  deposit: bigint;
-  redeemed: bigint;
-  closesAt: bigint;
-};
-
-async function readChannel(client: PublicClient, deployment: Deployment, id: Hex): Promise<ChannelState> {
-  return client.readContract({
-    address: deployment.contracts.channels,
-    abi: paymentChannelsAbi,
-    functionName: 'getChannel',
-    args: [id],
-  });
-}
+type ChannelState = GetChannelReturnType;
 
 function statusOf(channel: ChannelState, now: bigint): ChannelStatus {
-  if (/^0x0+$/.test(channel.payer)) return 'closed';
+  if (isChannelGone(channel)) return 'closed';
   if (channel.closesAt === 0n) return 'open';
   return now < channel.closesAt ? 'closing' : 'settleable';
 }
@@ -114,7 +104,7 @@ export async function listChannels(
   const now = (await client.getBlock()).timestamp;
   return Promise.all(
     opened.map(async (o) => {
-      const state = await readChannel(client, deployment, o.id);
+      const state = await getChannel(client, { deployment, channelId: o.id });
       const status = statusOf(state, now);
       const live = status !== 'closed';
       return {
@@ -185,23 +175,16 @@ Examples:
   $ bandex channel open 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC 50 --json`,
     )
     .action(async (payee: Address, deposit: bigint, flags: ChainFlags) => {
-      const { client, deployment, account, config } = await openWallet(flags);
+      const { client, deployment, account, wallet } = await openWallet(flags);
       if (payee.toLowerCase() === account.address.toLowerCase())
-        throw new NotAllowedNowError('a channel to yourself pays nobody', 'pass the provider’s address as PAYEE');
+        throw new NotAllowedNowError({
+          reason: 'a channel to yourself pays nobody',
+          hint: 'pass the provider’s address as PAYEE',
+        });
       await requireRbt(client, deployment, account.address, deposit, 'buy RBT first with `bandex token buy`');
-      progress('open channel: signing permit and sending');
-      let channelId: Hex;
-      try {
-        ({ channelId } = await openChannel({
-          client: createChainClient(config.rpc, account),
-          deployment,
-          payee,
-          deposit,
-        }));
-      } catch (error) {
-        throw asContractError('open channel', error);
-      }
-      progress(`open channel: confirmed, channel ${channelId}`);
+      progress('open channel: signing permit');
+      const { channelId } = await openChannel(wallet, { deployment, payee, deposit, onProgress: reportProgress });
+      progress(`open channel: channel ${channelId}`);
       const result = { id: channelId, payer: account.address, payee, deposit: formatRbt(deposit) };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else console.log(`Opened channel ${channelId} to ${payee} with ${result.deposit} RBT`);
@@ -209,29 +192,30 @@ Examples:
 }
 
 async function requireRbt(
-  client: PublicClient,
+  client: ReadClient,
   deployment: Deployment,
   address: Address,
   amount: bigint,
   hint: string,
 ): Promise<void> {
-  const balance = await client.readContract({
-    address: deployment.contracts.token,
-    abi: bandwidthTokenAbi,
-    functionName: 'balanceOf',
-    args: [address],
-  });
+  const balance = await balanceOf(client, { token: deployment.contracts.token, account: address });
   if (balance < amount)
-    throw new InsufficientBalanceError('RBT', address, `${formatRbt(balance)} RBT`, `${formatRbt(amount)} RBT`, hint);
+    throw new InsufficientBalanceError({
+      what: 'RBT',
+      address,
+      have: `${formatRbt(balance)} RBT`,
+      need: `${formatRbt(amount)} RBT`,
+      hint,
+    });
 }
 
-async function requireChannel(client: PublicClient, deployment: Deployment, id: Hex): Promise<ChannelState> {
-  const channel = await readChannel(client, deployment, id);
-  if (/^0x0+$/.test(channel.payer))
-    throw new NotAllowedNowError(
-      `no open channel ${id}`,
-      'it never existed or is closed; see `bandex channel list --all`',
-    );
+async function requireChannel(client: ReadClient, deployment: Deployment, id: Hex): Promise<ChannelState> {
+  const channel = await getChannel(client, { deployment, channelId: id });
+  if (isChannelGone(channel))
+    throw new NotAllowedNowError({
+      reason: `no open channel ${id}`,
+      hint: 'it never existed or is closed; see `bandex channel list --all`',
+    });
   return channel;
 }
 
@@ -249,16 +233,10 @@ Examples:
     )
     .action(async (id: Hex, amount: bigint, flags: ChainFlags) => {
       const { client, deployment, account, wallet } = await openWallet(flags);
-      const { channels, token } = deployment.contracts;
       await requireChannel(client, deployment, id);
       await requireRbt(client, deployment, account.address, amount, 'buy RBT first with `bandex token buy`');
-      await approveIfNeeded(wallet, { token, spender: channels, amount, label: 'approve RBT' });
-      const receipt = await sendTx(
-        wallet,
-        { address: channels, abi: paymentChannelsAbi, functionName: 'topUp', args: [id, amount] },
-        'top up channel',
-      );
-      const after = await readChannel(client, deployment, id);
+      const receipt = await topUpChannel(wallet, { deployment, channelId: id, amount, onProgress: reportProgress });
+      const after = await getChannel(client, { deployment, channelId: id });
       const result = { id, added: formatRbt(amount), deposit: formatRbt(after.deposit), tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else console.log(`Added ${result.added} RBT; channel ${id} holds ${result.deposit} RBT`);
@@ -285,23 +263,19 @@ Examples:
       const { client, deployment, account, wallet } = await openWallet(flags);
       const channel = await requireChannel(client, deployment, id);
       if (channel.payer.toLowerCase() !== account.address.toLowerCase())
-        throw new NotAllowedNowError(
-          `only the payer ${channel.payer} can close channel ${id}`,
-          'a payee ends a channel by redeeming; the payer closes it',
-        );
+        throw new NotAllowedNowError({
+          reason: `only the payer ${channel.payer} can close channel ${id}`,
+          hint: 'a payee ends a channel by redeeming; the payer closes it',
+        });
       if (channel.closesAt !== 0n) {
-        const over = (await client.getBlock()).timestamp >= channel.closesAt;
-        throw new NotAllowedNowError(
-          `channel ${id} is already closing (challenge period ${over ? 'ended' : 'until'} ${formatTime(channel.closesAt)})`,
-          over ? `run \`bandex channel settle ${id}\` now` : 'run `bandex channel settle ID` after that',
-        );
+        const over = (await getBlock(client)).timestamp >= channel.closesAt;
+        throw new NotAllowedNowError({
+          reason: `channel ${id} is already closing (challenge period ${over ? 'ended' : 'until'} ${formatTime(channel.closesAt)})`,
+          hint: over ? `run \`bandex channel settle ${id}\` now` : 'run `bandex channel settle ID` after that',
+        });
       }
-      const receipt = await sendTx(
-        wallet,
-        { address: deployment.contracts.channels, abi: paymentChannelsAbi, functionName: 'startClose', args: [id] },
-        'start close',
-      );
-      const after = await readChannel(client, deployment, id);
+      const receipt = await startCloseChannel(wallet, { deployment, channelId: id, onProgress: reportProgress });
+      const after = await getChannel(client, { deployment, channelId: id });
       const result = { id, closesAt: formatTime(after.closesAt), tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else
@@ -328,18 +302,17 @@ Examples:
       const { client, deployment, wallet } = await openWallet(flags);
       const channel = await requireChannel(client, deployment, id);
       if (channel.closesAt === 0n)
-        throw new NotAllowedNowError(`channel ${id} is not closing`, 'start with `bandex channel close ID` (payer)');
-      const now = (await client.getBlock()).timestamp;
+        throw new NotAllowedNowError({
+          reason: `channel ${id} is not closing`,
+          hint: 'start with `bandex channel close ID` (payer)',
+        });
+      const now = (await getBlock(client)).timestamp;
       if (now < channel.closesAt)
-        throw new NotAllowedNowError(
-          `the challenge period of channel ${id} runs until ${formatTime(channel.closesAt)}`,
-          'run `bandex channel settle` again after that',
-        );
-      const receipt = await sendTx(
-        wallet,
-        { address: deployment.contracts.channels, abi: paymentChannelsAbi, functionName: 'settle', args: [id] },
-        'settle channel',
-      );
+        throw new NotAllowedNowError({
+          reason: `the challenge period of channel ${id} runs until ${formatTime(channel.closesAt)}`,
+          hint: 'run `bandex channel settle` again after that',
+        });
+      const receipt = await settleChannel(wallet, { deployment, channelId: id, onProgress: reportProgress });
       const result = {
         id,
         redeemed: formatRbt(channel.redeemed),

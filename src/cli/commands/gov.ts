@@ -10,19 +10,22 @@ import {
   encodeFunctionData,
   type Hex,
   isAddress,
-  keccak256,
   type PublicClient,
   parseAbiItem,
-  parseEventLogs,
-  stringToHex,
 } from 'viem';
 import { bandexGovernorAbi } from '../../chain/abi/bandexGovernor.ts';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
+import { advanceProposal } from '../../chain/actions/advanceProposal.ts';
+import { castVote, VOTE_SUPPORT } from '../../chain/actions/castVote.ts';
+import { delegateVotes } from '../../chain/actions/delegateVotes.ts';
+import { getVotes } from '../../chain/actions/getVotes.ts';
+import { propose } from '../../chain/actions/propose.ts';
+import { readProposalState } from '../../chain/actions/readProposalState.ts';
+import { readProposalThreshold } from '../../chain/actions/readProposalThreshold.ts';
 import { CONTRACT_NAMES, type Deployment } from '../../chain/deployment.ts';
 import { formatRbt, parseAddress } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openChain, openWallet } from '../chainContext.ts';
 import { formatTime, NotAllowedNowError } from '../errors.ts';
-import { sendTx } from '../transact.ts';
+import { reportProgress } from '../progress.ts';
 
 /** OpenZeppelin's `IGovernor.ProposalState`, by value. */
 export const PROPOSAL_STATES = [
@@ -36,8 +39,6 @@ export const PROPOSAL_STATES = [
   'executed',
 ] as const;
 export type ProposalState = (typeof PROPOSAL_STATES)[number];
-
-const SUPPORT = { against: 0, for: 1, abstain: 2 } as const;
 
 export function govCommand(): Command {
   return new Command('gov')
@@ -86,17 +87,8 @@ Examples:
     .action(async (to: Address | undefined, flags: ChainFlags) => {
       const { client, wallet, account, deployment } = await openWallet(flags);
       const delegatee = to ?? account.address;
-      const receipt = await sendTx(
-        wallet,
-        { address: deployment.contracts.token, abi: bandwidthTokenAbi, functionName: 'delegate', args: [delegatee] },
-        'delegate votes',
-      );
-      const votes = await client.readContract({
-        address: deployment.contracts.token,
-        abi: bandwidthTokenAbi,
-        functionName: 'getVotes',
-        args: [delegatee],
-      });
+      const receipt = await delegateVotes(wallet, { deployment, delegatee, onProgress: reportProgress });
+      const votes = await getVotes(client, { deployment, account: delegatee });
       const result = { delegate: delegatee, votes: formatRbt(votes), tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else console.log(`Votes delegated to ${delegatee}; it now has ${result.votes} votes`);
@@ -108,10 +100,10 @@ function resolveTarget(deployment: Deployment, target: string): Address {
   if ((CONTRACT_NAMES as readonly string[]).includes(target))
     return deployment.contracts[target as (typeof CONTRACT_NAMES)[number]];
   if (isAddress(target, { strict: false })) return target as Address;
-  throw new NotAllowedNowError(
-    `"${target}" is neither a contract name nor an address`,
-    `use one of ${CONTRACT_NAMES.join(', ')}, or an 0x address`,
-  );
+  throw new NotAllowedNowError({
+    reason: `"${target}" is neither a contract name nor an address`,
+    hint: `use one of ${CONTRACT_NAMES.join(', ')}, or an 0x address`,
+  });
 }
 
 /** Converts command-line strings to the argument types of `fn`. */
@@ -120,20 +112,23 @@ function encodeCall(signature: string, values: string[]): Hex {
   try {
     fn = parseAbiItem(`function ${signature.replace(/^function\s+/, '')}`) as AbiFunction;
   } catch {
-    throw new NotAllowedNowError(
-      `"${signature}" is not a function signature`,
-      "write it like 'setFeeBps(uint256)' (types only, quoted for the shell)",
-    );
+    throw new NotAllowedNowError({
+      reason: `"${signature}" is not a function signature`,
+      hint: "write it like 'setFeeBps(uint256)' (types only, quoted for the shell)",
+    });
   }
   if (fn.inputs.length !== values.length)
-    throw new NotAllowedNowError(
-      `${fn.name} takes ${fn.inputs.length} argument(s), got ${values.length}`,
-      `pass one value per parameter of ${signature}`,
-    );
+    throw new NotAllowedNowError({
+      reason: `${fn.name} takes ${fn.inputs.length} argument(s), got ${values.length}`,
+      hint: `pass one value per parameter of ${signature}`,
+    });
   const args = fn.inputs.map((input, i) => {
     const value = values[i] as string;
     const bad = () =>
-      new NotAllowedNowError(`argument ${i + 1} "${value}" is not a ${input.type}`, `fix the value for ${signature}`);
+      new NotAllowedNowError({
+        reason: `argument ${i + 1} "${value}" is not a ${input.type}`,
+        hint: `fix the value for ${signature}`,
+      });
     if (input.type.endsWith(']') || input.type.startsWith('tuple')) {
       try {
         return JSON.parse(value);
@@ -172,39 +167,31 @@ Examples:
     )
     .action(async (target: string, signature: string, args: string[], flags: ChainFlags & { description: string }) => {
       const { client, wallet, account, deployment } = await openWallet(flags);
-      const { governor, token } = deployment.contracts;
       const address = resolveTarget(deployment, target);
       const calldata = encodeCall(signature, args);
       const [threshold, votes] = await Promise.all([
-        client.readContract({ address: governor, abi: bandexGovernorAbi, functionName: 'proposalThreshold' }),
-        client.readContract({
-          address: token,
-          abi: bandwidthTokenAbi,
-          functionName: 'getVotes',
-          args: [account.address],
-        }),
+        readProposalThreshold(client, { deployment }),
+        getVotes(client, { deployment, account: account.address }),
       ]);
       if (votes < threshold)
-        throw new NotAllowedNowError(
-          `proposing needs ${formatRbt(threshold)} votes; ${account.address} has ${formatRbt(votes)}`,
-          'buy RBT and `bandex gov delegate` to yourself, then propose',
-        );
-      const receipt = await sendTx(
-        wallet,
-        {
-          address: governor,
-          abi: bandexGovernorAbi,
-          functionName: 'propose',
-          args: [[address], [0n], [calldata], flags.description],
-        },
-        'propose',
-      );
-      const [created] = parseEventLogs({ abi: bandexGovernorAbi, logs: receipt.logs, eventName: 'ProposalCreated' });
-      if (!created) throw new NotAllowedNowError('the proposal event is missing', 'check `bandex gov status`');
+        throw new NotAllowedNowError({
+          reason: `proposing needs ${formatRbt(threshold)} votes; ${account.address} has ${formatRbt(votes)}`,
+          hint: 'buy RBT and `bandex gov delegate` to yourself, then propose',
+        });
+      const { created, receipt } = await propose(wallet, {
+        deployment,
+        targets: [address],
+        values: [0n],
+        calldatas: [calldata],
+        description: flags.description,
+        onProgress: reportProgress,
+      });
+      if (!created)
+        throw new NotAllowedNowError({ reason: 'the proposal event is missing', hint: 'check `bandex gov status`' });
       const result = {
-        id: created.args.proposalId.toString(),
-        voteStart: formatTime(created.args.voteStart),
-        voteEnd: formatTime(created.args.voteEnd),
+        id: created.proposalId.toString(),
+        voteStart: formatTime(created.voteStart),
+        voteEnd: formatTime(created.voteEnd),
         tx: receipt.transactionHash,
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -238,7 +225,7 @@ async function proposals(client: PublicClient, deployment: Deployment): Promise<
 
 async function findProposal(client: PublicClient, deployment: Deployment, id: bigint): Promise<ProposalCreated> {
   const found = (await proposals(client, deployment)).find((p) => p.proposalId === id);
-  if (!found) throw new NotAllowedNowError(`no proposal ${id}`, 'list them with `bandex gov status`');
+  if (!found) throw new NotAllowedNowError({ reason: `no proposal ${id}`, hint: 'list them with `bandex gov status`' });
   return found;
 }
 
@@ -255,40 +242,17 @@ export type ProposalStatus = {
 };
 
 async function readStatus(client: PublicClient, deployment: Deployment, p: ProposalCreated): Promise<ProposalStatus> {
-  const governor = deployment.contracts.governor;
-  const [state, votes, eta, block] = await Promise.all([
-    client.readContract({ address: governor, abi: bandexGovernorAbi, functionName: 'state', args: [p.proposalId] }),
-    client.readContract({
-      address: governor,
-      abi: bandexGovernorAbi,
-      functionName: 'proposalVotes',
-      args: [p.proposalId],
-    }),
-    client.readContract({
-      address: governor,
-      abi: bandexGovernorAbi,
-      functionName: 'proposalEta',
-      args: [p.proposalId],
-    }),
-    client.getBlock(),
-  ]);
-  // The quorum is fixed at the snapshot; it cannot be read before the snapshot has passed.
-  const quorum =
-    block.timestamp > p.voteStart
-      ? await client.readContract({
-          address: governor,
-          abi: bandexGovernorAbi,
-          functionName: 'quorum',
-          args: [p.voteStart],
-        })
-      : null;
-  const [against, forVotes, abstain] = votes;
+  const { state, votes, eta, quorum } = await readProposalState(client, {
+    deployment,
+    proposalId: p.proposalId,
+    voteStart: p.voteStart,
+  });
   return {
     id: p.proposalId.toString(),
     state: PROPOSAL_STATES[state] ?? 'pending',
     proposer: p.proposer,
     description: p.description,
-    votes: { for: formatRbt(forVotes), against: formatRbt(against), abstain: formatRbt(abstain) },
+    votes: { for: formatRbt(votes.for), against: formatRbt(votes.against), abstain: formatRbt(votes.abstain) },
     quorum: quorum === null ? null : formatRbt(quorum),
     voteStart: formatTime(p.voteStart),
     voteEnd: formatTime(p.voteEnd),
@@ -311,40 +275,34 @@ Examples:
   $ bandex gov vote 4242…0931 against --reason 'fee too low to fund audits'`,
     )
     .action(async (id: bigint, support: string, flags: ChainFlags & { reason: string }) => {
-      if (!(support in SUPPORT))
-        throw new NotAllowedNowError(`"${support}" is not a vote`, 'vote for, against or abstain');
+      if (!(support in VOTE_SUPPORT))
+        throw new NotAllowedNowError({ reason: `"${support}" is not a vote`, hint: 'vote for, against or abstain' });
       const { client, wallet, account, deployment } = await openWallet(flags);
-      const governor = deployment.contracts.governor;
       const proposal = await findProposal(client, deployment, id);
       const status = await readStatus(client, deployment, proposal);
       if (status.state === 'pending')
-        throw new NotAllowedNowError(`voting on proposal ${id} starts at ${status.voteStart}`, 'vote after that');
+        throw new NotAllowedNowError({
+          reason: `voting on proposal ${id} starts at ${status.voteStart}`,
+          hint: 'vote after that',
+        });
       if (status.state !== 'active')
-        throw new NotAllowedNowError(
-          `proposal ${id} is ${status.state}, not open for votes`,
-          'see `bandex gov status ID`',
-        );
-      const weight = await client.readContract({
-        address: governor,
-        abi: bandexGovernorAbi,
-        functionName: 'getVotes',
-        args: [account.address, proposal.voteStart],
-      });
+        throw new NotAllowedNowError({
+          reason: `proposal ${id} is ${status.state}, not open for votes`,
+          hint: 'see `bandex gov status ID`',
+        });
+      const weight = await getVotes(client, { deployment, account: account.address, timepoint: proposal.voteStart });
       if (weight === 0n)
-        throw new NotAllowedNowError(
-          `${account.address} had no votes at the snapshot of proposal ${id}`,
-          'votes count only if delegated before a proposal starts: run `bandex gov delegate` for the next one',
-        );
-      const receipt = await sendTx(
-        wallet,
-        {
-          address: governor,
-          abi: bandexGovernorAbi,
-          functionName: 'castVoteWithReason',
-          args: [id, SUPPORT[support as keyof typeof SUPPORT], flags.reason],
-        },
-        `vote ${support}`,
-      );
+        throw new NotAllowedNowError({
+          reason: `${account.address} had no votes at the snapshot of proposal ${id}`,
+          hint: 'votes count only if delegated before a proposal starts: run `bandex gov delegate` for the next one',
+        });
+      const receipt = await castVote(wallet, {
+        deployment,
+        proposalId: id,
+        support: support as keyof typeof VOTE_SUPPORT,
+        reason: flags.reason,
+        onProgress: reportProgress,
+      });
       const result = { id: id.toString(), support, weight: formatRbt(weight), tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else console.log(`Voted ${support} on ${id} with ${result.weight} votes`);
@@ -421,26 +379,20 @@ Examples:
       const proposal = await findProposal(client, deployment, id);
       const status = await readStatus(client, deployment, proposal);
       if (status.state !== next[step])
-        throw new NotAllowedNowError(
-          `proposal ${id} is ${status.state}; ${step} needs it ${next[step]}`,
-          status.state === 'active' ? `wait for the vote to end at ${status.voteEnd}` : 'see `bandex gov status ID`',
-        );
+        throw new NotAllowedNowError({
+          reason: `proposal ${id} is ${status.state}; ${step} needs it ${next[step]}`,
+          hint:
+            status.state === 'active' ? `wait for the vote to end at ${status.voteEnd}` : 'see `bandex gov status ID`',
+        });
       if (step === 'execute' && status.eta) {
         const now = (await client.getBlock()).timestamp;
         if (now < BigInt(Date.parse(status.eta) / 1000))
-          throw new NotAllowedNowError(`the timelock holds proposal ${id} until ${status.eta}`, 'execute after that');
+          throw new NotAllowedNowError({
+            reason: `the timelock holds proposal ${id} until ${status.eta}`,
+            hint: 'execute after that',
+          });
       }
-      const descriptionHash = keccak256(stringToHex(proposal.description));
-      const receipt = await sendTx(
-        wallet,
-        {
-          address: deployment.contracts.governor,
-          abi: bandexGovernorAbi,
-          functionName: step,
-          args: [proposal.targets, proposal.values, proposal.calldatas, descriptionHash],
-        },
-        `${step} proposal`,
-      );
+      const receipt = await advanceProposal(wallet, { deployment, step, proposal, onProgress: reportProgress });
       const after = await readStatus(client, deployment, proposal);
       const result = { id: id.toString(), state: after.state, eta: after.eta, tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);

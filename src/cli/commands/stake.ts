@@ -3,14 +3,18 @@
  * ProviderRegistry (peer id, price, region, capacity), afterwards it adds to the bonded stake.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type Hex, stringToHex } from 'viem';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
+import type { Hex } from 'viem';
+import { addStake } from '../../chain/actions/addStake.ts';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { getProvider } from '../../chain/actions/getProvider.ts';
+import { isProvider } from '../../chain/actions/isProvider.ts';
+import { readRegistryParameter } from '../../chain/actions/readRegistryParameter.ts';
+import { registerProvider } from '../../chain/actions/registerProvider.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
 import { parseCountryCode } from '../options.ts';
-import { approveIfNeeded, sendTx } from '../transact.ts';
+import { reportProgress } from '../progress.ts';
 
 /**
  * The registry stores a peer id as its multihash bytes; `0x…` hex is taken as the bytes themselves.
@@ -22,15 +26,11 @@ export async function peerIdBytes(value: string): Promise<Hex> {
   try {
     return peerIdToBytes(value);
   } catch {
-    throw new NotAllowedNowError(
-      `"${value}" is not a libp2p peer id`,
-      'pass the id your node prints (12D3KooW…), as `bandex node` shows it',
-    );
+    throw new NotAllowedNowError({
+      reason: `"${value}" is not a libp2p peer id`,
+      hint: 'pass the id your node prints (12D3KooW…), as `bandex node` shows it',
+    });
   }
-}
-
-function parseRegion(value: string): Hex {
-  return stringToHex(parseCountryCode(value), { size: 2 });
 }
 
 function parseCapacity(value: string): bigint {
@@ -41,7 +41,7 @@ function parseCapacity(value: string): bigint {
   return capacity;
 }
 
-type StakeFlags = ChainFlags & { peerId?: string; price?: bigint; region: Hex; capacity: bigint; metadata: string };
+type StakeFlags = ChainFlags & { peerId?: string; price?: bigint; region: string; capacity: bigint; metadata: string };
 
 export function stakeCommand(): Command {
   return addAccountOptions(addChainOptions(new Command('stake')))
@@ -51,8 +51,8 @@ export function stakeCommand(): Command {
     .option('--price <rbt>', 'first time only: price in RBT per GiB', parseRbt)
     .addOption(
       new Option('--region <code>', 'first time only: two-letter region code')
-        .argParser(parseRegion)
-        .default(stringToHex('ZZ', { size: 2 }), 'ZZ, unknown'),
+        .argParser(parseCountryCode)
+        .default('ZZ', 'ZZ, unknown'),
     )
     .addOption(
       new Option('--capacity <bytesPerSecond>', 'first time only: claimed capacity in bytes per second')
@@ -75,65 +75,44 @@ Examples:
       const peerId = flags.peerId === undefined ? undefined : await peerIdBytes(flags.peerId);
       const context = await openWallet(flags);
       const { client, wallet, account, deployment } = context;
-      const { registry, token } = deployment.contracts;
       const [registered, balance, minStake] = await Promise.all([
-        client.readContract({
-          address: registry,
-          abi: providerRegistryAbi,
-          functionName: 'isProvider',
-          args: [account.address],
-        }),
-        client.readContract({
-          address: token,
-          abi: bandwidthTokenAbi,
-          functionName: 'balanceOf',
-          args: [account.address],
-        }),
-        client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'minStake' }),
+        isProvider(client, { deployment, account: account.address }),
+        balanceOf(client, { token: deployment.contracts.token, account: account.address }),
+        readRegistryParameter(client, { deployment, name: 'minStake' }),
       ]);
       if (!registered) {
         if (peerId === undefined || flags.price === undefined)
-          throw new NotAllowedNowError(
-            `${account.address} is not a registered provider yet`,
-            'the first stake registers it: pass --peer-id ID (your node’s libp2p peer id) and --price RBT-PER-GIB',
-          );
+          throw new NotAllowedNowError({
+            reason: `${account.address} is not a registered provider yet`,
+            hint: 'the first stake registers it: pass --peer-id ID (your node’s libp2p peer id) and --price RBT-PER-GIB',
+          });
         if (amount < minStake)
-          throw new NotAllowedNowError(
-            `a provider must stake at least ${formatRbt(minStake)} RBT, not ${formatRbt(amount)}`,
-            `stake ${formatRbt(minStake)} or more`,
-          );
+          throw new NotAllowedNowError({
+            reason: `a provider must stake at least ${formatRbt(minStake)} RBT, not ${formatRbt(amount)}`,
+            hint: `stake ${formatRbt(minStake)} or more`,
+          });
       }
       if (balance < amount)
-        throw new InsufficientBalanceError(
-          'RBT',
-          account.address,
-          `${formatRbt(balance)} RBT`,
-          `${formatRbt(amount)} RBT`,
-          'buy RBT first with `bandex token buy`',
-        );
-      await approveIfNeeded(wallet, { token, spender: registry, amount, label: 'approve RBT' });
+        throw new InsufficientBalanceError({
+          what: 'RBT',
+          address: account.address,
+          have: `${formatRbt(balance)} RBT`,
+          need: `${formatRbt(amount)} RBT`,
+          hint: 'buy RBT first with `bandex token buy`',
+        });
       const receipt = registered
-        ? await sendTx(
-            wallet,
-            { address: registry, abi: providerRegistryAbi, functionName: 'addStake', args: [amount] },
-            'add stake',
-          )
-        : await sendTx(
-            wallet,
-            {
-              address: registry,
-              abi: providerRegistryAbi,
-              functionName: 'registerProvider',
-              args: [peerId, flags.price, flags.region, flags.capacity, flags.metadata, amount],
-            },
-            'register provider',
-          );
-      const provider = await client.readContract({
-        address: registry,
-        abi: providerRegistryAbi,
-        functionName: 'getProvider',
-        args: [account.address],
-      });
+        ? await addStake(wallet, { deployment, amount, onProgress: reportProgress })
+        : await registerProvider(wallet, {
+            deployment,
+            peerId: peerId as Hex,
+            priceWeiPerGiB: flags.price as bigint,
+            region: flags.region,
+            capacityBytesPerSecond: flags.capacity,
+            metadata: flags.metadata,
+            stakeWei: amount,
+            onProgress: reportProgress,
+          });
+      const provider = await getProvider(client, { deployment, provider: account.address });
       const result = {
         provider: account.address,
         registered: !registered,

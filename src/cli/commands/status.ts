@@ -1,8 +1,8 @@
 /** `bandex status`: what a Bandex deployment on a chain looks like right now. */
 import { Command, Option } from 'commander';
+import { readNetworkStatus } from '../../chain/actions/readNetworkStatus.ts';
 import { connectRpc } from '../../chain/connect.ts';
 import { deploymentPath, readDeployment } from '../../chain/deployment.ts';
-import { readNetworkStatus } from '../../chain/readNetworkStatus.ts';
 import { parseUrl } from '../options.ts';
 
 export function statusCommand(): Command {
@@ -23,7 +23,7 @@ Examples:
       const file = options.deployment ?? deploymentPath('deployments', connection.chainId);
       const deployment = readDeployment(file);
       connection = await connectRpc(options.rpc, { file, deployment });
-      const status = await readNetworkStatus(connection.client, deployment);
+      const status = await readNetworkStatus(connection.client, { deployment });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(status)}\n`);
         return;

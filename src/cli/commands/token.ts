@@ -1,15 +1,20 @@
 /** `bandex token price|buy|sell`: RBT on its bonding curve. */
 import { Command } from 'commander';
-import type { PublicClient } from 'viem';
-import { formatUnits, parseEventLogs } from 'viem';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
-import { bondingCurveAbi } from '../../chain/abi/bondingCurve.ts';
-import { testDollarAbi } from '../../chain/abi/testDollar.ts';
-import type { Deployment } from '../../chain/deployment.ts';
+import { formatUnits } from 'viem';
+import { getBlock } from 'viem/actions';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { buyRbt } from '../../chain/actions/buyRbt.ts';
+import { quoteBuy } from '../../chain/actions/quoteBuy.ts';
+import { quoteSell } from '../../chain/actions/quoteSell.ts';
+import { readCurveState } from '../../chain/actions/readCurveState.ts';
+import { readFaucetAvailableAt } from '../../chain/actions/readFaucetAvailableAt.ts';
+import { readTokenMetadata } from '../../chain/actions/readTokenMetadata.ts';
+import { sellRbt } from '../../chain/actions/sellRbt.ts';
+import { takeFaucet } from '../../chain/actions/takeFaucet.ts';
 import { formatRbt, minusPercent, parseAmount, parseDecimal, parsePercent, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openChain, openWallet } from '../chainContext.ts';
 import { formatTime, InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
-import { approveIfNeeded, sendTx } from '../transact.ts';
+import { reportProgress } from '../progress.ts';
 
 export function tokenCommand(): Command {
   return new Command('token')
@@ -29,17 +34,6 @@ Examples:
     );
 }
 
-type Reserve = { symbol: string; decimals: number };
-
-async function readReserve(client: PublicClient, deployment: Deployment): Promise<Reserve> {
-  const { reserve } = deployment.contracts;
-  const [symbol, decimals] = await Promise.all([
-    client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'symbol' }),
-    client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'decimals' }),
-  ]);
-  return { symbol, decimals };
-}
-
 function priceCommand(): Command {
   return addChainOptions(new Command('price'))
     .description('the spot price, the reserve ratio, and optionally a quote')
@@ -55,16 +49,11 @@ Examples:
     )
     .action(async (flags: ChainFlags & { buy?: string; sell?: bigint }) => {
       const { client, deployment } = await openChain(flags);
-      const { curve } = deployment.contracts;
-      const reserve = await readReserve(client, deployment);
-      const read = (functionName: 'spotPrice' | 'reserveRatioPpm' | 'supply' | 'reserveBalance') =>
-        client.readContract({ address: curve, abi: bondingCurveAbi, functionName });
-      const [spot, ratio, supply, reserveBalance] = await Promise.all([
-        read('spotPrice'),
-        read('reserveRatioPpm'),
-        read('supply'),
-        read('reserveBalance'),
+      const [reserve, curve] = await Promise.all([
+        readTokenMetadata(client, { token: deployment.contracts.reserve }),
+        readCurveState(client, { deployment }),
       ]);
+      const { spotPrice: spot, reserveRatioPpm: ratio, supply, reserveBalance } = curve;
       const buyIn = flags.buy === undefined ? undefined : parseAmount(flags.buy, reserve.decimals, reserve.symbol);
       const info: Record<string, unknown> = {
         price: formatUnits(spot, 18 + reserve.decimals),
@@ -74,21 +63,11 @@ Examples:
         reserveBalance: formatUnits(reserveBalance, reserve.decimals),
       };
       if (buyIn !== undefined) {
-        const out = await client.readContract({
-          address: curve,
-          abi: bondingCurveAbi,
-          functionName: 'quoteBuy',
-          args: [buyIn],
-        });
+        const out = await quoteBuy(client, { deployment, reserveIn: buyIn });
         info.buy = { reserveIn: flags.buy, rbtOut: formatRbt(out) };
       }
       if (flags.sell !== undefined) {
-        const out = await client.readContract({
-          address: curve,
-          abi: bondingCurveAbi,
-          functionName: 'quoteSell',
-          args: [flags.sell],
-        });
+        const out = await quoteSell(client, { deployment, tokensIn: flags.sell });
         info.sell = { rbtIn: formatRbt(flags.sell), reserveOut: formatUnits(out, reserve.decimals) };
       }
       if (flags.json) {
@@ -127,74 +106,47 @@ Examples:
     )
     .action(async (amount: string, flags: TradeFlags) => {
       const context = await openWallet(flags);
-      const { wallet, deployment, account } = context;
-      const { curve, reserve } = deployment.contracts;
-      const info = await readReserve(context.client, deployment);
+      const { client, wallet, deployment, account } = context;
+      const { reserve } = deployment.contracts;
+      const info = await readTokenMetadata(client, { token: reserve });
       const reserveIn = parseAmount(amount, info.decimals, info.symbol);
-      const balanceOf = () =>
-        context.client.readContract({
-          address: reserve,
-          abi: testDollarAbi,
-          functionName: 'balanceOf',
-          args: [account.address],
-        });
-      let balance = await balanceOf();
+      const reserveBalance = () => balanceOf(client, { token: reserve, account: account.address });
+      let balance = await reserveBalance();
       if (balance < reserveIn && flags.faucet) {
-        const availableAt = await context.client.readContract({
-          address: reserve,
-          abi: testDollarAbi,
-          functionName: 'faucetAvailableAt',
-          args: [account.address],
-        });
-        const now = (await context.client.getBlock()).timestamp;
+        const availableAt = await readFaucetAvailableAt(client, { deployment, account: account.address });
+        const now = (await getBlock(client)).timestamp;
         if (availableAt > now)
-          throw new NotAllowedNowError(
-            `the ${info.symbol} faucet gives again at ${formatTime(availableAt)}`,
-            'buy for what the wallet holds now, or wait',
-          );
-        await sendTx(wallet, { address: reserve, abi: testDollarAbi, functionName: 'faucet' }, `faucet ${info.symbol}`);
-        balance = await balanceOf();
+          throw new NotAllowedNowError({
+            reason: `the ${info.symbol} faucet gives again at ${formatTime(availableAt)}`,
+            hint: 'buy for what the wallet holds now, or wait',
+          });
+        await takeFaucet(wallet, { deployment, label: `faucet ${info.symbol}`, onProgress: reportProgress });
+        balance = await reserveBalance();
       }
       if (balance < reserveIn)
-        throw new InsufficientBalanceError(
-          info.symbol,
-          account.address,
-          `${formatUnits(balance, info.decimals)} ${info.symbol}`,
-          `${amount} ${info.symbol}`,
-          flags.faucet
+        throw new InsufficientBalanceError({
+          what: info.symbol,
+          address: account.address,
+          have: `${formatUnits(balance, info.decimals)} ${info.symbol}`,
+          need: `${amount} ${info.symbol}`,
+          hint: flags.faucet
             ? 'the faucet gives a fixed amount per hour: buy for less'
             : `get ${info.symbol} into the wallet first (on the devnet add --faucet)`,
-        );
-      await approveIfNeeded(wallet, {
-        token: reserve,
-        spender: curve,
-        amount: reserveIn,
-        label: `approve ${info.symbol}`,
+        });
+      const quote = await quoteBuy(client, { deployment, reserveIn });
+      const bought = await buyRbt(wallet, {
+        deployment,
+        reserveIn,
+        minTokensOut: minusPercent(quote, flags.slippage),
+        approveLabel: `approve ${info.symbol}`,
+        onProgress: reportProgress,
       });
-      const quote = await context.client.readContract({
-        address: curve,
-        abi: bondingCurveAbi,
-        functionName: 'quoteBuy',
-        args: [reserveIn],
-      });
-      const receipt = await sendTx(
-        wallet,
-        {
-          address: curve,
-          abi: bondingCurveAbi,
-          functionName: 'buy',
-          args: [reserveIn, minusPercent(quote, flags.slippage)],
-        },
-        'buy RBT',
-      );
-      const [bought] = parseEventLogs({ abi: bondingCurveAbi, logs: receipt.logs, eventName: 'Bought' });
-      const rbtOut = bought?.args.tokensOut ?? quote;
       const result = {
         reserveIn: formatUnits(reserveIn, info.decimals),
         reserveSymbol: info.symbol,
-        rbtOut: formatRbt(rbtOut),
-        price: formatUnits(bought?.args.spotPrice ?? 0n, 18 + info.decimals),
-        tx: receipt.transactionHash,
+        rbtOut: formatRbt(bought.tokensOut ?? quote),
+        price: formatUnits(bought.spotPrice, 18 + info.decimals),
+        tx: bought.receipt.transactionHash,
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else console.log(`Bought ${result.rbtOut} RBT for ${result.reserveIn} ${info.symbol}; price now ${result.price}`);
@@ -216,46 +168,30 @@ Examples:
     )
     .action(async (tokensIn: bigint, flags: TradeFlags) => {
       const context = await openWallet(flags);
-      const { wallet, deployment, account } = context;
-      const { curve, token } = deployment.contracts;
-      const info = await readReserve(context.client, deployment);
-      const balance = await context.client.readContract({
-        address: token,
-        abi: bandwidthTokenAbi,
-        functionName: 'balanceOf',
-        args: [account.address],
-      });
+      const { client, wallet, deployment, account } = context;
+      const info = await readTokenMetadata(client, { token: deployment.contracts.reserve });
+      const balance = await balanceOf(client, { token: deployment.contracts.token, account: account.address });
       if (balance < tokensIn)
-        throw new InsufficientBalanceError(
-          'RBT',
-          account.address,
-          `${formatRbt(balance)} RBT`,
-          `${formatRbt(tokensIn)} RBT`,
-          'sell less, or unstake first (`bandex wallet show` lists balance and stake)',
-        );
-      const quote = await context.client.readContract({
-        address: curve,
-        abi: bondingCurveAbi,
-        functionName: 'quoteSell',
-        args: [tokensIn],
+        throw new InsufficientBalanceError({
+          what: 'RBT',
+          address: account.address,
+          have: `${formatRbt(balance)} RBT`,
+          need: `${formatRbt(tokensIn)} RBT`,
+          hint: 'sell less, or unstake first (`bandex wallet show` lists balance and stake)',
+        });
+      const quote = await quoteSell(client, { deployment, tokensIn });
+      const sold = await sellRbt(wallet, {
+        deployment,
+        tokensIn,
+        minReserveOut: minusPercent(quote, flags.slippage),
+        onProgress: reportProgress,
       });
-      const receipt = await sendTx(
-        wallet,
-        {
-          address: curve,
-          abi: bondingCurveAbi,
-          functionName: 'sell',
-          args: [tokensIn, minusPercent(quote, flags.slippage)],
-        },
-        'sell RBT',
-      );
-      const [sold] = parseEventLogs({ abi: bondingCurveAbi, logs: receipt.logs, eventName: 'Sold' });
       const result = {
         rbtIn: formatRbt(tokensIn),
-        reserveOut: formatUnits(sold?.args.reserveOut ?? quote, info.decimals),
+        reserveOut: formatUnits(sold.reserveOut ?? quote, info.decimals),
         reserveSymbol: info.symbol,
-        price: formatUnits(sold?.args.spotPrice ?? 0n, 18 + info.decimals),
-        tx: receipt.transactionHash,
+        price: formatUnits(sold.spotPrice, 18 + info.decimals),
+        tx: sold.receipt.transactionHash,
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else console.log(`Sold ${result.rbtIn} RBT for ${result.reserveOut} ${info.symbol}; price now ${result.price}`);

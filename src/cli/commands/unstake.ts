@@ -3,11 +3,15 @@
  * period); `bandex unstake --withdraw`: pay out what has finished unbonding.
  */
 import { Command } from 'commander';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
+import { getBlock } from 'viem/actions';
+import { getProvider } from '../../chain/actions/getProvider.ts';
+import { readRegistryParameter } from '../../chain/actions/readRegistryParameter.ts';
+import { unbondStake } from '../../chain/actions/unbondStake.ts';
+import { withdrawStake } from '../../chain/actions/withdrawStake.ts';
 import { formatRbt, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { formatTime, NotAllowedNowError } from '../errors.ts';
-import { sendTx } from '../transact.ts';
+import { reportProgress } from '../progress.ts';
 
 type UnstakeFlags = ChainFlags & { all?: boolean; withdraw?: boolean };
 
@@ -32,41 +36,34 @@ Examples:
     .action(async (amount: bigint | undefined, flags: UnstakeFlags) => {
       const modes = [amount !== undefined, Boolean(flags.all), Boolean(flags.withdraw)].filter(Boolean).length;
       if (modes !== 1)
-        throw new NotAllowedNowError(
-          'say what to unstake',
-          'pass an AMOUNT, or --all, to start unbonding; or --withdraw to pay out finished unbonding',
-        );
+        throw new NotAllowedNowError({
+          reason: 'say what to unstake',
+          hint: 'pass an AMOUNT, or --all, to start unbonding; or --withdraw to pay out finished unbonding',
+        });
       const { client, wallet, account, deployment } = await openWallet(flags);
-      const { registry } = deployment.contracts;
       const [provider, minStake, block] = await Promise.all([
-        client.readContract({
-          address: registry,
-          abi: providerRegistryAbi,
-          functionName: 'getProvider',
-          args: [account.address],
-        }),
-        client.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'minStake' }),
-        client.getBlock(),
+        getProvider(client, { deployment, provider: account.address }),
+        readRegistryParameter(client, { deployment, name: 'minStake' }),
+        getBlock(client),
       ]);
       if (provider.registeredAt === 0n)
-        throw new NotAllowedNowError(
-          `${account.address} is not a registered provider`,
-          'nothing is staked; see `bandex stake`',
-        );
+        throw new NotAllowedNowError({
+          reason: `${account.address} is not a registered provider`,
+          hint: 'nothing is staked; see `bandex stake`',
+        });
 
       if (flags.withdraw) {
         if (provider.unbonding === 0n)
-          throw new NotAllowedNowError('nothing is unbonding', 'start with `bandex unstake AMOUNT` or `--all`');
+          throw new NotAllowedNowError({
+            reason: 'nothing is unbonding',
+            hint: 'start with `bandex unstake AMOUNT` or `--all`',
+          });
         if (block.timestamp < provider.unbondingReadyAt)
-          throw new NotAllowedNowError(
-            `${formatRbt(provider.unbonding)} RBT is unbonding until ${formatTime(provider.unbondingReadyAt)}`,
-            'run `bandex unstake --withdraw` again after that',
-          );
-        const receipt = await sendTx(
-          wallet,
-          { address: registry, abi: providerRegistryAbi, functionName: 'withdraw' },
-          'withdraw stake',
-        );
+          throw new NotAllowedNowError({
+            reason: `${formatRbt(provider.unbonding)} RBT is unbonding until ${formatTime(provider.unbondingReadyAt)}`,
+            hint: 'run `bandex unstake --withdraw` again after that',
+          });
+        const receipt = await withdrawStake(wallet, { deployment, onProgress: reportProgress });
         const result = {
           withdrawn: formatRbt(provider.unbonding),
           bonded: formatRbt(provider.bonded),
@@ -82,29 +79,21 @@ Examples:
       }
 
       const unbond = flags.all ? provider.bonded : (amount as bigint);
-      if (unbond === 0n) throw new NotAllowedNowError('nothing is bonded', 'see `bandex wallet show`');
+      if (unbond === 0n)
+        throw new NotAllowedNowError({ reason: 'nothing is bonded', hint: 'see `bandex wallet show`' });
       if (unbond > provider.bonded)
-        throw new NotAllowedNowError(
-          `only ${formatRbt(provider.bonded)} RBT is bonded, cannot unbond ${formatRbt(unbond)}`,
-          'pass a smaller amount, or --all',
-        );
+        throw new NotAllowedNowError({
+          reason: `only ${formatRbt(provider.bonded)} RBT is bonded, cannot unbond ${formatRbt(unbond)}`,
+          hint: 'pass a smaller amount, or --all',
+        });
       const rest = provider.bonded - unbond;
       if (rest !== 0n && rest < minStake)
-        throw new NotAllowedNowError(
-          `${formatRbt(rest)} RBT would stay bonded, below the minimum stake of ${formatRbt(minStake)}`,
-          'unbond less, or --all to leave',
-        );
-      const receipt = await sendTx(
-        wallet,
-        { address: registry, abi: providerRegistryAbi, functionName: 'unbond', args: [unbond] },
-        'unbond stake',
-      );
-      const after = await client.readContract({
-        address: registry,
-        abi: providerRegistryAbi,
-        functionName: 'getProvider',
-        args: [account.address],
-      });
+        throw new NotAllowedNowError({
+          reason: `${formatRbt(rest)} RBT would stay bonded, below the minimum stake of ${formatRbt(minStake)}`,
+          hint: 'unbond less, or --all to leave',
+        });
+      const receipt = await unbondStake(wallet, { deployment, amount: unbond, onProgress: reportProgress });
+      const after = await getProvider(client, { deployment, provider: account.address });
       const result = {
         unbonding: formatRbt(after.unbonding),
         bonded: formatRbt(after.bonded),

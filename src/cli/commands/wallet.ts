@@ -7,9 +7,11 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { formatEther, formatUnits, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
-import { bandwidthTokenAbi } from '../../chain/abi/bandwidthToken.ts';
-import { providerRegistryAbi } from '../../chain/abi/providerRegistry.ts';
-import { testDollarAbi } from '../../chain/abi/testDollar.ts';
+import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { getDelegate } from '../../chain/actions/getDelegate.ts';
+import { getProvider } from '../../chain/actions/getProvider.ts';
+import { getVotes } from '../../chain/actions/getVotes.ts';
+import { readTokenMetadata } from '../../chain/actions/readTokenMetadata.ts';
 import { PasswordUnavailableError } from '../../wallet/errors.ts';
 import { encryptKeystore, writeKeystoreFile } from '../../wallet/keystore.ts';
 import { resolvePassword } from '../../wallet/password.ts';
@@ -65,7 +67,8 @@ async function saveKey(key: Hex, flags: KeystoreFlags): Promise<void> {
     { passwordFile: config.passwordFile },
     { prompt: 'New keystore password', confirm: true },
   );
-  if (password.length === 0) throw new PasswordUnavailableError('the password is empty', 'choose a non-empty password');
+  if (password.length === 0)
+    throw new PasswordUnavailableError({ reason: 'the password is empty', details: 'choose a non-empty password' });
   mkdirSync(dirname(config.keystore), { recursive: true, mode: 0o700 });
   writeKeystoreFile(config.keystore, encryptKeystore(key, password), { overwrite: flags.force });
   const address = privateKeyToAddress(key);
@@ -102,7 +105,11 @@ Examples:
       let key: Hex;
       if (flags.stdin) key = parseStdinKey(readFileSync(0, 'utf8'));
       else if (flags.keyFile !== undefined) key = readKeyFile(flags.keyFile);
-      else throw new PasswordUnavailableError('no key to import', 'pass --key-file FILE, or --stdin and pipe the key');
+      else
+        throw new PasswordUnavailableError({
+          reason: 'no key to import',
+          details: 'pass --key-file FILE, or --stdin and pipe the key',
+        });
       await saveKey(key, flags);
     });
 }
@@ -111,7 +118,10 @@ function parseStdinKey(text: string): Hex {
   const trimmed = text.trim();
   const key = trimmed.startsWith('0x') ? trimmed : `0x${trimmed}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key))
-    throw new PasswordUnavailableError('standard input does not hold a 32-byte hex key', 'pipe 0x + 64 hex digits');
+    throw new PasswordUnavailableError({
+      reason: 'standard input does not hold a 32-byte hex key',
+      details: 'pipe 0x + 64 hex digits',
+    });
   return key as Hex;
 }
 
@@ -144,21 +154,15 @@ Examples:
       const chain = await openChain(flags);
       const address = flags.address ?? (await accountAddress(chain.config));
       const { client, deployment } = chain;
-      const { token, reserve, registry } = deployment.contracts;
-      const [eth, rbt, reserveBalance, symbol, decimals, provider, votes, delegate] = await Promise.all([
+      const { token, reserve } = deployment.contracts;
+      const [eth, rbt, reserveBalance, { symbol, decimals }, provider, votes, delegate] = await Promise.all([
         client.getBalance({ address }),
-        client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'balanceOf', args: [address] }),
-        client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'balanceOf', args: [address] }),
-        client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'symbol' }),
-        client.readContract({ address: reserve, abi: testDollarAbi, functionName: 'decimals' }),
-        client.readContract({
-          address: registry,
-          abi: providerRegistryAbi,
-          functionName: 'getProvider',
-          args: [address],
-        }),
-        client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'getVotes', args: [address] }),
-        client.readContract({ address: token, abi: bandwidthTokenAbi, functionName: 'delegates', args: [address] }),
+        balanceOf(client, { token, account: address }),
+        balanceOf(client, { token: reserve, account: address }),
+        readTokenMetadata(client, { token: reserve }),
+        getProvider(client, { deployment, provider: address }),
+        getVotes(client, { deployment, account: address }),
+        getDelegate(client, { deployment, account: address }),
       ]);
       const balances: WalletBalances = {
         address,
