@@ -24,6 +24,7 @@ import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmb
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { ChannelWatcher } from '../../src/watcher/ChannelWatcher.ts';
+import { payDelivered } from '../support/payments.ts';
 
 const RBT = 10n ** 18n;
 let chain: EmbeddedChain;
