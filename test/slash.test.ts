@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Address, type Hex, parseUnits } from 'viem';
-import type { AuditReport } from '../src/audit/auditReport.ts';
 import { findSlash } from '../src/audit/slashFinding.ts';
-import { signSlashReport, slashReportOf, submitSlash } from '../src/audit/submitSlash.ts';
+import { slashReportOf, submitSlash } from '../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { buyRbt } from '../src/chain/buyRbt.ts';
@@ -20,6 +19,8 @@ import { devAccount } from '../src/chain/devAccounts.ts';
 import { registerProvider } from '../src/chain/registerProvider.ts';
 import { sendAndWait } from '../src/chain/sendAndWait.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
+import type { AuditReport } from '../src/reputation/auditReport.ts';
+import { signSlashReport } from '../src/reputation/slashReport.ts';
 
 const PEER_ID = '12D3KooWRfTo4hmXs3FzZgvWL3uzX5ZwbZVXUuqCeg5nJUBj2DvU';
 

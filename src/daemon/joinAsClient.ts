@@ -5,7 +5,6 @@
  * audit topic feeding a `ReputationBook`. The caller stops the three, gossip and directory before the node.
  */
 import { join } from 'node:path';
-import { type AuditGossipParameters, joinAuditGossip } from '../audit/AuditGossip.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { readProvider } from '../chain/readProvider.ts';
@@ -13,6 +12,7 @@ import type { Logger } from '../log/logger.ts';
 import { createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { OfferDirectory } from '../net/OfferDirectory.ts';
+import { type AuditGossipParameters, joinAuditGossip } from '../reputation/AuditGossip.ts';
 
 export type JoinAsClientParameters = {
   client: ChainClient;
