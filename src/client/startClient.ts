@@ -14,9 +14,8 @@
  * once, the old one closes when its last stream ends.
  */
 import { join } from 'node:path';
-import type { Address, Hex, LocalAccount } from 'viem';
+import type { Address, LocalAccount } from 'viem';
 import { DEFAULT_CREDIT_BYTES } from '../accounting/constants.ts';
-import { clientMetrics, detectClientChanges, offerViews } from '../api/daemonSurfaces.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
@@ -38,6 +37,7 @@ import { openDatabase } from '../store/openDatabase.ts';
 import type { ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
+import { type ClientStatus, clientMetrics, detectClientChanges, type HopStatus, offerViews } from './metrics.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
 /** How long to wait for enough offers before giving up on building a path. */
@@ -82,30 +82,7 @@ export type StartClientParameters = {
   logger?: Logger;
 };
 
-export type HopStatus = {
-  provider: Address;
-  peerId: string;
-  channelId: Hex;
-  priceWeiPerGiB: bigint;
-  bytesDown: number;
-  bytesUp: number;
-  paidWei: bigint;
-  /** Local address of the client's socket to hop 1 (absent for inner hops). */
-  localAddress?: string;
-};
-
-export type ClientStatus = {
-  address: Address;
-  bytesDown: number;
-  bytesUp: number;
-  paidWei: bigint;
-  sessions: number;
-  sessionsTotal: number;
-  path: HopStatus[];
-  /** Paths given up because a hop stalled, and the providers avoided for it. */
-  failovers: number;
-  blocked?: string;
-};
+export type { ClientStatus, HopStatus };
 
 export type Client = {
   address: Address;

@@ -13,7 +13,6 @@ import { TICK_BYTES } from '../accounting/constants.ts';
 import { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
-import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from '../api/daemonSurfaces.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
@@ -40,6 +39,7 @@ import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelL
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
 import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
+import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from './metrics.ts';
 
 /** Most credit a provider grants a session unless configured: 8 MiB (128 ticks). */
 export const DEFAULT_MAX_CREDIT_BYTES = 8 * 1024 * 1024;
