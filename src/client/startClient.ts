@@ -34,7 +34,7 @@ import { PRIOR, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 import { type BuiltPath, createPathBuilder } from '../session/buildPath.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
-import type { ProxyServer } from '../tunnel/frontTypes.ts';
+import type { OpenTunnelStream, ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
 import { type ClientStatus, clientMetrics, detectClientChanges, type HopStatus, offerViews } from './metrics.ts';
@@ -309,9 +309,9 @@ export async function startClient(params: StartClientParameters): Promise<Client
     return known;
   };
 
-  const openStream = async (destination: { host: string; port: number }) => {
+  const openStream: OpenTunnelStream = async (destination, options) => {
     try {
-      return (await ensurePath()).session.openStream(destination);
+      return (await ensurePath()).session.openStream(destination, options);
     } catch (error) {
       telemetry.countError((error as { code?: string }).code);
       throw error;
