@@ -8,6 +8,10 @@ import type { Address, Hex } from 'viem';
 import { bytesFamily, counter, errorFamily, gauge, type MetricFamily, rbt } from '../api/metrics.ts';
 import type { DaemonEvent, Telemetry } from '../api/telemetry.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import type { ReputationBook } from '../reputation/ReputationBook.ts';
+import { PRIOR } from '../reputation/reputation.ts';
+import type { BuiltPath } from '../session/buildPath.ts';
+import type { PathTotals } from './PathManager.ts';
 
 type Detected = Omit<DaemonEvent, 'at'>[];
 
@@ -35,6 +39,56 @@ export type ClientStatus = {
   failovers: number;
   blocked?: string;
 };
+
+/** What `clientStatus` reads of the path manager. */
+export type PathState = { current: BuiltPath | undefined; totals: Readonly<PathTotals>; blocked: string | undefined };
+
+/** The client's status: totals of the closed paths plus the live one, and the live path hop by hop. */
+export function clientStatus(address: Address, paths: PathState): ClientStatus {
+  const { current, totals } = paths;
+  const path = current?.hops ?? [];
+  const live = current?.session;
+  let paidWei = totals.paidWei;
+  for (const h of path) paidWei += h.paid.payer.promised - h.startPromised;
+  const first = live?.hops[0]?.channel.transport as { localAddress?: string; localPort?: number } | undefined;
+  return {
+    address,
+    bytesDown: totals.bytesDown + (live?.exit.meter.received ?? 0),
+    bytesUp: totals.bytesUp + (live?.exit.meter.sent ?? 0),
+    paidWei,
+    sessions: live && !live.exit.closed ? 1 : 0,
+    sessionsTotal: totals.sessions,
+    failovers: totals.failovers,
+    blocked: paths.blocked,
+    path: path.map((h, i) => ({
+      provider: h.offer.offer.provider,
+      peerId: h.offer.offer.peerId,
+      channelId: h.channelId,
+      priceWeiPerGiB: h.offer.offer.priceWeiPerGiB,
+      bytesDown: h.paid.bytesDown,
+      bytesUp: h.paid.bytesUp,
+      paidWei: h.paid.payer.promised - h.startPromised,
+      localAddress: i === 0 && first?.localPort ? `${first.localAddress}:${first.localPort}` : undefined,
+    })),
+  };
+}
+
+/** Bytes the live path delivered that no payment covers yet. */
+export function paymentLagBytes(path: BuiltPath | undefined): number {
+  let lag = 0;
+  for (const h of path?.hops ?? []) lag += Math.max(0, h.paid.payer.bytesDelivered - h.paid.payer.bytesPaid);
+  return lag;
+}
+
+/** Every known provider's reputation as selection uses it (the prior for one nobody has measured). */
+export function knownReputation(book: ReputationBook, offers: readonly SignedOffer[]): Map<string, number> {
+  const known = book.reputation();
+  for (const o of offers) {
+    const key = o.offer.provider.toLowerCase();
+    if (!known.has(key)) known.set(key, PRIOR);
+  }
+  return known;
+}
 
 export function clientMetrics(
   s: ClientStatus,

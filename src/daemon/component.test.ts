@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hasErrorCode } from '../errors/BaseError.ts';
-import { type Component, ComponentStopError, running, startAll, stopAll } from './component.ts';
+import { type Component, ComponentStack, ComponentStopError, running, startAll, stopAll } from './component.ts';
 
 function recorder() {
   const log: string[] = [];
@@ -70,5 +70,19 @@ describe('component lifecycle', () => {
     assert.equal(stopped, 0);
     await stopAll([server]);
     assert.equal(stopped, 1);
+  });
+
+  it('a ComponentStack starts parts as they are added and stops them newest first, once', async () => {
+    const { log, part } = recorder();
+    const parts = new ComponentStack();
+    const store = parts.running({ name: 'store' }, (s) => {
+      log.push(`close ${s.name}`);
+    });
+    assert.equal(store.name, 'store');
+    await parts.add(part('node'));
+    await parts.add(part('paths', { stop: true }));
+    await assert.rejects(parts.stop(), ComponentStopError);
+    await parts.stop();
+    assert.deepEqual(log, ['start node', 'start paths', 'stop node', 'close store']);
   });
 });

@@ -65,3 +65,31 @@ export async function stopAll(components: readonly Component[]): Promise<void> {
     });
   }
 }
+
+/**
+ * The parts of a daemon as it builds them, each started as soon as it is built (the next one may
+ * need it running): `stop()` stops every part started so far, newest first (`stopAll`). A daemon
+ * whose start fails midway calls `stop()` before rethrowing, so nothing it opened is left behind.
+ */
+export class ComponentStack implements Component {
+  readonly #started: Component[] = [];
+
+  /** Starts `part` and keeps it for `stop`. */
+  async add<T extends Component>(part: T): Promise<T> {
+    await part.start();
+    this.#started.push(part);
+    return part;
+  }
+
+  /** Keeps something already running (a listening server, an open database); `stop` undoes it. */
+  running<T>(value: T, stop: (value: T) => Promise<void> | void): T {
+    this.#started.push(running(() => stop(value)));
+    return value;
+  }
+
+  start(): void {}
+
+  stop(): Promise<void> {
+    return stopAll(this.#started.splice(0));
+  }
+}
