@@ -3,6 +3,7 @@
  * sessions — joins the network: a libp2p node in the `client` role (its peer key kept in `stateDir`), the
  * directory of providers' offers (checked against the registry, at least `minStakeWei` staked), and the
  * audit topic feeding a `ReputationBook`. The caller stops the three, gossip and directory before the node.
+ * It lives in `daemon/`, below both daemons, so that neither imports the other.
  */
 import { join } from 'node:path';
 import type { ChainClient } from '../chain/chainClient.ts';
