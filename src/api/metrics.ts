@@ -4,6 +4,7 @@
  * amounts do not fit a double exactly, RBT with 18 decimals keeps the precision that matters).
  */
 import { formatUnits } from 'viem';
+import type { Telemetry } from './telemetry.ts';
 
 export type MetricSample = { labels?: Record<string, string>; value: number };
 export type MetricFamily = { name: string; help: string; type: 'counter' | 'gauge'; samples: MetricSample[] };
@@ -67,3 +68,26 @@ export const counter = (name: string, help: string, value: number, labels?: Reco
   type: 'counter',
   samples: [{ value, labels }],
 });
+
+/** Errors by code, as every daemon counts them in its `Telemetry`. */
+export function errorFamily(telemetry: Telemetry): MetricFamily {
+  return {
+    name: 'bandex_errors_total',
+    help: 'Errors by code (sessions ended by an error, failed connections, refused payments).',
+    type: 'counter',
+    samples: [...telemetry.errors].map(([code, value]) => ({ labels: { code }, value })),
+  };
+}
+
+/** Bytes each way (`help` says what up and down mean for the daemon). */
+export function bytesFamily(up: number, down: number, help: string): MetricFamily {
+  return {
+    name: 'bandex_bytes_total',
+    help,
+    type: 'counter',
+    samples: [
+      { labels: { direction: 'up' }, value: up },
+      { labels: { direction: 'down' }, value: down },
+    ],
+  };
+}

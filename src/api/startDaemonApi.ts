@@ -12,8 +12,8 @@
  * | `POST …` actions | need the bearer token from `<stateDir>/api.token` |
  */
 import { join } from 'node:path';
-import { packageVersion } from '../cli/packageVersion.ts';
 import type { Logger } from '../log/logger.ts';
+import { packageVersion } from '../packageVersion.ts';
 import { API_TOKEN_FILE, loadOrCreateApiToken } from './apiToken.ts';
 import { DEFAULT_DASHBOARD_DIR, dashboardRoutes } from './dashboardFiles.ts';
 import { EventStream, type EventStreamParameters, type SnapshotSource } from './eventStream.ts';

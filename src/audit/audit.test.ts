@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import type { Address } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { hasErrorCode } from '../errors/BaseError.ts';
-import { type AuditReport, evidenceOf, signAuditReport, verifyAuditReport } from './auditReport.ts';
-import { epochScores, foldReputation, PRIOR, reportScore, SELECTION_THRESHOLD } from './reputation.ts';
+import { type AuditReport, evidenceOf, signAuditReport, verifyAuditReport } from '../reputation/auditReport.ts';
+import { epochScores, foldReputation, PRIOR, reportScore, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 import { findSlash } from './slashFinding.ts';
 
 const auditors = [

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { BaseError as ViemBaseError } from 'viem';
 import { BaseError } from '../errors/BaseError.ts';
+import { packageVersion } from '../packageVersion.ts';
 import { auditCommand } from './commands/audit.ts';
 import { chainCommand } from './commands/chain.ts';
 import { channelCommand } from './commands/channel.ts';
@@ -18,7 +19,6 @@ import { statusCommand } from './commands/status.ts';
 import { tokenCommand } from './commands/token.ts';
 import { unstakeCommand } from './commands/unstake.ts';
 import { walletCommand } from './commands/wallet.ts';
-import { packageVersion } from './packageVersion.ts';
 
 export function buildProgram(): Command {
   return new Command('bandex')

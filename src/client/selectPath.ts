@@ -9,8 +9,8 @@
  * so load spreads. Providers in `exclude` (e.g. the one that just failed) are skipped.
  */
 import { type Address, isAddressEqual } from 'viem';
-import { PRIOR, SELECTION_THRESHOLD } from '../audit/reputation.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { PRIOR, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 
 export type RegionPolicy = { allow?: readonly string[]; deny?: readonly string[] };
 

@@ -56,6 +56,11 @@ export const chainErrorCodes = [
   'CHAIN_ACCOUNT_UNSUPPORTED',
 ] as const;
 
+export const daemonErrorCodes = [
+  /** One or more parts of a daemon failed to stop (all were still stopped, newest first). */
+  'COMPONENT_STOP_FAILED',
+] as const;
+
 export const cliErrorCodes = ['CLI_INSUFFICIENT_BALANCE', 'CLI_NOT_ALLOWED_NOW'] as const;
 
 export const clientErrorCodes = [
@@ -163,6 +168,7 @@ export const errorCodes = [
   ...accountingErrorCodes,
   ...chainErrorCodes,
   ...cliErrorCodes,
+  ...daemonErrorCodes,
   ...clientErrorCodes,
   ...configErrorCodes,
   ...netErrorCodes,

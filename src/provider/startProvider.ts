@@ -13,23 +13,22 @@ import { TICK_BYTES } from '../accounting/constants.ts';
 import { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
-import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from '../api/daemonSurfaces.ts';
-import { networkViewReader } from '../api/readNetworkView.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { joinAuditGossip } from '../audit/AuditGossip.ts';
-import { PRIOR } from '../audit/reputation.ts';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { readProvider } from '../chain/readProvider.ts';
+import { networkViewReader } from '../daemon/readNetworkView.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { OfferPublisher } from '../net/OfferPublisher.ts';
 import { type CheckProposal, SessionServer } from '../net/SessionServer.ts';
+import { joinAuditGossip } from '../reputation/AuditGossip.ts';
+import { PRIOR } from '../reputation/reputation.ts';
 import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
@@ -40,6 +39,7 @@ import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelL
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
 import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
+import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from './metrics.ts';
 
 /** Most credit a provider grants a session unless configured: 8 MiB (128 ticks). */
 export const DEFAULT_MAX_CREDIT_BYTES = 8 * 1024 * 1024;

@@ -4,11 +4,19 @@ import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
 
 /**
- * Opens a tunnel stream. With `early` it may resolve as soon as the OPEN is on its way (the SOCKS5
- * front asks for it): a refusal then fails the stream instead of rejecting. An implementation may
- * ignore `early` and always wait for the exit's answer.
+ * How a front wants its stream opened. `early: true` (the SOCKS5 front's optimistic CONNECT): resolve
+ * as soon as the OPEN is on its way; a refusal then fails the stream instead of rejecting. `early:
+ * false`: wait for the exit's answer. `signal` abandons the open.
  */
-export type OpenTunnelStream = (destination: Destination, options?: { early?: boolean }) => Promise<MuxStream>;
+export type OpenTunnelStreamOptions = { early: boolean; signal?: AbortSignal };
+
+/**
+ * Opens a tunnel stream. An implementation MUST pass `options` on to the session it opens the stream
+ * on (`session.openStream(destination, options)`): dropping them silently turns the SOCKS5 front's
+ * optimistic CONNECT into a wait for the exit (issue 15; `test/optimisticConnect.e2e.test.ts`). A
+ * front that passes no options gets the default, waiting for the exit.
+ */
+export type OpenTunnelStream = (destination: Destination, options?: OpenTunnelStreamOptions) => Promise<MuxStream>;
 
 export type ProxyServer = {
   server: Server;

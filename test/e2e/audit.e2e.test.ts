@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Address, createPublicClient, http } from 'viem';
-import { SELECTION_THRESHOLD } from '../../src/audit/reputation.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
+import { SELECTION_THRESHOLD } from '../../src/reputation/reputation.ts';
 import { curlSha256, type DevnetProcess, getJson, startDevnetCli } from '../support/devnet.ts';
 import { startOrigin } from '../support/tunnelHarness.ts';
 

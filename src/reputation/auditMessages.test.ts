@@ -16,7 +16,7 @@ import {
   MAX_AUDIT_MESSAGE_BYTES,
 } from './auditMessages.ts';
 import { type AuditReport, evidenceOf, signAuditReport, verifyAuditReport } from './auditReport.ts';
-import { recoverSlashSigner, type SlashReport, signSlashReport } from './submitSlash.ts';
+import { recoverSlashSigner, type SlashReport, signSlashReport } from './slashReport.ts';
 
 const auditor = devAccount(DEV_ACCOUNT_INDEX.auditor);
 const provider = devAccount(DEV_ACCOUNT_INDEX.provider).address;

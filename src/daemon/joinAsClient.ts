@@ -3,9 +3,9 @@
  * sessions — joins the network: a libp2p node in the `client` role (its peer key kept in `stateDir`), the
  * directory of providers' offers (checked against the registry, at least `minStakeWei` staked), and the
  * audit topic feeding a `ReputationBook`. The caller stops the three, gossip and directory before the node.
+ * It lives in `daemon/`, below both daemons, so that neither imports the other.
  */
 import { join } from 'node:path';
-import { type AuditGossipParameters, joinAuditGossip } from '../audit/AuditGossip.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { readProvider } from '../chain/readProvider.ts';
@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.ts';
 import { createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { OfferDirectory } from '../net/OfferDirectory.ts';
+import { type AuditGossipParameters, joinAuditGossip } from '../reputation/AuditGossip.ts';
 
 export type JoinAsClientParameters = {
   client: ChainClient;

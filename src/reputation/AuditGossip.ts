@@ -16,7 +16,7 @@ import type { BandexNode } from '../net/createBandexNode.ts';
 import { type AuditMessage, decodeAuditMessage, encodeAuditMessage } from './auditMessages.ts';
 import { type AuditDomain, type SignedAuditReport, verifyAuditReport } from './auditReport.ts';
 import { ReputationBook } from './ReputationBook.ts';
-import { recoverSlashSigner, type SlashReport } from './submitSlash.ts';
+import { recoverSlashSigner, type SlashReport } from './slashReport.ts';
 
 export const AUDIT_TOPIC = '/bandex/audit/1';
 /** How long an auditor's stake check is trusted. */

@@ -12,7 +12,7 @@ import { getAddress, type Hex, isAddress } from 'viem';
 import { BaseError } from '../errors/BaseError.ts';
 import { exactKeys, isSafeUint, isSignatureHex, parseStrictJson } from '../net/strictJson.ts';
 import { type AuditReport, auditReportTypes, checkReportFields, type SignedAuditReport } from './auditReport.ts';
-import type { SlashReport } from './submitSlash.ts';
+import type { SlashReport } from './slashReport.ts';
 
 /** A report is ~450 bytes of JSON; 2 KiB bounds what a peer can make every node parse. */
 export const MAX_AUDIT_MESSAGE_BYTES = 2_048;

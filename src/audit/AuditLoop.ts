@@ -1,0 +1,92 @@
+/**
+ * The auditor's epoch loop: from the next epoch boundary on (a partial first epoch is skipped), every
+ * epoch it audits every provider whose offer it holds. Channels first, one at a time (the auditor's
+ * own failure — funds, chain — is not the provider's, so a provider without a channel is left out of
+ * the epoch rather than reported), then every provider measured at once, each in its capacity slot
+ * (`epochSchedule`); just after the epoch the reports go out (`ReportPublisher`), and a little later
+ * everyone's reports are judged for slashes (`SlashCollector`).
+ */
+import type { Component } from '../daemon/component.ts';
+import type { Logger } from '../log/logger.ts';
+import type { OfferDirectory } from '../net/OfferDirectory.ts';
+import type { SignedOffer } from '../net/offer.ts';
+import type { AuditGossip } from '../reputation/AuditGossip.ts';
+import type { ReputationBook } from '../reputation/ReputationBook.ts';
+import type { PathBuilder } from '../session/buildPath.ts';
+import {
+  auditOrder,
+  type CapacityPlan,
+  capacitySlot,
+  epochStart,
+  judgeAt,
+  nextEpoch,
+  publishAt,
+  slotCount,
+  slotLength,
+} from './epochSchedule.ts';
+import type { Prober } from './Prober.ts';
+import type { ReportPublisher } from './ReportPublisher.ts';
+import type { Scheduler } from './Scheduler.ts';
+import type { SlashCollector } from './SlashCollector.ts';
+
+export type AuditLoopParameters = {
+  epochMs: number;
+  capacity: CapacityPlan;
+  directory: OfferDirectory;
+  /** Opens (or finds) the channel to each provider before the epoch's sessions. */
+  builder: PathBuilder;
+  scheduler: Scheduler;
+  prober: Prober;
+  publisher: ReportPublisher;
+  slashes: SlashCollector;
+  gossip: AuditGossip;
+  book: ReputationBook;
+  logger: Logger;
+};
+
+export class AuditLoop implements Component {
+  readonly #p: AuditLoopParameters;
+
+  constructor(params: AuditLoopParameters) {
+    this.#p = params;
+  }
+
+  start(): void {
+    this.#scheduleFrom(nextEpoch(Date.now(), this.#p.epochMs));
+  }
+
+  /** Nothing of its own to stop: the scheduler it runs on is stopped after it. */
+  stop(): void {}
+
+  #scheduleFrom(epoch: number): void {
+    this.#p.scheduler.at(epochStart(epoch, this.#p.epochMs), async () => {
+      this.#scheduleFrom(epoch + 1);
+      await this.#run(epoch);
+    });
+  }
+
+  async #run(epoch: number): Promise<void> {
+    const { epochMs, capacity, directory, builder, scheduler, prober, publisher, slashes, gossip, book, logger } =
+      this.#p;
+    const start = epochStart(epoch, epochMs);
+    const offers = auditOrder(directory.list());
+    const slots = slotCount(epochMs, slotLength(capacity));
+    const ready: { offer: SignedOffer; slot: number | undefined }[] = [];
+    for (const [i, offer] of offers.entries()) {
+      try {
+        await builder.channelFor(offer);
+        ready.push({ offer, slot: capacitySlot(i, offers.length, epoch, slots) });
+      } catch (error) {
+        logger.warn(
+          { err: error, provider: offer.offer.provider },
+          'no channel to the provider; not audited this epoch',
+        );
+      }
+    }
+    const measurements = await Promise.all(ready.map(({ offer, slot }) => prober.measure(epoch, start, offer, slot)));
+    scheduler.at(publishAt(start, epochMs), () => publisher.publish(epoch, measurements));
+    scheduler.at(judgeAt(start, epochMs), () =>
+      slashes.judge(epoch, book.reports(), (slash, signature) => gossip.publishSlashSignature(slash, signature)),
+    );
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The end of an auditor's epoch: one signed `AuditReport` per provider it measured, published on the
+ * audit topic (which also files it in the auditor's own `ReputationBook`), and the digest of the
+ * epoch's reports anchored on chain, so anyone can later check that a set of gossiped reports is what
+ * was anchored. Keeps the last report per provider and the counts the auditor's status shows.
+ */
+import type { Address, LocalAccount } from 'viem';
+import type { Telemetry } from '../api/telemetry.ts';
+import { anchorReports } from '../chain/anchorReports.ts';
+import type { ChainClient } from '../chain/chainClient.ts';
+import type { Deployment } from '../chain/deployment.ts';
+import type { SerialWrites } from '../chain/serialWrites.ts';
+import type { Logger } from '../log/logger.ts';
+import type { AuditGossip } from '../reputation/AuditGossip.ts';
+import { type AuditDomain, type AuditReport, evidenceOf, signAuditReport } from '../reputation/auditReport.ts';
+import type { Measurement } from './Prober.ts';
+
+export type ReportPublisherParameters = {
+  client: ChainClient;
+  deployment: Deployment;
+  account: LocalAccount;
+  domain: AuditDomain;
+  gossip: AuditGossip;
+  /** The account's transactions, one at a time. */
+  serialWrites: SerialWrites;
+  telemetry: Telemetry;
+  logger: Logger;
+};
+
+/** The report of one measurement (pure): the median round trip, the rest as measured. */
+export function reportOf(auditor: Address, epoch: number, m: Measurement): AuditReport {
+  const rtts = [...m.rtts].sort((a, b) => a - b);
+  return {
+    auditor,
+    provider: m.offer.offer.provider,
+    epoch,
+    probesSent: m.probesSent,
+    probesDelivered: m.probesDelivered,
+    rttMicros: rtts.length ? Math.round(rtts[rtts.length >> 1] as number) : 0,
+    throughputBps: m.throughputBps,
+    claimedBps: m.claimedBps,
+    sessionsAttempted: m.sessionsAttempted,
+    sessionsServed: m.sessionsServed,
+  };
+}
+
+export class ReportPublisher {
+  readonly #p: ReportPublisherParameters;
+  /** This auditor's last report per provider (lower-case address). */
+  readonly last = new Map<string, AuditReport>();
+  reportsPublished = 0;
+  /** Epochs whose report digest this auditor anchored on chain (`ProviderRegistry.anchorReports`). */
+  reportsAnchored = 0;
+
+  constructor(params: ReportPublisherParameters) {
+    this.#p = params;
+  }
+
+  /** Signs and publishes the epoch's reports, then anchors their digest (a failed anchor is logged). */
+  async publish(epoch: number, measurements: Measurement[]): Promise<void> {
+    const { client, deployment, account, domain, gossip, serialWrites, telemetry, logger } = this.#p;
+    const mine: AuditReport[] = [];
+    for (const m of measurements) {
+      const report = reportOf(account.address, epoch, m);
+      await gossip.publishReport(await signAuditReport(account, domain, report));
+      this.last.set(report.provider.toLowerCase(), report);
+      mine.push(report);
+      this.reportsPublished++;
+    }
+    if (mine.length === 0) return;
+    const digest = evidenceOf(domain, mine);
+    telemetry.publish('report', { epoch, reports: mine.length, digest });
+    logger.info({ epoch, reports: mine.length, digest }, 'reports published');
+    try {
+      await serialWrites(() => anchorReports({ client, deployment, epoch, digest, count: mine.length }));
+      this.reportsAnchored++;
+    } catch (error) {
+      logger.warn({ err: error, epoch }, 'anchoring the reports failed');
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The client's path lifecycle: which path new connections go through, and when it is given up. The
+ * first connection (or `ensurePath`) waits for offers, picks providers (`selectPath`: price,
+ * reputation, the client's own round trips, region policy) and builds the path paid
+ * (`createPathBuilder`); concurrent callers share that one build.
+ *
+ * Failover: every `PING_INTERVAL_MS` each hop of the path is pinged through the tunnel (a hop's PING
+ * crosses every hop before it). A path whose pings go unanswered for `STALL_TIMEOUT_MS` has stalled:
+ * the first silent hop gets a bad mark in the client's own measurements (which alone puts it below
+ * the selection threshold), the path is closed, and the next connection builds a new one through the
+ * next-best providers — nothing is paid to the stalled hop for bytes it did not carry. A hop whose
+ * audited reputation falls below the threshold is retired too: new connections go to a new path at
+ * once, the old one closes when its last stream ends.
+ */
+import type { Address } from 'viem';
+import type { Telemetry } from '../api/telemetry.ts';
+import type { Component } from '../daemon/component.ts';
+import type { Logger } from '../log/logger.ts';
+import type { SignedOffer } from '../net/offer.ts';
+import type { ReputationBook } from '../reputation/ReputationBook.ts';
+import { SELECTION_THRESHOLD } from '../reputation/reputation.ts';
+import {
+  type BuiltPath,
+  createPathBuilder,
+  type PathBuilder,
+  type PathBuilderParameters,
+} from '../session/buildPath.ts';
+import type { OpenTunnelStream } from '../tunnel/frontTypes.ts';
+import { ClientError } from './ClientError.ts';
+import { type RegionPolicy, selectPath } from './selectPath.ts';
+
+/** How often each hop of the path is pinged through the tunnel. */
+export const PING_INTERVAL_MS = 2_000;
+/** A path that answers no PING for this long has stalled. */
+export const STALL_TIMEOUT_MS = 5_000;
+
+export type PathManagerParameters = {
+  /** Providers per path, 1 to 3. */
+  hops: number;
+  /** Providers to use first, in path order (otherwise the best ranked). */
+  prefer?: Address[];
+  regions?: RegionPolicy;
+  /** How channels are opened and hops paid (`onBlocked` is the manager's own). */
+  builder: Omit<PathBuilderParameters, 'onBlocked'>;
+  /** Offers to choose from, once there are enough for `hops` (`waitForOffers`). */
+  offers(): Promise<SignedOffer[]>;
+  /** Auditors' reports and the client's own observations of providers. */
+  book: ReputationBook;
+  telemetry: Telemetry;
+  logger: Logger;
+};
+
+/** Bytes and money of the paths closed so far, and how many were built or given up. */
+export type PathTotals = { bytesDown: number; bytesUp: number; paidWei: bigint; sessions: number; failovers: number };
+
+export class PathManager implements Component {
+  readonly #p: PathManagerParameters;
+  readonly #builder: PathBuilder;
+  /** The client's own round-trip measurements (EWMA of PINGs through hop 1 … hop i), ms. */
+  readonly #rttMs = new Map<string, number>();
+  /** Paths replaced by a better one, closed once their last stream ends. */
+  readonly #retiring = new Set<BuiltPath>();
+  /** Paths given up because a hop stopped answering. */
+  readonly #stalled = new WeakSet<BuiltPath>();
+  readonly #totals: PathTotals = { bytesDown: 0, bytesUp: 0, paidWei: 0n, sessions: 0, failovers: 0 };
+  #current: BuiltPath | undefined;
+  #building: Promise<BuiltPath> | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #pinging = false;
+  #stopped = false;
+  #blocked: string | undefined;
+
+  constructor(params: PathManagerParameters) {
+    this.#p = params;
+    this.#builder = createPathBuilder({
+      ...params.builder,
+      onBlocked: (reason) => {
+        this.#blocked = reason.message;
+        params.telemetry.countError((reason as { code?: string }).code);
+      },
+    });
+  }
+
+  /** The path new connections use, if one is built. */
+  get current(): BuiltPath | undefined {
+    return this.#current;
+  }
+
+  get totals(): Readonly<PathTotals> {
+    return this.#totals;
+  }
+
+  /** Why payment is blocked (deposit or budget exhausted), if it is. */
+  get blocked(): string | undefined {
+    return this.#blocked;
+  }
+
+  start(): void {
+    this.#watchdog = setInterval(() => this.#watch(), PING_INTERVAL_MS);
+    this.#watchdog.unref();
+    this.#p.book.on('report', this.#onReport);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#watchdog);
+    this.#p.book.off('report', this.#onReport);
+    const paths = [...this.#retiring, ...(this.#current ? [this.#current] : [])];
+    for (const path of paths) path.session.close();
+    await Promise.all(paths.map((path) => this.#builder.settle(path)));
+  }
+
+  /** The current path, or a new one (one build at a time, shared by everyone waiting). */
+  async ensurePath(): Promise<BuiltPath> {
+    const current = this.#current;
+    if (current && !current.session.exit.closed) return current;
+    this.#building ??= this.#build()
+      .then((path) => {
+        this.#current = path;
+        return path;
+      })
+      .finally(() => {
+        this.#building = undefined;
+      });
+    return this.#building;
+  }
+
+  /** Closes the current path and builds a new one now. */
+  async rebuild(): Promise<BuiltPath> {
+    const old = this.#current;
+    this.#current = undefined;
+    old?.session.close();
+    return this.ensurePath();
+  }
+
+  /** What the proxy fronts open streams with: through the current path, `options` ({early}) passed on. */
+  readonly openStream: OpenTunnelStream = async (destination, options) => {
+    try {
+      return (await this.ensurePath()).session.openStream(destination, options);
+    } catch (error) {
+      this.#p.telemetry.countError((error as { code?: string }).code);
+      throw error;
+    }
+  };
+
+  async #build(): Promise<BuiltPath> {
+    const { hops: n, book, telemetry, logger } = this.#p;
+    const offers = selectPath(await this.#p.offers(), n, {
+      prefer: this.#p.prefer,
+      regions: this.#p.regions,
+      reputation: book.reputation(),
+      rttMs: this.#rttMs,
+    });
+    if (offers.length < n) {
+      throw new ClientError(`only ${offers.length} providers pass the region policy and the reputation threshold`, {
+        code: 'CLIENT_NOT_ENOUGH_PROVIDERS',
+        details: 'widen --allow-region / --deny-region, use fewer hops, or wait for better providers',
+      });
+    }
+    let path: BuiltPath;
+    try {
+      path = await this.#builder.build(offers);
+    } catch (error) {
+      // A provider that refuses or cannot be reached counts against it in the client's own measurements.
+      const provider = (error as { meta?: { provider?: Address } }).meta?.provider;
+      if (provider) book.observe(provider, 0);
+      throw error;
+    }
+    const { session, hops } = path;
+    this.#totals.sessions++;
+    telemetry.publish('session-opened', { hops: hops.map((h) => h.offer.offer.provider) });
+    logger.info({ hops: hops.map((h) => h.offer.offer.provider) }, 'path built');
+    session.exit.once('close', () => {
+      // A path that carried traffic and did not stall counts for each of its providers.
+      if (!this.#stalled.has(path) && session.exit.meter.received > 0)
+        for (const h of hops) book.observe(h.offer.offer.provider, 1);
+      void this.#builder.settle(path).then(() => {
+        if (this.#stopped) return;
+        for (const h of hops) this.#totals.paidWei += h.paid.payer.promised - h.startPromised;
+        this.#totals.bytesDown += session.exit.meter.received;
+        this.#totals.bytesUp += session.exit.meter.sent;
+      });
+      if (this.#current === path) this.#current = undefined;
+      this.#retiring.delete(path);
+      telemetry.publish('session-closed', { hops: hops.map((h) => h.offer.offer.provider) });
+      logger.info('path closed');
+    });
+    return path;
+  }
+
+  /** Gives up `path`: new connections get a new path now; `close` ends its streams too. */
+  #retire(path: BuiltPath, close: boolean): void {
+    if (this.#current === path) this.#current = undefined;
+    if (close || path.session.exit.streams.size === 0) path.session.close();
+    else this.#retiring.add(path);
+  }
+
+  /** Liveness: ping every hop through the tunnel; the first hop that stops answering is the culprit. */
+  #watch(): void {
+    for (const path of this.#retiring) if (path.session.exit.streams.size === 0) path.session.close();
+    const path = this.#current;
+    if (!path || this.#pinging || path.session.exit.closed) return;
+    this.#pinging = true;
+    void Promise.all(path.session.hops.map((hop) => hop.ping(STALL_TIMEOUT_MS)))
+      .then((rtts) => {
+        if (path !== this.#current || this.#stopped) return;
+        const silent = rtts.indexOf(undefined);
+        let previous = 0;
+        for (const [i, rtt] of rtts.entries()) {
+          if (rtt === undefined) break;
+          const key = path.hops[i]?.offer.offer.provider.toLowerCase() as string;
+          // The hop's own share of the round trip, smoothed.
+          const own = Math.max(0, rtt - previous);
+          previous = rtt;
+          this.#rttMs.set(key, 0.5 * (this.#rttMs.get(key) ?? own) + 0.5 * own);
+        }
+        if (silent < 0) return;
+        const culprit = path.hops[silent]?.offer.offer.provider as Address;
+        this.#p.book.observe(culprit, 0);
+        this.#stalled.add(path);
+        this.#totals.failovers++;
+        this.#p.telemetry.countError('CLIENT_PATH_STALLED');
+        this.#p.telemetry.publish('path-failed', { provider: culprit, reason: 'stalled' });
+        this.#p.logger.warn({ provider: culprit, hop: silent + 1 }, 'path stalled; moving to the next-best providers');
+        this.#retire(path, true);
+      })
+      .finally(() => {
+        this.#pinging = false;
+      });
+  }
+
+  /** Reputation: a hop the auditors now rate below the threshold is left for new connections at once. */
+  readonly #onReport = (): void => {
+    const path = this.#current;
+    if (!path) return;
+    const reputation = this.#p.book.reputation();
+    const bad = path.hops.find(
+      (h) => (reputation.get(h.offer.offer.provider.toLowerCase()) ?? 1) < SELECTION_THRESHOLD,
+    );
+    if (!bad) return;
+    this.#p.logger.warn({ provider: bad.offer.offer.provider }, 'a hop fell below the reputation threshold; new path');
+    this.#p.telemetry.publish('path-failed', { provider: bad.offer.offer.provider, reason: 'reputation' });
+    this.#retire(path, false);
+  };
+}
