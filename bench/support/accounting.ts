@@ -81,7 +81,7 @@ export async function attachProviderAccounting() {
         priceWeiPerGiB: BigInt(c.priceWeiPerGiB),
         creditBytes: c.creditBytes,
       });
-      charged.push(chargeSession({ session, payee, channelId: c.channelId, store, creditBytes: c.creditBytes }));
+      charged.push(chargeSession({ session, payee, store, creditBytes: c.creditBytes }));
     },
     stats: () => ({
       sessions: charged.length,

@@ -56,6 +56,22 @@ export class PayerChannel {
     this.#deposit = params.deposit;
   }
 
+  /**
+   * Raises what the next voucher promises to `amount` (what the provider showed this channel already
+   * owes, `session/openingAmount.ts`) before a session opens. Throws when it is beyond the deposit or budget.
+   */
+  resumeFrom(amount: bigint): void {
+    if (amount <= this.#promised) return;
+    const budget = this.#params.budgetWei;
+    if (amount > this.#deposit || (budget !== undefined && amount > budget))
+      throw new AccountingError(
+        amount > this.#deposit ? 'PAYER_OVER_DEPOSIT' : 'PAYER_OVER_BUDGET',
+        `the channel already owes ${amount}, beyond what this payer may promise`,
+        'top up the channel or open a new one',
+      );
+    this.#voucherAmount = amount;
+  }
+
   /** The opening voucher of a session: everything promised so far, committing to the chain's head. */
   open(): Promise<SignedVoucher> {
     return this.checkpoint();

@@ -86,7 +86,9 @@ export function recoverVoucherSigner(domain: ChannelsDomain, voucher: Voucher, s
   }
 }
 
-function recoverFromDigest(digest: Uint8Array, signature: Hex): Address | undefined {
+/** The address that signed a 32-byte digest, by the contract's rule (65 bytes, v 27/28, low s); undefined
+ * for any signature `ecrecover` would not accept. */
+export function recoverFromDigest(digest: Uint8Array, signature: Hex): Address | undefined {
   const sig = parseSignature(signature);
   if (!sig) return undefined;
   try {

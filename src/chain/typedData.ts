@@ -12,6 +12,8 @@
  * - `Receipt` (ProviderRegistry domain): a session's closing statement; two different
  *   receipts signed by one provider for the same session are equivocation.
  * - `Report` (ProviderRegistry domain): an auditor's signed per-epoch finding.
+ * - `SessionProposal` (PaymentChannels domain, checked off chain only): the payer's consent to open a
+ *   session on its channel with one provider, for one client tunnel key, once (nonce), until expiry.
  */
 import type { Address, TypedDataDomain } from 'viem';
 
@@ -44,6 +46,16 @@ export const receiptTypes = {
     { name: 'amount', type: 'uint256' },
     { name: 'startTime', type: 'uint64' },
     { name: 'endTime', type: 'uint64' },
+  ],
+} as const;
+
+export const sessionProposalTypes = {
+  SessionProposal: [
+    { name: 'channelId', type: 'bytes32' },
+    { name: 'provider', type: 'address' },
+    { name: 'tunnelKey', type: 'bytes32' },
+    { name: 'sessionNonce', type: 'bytes32' },
+    { name: 'expiry', type: 'uint64' },
   ],
 } as const;
 

@@ -30,6 +30,7 @@ import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { detectDevnetChanges } from '../provider/metrics.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
+import { createBlackhole } from './blackhole.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
 import type { FaultMode } from './faultModes.ts';
 
@@ -169,6 +170,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         capacityBytesPerSecond: claim,
       });
       const log = join(dir, 'provider.log');
+      const providerLogger = createLogger({ name: `provider-${i + 1}`, file: log, level: DAEMON_LOG_LEVEL });
       const provider = await startProvider({
         client,
         deployment,
@@ -181,8 +183,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         watcherPollMs: 2_000,
         allowPrivateAddresses: true,
         rateLimitBytesPerSecond: fault === 'throttle' ? DEVNET_CAPACITY / 10 : DEVNET_CAPACITY,
-        blackholeAfterBytes: fault === 'blackhole' ? (params.faultyAfterBytes ?? 0) : undefined,
-        logger: createLogger({ name: `provider-${i + 1}`, file: log, level: DAEMON_LOG_LEVEL }),
+        logger: providerLogger,
+        onSession: fault === 'blackhole' ? createBlackhole(params.faultyAfterBytes ?? 0, providerLogger) : undefined,
       });
       stops.push(() => provider.stop());
       providers.push(provider);

@@ -30,6 +30,8 @@ export const accountingErrorCodes = [
   'VOUCHER_DECREASING',
   'VOUCHER_OVER_DEPOSIT',
   'VOUCHER_BAD_ANCHOR',
+  /** An opening voucher below what the channel already owes (everything served, the best claim). */
+  'VOUCHER_TOO_LOW',
   'TICK_MISMATCH',
   'TICK_CHAIN_EXHAUSTED',
   'TICK_LIMIT',
@@ -71,6 +73,8 @@ export const clientErrorCodes = [
   'CLIENT_PATH_LOST',
   'CLIENT_PATH_STALLED',
   'CLIENT_SESSION_REFUSED',
+  /** A provider asked an opening voucher for more than this client provably owes plus one credit window. */
+  'CLIENT_PROVIDER_OVERCLAIM',
 ] as const;
 
 export const configErrorCodes = ['CONFIG_INVALID'] as const;
@@ -122,9 +126,29 @@ export const refusalCodes = [
   'WRONG_PAYER',
   'CHANNEL_CLOSING',
   'CHANNEL_EXHAUSTED',
+  /** The proposal's EIP-712 signature is not the channel payer's (for this provider, key, nonce, expiry). */
+  'PROPOSAL_BAD_SIGNATURE',
+  /** The proposal's expiry has passed, or lies too far ahead. */
+  'PROPOSAL_EXPIRED',
+  /** A proposal with this session nonce was already seen. */
+  'PROPOSAL_REPLAYED',
+  /** This peer sent more proposals than the provider answers per second. */
+  'PROPOSAL_RATE_LIMITED',
+  /** The payer already has as many sessions (live or pending) as the provider allows. */
+  'PAYER_SESSION_LIMIT',
+  /** The provider serves as many sessions as it allows. */
+  'PROVIDER_BUSY',
 ] as const;
 
-export const sessionErrorCodes = ['SESSION_UNPAID'] as const;
+export const sessionErrorCodes = [
+  'SESSION_UNPAID',
+  /** The client opened a stream before its opening voucher. */
+  'SESSION_OPEN_BEFORE_PAYMENT',
+  /** A newer session on the same channel replaced this one (one live session per channel). */
+  'SESSION_SUPERSEDED',
+  /** The session's channel started closing on chain. */
+  'SESSION_CHANNEL_CLOSING',
+] as const;
 
 export const storeErrorCodes = ['STORE_RECEIPT_CONFLICT', 'STORE_UNUSABLE'] as const;
 
@@ -182,6 +206,9 @@ export const errorCodes = [
 
 /** Every code a Bandex error or refusal may carry. */
 export type ErrorCode = (typeof errorCodes)[number];
+
+/** A code a provider may refuse a session proposal with. */
+export type RefusalCode = (typeof refusalCodes)[number];
 
 /**
  * Codes still built from a string at run time (`tunnel/SocketReader.ts` makes `TUNNEL_${code}`), so the

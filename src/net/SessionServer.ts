@@ -1,5 +1,5 @@
 /**
- * The provider side of `/bandex/session/1`: reads one proposal, runs the injected
+ * The provider side of `/bandex/session/2`: reads one proposal, runs the injected
  * `checkProposal` (the on-chain channel check), answers accept or refuse. Runs on
  * relayed (limited) connections too, so a provider behind NAT can be negotiated with
  * through a circuit relay. Malformed or oversize input resets the stream; a slow
@@ -21,6 +21,7 @@ import type { BandexNode } from './createBandexNode.ts';
 import { SessionError } from './errors.ts';
 import { readSessionFrame, writeSessionFrame } from './sessionFrame.ts';
 import {
+  type ChannelDebt,
   checkTunnel,
   decodeProposal,
   encodeAnswer,
@@ -43,7 +44,7 @@ export const SessionRefusal = {
 } as const;
 
 export type CheckProposalResult =
-  | { ok: true; sessionId: Hex; tunnel: SessionTunnel }
+  | { ok: true; sessionId: Hex; tunnel: SessionTunnel; channel: ChannelDebt }
   | { ok: false; reason: string; code: string };
 
 export type CheckProposalContext = {
@@ -163,7 +164,13 @@ export class SessionServer {
       return refuse(code, String(result.reason));
     }
     try {
-      return { ok: true, sessionNonce: nonce, sessionId: result.sessionId, tunnel: checkTunnel(result.tunnel) };
+      return {
+        ok: true,
+        sessionNonce: nonce,
+        sessionId: result.sessionId,
+        tunnel: checkTunnel(result.tunnel),
+        channel: result.channel,
+      };
     } catch (error) {
       this.#log.error({ err: error }, 'checkProposal returned an invalid tunnel');
       return refuse(SessionRefusal.Internal, 'the provider has no usable tunnel endpoint');

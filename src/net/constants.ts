@@ -7,7 +7,7 @@
 export const OFFERS_TOPIC = '/bandex/offers/1';
 
 /** Session negotiation protocol (one proposal, one answer per stream). */
-export const SESSION_PROTOCOL = '/bandex/session/1';
+export const SESSION_PROTOCOL = '/bandex/session/2';
 
 /**
  * Kademlia protocol of the Bandex DHT. A private prefix keeps Bandex nodes out of the
@@ -26,7 +26,7 @@ export const PROVIDER_RECORD_NAMESPACE = 'bandex';
 export const PING_MAX_STREAMS = 4;
 
 /** Protocol versions a node of this build speaks, advertised in offers. */
-export const SUPPORTED_PROTOCOLS = [SESSION_PROTOCOL, '/bandex/tunnel/1'] as const;
+export const SUPPORTED_PROTOCOLS = [SESSION_PROTOCOL, '/bandex/tunnel/2'] as const;
 
 /**
  * Largest encoded offer accepted from gossip, in bytes. A full offer (4 endpoints,

@@ -1,5 +1,5 @@
 /**
- * The client side of `/bandex/session/1`: opens a stream to the provider (directly or
+ * The client side of `/bandex/session/2`: opens a stream to the provider (directly or
  * through a circuit relay), sends one proposal and reads one answer. A refusal is a
  * normal return value; protocol failures throw `SessionError`.
  */

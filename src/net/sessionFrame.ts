@@ -1,5 +1,5 @@
 /**
- * Framing of `/bandex/session/1`: each side sends exactly one message, a 4-byte
+ * Framing of `/bandex/session/2`: each side sends exactly one message, a 4-byte
  * big-endian length followed by that many bytes of UTF-8 JSON, then closes its
  * writable end. A reader reads until the remote closes and demands exactly one
  * complete frame: short, long, oversize or trailing bytes are errors.

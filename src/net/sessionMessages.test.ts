@@ -17,8 +17,24 @@ describe('session messages', () => {
       sessionNonce: p.sessionNonce,
       sessionId: `0x${'11'.repeat(32)}` as const,
       tunnel: { host: '127.0.0.1', port: 7000, publicKey: p.clientTunnelKey },
+      channel: { servedBytes: 0, claim: null },
     };
     assert.deepEqual(decodeAnswer(encodeAnswer(accept)), accept);
+    const resumed = {
+      ...accept,
+      channel: {
+        servedBytes: 5 * 65_536 + 7,
+        claim: {
+          amount: 10n ** 18n,
+          tickAnchor: `0x${'22'.repeat(32)}` as const,
+          tickValue: 61_035_156_250_000n,
+          signature: `0x${'33'.repeat(64)}1c` as const,
+          preimage: `0x${'44'.repeat(32)}` as const,
+          ticks: 17,
+        },
+      },
+    };
+    assert.deepEqual(decodeAnswer(encodeAnswer(resumed)), resumed);
     const refuse = {
       ok: false as const,
       sessionNonce: p.sessionNonce,
@@ -33,7 +49,11 @@ describe('session messages', () => {
     const bad = [
       { ...good, extra: true },
       { ...good, type: 'accept' },
-      { ...good, v: 2 },
+      { ...good, v: 1 },
+      { ...good, expiry: -1 },
+      { ...good, expiry: '1' },
+      { ...good, signature: '0x12' },
+      (({ signature: _, ...rest }) => rest)(good),
       { ...good, channelId: '0x12' },
       { ...good, tickValue: 5 },
       { ...good, creditBytes: 0 },

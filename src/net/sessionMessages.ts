@@ -1,11 +1,15 @@
 /**
- * Messages of `/bandex/session/1` and their strict JSON codec.
+ * Messages of `/bandex/session/2` and their strict JSON codec.
  *
  * - client → provider: `propose` — the channel to pay through, the hash-chain anchor and
  *   tick value, the price and credit window, the chain and channels contract, a fresh
- *   random session nonce, and the client's X25519 tunnel key;
- * - provider → client: `accept` (session id + tunnel endpoint and the provider's X25519
- *   key) or `refuse` (a stable code and a human reason). Both echo the nonce.
+ *   random session nonce, the client's X25519 tunnel key, an expiry, and the payer's EIP-712
+ *   signature over (channel, provider, tunnel key, nonce, expiry) — so nobody can open a
+ *   session on a channel whose payer key they do not hold (`session/proposalSignature.ts`);
+ * - provider → client: `accept` (session id, tunnel endpoint and the provider's X25519 key, and
+ *   what the channel already owes: the bytes served over its life and the best claim the provider
+ *   holds, which the opening voucher must cover) or `refuse` (a stable code and a human reason).
+ *   Both echo the nonce.
  *
  * Amounts travel as decimal strings, byte strings as 0x-hex, keys as base64.
  */
@@ -13,10 +17,24 @@ import { type Address, getAddress, type Hex, isAddress } from 'viem';
 import { MAX_CREDIT_BYTES, MAX_REFUSAL_REASON_LENGTH } from './constants.ts';
 import { SessionError } from './errors.ts';
 import { parseEndpoint } from './parseEndpoint.ts';
-import { exactKeys, isBytes32Hex, isSafeUint, type JsonObject, parseStrictJson, parseUint256 } from './strictJson.ts';
+import {
+  exactKeys,
+  isBytes32Hex,
+  isSafeUint,
+  isSignatureHex,
+  type JsonObject,
+  parseStrictJson,
+  parseUint256,
+} from './strictJson.ts';
+
+/** An expiry beyond this (year 2100) is no unix time in seconds. */
+const MAX_EXPIRY = 4_102_444_800;
+/** A claim never carries more ticks than the contract hashes in one redemption (`MAX_TICKS_PER_REDEEM`). */
+const MAX_CLAIM_TICKS = 1_024;
+
 import { isX25519PublicKey } from './x25519Key.ts';
 
-export const SESSION_WIRE_VERSION = 1;
+export const SESSION_WIRE_VERSION = 2;
 
 export type SessionProposal = {
   /** Payment channel id (bytes32) in the channels contract. */
@@ -38,12 +56,35 @@ export type SessionProposal = {
   sessionNonce: Hex;
   /** The client's X25519 static tunnel key, canonical base64 of 32 bytes. */
   clientTunnelKey: string;
+  /** Unix seconds after which the proposal is void. */
+  expiry: number;
+  /** The payer's EIP-712 `SessionProposal` signature (65 bytes, 0x-hex). */
+  signature: Hex;
 };
+
+/** The best claim a provider holds on a channel: a voucher the payer signed and the ticks revealed since. */
+export type ChannelClaimView = {
+  amount: bigint;
+  tickAnchor: Hex;
+  tickValue: bigint;
+  signature: Hex;
+  preimage: Hex;
+  ticks: number;
+};
+
+/** What a channel already owes, as the provider knows it: the opening voucher must cover it. */
+export type ChannelDebt = { servedBytes: number; claim: ChannelClaimView | null };
 
 /** Where and how to open the data-plane tunnel for an accepted session. */
 export type SessionTunnel = { host: string; port: number; publicKey: string };
 
-export type SessionAccept = { ok: true; sessionNonce: Hex; sessionId: Hex; tunnel: SessionTunnel };
+export type SessionAccept = {
+  ok: true;
+  sessionNonce: Hex;
+  sessionId: Hex;
+  tunnel: SessionTunnel;
+  channel: ChannelDebt;
+};
 export type SessionRefuse = { ok: false; sessionNonce: Hex; code: string; reason: string };
 export type SessionAnswer = SessionAccept | SessionRefuse;
 
@@ -60,8 +101,12 @@ const PROPOSAL_KEYS = [
   'channels',
   'sessionNonce',
   'clientTunnelKey',
+  'expiry',
+  'signature',
 ] as const;
-const ACCEPT_KEYS = ['type', 'v', 'sessionNonce', 'sessionId', 'tunnel'] as const;
+const ACCEPT_KEYS = ['type', 'v', 'sessionNonce', 'sessionId', 'tunnel', 'channel'] as const;
+const DEBT_KEYS = ['servedBytes', 'claim'] as const;
+const CLAIM_KEYS = ['amount', 'tickAnchor', 'tickValue', 'signature', 'preimage', 'ticks'] as const;
 const REFUSE_KEYS = ['type', 'v', 'sessionNonce', 'code', 'reason'] as const;
 const TUNNEL_KEYS = ['host', 'port', 'publicKey'] as const;
 
@@ -85,6 +130,8 @@ export function encodeProposal(p: SessionProposal): Uint8Array {
       channels: p.channels,
       sessionNonce: p.sessionNonce,
       clientTunnelKey: p.clientTunnelKey,
+      expiry: p.expiry,
+      signature: p.signature,
     }),
   );
 }
@@ -99,6 +146,14 @@ export function encodeAnswer(a: SessionAnswer): Uint8Array {
             sessionNonce: a.sessionNonce,
             sessionId: a.sessionId,
             tunnel: a.tunnel,
+            channel: {
+              servedBytes: a.channel.servedBytes,
+              claim: a.channel.claim && {
+                ...a.channel.claim,
+                amount: a.channel.claim.amount.toString(),
+                tickValue: a.channel.claim.tickValue.toString(),
+              },
+            },
           }
         : { type: 'refuse', v: SESSION_WIRE_VERSION, sessionNonce: a.sessionNonce, code: a.code, reason: a.reason },
     ),
@@ -120,6 +175,8 @@ export function decodeProposal(bytes: Uint8Array): SessionProposal {
   if (!isAddressString(m.channels)) malformed('channels is not an address');
   if (!isBytes32Hex(m.sessionNonce)) malformed('sessionNonce is not 32 bytes of hex');
   if (!isX25519PublicKey(m.clientTunnelKey)) malformed('clientTunnelKey is not base64 of 32 bytes');
+  if (!isSafeUint(m.expiry, MAX_EXPIRY) || m.expiry === 0) malformed('expiry is not a unix time in seconds');
+  if (!isSignatureHex(m.signature)) malformed('signature is not 65 bytes of hex');
   return {
     channelId: (m.channelId as Hex).toLowerCase() as Hex,
     payer: getAddress(m.payer as string),
@@ -131,6 +188,8 @@ export function decodeProposal(bytes: Uint8Array): SessionProposal {
     channels: getAddress(m.channels as string),
     sessionNonce: (m.sessionNonce as Hex).toLowerCase() as Hex,
     clientTunnelKey: m.clientTunnelKey as string,
+    expiry: m.expiry as number,
+    signature: (m.signature as Hex).toLowerCase() as Hex,
   };
 }
 
@@ -159,6 +218,35 @@ export function decodeAnswer(bytes: Uint8Array): SessionAnswer {
     sessionNonce: (m.sessionNonce as Hex).toLowerCase() as Hex,
     sessionId: (m.sessionId as Hex).toLowerCase() as Hex,
     tunnel: checkTunnel(m.tunnel as JsonObject),
+    channel: decodeDebt(m.channel),
+  };
+}
+
+function decodeDebt(value: unknown): ChannelDebt {
+  const problem = exactKeys(value, DEBT_KEYS, 'channel');
+  if (problem) malformed(problem);
+  const d = value as JsonObject;
+  if (!isSafeUint(d.servedBytes)) malformed('channel.servedBytes is not a byte count');
+  if (d.claim === null) return { servedBytes: d.servedBytes as number, claim: null };
+  const claimProblem = exactKeys(d.claim, CLAIM_KEYS, 'channel.claim');
+  if (claimProblem) malformed(claimProblem);
+  const c = d.claim as JsonObject;
+  const amount = parseUint256(c.amount);
+  const tickValue = parseUint256(c.tickValue);
+  if (amount === undefined || tickValue === undefined) malformed('channel.claim amounts are not uint256 strings');
+  if (!isBytes32Hex(c.tickAnchor) || !isBytes32Hex(c.preimage)) malformed('channel.claim hashes are not 32 bytes');
+  if (!isSignatureHex(c.signature)) malformed('channel.claim.signature is not 65 bytes of hex');
+  if (!isSafeUint(c.ticks, MAX_CLAIM_TICKS)) malformed('channel.claim.ticks is out of range');
+  return {
+    servedBytes: d.servedBytes as number,
+    claim: {
+      amount: amount as bigint,
+      tickAnchor: c.tickAnchor as Hex,
+      tickValue: tickValue as bigint,
+      signature: c.signature as Hex,
+      preimage: c.preimage as Hex,
+      ticks: c.ticks as number,
+    },
   };
 }
 

@@ -10,11 +10,11 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
-import { bandwidthTokenAbi } from '../chain/abi/bandwidthToken.ts';
-import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
+import { balanceOf } from '../chain/actions/balanceOf.ts';
+import { getChannel } from '../chain/actions/getChannel.ts';
+import { openChannel } from '../chain/actions/openChannel.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { openChannel } from '../chain/openChannel.ts';
 import { createSerialWrites, type SerialWrites } from '../chain/serialWrites.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import type { Logger } from '../log/logger.ts';
@@ -24,7 +24,12 @@ import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
+import { openingAmount } from './openingAmount.ts';
 import { type PaidHop, payHop } from './payHop.ts';
+import { signSessionProposal } from './proposalSignature.ts';
+
+/** How long a signed proposal stays valid: a round trip to the provider and its chain read, with room. */
+const PROPOSAL_LIFETIME_S = 60;
 
 export class PathError extends BaseError<Record<string, unknown>> {
   override name = 'PathError';
@@ -81,23 +86,13 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const channelTo = async (payee: Address, tickValue: bigint): Promise<{ channelId: Hex; deposit: bigint }> => {
     const known = store.getMeta(channelKey(payee)) as Hex | undefined;
     if (known) {
-      const c = await client.readContract({
-        address: deployment.contracts.channels,
-        abi: paymentChannelsAbi,
-        functionName: 'getChannel',
-        args: [known],
-      });
+      const c = await getChannel(client, { deployment, channelId: known });
       const usable = c.closesAt === 0n && c.deposit > 0n && promisedOn(known) + tickValue <= c.deposit;
       if (usable && c.premiumBps === BigInt(premiumBps)) {
         return { channelId: known, deposit: c.deposit };
       }
     }
-    const balance = await client.readContract({
-      address: deployment.contracts.token,
-      abi: bandwidthTokenAbi,
-      functionName: 'balanceOf',
-      args: [address],
-    });
+    const balance = await balanceOf(client, { token: deployment.contracts.token, account: address });
     if (balance < params.depositWei) {
       throw new PathError(
         `opening a channel needs ${formatUnits(params.depositWei, 18)} RBT; the wallet holds ${formatUnits(balance, 18)}`,
@@ -105,7 +100,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       );
     }
     logger.info({ payee, deposit: params.depositWei, premiumBps }, 'opening a payment channel');
-    const { channelId } = await openChannel({ client, deployment, payee, deposit: params.depositWei, premiumBps });
+    const { channelId } = await openChannel(client, { deployment, payee, deposit: params.depositWei, premiumBps });
     store.saveChannel({
       channelId,
       role: 'payer',
@@ -125,7 +120,13 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     );
 
   const build = async (offers: readonly SignedOffer[]): Promise<BuiltPath> => {
-    const prepared = [];
+    const prepared: {
+      signed: SignedOffer;
+      channelId: Hex;
+      payer: PayerChannel;
+      hop: HopDescriptor;
+      alreadyPromised: bigint;
+    }[] = [];
     for (const signed of offers) {
       const { offer } = signed;
       const price = premiumPrice(offer.priceWeiPerGiB, premiumBps);
@@ -141,6 +142,16 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         budgetWei: params.budgetWei,
       });
       const staticKeys = generateStaticKeyPair();
+      const clientTunnelKey = staticKeys.publicKey.toString('base64');
+      const sessionNonce = newSessionNonce();
+      const expiry = Math.floor(Date.now() / 1000) + PROPOSAL_LIFETIME_S;
+      const signature = await signSessionProposal(account, domain, {
+        channelId,
+        provider: offer.provider,
+        clientTunnelKey,
+        sessionNonce,
+        expiry,
+      });
       const answer = await proposeSession(node, peerIdFromString(offer.peerId), {
         channelId,
         payer: address,
@@ -150,8 +161,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         creditBytes: params.creditBytes,
         chainId: deployment.chainId,
         channels: deployment.contracts.channels,
-        sessionNonce: newSessionNonce(),
-        clientTunnelKey: staticKeys.publicKey.toString('base64'),
+        sessionNonce,
+        clientTunnelKey,
+        expiry,
+        signature,
       });
       if (!answer.ok) {
         throw new PathError(`provider ${offer.provider} refused the session: ${answer.reason}`, {
@@ -159,6 +172,19 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           meta: { refusal: answer.code, provider: offer.provider },
         });
       }
+      // Resume from what the channel provably owes (a crash may have lost this client's own record).
+      payer.resumeFrom(
+        openingAmount({
+          domain,
+          channelId,
+          payer: address,
+          deposit,
+          tickValue: payer.tickValue,
+          creditBytes: params.creditBytes,
+          promised: alreadyPromised,
+          debt: answer.channel,
+        }),
+      );
       const hop: HopDescriptor = {
         host: answer.tunnel.host,
         port: answer.tunnel.port,
@@ -167,25 +193,23 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       };
       prepared.push({ signed, channelId, payer, hop, alreadyPromised });
     }
-    const session = await connectClientSession({ hops: prepared.map((p) => p.hop) });
     const hops: BuiltHop[] = [];
-    for (const [i, p] of prepared.entries()) {
-      const hopSession = session.hops[i];
-      if (!hopSession)
-        throw new PathError('the tunnel lost a hop while the path was being built', {
-          code: 'CLIENT_PATH_LOST',
-          details: 'the next connection builds a new path',
+    // Each hop is paid (its opening voucher sent) before the path is extended through it.
+    const session = await connectClientSession({
+      hops: prepared.map((p) => p.hop),
+      onHop: async (hopSession, i) => {
+        const p = prepared[i] as (typeof prepared)[number];
+        const paid = await payHop({
+          session: hopSession,
+          payer: p.payer,
+          logger: logger.child({ hop: i + 1 }),
+          onBlocked: params.onBlocked,
+          creditBytes: params.creditBytes,
+          onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
         });
-      const paid = await payHop({
-        session: hopSession,
-        payer: p.payer,
-        logger: logger.child({ hop: i + 1 }),
-        onBlocked: params.onBlocked,
-        creditBytes: params.creditBytes,
-        onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
-      });
-      hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });
-    }
+        hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });
+      },
+    });
     return { session, hops };
   };
 

@@ -1,20 +1,37 @@
 /**
- * The provider side of a paid tunnel session: every PAYMENT frame goes through `PayeeChannel`
- * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher), the best
- * claim is persisted before credit
- * extends over it, and the session's `SendGate` closes when the bytes served (both directions)
- * reach what is durably paid plus the credit window, and opens when payment catches up. A bad
- * payment ends the session with a typed error; a session left paused and unpaid for the unpaid
- * timeout is ended too. Nothing here throws into the tunnel.
+ * The provider side of a paid tunnel session, over the channel's one `PayeeChannel` ledger (issue 14:
+ * credit belongs to the channel, not to the session). Every PAYMENT frame goes through the ledger
+ * synchronously, as it arrives (one hash per tick paid, a signature recovery per voucher); the best
+ * claim and the bytes served are persisted before credit extends over them. Both directions are gated
+ * by that one credit:
+ *
+ * - **nothing before the opening voucher**: the send gate starts closed, the client's session window
+ *   starts at zero, and an OPEN before the voucher is a protocol violation that ends the session;
+ * - **downloads**: the session's `SendGate` closes when the bytes served, plus what the client may
+ *   still upload, reach what is durably paid plus the credit window; it opens when payment catches up;
+ * - **uploads**: the client may only send what the provider granted as session window, and the grant
+ *   never exceeds the credit left (nor the session's and the process's receive buffers). Received
+ *   bytes count as served the moment they arrive.
+ *
+ * A bad payment ends the session with a typed error; a session paused with nothing raising the claim
+ * for the unpaid timeout is ended too, and so is one whose opening voucher does not come. Nothing here
+ * throws into the tunnel.
  */
-import type { Hex } from 'viem';
 import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { BaseError } from '../errors/BaseError.ts';
+import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+import {
+  MAX_RECEIVE_WINDOW,
+  MIN_RECEIVE_WINDOW,
+  OPENING_VOUCHER_TIMEOUT_MS,
+  PROCESS_RECEIVE_BUFFER_BYTES,
+  SESSION_RECEIVE_BUFFER_BYTES,
+} from './limits.ts';
 
 /** How often a session is checked: an unpaid stall ends it, an idle unpersisted claim is saved. */
 const CHECK_MS = 1_000;
@@ -25,11 +42,11 @@ export class SessionPaymentError extends BaseError<Record<string, unknown>> {
 
 export type ChargeSessionParameters = {
   session: MuxSession;
+  /** The channel's ledger, shared by its sessions (one at a time). */
   payee: PayeeChannel;
-  channelId: Hex;
   store: ChannelStore;
-  /** Credit window in bytes: persist the claim at least every half of it (and whenever the window is
-   * reached, so persistence never pauses a paying client). */
+  /** This session's credit window in bytes: persist the claim at least every half of it (and whenever
+   * the window is reached, so persistence never pauses a paying client). */
   creditBytes: number;
   logger?: Logger;
 };
@@ -40,42 +57,79 @@ export type ChargedSession = {
   readonly bytesDown: number;
   /** Times the gate closed for lack of payment. */
   readonly pauses: number;
+  /** Ends the session with `error` (e.g. the channel started closing on chain). */
+  end(error: Error): void;
 };
 
 export function chargeSession({
   session,
   payee,
-  channelId,
   store,
   creditBytes,
   logger = silentLogger,
 }: ChargeSessionParameters): ChargedSession {
   const { meter, gate } = session;
+  const channelId = payee.channelId;
   const persistEveryTicks = Math.max(1, Math.floor(creditBytes / 2 / TICK_BYTES));
+  const startedAt = Date.now();
   let pauses = 0;
+  /** Of this session's bytes (both directions), how many the ledger has counted. */
+  let counted = 0;
 
   const persist = () => {
     const claim = payee.claim;
-    if (!claim || !payee.needsPersist) return;
     // Persist first, then extend credit: a crash loses at most what was served on credit.
-    store.saveClaim(channelId, claim);
-    payee.markDurable(claim.value);
+    store.saveProgress(channelId, payee.needsPersist ? claim : undefined, payee.bytesServed);
+    if (claim) payee.markDurable(claim.value);
   };
+  /** A download frame fits when it and everything the client may still upload fit the credit. */
+  const fits = () => payee.canServe(TICK_BYTES + session.receiveOutstanding);
   const refreshGate = () => {
-    if (!payee.canServe(TICK_BYTES)) persist(); // whatever is paid becomes durable first
-    if (payee.canServe(TICK_BYTES)) gate.open();
+    if (!fits() && payee.needsPersist) persist(); // whatever is paid becomes durable first
+    if (fits()) gate.open();
     else if (gate.isOpen) {
       pauses++;
       gate.close();
     }
   };
+  const count = () => {
+    const total = meter.sent + meter.received;
+    payee.served(total - counted);
+    counted = total;
+  };
   const onMeter = () => {
-    payee.served(meter.sent + meter.received - payee.bytesServed);
+    count();
     refreshGate();
   };
+
+  gate.close(); // no credit before a verified opening voucher
+  session.openPolicy = () =>
+    payee.sessionOpen
+      ? { ok: true }
+      : {
+          ok: false,
+          violation: new SessionPaymentError('the client opened a stream before paying for the session', {
+            code: 'SESSION_OPEN_BEFORE_PAYMENT',
+            details: 'a session opens with a voucher; streams come after it',
+          }),
+        };
+  session.receiveLimit = () => {
+    if (!payee.sessionOpen || payee.closing) return 0;
+    const target = Math.min(MAX_RECEIVE_WINDOW, Math.max(MIN_RECEIVE_WINDOW, meter.received));
+    return Math.max(
+      0,
+      Math.min(
+        target,
+        payee.creditLeft,
+        SESSION_RECEIVE_BUFFER_BYTES - session.bufferedBytes,
+        PROCESS_RECEIVE_BUFFER_BYTES - session.receiveBuffers.bytes,
+      ),
+    );
+  };
+
   let unpersistedTicks = 0;
   const fail = (error: unknown) => {
-    logger.warn({ code: (error as { code?: string }).code, err: error }, 'bad payment; ending the session');
+    logger.warn({ code: codeOf(error), err: error }, 'bad payment; ending the session');
     session.close(error as Error);
   };
   /** Payments are handled in arrival order, synchronously; a bad one ends the session. */
@@ -89,21 +143,23 @@ export function chargeSession({
       } else if (payment.kind === 'tick') {
         unpersistedTicks += payee.acceptTick(payment.preimage);
       } else {
-        payee.acceptVoucherSync(payment.signed);
-        unpersistedTicks = persistEveryTicks;
+        payee.acceptVoucherSync(payment.signed, payee.sessionOpen ? undefined : creditBytes);
+        unpersistedTicks = persistEveryTicks; // a voucher (the opening one above all) is saved at once
       }
       if (unpersistedTicks >= persistEveryTicks || !gate.isOpen) {
         persist();
         unpersistedTicks = 0;
       }
       refreshGate();
+      session.refreshReceiveWindow();
     } catch (error) {
       fail(error);
     }
   };
   const stallTimer = setInterval(() => {
+    if (session.closed) return;
     // Between persistence thresholds the last payments of a burst wait here for at most a second.
-    if (payee.needsPersist && !session.closed) {
+    if (payee.needsPersist) {
       try {
         persist();
         unpersistedTicks = 0;
@@ -111,12 +167,21 @@ export function chargeSession({
         fail(error);
       }
     }
-    if (!payee.isStalled(TICK_BYTES)) return;
+    if (!payee.sessionOpen && Date.now() - startedAt > OPENING_VOUCHER_TIMEOUT_MS) {
+      session.close(
+        new SessionPaymentError('the client never paid for the session', {
+          code: 'SESSION_UNPAID',
+          details: `no opening voucher within ${OPENING_VOUCHER_TIMEOUT_MS} ms`,
+        }),
+      );
+      return;
+    }
+    if (!payee.sessionOpen || !payee.isStalled(TICK_BYTES + session.receiveOutstanding)) return;
     logger.info({ unpaidBytes: payee.unpaidBytes }, 'client stopped paying; ending the session');
     session.close(
       new SessionPaymentError('the client stopped paying', {
         code: 'SESSION_UNPAID',
-        details: 'the session stayed paused at its credit window for the unpaid timeout',
+        details: 'the session stayed paused at its credit window with nothing raising the claim',
       }),
     );
   }, CHECK_MS);
@@ -130,6 +195,8 @@ export function chargeSession({
     meter.off('sent', onMeter);
     meter.off('received', onMeter);
     session.off('payment', onPayment);
+    count(); // the last bytes, under one meter unit
+    payee.closeSession();
     try {
       persist();
     } catch (error) {
@@ -147,5 +214,6 @@ export function chargeSession({
     get pauses() {
       return pauses;
     },
+    end: (error) => session.close(error),
   };
 }

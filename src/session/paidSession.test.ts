@@ -76,7 +76,7 @@ async function startPaidPair({ budgetWei }: { budgetWei?: bigint } = {}) {
           creditBytes: CREDIT,
           unpaidTimeoutMs: 2_000,
         });
-        charged = chargeSession({ session, payee, channelId, store, creditBytes: CREDIT });
+        charged = chargeSession({ session, payee, store, creditBytes: CREDIT });
       },
     }).then((l) => listeners.push(l) && resolveListener(l));
   });

@@ -126,6 +126,34 @@ export class ChannelStore {
     return Number(result.changes) > 0;
   }
 
+  /**
+   * Stores a payee's progress on a channel in one transaction: `claim` (when given; kept only if worth more
+   * than the stored one) and the bytes served over the channel's life (kept only if more). A crash between
+   * the two cannot happen; a crash before it loses only what was served on credit since the last save.
+   */
+  saveProgress(channelId: Hex, claim: Claim | undefined, servedBytes: number): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      if (claim) this.saveClaim(channelId, claim);
+      this.#prepare('UPDATE channels SET served_bytes = MAX(served_bytes, ?) WHERE channel_id = ?').run(
+        servedBytes,
+        channelId.toLowerCase(),
+      );
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Bytes served on a channel over its life, as last saved (0 for an unknown channel). */
+  servedBytes(channelId: Hex): number {
+    const row = this.#prepare('SELECT served_bytes FROM channels WHERE channel_id = ?').get(channelId.toLowerCase()) as
+      | { served_bytes: number }
+      | undefined;
+    return row?.served_bytes ?? 0;
+  }
+
   latestClaim(channelId: Hex): Claim | undefined {
     const row = this.#prepare('SELECT * FROM claims WHERE channel_id = ?').get(channelId.toLowerCase()) as
       | ClaimRow

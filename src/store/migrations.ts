@@ -37,4 +37,9 @@ export const MIGRATIONS: readonly string[] = [
   -- Small named values: the watcher's block cursor, and the like.
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  `
+  -- Bytes a payee has served on a channel over its life, every session and both directions (issue 14:
+  -- credit belongs to the channel, so a new session must pay for what earlier ones were served).
+  ALTER TABLE channels ADD COLUMN served_bytes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

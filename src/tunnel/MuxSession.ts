@@ -8,9 +8,12 @@
 import { EventEmitter } from 'node:events';
 import { ByteMeter } from './ByteMeter.ts';
 import {
+  DEFAULT_SESSION_RECEIVE_WINDOW,
   FrameType,
+  MAX_CONNECTING_PER_SESSION,
   MAX_PAYMENT_PAYLOAD,
   MAX_STREAM_ID,
+  MAX_STREAM_WINDOW,
   MAX_STREAMS_PER_SESSION,
   OPEN_TIMEOUT_MS,
   OpenKind,
@@ -26,6 +29,12 @@ import { SendGate } from './SendGate.ts';
 /** Provider side: decides an OPEN. Resolve to accept (the stream is then spliced by the handler). */
 export type OpenHandler = (request: { kind: OpenKind } & Destination, stream: MuxStream) => void;
 
+/**
+ * Provider side: whether an OPEN may be served now. `refuse` answers it with a SOCKS reply code (the
+ * session goes on); `violation` ends the session (e.g. an OPEN before the session was paid for).
+ */
+export type OpenVerdict = { ok: true } | { ok: false; refuse: number } | { ok: false; violation: Error };
+
 export type MuxSessionParameters = {
   channel: SecureChannel;
   /** Present on the side that accepts streams (provider). */
@@ -34,7 +43,19 @@ export type MuxSessionParameters = {
   meterTickBytes?: number;
   /** The provider's capacity, shared by its sessions (`setWeight` sets this session's share under contention). */
   limiter?: RateLimiter;
+  /** Provider side: received DATA buffered over every session of the process (shared, counted here). */
+  receiveBuffers?: ReceiveBuffers;
 };
+
+/** Received DATA buffered at the exit over a set of sessions (a shared, mutable count). */
+export type ReceiveBuffers = { bytes: number };
+
+/**
+ * Provider side: how many DATA bytes the client may have outstanding (granted and not yet received)
+ * right now, over all its streams. Re-read after every DATA frame and whenever `refreshReceiveWindow()`
+ * is called; a larger value is granted with a WINDOW_UPDATE on stream 0.
+ */
+export type ReceiveLimit = () => number;
 
 export type MuxSessionEvents = {
   close: [error?: Error];
@@ -61,13 +82,31 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   readonly #waiter: RateWaiter;
   readonly #pings = new Map<bigint, (answered: boolean) => void>();
   #nextPing = 0n;
+  /** Client side: DATA bytes the provider still lets us send (its grants minus what we sent). */
+  #sessionSendWindow: number;
+  /** Provider side: DATA bytes granted to the client and not received yet. */
+  #receiveOutstanding = 0;
+  /** Provider side: received DATA still buffered in streams (not yet taken by their consumers). */
+  #buffered = 0;
+  /** Provider side: streams whose OPEN is being connected (not answered yet). */
+  readonly #connecting = new Set<number>();
+  /** Provider side: the process's receive buffers this session counts into. */
+  readonly receiveBuffers: ReceiveBuffers;
+  /** Provider side: see `ReceiveLimit`; the payment layer sets it (the default grants a fixed window). */
+  receiveLimit: ReceiveLimit = () => DEFAULT_SESSION_RECEIVE_WINDOW;
+  /** Provider side: decides whether an OPEN may be served (the payment layer sets it). */
+  openPolicy: (() => OpenVerdict) | undefined;
 
-  constructor({ channel, onOpen, meterTickBytes, limiter }: MuxSessionParameters) {
+  constructor({ channel, onOpen, meterTickBytes, limiter, receiveBuffers }: MuxSessionParameters) {
     super();
     this.channel = channel;
     this.meter = new ByteMeter(meterTickBytes);
     this.#onOpen = onOpen;
     this.#limiter = limiter;
+    this.#sessionSendWindow = onOpen ? Number.POSITIVE_INFINITY : 0;
+    this.receiveBuffers = receiveBuffers ?? { bytes: 0 };
+    // The first grant, once whoever owns the session (its payment layer) has set `receiveLimit`.
+    if (onOpen) queueMicrotask(() => this.refreshReceiveWindow());
     this.#waiter = { weight: 1, resume: () => this.#flushBlocked() };
     const send = (type: FrameType, stream: MuxStream, payload?: Buffer) => {
       if (this.closed) return;
@@ -75,9 +114,16 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       channel.send(payload ? [header, payload] : [header]);
     };
     this.#host = {
-      canSendData: () => !this.closed && this.gate.isOpen && channel.writable && (limiter?.canSend() ?? true),
+      canSendData: () =>
+        !this.closed &&
+        this.gate.isOpen &&
+        channel.writable &&
+        this.#sessionSendWindow > 0 &&
+        (limiter?.canSend() ?? true),
+      sessionSendWindow: () => this.#sessionSendWindow,
       sendData: (stream, parts, length) => {
         limiter?.take(length, this.#waiter);
+        this.#sessionSendWindow -= length;
         this.meter.addSent(length);
         channel.send([encodeFrameHeader(FrameType.data, stream.id), ...parts]);
       },
@@ -100,11 +146,43 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
         this.#waitForLimiter(stream);
       },
       release: (stream) => this.#blocked.delete(stream),
+      consumed: (bytes) => {
+        if (!this.#onOpen || this.closed) return; // teardown releases what is left at once
+        this.#buffered -= bytes;
+        this.receiveBuffers.bytes -= bytes;
+        this.refreshReceiveWindow();
+      },
     };
     channel.on('record', this.#onRecord);
     channel.on('drain', this.#flushBlocked);
     this.gate.on('open', this.#flushBlocked);
     channel.once('close', (error) => this.#teardown(error));
+  }
+
+  /** Provider side: received DATA still buffered in this session's streams. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /** Provider side: DATA bytes the client may still send without another grant. */
+  get receiveOutstanding(): number {
+    return this.#receiveOutstanding;
+  }
+
+  /**
+   * Provider side: grants the client what `receiveLimit()` allows beyond what is outstanding, in one
+   * WINDOW_UPDATE on stream 0 — when that is at least half the limit (or everything was used), so a
+   * steady upload costs one grant per half window, not one per frame.
+   */
+  refreshReceiveWindow(): void {
+    if (!this.#onOpen || this.closed) return;
+    const limit = Math.min(this.receiveLimit(), MAX_STREAM_WINDOW);
+    const delta = limit - this.#receiveOutstanding;
+    if (delta <= 0 || (delta < limit / 2 && this.#receiveOutstanding > 0)) return;
+    this.#receiveOutstanding += delta;
+    const payload = Buffer.allocUnsafe(4);
+    payload.writeUInt32BE(delta);
+    this.channel.send([encodeFrameHeader(FrameType.windowUpdate, 0), payload]);
   }
 
   /** Sets this session's share of the limiter under contention (e.g. once its priority premium is known). */
@@ -133,7 +211,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     }
     const id = this.#nextId;
     this.#nextId += 2;
-    const stream = new MuxStream(this.#host, id, destination);
+    const stream = new MuxStream(this.#host, id, destination, 'client');
     this.streams.set(id, stream);
     const replied = new Promise<number>((resolve) => {
       const timer = setTimeout(() => resolve(SocksReply.ttlExpired), OPEN_TIMEOUT_MS);
@@ -151,7 +229,10 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     });
     const settle = (reply: number): OpenError | undefined => {
       this.#opening.delete(id);
-      if (reply === SocksReply.succeeded) return undefined;
+      if (reply === SocksReply.succeeded) {
+        stream.opened();
+        return undefined;
+      }
       const error = new OpenError('Destination refused or unreachable', {
         code: 'TUNNEL_OPEN_FAILED',
         details: `exit replied with SOCKS code ${reply}`,
@@ -213,8 +294,10 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   /** Provider side: answers an OPEN (0 = success, else a SOCKS5 reply code). */
   answerOpen(stream: MuxStream, reply: number): void {
     if (this.closed) return;
+    this.#connecting.delete(stream.id);
     this.channel.send([encodeFrameHeader(FrameType.openResult, stream.id), Buffer.of(reply)]);
-    if (reply !== SocksReply.succeeded) {
+    if (reply === SocksReply.succeeded) stream.opened();
+    else {
       this.streams.delete(stream.id);
       stream.onReset(new OpenError('Open refused', { code: 'TUNNEL_OPEN_FAILED', meta: { reply } }));
     }
@@ -255,6 +338,16 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       } else this.#pings.get(payload.readBigUInt64BE(0))?.(true);
       return;
     }
+    if (type === FrameType.windowUpdate && streamId === 0) {
+      // The provider's grant of session window (client side).
+      const delta = payload.length === 4 ? payload.readUInt32BE(0) : 0;
+      if (this.#onOpen || delta === 0 || this.#sessionSendWindow + delta > MAX_STREAM_WINDOW) {
+        throw protocolError('bad session WINDOW_UPDATE');
+      }
+      this.#sessionSendWindow += delta;
+      this.#flushBlocked();
+      return;
+    }
     if (type === FrameType.openResult) {
       if (payload.length !== 1) throw protocolError('bad OPEN_RESULT');
       this.#opening.get(streamId)?.resolve(payload[0] as number);
@@ -264,8 +357,15 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     if (!stream) return; // frames racing a local reset are dropped
     switch (type) {
       case FrameType.data:
+        if (this.#onOpen) {
+          if (payload.length > this.#receiveOutstanding) throw protocolError('DATA beyond the session window');
+          this.#receiveOutstanding -= payload.length;
+          this.#buffered += payload.length;
+          this.receiveBuffers.bytes += payload.length;
+        }
         this.meter.addReceived(payload.length);
         if (!stream.onData(payload)) this.#resetStream(stream, 'peer exceeded the stream window');
+        else if (this.#onOpen) this.refreshReceiveWindow();
         return;
       case FrameType.windowUpdate:
         if (payload.length !== 4 || !stream.onWindowUpdate(payload.readUInt32BE(0))) {
@@ -290,7 +390,13 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       this.channel.send([encodeFrameHeader(FrameType.openResult, streamId), Buffer.of(code)]);
     };
     if (!this.#onOpen || streamId % 2 === 0 || this.streams.has(streamId)) throw protocolError('unexpected OPEN');
-    if (this.streams.size >= MAX_STREAMS_PER_SESSION) {
+    const verdict = this.openPolicy?.() ?? { ok: true };
+    if (!verdict.ok && 'violation' in verdict) throw verdict.violation;
+    if (!verdict.ok) {
+      reply(verdict.refuse);
+      return;
+    }
+    if (this.streams.size >= MAX_STREAMS_PER_SESSION || this.#connecting.size >= MAX_CONNECTING_PER_SESSION) {
       reply(SocksReply.generalFailure);
       return;
     }
@@ -301,8 +407,10 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       reply(SocksReply.addressTypeNotSupported);
       return;
     }
-    const stream = new MuxStream(this.#host, streamId, request);
+    const stream = new MuxStream(this.#host, streamId, request, 'provider');
     this.streams.set(streamId, stream);
+    this.#connecting.add(streamId);
+    stream.once('close', () => this.#connecting.delete(streamId));
     this.#onOpen(request, stream);
   }
 
@@ -349,6 +457,8 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     for (const { resolve } of this.#opening.values()) resolve(SocksReply.generalFailure);
     for (const stream of this.streams.values()) stream.onReset(cause);
     this.streams.clear();
+    this.receiveBuffers.bytes -= this.#buffered; // what streams still held is gone with them
+    this.#buffered = 0;
     this.#blocked.clear();
     this.emit('close', error);
   }

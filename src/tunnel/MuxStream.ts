@@ -5,18 +5,28 @@
  */
 import { Duplex } from 'node:stream';
 import { ByteMeter } from './ByteMeter.ts';
-import { INITIAL_STREAM_WINDOW, MAX_FRAME_PAYLOAD, MAX_STREAM_WINDOW, WINDOW_UPDATE_THRESHOLD } from './constants.ts';
+import {
+  EARLY_DATA_WINDOW,
+  INITIAL_STREAM_WINDOW,
+  MAX_FRAME_PAYLOAD,
+  MAX_STREAM_WINDOW,
+  WINDOW_UPDATE_THRESHOLD,
+} from './constants.ts';
 import { MuxError } from './errors.ts';
 import type { Destination } from './muxFrame.ts';
 
 /** What a stream needs from its session (kept narrow for testing). */
 export type MuxStreamHost = {
-  /** True when a DATA frame may be sent now (gate open, channel not back-pressured). */
+  /** True when a DATA frame may be sent now (gate open, channel not back-pressured, session window). */
   canSendData(): boolean;
+  /** Most DATA bytes the session lets this side send now, over all streams (the session window). */
+  sessionSendWindow(): number;
   sendData(stream: MuxStream, parts: Buffer[], length: number): void;
   sendWindowUpdate(stream: MuxStream, delta: number): void;
   sendClose(stream: MuxStream): void;
   sendReset(stream: MuxStream, reply: number): void;
+  /** `bytes` of received DATA left this stream (read by its consumer, or dropped with the stream). */
+  consumed(bytes: number): void;
   /** Called when the stream is waiting for channel room, the gate, or credit. */
   block(stream: MuxStream): void;
   release(stream: MuxStream): void;
@@ -30,21 +40,32 @@ export class MuxStream extends Duplex {
   /** Payload bytes of this stream (sent = written by us, received = from the peer). */
   readonly meter = new ByteMeter();
   readonly #host: MuxStreamHost;
-  #sendWindow = INITIAL_STREAM_WINDOW;
-  #receiveWindow = INITIAL_STREAM_WINDOW;
+  #sendWindow: number;
+  #receiveWindow: number;
   #credited = 0;
   #pushed = 0;
+  /** Of `#pushed`, how much the session has been told left the stream (`host.consumed`). */
+  #released = 0;
   #pending: PendingWrite | undefined;
   #localClosed = false;
   #remoteClosed = false;
   #reset = false;
   #flushing = false;
+  readonly #side: 'client' | 'provider';
 
-  constructor(host: MuxStreamHost, id: number, destination: Destination) {
+  /**
+   * A stream starts with `EARLY_DATA_WINDOW` of credit from the client to the provider (what the client
+   * may send before the exit has connected) and `INITIAL_STREAM_WINDOW` the other way; `opened()` adds
+   * the rest of the client's window once the OPEN succeeded (both sides do it, so no frame is needed).
+   */
+  constructor(host: MuxStreamHost, id: number, destination: Destination, side: 'client' | 'provider') {
     super({ allowHalfOpen: true, readableHighWaterMark: INITIAL_STREAM_WINDOW, writableHighWaterMark: 256 * 1024 });
     this.#host = host;
     this.id = id;
     this.destination = destination;
+    this.#sendWindow = side === 'client' ? EARLY_DATA_WINDOW : INITIAL_STREAM_WINDOW;
+    this.#receiveWindow = side === 'client' ? INITIAL_STREAM_WINDOW : EARLY_DATA_WINDOW;
+    this.#side = side;
     // A stream error (peer reset, session loss) must never crash the process; users who
     // care attach their own listener or use `pipeline`.
     this.on('error', () => {});
@@ -61,6 +82,15 @@ export class MuxStream extends Duplex {
   ): void {
     this.#pending = { chunks: chunks.map((c) => c.chunk), callback };
     this.flush();
+  }
+
+  /** The OPEN succeeded: the client→provider direction gets the rest of its initial window. */
+  opened(): void {
+    const rest = INITIAL_STREAM_WINDOW - EARLY_DATA_WINDOW;
+    if (this.#side === 'client') {
+      this.#sendWindow += rest;
+      this.flush();
+    } else this.#receiveWindow += rest;
   }
 
   /** Sends as much of the pending write as credit and the session allow (called by the session). */
@@ -89,7 +119,7 @@ export class MuxStream extends Duplex {
         this.#host.block(this);
         return false;
       }
-      let budget = Math.min(this.#sendWindow, MAX_FRAME_PAYLOAD);
+      let budget = Math.min(this.#sendWindow, MAX_FRAME_PAYLOAD, this.#host.sessionSendWindow());
       const parts: Buffer[] = [];
       let length = 0;
       while (budget > 0 && pending.chunks.length > 0) {
@@ -134,7 +164,12 @@ export class MuxStream extends Duplex {
     this.#flushing = true;
     try {
       while (sent < data.length && this.#sendWindow > 0 && this.#host.canSendData()) {
-        const length = Math.min(this.#sendWindow, MAX_FRAME_PAYLOAD, data.length - sent);
+        const length = Math.min(
+          this.#sendWindow,
+          MAX_FRAME_PAYLOAD,
+          data.length - sent,
+          this.#host.sessionSendWindow(),
+        );
         this.#sendWindow -= length;
         this.meter.addSent(length);
         this.#host.sendData(this, [data.subarray(sent, sent + length)], length);
@@ -164,8 +199,15 @@ export class MuxStream extends Duplex {
    */
   override read(size?: number): Buffer | null {
     const chunk = super.read(size) as Buffer | null;
+    this.#release(this.#pushed - this.readableLength);
     this.#returnCredit();
     return chunk;
+  }
+
+  #release(upTo: number): void {
+    if (upTo <= this.#released) return;
+    this.#host.consumed(upTo - this.#released);
+    this.#released = upTo;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -177,6 +219,7 @@ export class MuxStream extends Duplex {
       this.#host.sendReset(this, 1);
     }
     pending?.callback(error ?? new MuxError('Stream destroyed', { code: 'TUNNEL_STREAM_DESTROYED' }));
+    this.#release(this.#pushed); // whatever was still buffered is gone with the stream
     callback(error);
   }
 

@@ -76,6 +76,9 @@ export type SecureChannelParameters = {
   receiveArea?: ReceiveArea;
 };
 
+/** Records kept for a session that does not exist yet (see `#held`): a few control frames, never a stream. */
+const MAX_HELD_RECORDS = 16;
+
 export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   readonly transport: Duplex;
   /** Authenticated static key of the peer (after `open()`). */
@@ -91,6 +94,12 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #expectedHandshakeLength = 0;
   readonly #area: ReceiveArea | undefined;
   #corked = false;
+  /**
+   * Records that arrived before anyone listened: the peer may speak first, in the same read as the
+   * handshake's last message, before the session over this channel exists (the provider's first
+   * session-window grant). Handed over when the first `record` listener is added.
+   */
+  #held: Buffer[] = [];
 
   private constructor(transport: Duplex, area?: ReceiveArea) {
     super();
@@ -102,6 +111,9 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     transport.on('error', this.#onError);
     transport.on('close', this.#onClose);
     transport.on('end', this.#onEnd);
+    (this as unknown as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'record' && this.#held.length > 0) queueMicrotask(() => this.#releaseHeld());
+    });
   }
 
   /**
@@ -281,7 +293,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       }
       start = recordEnd;
       if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
-      this.emit('record', plaintext);
+      this.#deliver(plaintext);
     }
     return this.closed ? end : start;
   };
@@ -323,8 +335,25 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
         return;
       }
       if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
-      this.emit('record', plaintext);
+      this.#deliver(plaintext);
     }
+  }
+
+  #deliver(plaintext: Buffer): void {
+    if (this.#held.length === 0 && this.listenerCount('record') > 0) {
+      this.emit('record', plaintext);
+      return;
+    }
+    if (this.#held.length >= MAX_HELD_RECORDS) {
+      this.#fail(new RecordError('Records arrived with nobody to read them', { code: 'TUNNEL_MUX_PROTOCOL' }));
+      return;
+    }
+    this.#held.push(plaintext);
+  }
+
+  #releaseHeld(): void {
+    while (this.#held.length > 0 && !this.closed && this.listenerCount('record') > 0)
+      this.emit('record', this.#held.shift() as Buffer);
   }
 
   #onDrain = () => this.emit('drain');

@@ -27,6 +27,12 @@ export type ConnectClientSessionParameters = {
   staticKeys?: StaticKeyPair;
   signal?: AbortSignal;
   meterTickBytes?: number;
+  /**
+   * Called with each hop's session as soon as it exists, before the path is extended through it (a paid
+   * hop sends its opening voucher here: a provider carries nothing, not even the next hop's handshake,
+   * for a session that has not paid).
+   */
+  onHop?: (session: MuxSession, index: number) => Promise<void>;
 };
 
 export type ClientSession = {
@@ -76,6 +82,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
       receiveArea,
     });
     sessions.push(new MuxSession({ channel, meterTickBytes }));
+    await params.onHop?.(sessions[0] as MuxSession, 0);
     for (const hop of path.slice(1)) {
       const previous = sessions.at(-1) as MuxSession;
       const relay = await previous.openStream({ host: hop.host, port: hop.port }, { kind: OpenKind.relay, signal });
@@ -86,6 +93,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
         signal,
       });
       sessions.push(new MuxSession({ channel, meterTickBytes }));
+      await params.onHop?.(sessions.at(-1) as MuxSession, sessions.length - 1);
     }
   } catch (error) {
     for (const session of sessions) session.close();

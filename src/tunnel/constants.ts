@@ -7,7 +7,7 @@
 /** Noise protocol name hashed into the initial chaining key (Noise spec §5.2). */
 export const NOISE_PROTOCOL_NAME = 'Noise_IK_25519_ChaChaPoly_SHA256';
 /** Prologue mixed into the handshake hash: binds the handshake to this protocol version. */
-export const NOISE_PROLOGUE = 'bandex/tunnel/1';
+export const NOISE_PROLOGUE = 'bandex/tunnel/2';
 /** X25519 public key and DH output length (RFC 7748). */
 export const DH_LEN = 32;
 /** SHA-256 output length (Noise HASHLEN). */
@@ -47,8 +47,25 @@ export const INITIAL_STREAM_WINDOW = 4 << 20;
 export const WINDOW_UPDATE_THRESHOLD = INITIAL_STREAM_WINDOW / 4;
 /** Largest window a peer may grant (guards against overflow from a hostile peer: 2^31 − 1 as HTTP/2). */
 export const MAX_STREAM_WINDOW = 0x7fff_ffff;
-/** Concurrent streams per session; a peer opening more gets RESET (memory bound per session). */
-export const MAX_STREAMS_PER_SESSION = 1_024;
+/**
+ * What a client may send on a stream before the exit has connected it (its *early data*: a TLS
+ * ClientHello or an HTTP request fits many times over). A stream's client→provider credit is this
+ * until OPEN_RESULT succeeds, then `INITIAL_STREAM_WINDOW`; so streams to a destination that never
+ * accepts hold at most 64 KiB each (issue 14: 128 such streams held 558 MiB before).
+ */
+export const EARLY_DATA_WINDOW = 64 * 1024;
+/**
+ * Session window an unpaid tunnel (tests, the bench's unpaid path) grants: what its client may have
+ * in flight over all streams. A paid provider grants against payment instead (`session/chargeSession`).
+ */
+export const DEFAULT_SESSION_RECEIVE_WINDOW = 16 * 1024 * 1024;
+/**
+ * Concurrent streams per session; a peer opening more gets its OPEN refused (memory bound per session).
+ * 256: a browser keeps a few dozen connections; each stream costs a `MuxStream` and a socket.
+ */
+export const MAX_STREAMS_PER_SESSION = 256;
+/** OPENs of one session being connected at once (each a pending TCP connect at the exit); more are refused. */
+export const MAX_CONNECTING_PER_SESSION = 64;
 /** Stream ids are 32-bit; the client opens odd ids. */
 export const MAX_STREAM_ID = 0xffff_ffff;
 /** An OPEN whose destination is not answered within this time fails with TTL expired (SOCKS 0x06). */

@@ -34,7 +34,15 @@ export type ChannelWatcherParameters = {
   pollMs?: number;
   logger?: Logger;
   now?: () => number;
+  /** Told of every channel's life events as they are confirmed (the provider ends sessions of closing channels). */
+  onChannelEvent?: (event: ChannelEvent) => void;
 };
+
+/** A channel's life on chain, as the watcher reads it from the PaymentChannels events. */
+export type ChannelEvent =
+  | { channelId: Hex; kind: 'closing' | 'closed' }
+  | { channelId: Hex; kind: 'toppedUp'; deposit: bigint }
+  | { channelId: Hex; kind: 'redeemed'; redeemed: bigint };
 
 type OnChain = { redeemed: bigint; closing: boolean; gone: boolean };
 
@@ -87,11 +95,28 @@ export class ChannelWatcher {
       store.setMeta(CURSOR_KEY, to.toString());
       from = to + 1n;
     }
+    // A close is acted on before it is confirmed: stopping credit early is safe (a reorg that drops the
+    // close costs the payer a reconnect), serving a channel that is being emptied is not.
+    if (this.#p.onChannelEvent && head > safe) {
+      const fresh = await retry(() =>
+        client.getContractEvents({
+          address: channels,
+          abi: paymentChannelsAbi,
+          eventName: 'ChannelCloseStarted',
+          fromBlock: (safe < 0n ? -1n : safe) + 1n,
+          toBlock: head,
+        }),
+      );
+      for (const log of fresh)
+        this.#p.onChannelEvent({ channelId: String(log.args.channelId).toLowerCase() as Hex, kind: 'closing' });
+    }
     return this.#redeemDue(claimed);
   }
 
   #apply(claimed: Set<Hex>, log: { eventName: string; args: Record<string, unknown> }): void {
     const id = String(log.args.channelId ?? '').toLowerCase() as Hex;
+    const event = channelEventOf(id, log);
+    if (event) this.#p.onChannelEvent?.(event);
     const state = this.#state.get(id);
     if (!claimed.has(id) || !state) return;
     if (log.eventName === 'ChannelCloseStarted') {
@@ -147,5 +172,24 @@ export class ChannelWatcher {
   async #readChannel(id: Hex): Promise<OnChain> {
     const c = await retry(() => getChannel(this.#p.client, { deployment: this.#p.deployment, channelId: id }));
     return { redeemed: c.redeemed, closing: c.closesAt !== 0n, gone: isChannelGone(c) };
+  }
+}
+
+function channelEventOf(
+  channelId: Hex,
+  log: { eventName: string; args: Record<string, unknown> },
+): ChannelEvent | undefined {
+  switch (log.eventName) {
+    case 'ChannelCloseStarted':
+      return { channelId, kind: 'closing' };
+    case 'ChannelClosed':
+    case 'ChannelSettled':
+      return { channelId, kind: 'closed' };
+    case 'ChannelToppedUp':
+      return { channelId, kind: 'toppedUp', deposit: log.args.deposit as bigint };
+    case 'ChannelRedeemed':
+      return { channelId, kind: 'redeemed', redeemed: log.args.redeemed as bigint };
+    default:
+      return undefined;
   }
 }

@@ -57,6 +57,7 @@ const checkProposal: CheckProposal = async (proposal, { signal }) => {
     ok: true,
     sessionId: `0x${'5e'.repeat(32)}`,
     tunnel: { host: '127.0.0.1', port: 7000, publicKey: TEST_TUNNEL_KEY },
+    channel: { servedBytes: 0, claim: null },
   };
 };
 

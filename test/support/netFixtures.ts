@@ -28,7 +28,7 @@ export function testOfferFields(peerId: string, overrides: Partial<SignOfferPara
     capacityBytesPerSecond: 12_500_000,
     endpoints: ['127.0.0.1:7000', '[::1]:7000', 'node.example.org:443'],
     tunnelPublicKey: TEST_TUNNEL_KEY,
-    protocols: ['/bandex/session/1', '/bandex/tunnel/1'],
+    protocols: ['/bandex/session/2', '/bandex/tunnel/2'],
     issuedAt: now,
     expiresAt: now + 300,
     sequence: 1,
@@ -55,5 +55,7 @@ export const testProposal = (overrides: Partial<SessionProposal> = {}): SessionP
   channels: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   sessionNonce: newSessionNonce(),
   clientTunnelKey: Buffer.alloc(32, 9).toString('base64'),
+  expiry: Math.floor(Date.now() / 1000) + 60,
+  signature: `0x${'11'.repeat(64)}1b`,
   ...overrides,
 });

@@ -16,6 +16,8 @@ export type GetChannelReturnType = {
   redeemed: bigint;
   /** Seconds since the epoch (chain time); 0 while the channel is open. */
   closesAt: bigint;
+  /** Priority premium fixed at open, in basis points (0 = none). */
+  premiumBps: bigint;
 };
 export type GetChannelErrorType = Error;
 
@@ -33,7 +35,14 @@ export async function getChannel(
     functionName: 'getChannel',
     args: [channelId],
   });
-  return { payer: c.payer, payee: c.payee, deposit: c.deposit, redeemed: c.redeemed, closesAt: c.closesAt };
+  return {
+    payer: c.payer,
+    payee: c.payee,
+    deposit: c.deposit,
+    redeemed: c.redeemed,
+    closesAt: c.closesAt,
+    premiumBps: c.premiumBps,
+  };
 }
 
 /** True for the all-zero record of a channel that never existed or was settled. */
