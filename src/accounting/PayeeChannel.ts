@@ -79,8 +79,8 @@ export class PayeeChannel {
     this.#deposit = params.deposit;
     this.#creditBytes = params.creditBytes;
     this.tickValue = tickValueFor(params.priceWeiPerGiB);
-    this.#bytesServed = params.restored?.servedBytes ?? 0;
     this.#floor = params.restored?.claimValue ?? 0n;
+    this.#bytesServed = params.restored?.servedBytes ?? 0;
     this.#durableValue = this.#floor;
     this.#lastRaiseAt = this.#now();
   }
@@ -169,6 +169,11 @@ export class PayeeChannel {
         this.#creditBytes = creditBytes;
       }
       this.#sessionOpen = true;
+      // A payer pays for bytes after receiving them, so what its opening voucher pays for was served (its
+      // round-up tick aside). Served bytes are saved with the claim, not with every frame, so a crash can
+      // forget some: counting what was paid keeps a restart from serving the same bytes on credit twice,
+      // and costs an honest payer nothing (its voucher already covers them).
+      this.#bytesServed = Math.max(this.#bytesServed, this.#bytesPaidAt(voucher.amount));
       this.#serveLimit = this.#bytesPaidAt(this.#durableValue) + this.#creditBytes;
     }
     if (this.value > before) this.#lastRaiseAt = this.#now();

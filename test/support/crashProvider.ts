@@ -76,6 +76,11 @@ const payee = new PayeeChannel({
   deposit: BigInt(config.deposit),
   priceWeiPerGiB: BigInt(config.priceWeiPerGiB),
   creditBytes: config.creditBytes,
+  // What the channel was served and paid before this process: credit is the channel's, not the process's.
+  restored: {
+    servedBytes: store.servedBytes(config.channelId),
+    claimValue: store.latestClaim(config.channelId)?.value ?? 0n,
+  },
 });
 const chunk = Buffer.alloc(TICK_BYTES, 0x42);
 
@@ -99,7 +104,7 @@ const server = createServer((socket) => {
       const claim = payee.claim;
       // Persist first, then extend credit: a crash loses at most what was served on credit.
       if (claim && payee.needsPersist) {
-        store.saveClaim(config.channelId, claim);
+        store.saveProgress(config.channelId, claim, payee.bytesServed);
         payee.markDurable(claim.value);
       }
       serve();
