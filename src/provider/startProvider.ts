@@ -15,6 +15,7 @@
  *
  * Stopped in reverse order, every part even when one fails (`daemon/component.ts`).
  */
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { Address, LocalAccount } from 'viem';
@@ -163,7 +164,8 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
         port: params.tunnelPort ?? 0,
-        policy: createExitPolicy(params.exitPolicy),
+        // Its own addresses are no destination: a client must not reach services bound to the provider's host.
+        policy: createExitPolicy({ ...params.exitPolicy, ownAddresses: ownInterfaceAddresses() }),
         logger,
         // Only a key an accepted (signed) proposal named gets past the handshake.
         authorize: (remoteStatic) => admission.isPending(remoteStatic),
@@ -291,6 +293,10 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     await parts.stop().catch((stopError: unknown) => logger.warn({ err: stopError }, 'stopping after a failed start'));
     throw error;
   }
+}
+
+function ownInterfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }
 
 /** `read`, called at most once per `ms` (the API polls the status often; the chain need not answer as often). */

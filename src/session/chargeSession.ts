@@ -90,6 +90,9 @@ export function chargeSession({
     else if (gate.isOpen) {
       pauses++;
       gate.close();
+      // The credit is used up: what was served on it is saved now, so a crash cannot forget it and serve
+      // it on credit a second time.
+      persist();
     }
   };
   const count = () => {

@@ -37,7 +37,7 @@ describe('exit policy', () => {
   });
 
   it('allows public addresses', () => {
-    for (const address of ['1.1.1.1', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:1.1.1.1']) {
+    for (const address of ['1.1.1.1', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111']) {
       assert.equal(checkExitAddress(strict, address, 443).allowed, true, address);
     }
   });
@@ -71,15 +71,34 @@ describe('exit policy', () => {
     );
   });
 
-  it('property: a mapped address decides like its IPv4 form', () => {
+  it('property: a mapped address is refused whatever it wraps (issue 14: no second spelling)', () => {
     fc.assert(
       fc.property(octet, octet, octet, octet, (a, b, c, d) => {
         const address = v4(a, b, c, d);
-        return (
-          checkExitAddress(strict, address, 80).allowed === checkExitAddress(strict, `::ffff:${address}`, 80).allowed
-        );
+        return !checkExitAddress(strict, `::ffff:${address}`, 80).allowed;
       }),
     );
+  });
+
+  it('refuses the IPv4-compatible, NAT64 and 6to4 spellings of any address', () => {
+    for (const address of [
+      '::127.0.0.1',
+      '::a00:1',
+      '::8.8.8.8',
+      '64:ff9b::7f00:1',
+      '64:ff9b::808:808',
+      '2002:7f00:1::1',
+      '2002:c0a8:101::',
+    ])
+      assert.equal(checkExitAddress(strict, address, 80).allowed, false, address);
+  });
+
+  it('refuses the provider’s own interface addresses, even in devnet mode', () => {
+    const own = createExitPolicy({ devnet: true, ownAddresses: ['203.0.113.9', '2001:db9::5', '127.0.0.1'] });
+    assert.equal(checkExitAddress(own, '203.0.113.9', 80).allowed, false);
+    assert.equal(checkExitAddress(own, '2001:db9::5', 80).allowed, false);
+    assert.equal(checkExitAddress(own, '127.0.0.1', 80).allowed, true, 'devnet loopback stays allowed');
+    assert.equal(checkExitAddress(own, '2001:db9::6', 80).allowed, true);
   });
 
   it('property: fc00::/7 is refused', () => {

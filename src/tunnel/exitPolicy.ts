@@ -14,6 +14,8 @@ export type ExitPolicyConfig = {
   allow?: readonly string[];
   /** Extra networks to refuse. */
   deny?: readonly string[];
+  /** This host's own interface addresses (refused even in devnet mode unless loopback): set by the provider. */
+  ownAddresses?: readonly string[];
   /** If set, only these ports are allowed. */
   allowPorts?: readonly number[];
   /** Ports always refused (e.g. 25 against spam). */
@@ -48,6 +50,11 @@ export const NON_PUBLIC_NETWORKS = [
   '224.0.0.0/4',
   '240.0.0.0/4',
   '::/128',
+  // IPv4-compatible (deprecated) and the NAT64 / 6to4 forms: each wraps an IPv4 address, which may be a
+  // private or loopback one the policy refuses in its plain form (SSRF through another spelling).
+  '::/96',
+  '64:ff9b::/96',
+  '2002::/16',
   '64:ff9b:1::/48',
   '100::/64',
   '2001:db8::/32',
@@ -59,9 +66,12 @@ export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'] as const;
 
 /** Builds a policy; throws `TypeError` on a malformed CIDR (configuration error). */
 export function createExitPolicy(config: ExitPolicyConfig = {}): ExitPolicy {
+  const own = (config.ownAddresses ?? []).filter(
+    (a) => !LOOPBACK_NETWORKS.some((n) => cidrContains(parseCidr(n), parseIp(a) as IpAddress)),
+  );
   return {
     allow: (config.allow ?? []).map(parseCidr),
-    deny: (config.deny ?? []).map(parseCidr),
+    deny: [...(config.deny ?? []), ...own].map(parseCidr),
     builtinDeny: NON_PUBLIC_NETWORKS.map(parseCidr),
     loopback: LOOPBACK_NETWORKS.map(parseCidr),
     devnet: config.devnet ?? false,
@@ -77,6 +87,10 @@ export function checkExitAddress(policy: ExitPolicy, address: string | IpAddress
   }
   const ip = typeof address === 'string' ? parseIp(address) : address;
   if (!ip) return { allowed: false, reason: 'not-an-ip' };
+  // An IPv4 address spelt as IPv6 (`::ffff:a.b.c.d`): a real destination uses the IPv4 form; refused
+  // whatever it wraps, so no other spelling of a refused address can slip through.
+  if (typeof address === 'string' && address.includes(':') && ip.family === 4)
+    return { allowed: false, reason: 'address' };
   const inAny = (list: Cidr[]) => list.some((cidr) => cidrContains(cidr, ip));
   if (inAny(policy.deny)) return { allowed: false, reason: 'address' };
   if (inAny(policy.allow)) return { allowed: true };

@@ -305,7 +305,7 @@ describe('issue 5: providers and client in separate network namespaces', { skip:
             // The client answers CONNECT optimistically (success before the exit connects); then the exit's
             // refusal closes the stream: the request below must get nothing back.
             reply = buf[1]; buf = buf.subarray(10); stage = 2;
-            s.write('GET /api/status HTTP/1.0\r\n\r\n');
+            s.write('GET /api/status HTTP/1.0\\r\\n\\r\\n');
           }
         });
         let reply;
