@@ -353,17 +353,26 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       this.#opening.get(streamId)?.resolve(payload[0] as number);
       return;
     }
+    if (type === FrameType.data) {
+      // Counted against the session window and metered whether or not the stream still exists: the peer
+      // spent its window on it, and a stream it had reset must not carry DATA for free.
+      if (this.#onOpen) {
+        if (payload.length > this.#receiveOutstanding) throw protocolError('DATA beyond the session window');
+        this.#receiveOutstanding -= payload.length;
+      }
+      this.meter.addReceived(payload.length);
+    }
     const stream = this.streams.get(streamId);
-    if (!stream) return; // frames racing a local reset are dropped
+    if (!stream) {
+      if (this.#onOpen && type === FrameType.data) this.refreshReceiveWindow();
+      return; // frames racing a local reset are dropped
+    }
     switch (type) {
       case FrameType.data:
         if (this.#onOpen) {
-          if (payload.length > this.#receiveOutstanding) throw protocolError('DATA beyond the session window');
-          this.#receiveOutstanding -= payload.length;
           this.#buffered += payload.length;
           this.receiveBuffers.bytes += payload.length;
         }
-        this.meter.addReceived(payload.length);
         if (!stream.onData(payload)) this.#resetStream(stream, 'peer exceeded the stream window');
         else if (this.#onOpen) this.refreshReceiveWindow();
         return;
