@@ -142,7 +142,9 @@ export class ChannelLedgers {
       ledger?.raiseFloor(event.redeemed);
       return;
     }
-    // Closing or closed: no more credit to anyone on this channel.
+    // Closing or closed: no more credit to anyone on this channel. Only channels this provider knows are
+    // remembered (anyone can close channels of their own; a proposal for one is refused on chain anyway).
+    if (!ledger && !this.#p.store.getChannel(id)) return;
     this.#closing.add(id);
     ledger?.markClosing();
     const live = this.#live.get(id);

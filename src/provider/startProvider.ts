@@ -47,6 +47,7 @@ import { ChannelLedgers } from './ChannelLedgers.ts';
 import { DEFAULT_MAX_CREDIT_BYTES } from './limits.ts';
 import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
 import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from './metrics.ts';
+import { type ProviderStatus, providerStatus } from './providerStatus.ts';
 import { SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 
@@ -84,20 +85,7 @@ export type StartProviderParameters = {
   logger?: Logger;
 };
 
-export type ProviderStatus = {
-  address: Address;
-  peerId: string;
-  priceWeiPerGiB: bigint;
-  bytesServed: number;
-  earnedWei: bigint;
-  redeemedWei: bigint;
-  stakeWei: bigint;
-  sessions: number;
-  sessionsTotal: number;
-  creditPauses: number;
-  /** Reputation from the auditors' reports heard on the audit topic (the prior until any arrive). */
-  reputation: number;
-};
+export type { ProviderStatus };
 
 export type Provider = {
   address: Address;
@@ -227,32 +215,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       }),
     );
 
-    const redeemed = cachedFor(1_000, async () => {
-      const views = await readPayeeChannels(client, deployment, store);
-      return views.reduce((sum, v) => sum + BigInt(v.redeemedWei), 0n);
-    });
-    const status = async (): Promise<ProviderStatus> => {
-      const { up, down } = charger.traffic();
-      let earnedWei = 0n;
-      for (const id of store.claimedChannels('payee')) earnedWei += store.latestClaim(id)?.value ?? 0n;
-      const [redeemedWei, current] = await Promise.all([
-        redeemed(),
-        readProvider(client, { deployment, provider: address }),
-      ]);
-      return {
-        address,
-        peerId,
-        priceWeiPerGiB,
-        bytesServed: up + down,
-        earnedWei,
-        redeemedWei,
-        stakeWei: current.stakeWei,
-        sessions: charger.liveCount,
-        sessionsTotal: charger.total,
-        creditPauses: charger.pauses(),
-        reputation: book.reputation().get(address.toLowerCase()) ?? PRIOR,
-      };
-    };
+    const status = providerStatus({ client, deployment, store, charger, book, address, peerId, priceWeiPerGiB });
     const api = parts.running(
       await startDaemonApi({
         role: 'provider',
@@ -297,15 +260,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
 
 function ownInterfaceAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
-}
-
-/** `read`, called at most once per `ms` (the API polls the status often; the chain need not answer as often). */
-function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
-  let cached: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    if (!cached || Date.now() - cached.at >= ms) cached = { at: Date.now(), value: read() };
-    return cached.value;
-  };
 }
 
 function formatEndpoint(host: string, port: number): string {
