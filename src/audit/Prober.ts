@@ -7,6 +7,7 @@
  * their payments.
  */
 import type { Component } from '../daemon/component.ts';
+import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import type { BuiltPath, PathBuilder } from '../session/buildPath.ts';
@@ -69,10 +70,7 @@ export class Prober implements Component {
     try {
       path = await builder.build([offer]);
     } catch (error) {
-      logger.info(
-        { provider: offer.offer.provider, epoch, code: (error as { code?: string }).code },
-        'session refused',
-      );
+      logger.info({ provider: offer.offer.provider, epoch, code: codeOf(error) }, 'session refused');
       return m;
     }
     m.sessionsServed = 1;

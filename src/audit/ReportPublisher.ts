@@ -6,7 +6,7 @@
  */
 import type { Address, LocalAccount } from 'viem';
 import type { Telemetry } from '../api/telemetry.ts';
-import { anchorReports } from '../chain/anchorReports.ts';
+import { anchorReports } from '../chain/actions/anchorReports.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import type { SerialWrites } from '../chain/serialWrites.ts';
@@ -72,7 +72,7 @@ export class ReportPublisher {
     telemetry.publish('report', { epoch, reports: mine.length, digest });
     logger.info({ epoch, reports: mine.length, digest }, 'reports published');
     try {
-      await serialWrites(() => anchorReports({ client, deployment, epoch, digest, count: mine.length }));
+      await serialWrites(() => anchorReports(client, { deployment, epoch, digest, count: mine.length }));
       this.reportsAnchored++;
     } catch (error) {
       logger.warn({ err: error, epoch }, 'anchoring the reports failed');

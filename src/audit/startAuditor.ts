@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import type { Address, LocalAccount } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { isStakedAuditor } from '../chain/actions/isStakedAuditor.ts';
+import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import { createSerialWrites } from '../chain/serialWrites.ts';
 import { ComponentStack } from '../daemon/component.ts';
 import { joinAsClient } from '../daemon/joinAsClient.ts';
@@ -92,12 +92,11 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
   const account = client.account as LocalAccount;
   const address = account.address;
   const registry = deployment.contracts.registry;
-  const contract = { address: registry, abi: providerRegistryAbi } as const;
   const [quorum, minStakeWei] = await Promise.all([
-    client.readContract({ ...contract, functionName: 'auditorQuorum' }),
-    client.readContract({ ...contract, functionName: 'minStake' }),
+    readRegistryParameter(client, { deployment, name: 'auditorQuorum' }),
+    readRegistryParameter(client, { deployment, name: 'minStake' }),
   ]);
-  if (!(await isStakedAuditor(client, deployment, address))) {
+  if (!(await isStakedAuditor(client, { deployment, auditor: address }))) {
     throw new AuditorError(`${address} is not a registered auditor with stake`, {
       code: 'AUDITOR_NOT_REGISTERED',
       details: 'register and bond at least the minimum auditor stake first: bandex audit --register <stake>',

@@ -15,6 +15,7 @@
 import type { Address } from 'viem';
 import type { Telemetry } from '../api/telemetry.ts';
 import type { Component } from '../daemon/component.ts';
+import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
@@ -76,7 +77,7 @@ export class PathManager implements Component {
       ...params.builder,
       onBlocked: (reason) => {
         this.#blocked = reason.message;
-        params.telemetry.countError((reason as { code?: string }).code);
+        params.telemetry.countError(codeOf(reason));
       },
     });
   }
@@ -138,7 +139,7 @@ export class PathManager implements Component {
     try {
       return (await this.ensurePath()).session.openStream(destination, options);
     } catch (error) {
-      this.#p.telemetry.countError((error as { code?: string }).code);
+      this.#p.telemetry.countError(codeOf(error));
       throw error;
     }
   };

@@ -16,7 +16,7 @@ import { DEFAULT_CREDIT_BYTES } from '../accounting/constants.ts';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
-import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { ComponentStack } from '../daemon/component.ts';
@@ -113,11 +113,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     const store = parts.running(new ChannelStore(openDatabase({ file: join(stateDir, 'client.db') })), (s) =>
       s.close(),
     );
-    const minStakeWei = await client.readContract({
-      address: deployment.contracts.registry,
-      abi: providerRegistryAbi,
-      functionName: 'minStake',
-    });
+    const minStakeWei = await readRegistryParameter(client, { deployment, name: 'minStake' });
     const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, logger });
     // Stopped in reverse: the audit gossip and the offer directory before the node they run on.
     parts.running(node, (n) => n.stop());

@@ -5,7 +5,7 @@
  * registered provider has offered or no new offer has arrived for `OFFER_SETTLE_MS`.
  */
 import type { Address } from 'viem';
-import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import type { OfferDirectory } from '../net/OfferDirectory.ts';
@@ -33,9 +33,10 @@ export type WaitForOffersParameters = {
 export async function waitForOffers(params: WaitForOffersParameters): Promise<SignedOffer[]> {
   const { client, deployment, directory, hops: n } = params;
   const deadline = Date.now() + OFFER_WAIT_MS;
-  const registered = await client
-    .readContract({ address: deployment.contracts.registry, abi: providerRegistryAbi, functionName: 'providerCount' })
-    .then(Number, () => Number.POSITIVE_INFINITY);
+  const registered = await readRegistryParameter(client, { deployment, name: 'providerCount' }).then(
+    Number,
+    () => Number.POSITIVE_INFINITY,
+  );
   let known = -1;
   let changedAt = Date.now();
   for (;;) {

@@ -6,9 +6,9 @@
  * It lives in `daemon/`, below both daemons, so that neither imports the other.
  */
 import { join } from 'node:path';
+import { readProvider } from '../chain/actions/readProvider.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { readProvider } from '../chain/readProvider.ts';
 import type { Logger } from '../log/logger.ts';
 import { createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
@@ -42,7 +42,7 @@ export async function joinAsClient(params: JoinAsClientParameters) {
   const directory = new OfferDirectory({
     chainId: deployment.chainId,
     minStakeWei: params.minStakeWei,
-    checkProvider: (provider) => readProvider(client, deployment, provider),
+    checkProvider: (provider) => readProvider(client, { deployment, provider }),
     logger,
   });
   directory.start(node);

@@ -5,10 +5,10 @@
  */
 import type { Address, PublicClient } from 'viem';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { readNetworkStatus } from '../chain/actions/readNetworkStatus.ts';
+import { readProvider } from '../chain/actions/readProvider.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { readNetworkStatus } from '../chain/readNetworkStatus.ts';
-import { readProvider } from '../chain/readProvider.ts';
 
 export type NetworkView = {
   at: number;
@@ -29,7 +29,7 @@ export function networkViewReader(client: PublicClient | ChainClient, deployment
   let scannedTo = BigInt(deployment.deploymentBlock) - 1n;
   let cache: { at: number; view: Promise<NetworkView> } | undefined;
   const read = async (): Promise<NetworkView> => {
-    const status = await readNetworkStatus(client as PublicClient, deployment);
+    const status = await readNetworkStatus(client as PublicClient, { deployment });
     const head = BigInt(status.blockNumber);
     if (head > scannedTo) {
       const logs = await client.getContractEvents({
@@ -47,7 +47,7 @@ export function networkViewReader(client: PublicClient | ChainClient, deployment
     }
     const providers = [];
     for (const address of known) {
-      const p = await readProvider(client, deployment, address);
+      const p = await readProvider(client, { deployment, provider: address });
       if (!p.registered) continue;
       providers.push({
         address,

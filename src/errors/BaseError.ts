@@ -18,11 +18,11 @@
  * }
  * ```
  */
-import type { ErrorCode, UncheckedErrorCode } from './codes.ts';
+import type { ErrorCode } from './codes.ts';
 
 export type BaseErrorParameters<Meta extends Record<string, unknown> = Record<string, unknown>> = {
   /** Stable identifier from `codes.ts`, never reworded once published. */
-  code: ErrorCode | UncheckedErrorCode;
+  code: ErrorCode;
   /** What to do about it, or more context. Shown after the message. */
   details?: string;
   /** Typed data for programs (amounts, addresses, limits). */
@@ -32,7 +32,7 @@ export type BaseErrorParameters<Meta extends Record<string, unknown> = Record<st
 
 export class BaseError<Meta extends Record<string, unknown> = Record<string, unknown>> extends Error {
   override name = 'BandexError';
-  readonly code: ErrorCode | UncheckedErrorCode;
+  readonly code: ErrorCode;
   readonly shortMessage: string;
   readonly details: string | undefined;
   readonly meta: Meta;

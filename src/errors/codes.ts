@@ -210,13 +210,6 @@ export type ErrorCode = (typeof errorCodes)[number];
 /** A code a provider may refuse a session proposal with. */
 export type RefusalCode = (typeof refusalCodes)[number];
 
-/**
- * Codes still built from a string at run time (`tunnel/SocketReader.ts` makes `TUNNEL_${code}`), so the
- * compiler cannot check them against the list. Accepted by `BaseError` until that file passes a literal;
- * then delete this type.
- */
-export type UncheckedErrorCode = `TUNNEL_${string}`;
-
 const known: ReadonlySet<string> = new Set(errorCodes);
 
 /** True when `code` is one of Bandex's codes (not, say, a Node `ENOENT`). */

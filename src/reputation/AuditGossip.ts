@@ -8,9 +8,9 @@
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import type { Address, Hex } from 'viem';
+import { isStakedAuditor } from '../chain/actions/isStakedAuditor.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
-import { isStakedAuditor } from '../chain/isStakedAuditor.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import { type AuditMessage, decodeAuditMessage, encodeAuditMessage } from './auditMessages.ts';
@@ -117,7 +117,7 @@ export function joinAuditGossip(params: {
     node,
     domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
     book,
-    isStakedAuditor: (who) => isStakedAuditor(client, deployment, who),
+    isStakedAuditor: (who) => isStakedAuditor(client, { deployment, auditor: who }),
     onSlashSignature,
     logger,
   });

@@ -3,6 +3,7 @@
  * delimiter, with a size cap and a deadline, then hands back whatever arrived after it.
  */
 import type { Socket } from 'node:net';
+import type { ErrorCode } from '../errors/codes.ts';
 import { ByteQueue } from './ByteQueue.ts';
 import { MAX_PROXY_REQUEST_HEAD, PROXY_REQUEST_TIMEOUT_MS, SocksReply } from './constants.ts';
 import { ProxyRequestError } from './errors.ts';
@@ -40,10 +41,10 @@ export class SocketReader {
 
   async #waitFor(predicate: () => boolean): Promise<void> {
     while (!predicate()) {
-      if (this.#ended) throw fail('Client closed mid-request', 'PROXY_TRUNCATED');
-      if (this.#timedOut) throw fail('Client request timed out', 'PROXY_TIMEOUT');
+      if (this.#ended) throw fail('Client closed mid-request', 'TUNNEL_PROXY_TRUNCATED');
+      if (this.#timedOut) throw fail('Client request timed out', 'TUNNEL_PROXY_TIMEOUT');
       if (this.#queue.length + this.#consumed > MAX_PROXY_REQUEST_HEAD)
-        throw fail('Request too large', 'PROXY_TOO_LARGE');
+        throw fail('Request too large', 'TUNNEL_PROXY_TOO_LARGE');
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -76,6 +77,6 @@ export class SocketReader {
   }
 }
 
-function fail(message: string, code: string): ProxyRequestError {
-  return new ProxyRequestError(message, { code: `TUNNEL_${code}`, meta: { reply: SocksReply.generalFailure } });
+function fail(message: string, code: ErrorCode): ProxyRequestError {
+  return new ProxyRequestError(message, { code, meta: { reply: SocksReply.generalFailure } });
 }

@@ -5,6 +5,7 @@
  * authenticated session (peer key, meter, gate) to the payment layer.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { SOCKET_HIGH_WATER_MARK } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
@@ -65,7 +66,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
     try {
       channel = await SecureChannel.open({ transport: socket, localStatic: staticKeys });
     } catch (error) {
-      logger.debug({ code: (error as { code?: string }).code }, 'tunnel handshake failed');
+      logger.debug({ code: codeOf(error) }, 'tunnel handshake failed');
       return;
     }
     if (params.authorize && !params.authorize(channel.remoteStatic)) {
@@ -95,7 +96,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
     sessions.add(session);
     session.once('close', (error) => {
       sessions.delete(session);
-      logger.debug({ code: (error as { code?: string } | undefined)?.code }, 'tunnel session closed');
+      logger.debug({ code: codeOf(error) }, 'tunnel session closed');
     });
     params.onSession?.(session);
   };

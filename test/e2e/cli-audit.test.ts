@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { parseUnits } from 'viem';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { isStakedAuditor } from '../../src/chain/actions/isStakedAuditor.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
-import { isStakedAuditor } from '../../src/chain/isStakedAuditor.ts';
 import { assertFailure, type Bench, startBench } from '../support/bandexCli.ts';
 import { startCli } from '../support/cli.ts';
 
@@ -100,7 +100,11 @@ describe('bandex audit', { timeout: 120_000 }, () => {
     );
 
     const client = createChainClient(bench.rpc, devAccount(5));
-    assert.equal(await isStakedAuditor(client, bench.chain.deployment, auditor.address), false, 'nothing was sent');
+    assert.equal(
+      await isStakedAuditor(client, { deployment: bench.chain.deployment, auditor: auditor.address }),
+      false,
+      'nothing was sent',
+    );
   });
 
   test('--register bonds the stake, then the auditor serves its status and stops on SIGTERM', async () => {
@@ -117,7 +121,7 @@ describe('bandex audit', { timeout: 120_000 }, () => {
     assert.match(info.peerId, /^12D3KooW/);
     assert.match(stderr(), /register auditor: bonding 1000 RBT/);
     const client = createChainClient(bench.rpc, devAccount(5));
-    assert.equal(await isStakedAuditor(client, bench.chain.deployment, auditor.address), true);
+    assert.equal(await isStakedAuditor(client, { deployment: bench.chain.deployment, auditor: auditor.address }), true);
     const registry = await client.readContract({
       address: bench.chain.deployment.contracts.registry,
       abi: providerRegistryAbi,
