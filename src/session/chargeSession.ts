@@ -76,10 +76,13 @@ export function chargeSession({
   /** Of this session's bytes (both directions), how many the ledger has counted. */
   let counted = 0;
 
+  /** Served bytes as last saved (with the claim, or at a pause). */
+  let savedServed = payee.bytesServed;
   const persist = () => {
     const claim = payee.claim;
     // Persist first, then extend credit: a crash loses at most what was served on credit.
     store.saveProgress(channelId, payee.needsPersist ? claim : undefined, payee.bytesServed);
+    savedServed = payee.bytesServed;
     if (claim) payee.markDurable(claim.value);
   };
   /** A download frame fits when it and everything the client may still upload fit the credit. */
@@ -90,9 +93,10 @@ export function chargeSession({
     else if (gate.isOpen) {
       pauses++;
       gate.close();
-      // The credit is used up: what was served on it is saved now, so a crash cannot forget it and serve
-      // it on credit a second time.
-      persist();
+      // The credit is used up. When much of it was served since the last save (a client that stopped
+      // paying), save that now, so a crash cannot forget it and serve it on credit a second time; a paying
+      // client's brief pauses come right after a save and cost nothing.
+      if (payee.bytesServed - savedServed >= creditBytes / 2) persist();
     }
   };
   const count = () => {
