@@ -76,13 +76,22 @@ export function chargeSession({
   /** Of this session's bytes (both directions), how many the ledger has counted. */
   let counted = 0;
 
-  /** Served bytes as last saved (with the claim, or at a pause). */
+  /** Served bytes as last saved (at a pause or the end of a session). */
   let savedServed = payee.bytesServed;
-  const persist = () => {
+  /**
+   * Persist first, then extend credit: a crash loses at most what was served on credit. The claim is saved
+   * as payments come (one row); the bytes served with it (`withServed`, one transaction) only when they are
+   * not paid for — when the credit is used up and when the session ends: a paying client's bytes are
+   * acknowledged by its next opening voucher anyway (`PayeeChannel`), so saving them at every payment would
+   * cost a second page write per save on the hot path for nothing.
+   */
+  const persist = (withServed = false) => {
     const claim = payee.claim;
-    // Persist first, then extend credit: a crash loses at most what was served on credit.
-    store.saveProgress(channelId, payee.needsPersist ? claim : undefined, payee.bytesServed);
-    savedServed = payee.bytesServed;
+    const fresh = payee.needsPersist ? claim : undefined;
+    if (withServed) {
+      store.saveProgress(channelId, fresh, payee.bytesServed);
+      savedServed = payee.bytesServed;
+    } else if (fresh) store.saveClaim(channelId, fresh);
     if (claim) payee.markDurable(claim.value);
   };
   /** A download frame fits when it and everything the client may still upload fit the credit. */
@@ -96,7 +105,7 @@ export function chargeSession({
       // The credit is used up. When much of it was served since the last save (a client that stopped
       // paying), save that now, so a crash cannot forget it and serve it on credit a second time; a paying
       // client's brief pauses come right after a save and cost nothing.
-      if (payee.bytesServed - savedServed >= creditBytes / 2) persist();
+      if (payee.bytesServed - savedServed >= creditBytes / 2) persist(true);
     }
   };
   const count = () => {
@@ -205,7 +214,7 @@ export function chargeSession({
     count(); // the last bytes, under one meter unit
     payee.closeSession();
     try {
-      persist();
+      persist(true);
     } catch (error) {
       logger.error({ err: error }, 'persisting the final claim failed');
     }

@@ -117,8 +117,10 @@ test(`a provider killed ${KILLS} times mid-transfer loses at most one credit win
     socket.on('error', () => {});
     writeFrame(socket, PAYMENT_FRAME, encodePayment({ kind: 'voucher', signed: await payerSide.open() }));
     await new Promise((resolve) => setTimeout(resolve, 20 + random() * 150));
+    const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await exited;
+    assert.notEqual(child.exitCode, 2, 'the provider refused a payment');
     socket.destroy();
     await sending.catch(() => {});
 

@@ -99,15 +99,21 @@ const server = createServer((socket) => {
     if (type !== PAYMENT_FRAME) return;
     const payment = decodePayment(payload);
     queue = queue.then(async () => {
-      if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
-      else payee.acceptVoucherSync(payment.signed);
-      const claim = payee.claim;
-      // Persist first, then extend credit: a crash loses at most what was served on credit.
-      if (claim && payee.needsPersist) {
-        store.saveProgress(config.channelId, claim, payee.bytesServed);
-        payee.markDurable(claim.value);
+      try {
+        if (payment.kind === 'tick') payee.acceptTick(payment.preimage);
+        else payee.acceptVoucherSync(payment.signed);
+        const claim = payee.claim;
+        // Persist first, then extend credit: a crash loses at most what was served on credit.
+        if (claim && payee.needsPersist) {
+          store.saveClaim(config.channelId, claim);
+          payee.markDurable(claim.value);
+        }
+        serve();
+      } catch (error) {
+        // A refused payment is a test failure, not a hang: say it and exit.
+        process.stderr.write(`payment refused: ${(error as Error).message}\n`);
+        process.exit(2);
       }
-      serve();
     });
   });
   socket.on('error', () => {});
