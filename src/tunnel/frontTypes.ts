@@ -13,10 +13,10 @@ export type OpenTunnelStreamOptions = { early: boolean; signal?: AbortSignal };
 /**
  * Opens a tunnel stream. An implementation MUST pass `options` on to the session it opens the stream
  * on (`session.openStream(destination, options)`): dropping them silently turns the SOCKS5 front's
- * optimistic CONNECT into a wait for the exit (issue 15; `test/optimisticConnect.e2e.test.ts`). A
- * front that passes no options gets the default, waiting for the exit.
+ * optimistic CONNECT into a wait for the exit (issue 15; `test/e2e/optimisticConnect.e2e.test.ts`). The
+ * options are required so that every front says which it wants.
  */
-export type OpenTunnelStream = (destination: Destination, options?: OpenTunnelStreamOptions) => Promise<MuxStream>;
+export type OpenTunnelStream = (destination: Destination, options: OpenTunnelStreamOptions) => Promise<MuxStream>;
 
 export type ProxyServer = {
   server: Server;

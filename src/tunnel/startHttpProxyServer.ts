@@ -75,7 +75,7 @@ function statusForReply(reply: number): string {
 
 /**
  * @example
- * const http = await startHttpProxyServer({ openStream: (d) => session.openStream(d) });
+ * const http = await startHttpProxyServer({ openStream: (d, options) => session.openStream(d, options) });
  * // curl -x http://127.0.0.1:${http.address.port} http://example.com/
  */
 export function startHttpProxyServer(params: StartHttpProxyServerParameters): Promise<ProxyServer> {
@@ -106,7 +106,8 @@ async function serveHttp(socket: Socket, { openStream, credentials }: StartHttpP
   }
   let stream: Awaited<ReturnType<OpenTunnelStream>>;
   try {
-    stream = await openStream({ host: request.host, port: request.port });
+    // The HTTP front answers only once the exit has: it waits for OPEN_RESULT.
+    stream = await openStream({ host: request.host, port: request.port }, { early: false });
   } catch (error) {
     return respond(statusForReply(error instanceof OpenError ? error.meta.reply : SocksReply.generalFailure));
   }

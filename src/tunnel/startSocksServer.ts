@@ -43,7 +43,7 @@ export function socksReply(code: number): Buffer {
 
 /**
  * @example
- * const socks = await startSocksServer({ openStream: (d) => session.openStream(d) });
+ * const socks = await startSocksServer({ openStream: (d, options) => session.openStream(d, options) });
  * // curl --socks5-hostname 127.0.0.1:${socks.address.port} http://example.com/
  */
 export function startSocksServer(params: StartSocksServerParameters): Promise<ProxyServer> {
