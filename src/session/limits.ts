@@ -6,10 +6,12 @@
 
 /**
  * Session window a client starts with once its opening voucher is accepted: room for the early data of
- * a few optimistic CONNECTs (a TLS ClientHello, an HTTP request) without reserving much of the credit
- * window, which downloads need (what the client may still upload counts against the credit too).
+ * several optimistic CONNECTs (a TLS ClientHello or an HTTP request is 0.5–2 KiB) without reserving much
+ * of the credit window, which downloads need: what the client may still upload counts against the credit
+ * too, so a window it does not use closes the send gate that much earlier (128 KiB here cost about 5 %
+ * more pauses of a download, `docs/performance.md` round 4). It grows as the client uploads.
  */
-export const MIN_RECEIVE_WINDOW = 128 * 1024;
+export const MIN_RECEIVE_WINDOW = 32 * 1024;
 /**
  * Most session window a client is granted at once, reached as it uploads (the window grows with what it
  * has sent: a client that only downloads keeps `MIN_RECEIVE_WINDOW`). 2 MiB: at a 50 ms round trip that
