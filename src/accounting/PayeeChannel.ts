@@ -119,10 +119,6 @@ export class PayeeChannel {
     return this.#closing;
   }
 
-  get deposit(): bigint {
-    return this.#deposit;
-  }
-
   /** True between an accepted opening voucher and `closeSession()`. */
   get sessionOpen(): boolean {
     return this.#sessionOpen;

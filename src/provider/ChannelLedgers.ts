@@ -99,11 +99,12 @@ export class ChannelLedgers {
 
   /** Ends the channel's live session, if any: a newer signed proposal for the channel takes its place. */
   supersede(channelId: Hex): void {
-    this.#live
-      .get(channelId.toLowerCase() as Hex)
-      ?.end(
-        new SessionPaymentError('a newer session on this channel replaced this one', { code: 'SESSION_SUPERSEDED' }),
-      );
+    this.#live.get(channelId.toLowerCase() as Hex)?.end(
+      new SessionPaymentError('a newer session on this channel replaced this one', {
+        code: 'SESSION_SUPERSEDED',
+        details: 'one session per channel: go on with the newer session, or open another channel for a second',
+      }),
+    );
   }
 
   /** Records the channel's live session (superseding any other); it is forgotten when it closes. */

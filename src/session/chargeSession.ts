@@ -121,14 +121,11 @@ export function chargeSession({
   gate.close(); // no credit before a verified opening voucher
   session.openPolicy = () =>
     payee.sessionOpen
-      ? { ok: true }
-      : {
-          ok: false,
-          violation: new SessionPaymentError('the client opened a stream before paying for the session', {
-            code: 'SESSION_OPEN_BEFORE_PAYMENT',
-            details: 'a session opens with a voucher; streams come after it',
-          }),
-        };
+      ? undefined
+      : new SessionPaymentError('the client opened a stream before paying for the session', {
+          code: 'SESSION_OPEN_BEFORE_PAYMENT',
+          details: 'a session opens with a voucher; streams come after it',
+        });
   session.receiveLimit = () => {
     if (!payee.sessionOpen || payee.closing) return 0;
     const target = Math.min(MAX_RECEIVE_WINDOW, Math.max(MIN_RECEIVE_WINDOW, meter.received));

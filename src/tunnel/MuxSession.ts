@@ -30,10 +30,10 @@ import { SendGate } from './SendGate.ts';
 export type OpenHandler = (request: { kind: OpenKind } & Destination, stream: MuxStream) => void;
 
 /**
- * Provider side: whether an OPEN may be served now. `refuse` answers it with a SOCKS reply code (the
- * session goes on); `violation` ends the session (e.g. an OPEN before the session was paid for).
+ * Provider side: whether an OPEN may be served now — undefined, or the error that ends the session (an
+ * OPEN before the session was paid for is a protocol violation, not a refusal).
  */
-export type OpenVerdict = { ok: true } | { ok: false; refuse: number } | { ok: false; violation: Error };
+export type OpenPolicy = () => Error | undefined;
 
 export type MuxSessionParameters = {
   channel: SecureChannel;
@@ -95,7 +95,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   /** Provider side: see `ReceiveLimit`; the payment layer sets it (the default grants a fixed window). */
   receiveLimit: ReceiveLimit = () => DEFAULT_SESSION_RECEIVE_WINDOW;
   /** Provider side: decides whether an OPEN may be served (the payment layer sets it). */
-  openPolicy: (() => OpenVerdict) | undefined;
+  openPolicy: OpenPolicy | undefined;
 
   constructor({ channel, onOpen, meterTickBytes, limiter, receiveBuffers }: MuxSessionParameters) {
     super();
@@ -399,12 +399,8 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       this.channel.send([encodeFrameHeader(FrameType.openResult, streamId), Buffer.of(code)]);
     };
     if (!this.#onOpen || streamId % 2 === 0 || this.streams.has(streamId)) throw protocolError('unexpected OPEN');
-    const verdict = this.openPolicy?.() ?? { ok: true };
-    if (!verdict.ok && 'violation' in verdict) throw verdict.violation;
-    if (!verdict.ok) {
-      reply(verdict.refuse);
-      return;
-    }
+    const violation = this.openPolicy?.();
+    if (violation) throw violation;
     if (this.streams.size >= MAX_STREAMS_PER_SESSION || this.#connecting.size >= MAX_CONNECTING_PER_SESSION) {
       reply(SocksReply.generalFailure);
       return;

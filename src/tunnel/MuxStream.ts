@@ -199,7 +199,8 @@ export class MuxStream extends Duplex {
    */
   override read(size?: number): Buffer | null {
     const chunk = super.read(size) as Buffer | null;
-    this.#release(this.#pushed - this.readableLength);
+    // Only the provider budgets what its streams buffer; the client's read path stays as it was.
+    if (this.#side === 'provider') this.#release(this.#pushed - this.readableLength);
     this.#returnCredit();
     return chunk;
   }

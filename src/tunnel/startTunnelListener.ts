@@ -51,6 +51,8 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
   const { staticKeys, host = '127.0.0.1', port = 0, logger = silentLogger } = params;
   const policy = params.policy ?? createExitPolicy();
   const sessions = new Set<MuxSession>();
+  // Received DATA buffered over every session of this listener: one count, so a per-process budget holds.
+  const receiveBuffers = { bytes: 0 };
   const sockets = new Set<Socket>();
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
@@ -77,6 +79,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
       channel,
       meterTickBytes: params.meterTickBytes,
       limiter: params.limiter,
+      receiveBuffers,
       onOpen: (request, stream) => {
         if (request.kind === 2 && params.disableRelay) {
           session.answerOpen(stream, 2);

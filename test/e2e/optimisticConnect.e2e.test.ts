@@ -14,7 +14,7 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Devnet, startDevnet } from '../src/devnet/startDevnet.ts';
+import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.ts';
 
 /** A local port that was free a moment ago and has no listener now. */
 async function closedPort(): Promise<number> {
