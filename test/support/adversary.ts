@@ -389,17 +389,3 @@ async function startOrigins(): Promise<Origins> {
     },
   };
 }
-
-/** Reads `stream` until it ends or errors, or `limit` bytes came; returns how many came. */
-export async function drain(stream: NodeJS.ReadableStream, limit = Number.POSITIVE_INFINITY): Promise<number> {
-  let got = 0;
-  try {
-    for await (const chunk of stream) {
-      got += (chunk as Buffer).length;
-      if (got >= limit) break;
-    }
-  } catch {
-    // the provider ended the stream or the session: what came is what the attacker got
-  }
-  return got;
-}

@@ -6,7 +6,6 @@
 import { once } from 'node:events';
 import type { Hex, LocalAccount } from 'viem';
 import { encodePayment } from '../../src/accounting/messages.ts';
-import type { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { type ChannelsDomain, NO_TICKS, signVoucher } from '../../src/accounting/voucher.ts';
 import { FrameType } from '../../src/tunnel/constants.ts';
 import type { MuxSession } from '../../src/tunnel/MuxSession.ts';
@@ -25,11 +24,6 @@ export async function sendVoucher(
 ): Promise<void> {
   const signed = await signVoucher(signer, domain, { channelId, amount, tickAnchor: anchor, tickValue: TICK_VALUE });
   session.sendPayment(encodePayment({ kind: 'voucher', signed }));
-}
-
-/** Sends the payer's opening voucher (what an honest session starts with). */
-export async function openWith(session: MuxSession, payer: PayerChannel): Promise<void> {
-  session.sendPayment(encodePayment({ kind: 'voucher', signed: await payer.open() }));
 }
 
 /**

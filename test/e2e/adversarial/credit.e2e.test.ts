@@ -13,13 +13,7 @@ import { encodePayment } from '../../../src/accounting/messages.ts';
 import { startCloseChannel } from '../../../src/chain/actions/startCloseChannel.ts';
 import { createChainClient } from '../../../src/chain/chainClient.ts';
 import { type AdversaryBench, CREDIT, startAdversaryBench, TICK_VALUE, UNPAID_BOUND } from '../../support/adversary.ts';
-import {
-  closedWithin,
-  openWith,
-  readUntilQuiet,
-  sendVoucher,
-  writeUntilBlocked,
-} from '../../support/attackerSession.ts';
+import { closedWithin, readUntilQuiet, sendVoucher, writeUntilBlocked } from '../../support/attackerSession.ts';
 
 describe('nothing for free: credit belongs to the channel', { timeout: 300_000 }, () => {
   let bench: AdversaryBench;
