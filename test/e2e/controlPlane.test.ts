@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { GossipsubMessage } from '@libp2p/gossipsub';
+import type { Connection } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { hasErrorCode } from '../../src/errors/BaseError.ts';
@@ -146,10 +148,28 @@ describe('control plane on loopback', { timeout: 40_000 }, () => {
         tunnelPublicKey: TEST_TUNNEL_KEY,
       }),
     });
+    // The client's DHT dials the provider it learns of through the relay (at start and while it refreshes).
+    // This test is about a client that can reach the provider only through the relay, so it hangs up any
+    // direct connection while the offer travels; the propagation source shows the relay forwarded it.
+    const hangUpOnProvider = ({ detail }: CustomEvent<Connection>) => {
+      if (detail.remotePeer.equals(provider.peerId)) void detail.close();
+    };
+    client.addEventListener('connection:open', hangUpOnProvider);
+    await client.hangUp(provider.peerId);
+    const relayedFromProvider: string[] = [];
+    const onMessage = ({ detail }: CustomEvent<GossipsubMessage>) => {
+      if (detail.msg.topic !== OFFERS_TOPIC || detail.msg.type !== 'signed') return;
+      if (detail.msg.from.equals(provider.peerId) && detail.propagationSource.equals(relay.peerId)) {
+        relayedFromProvider.push(detail.msgId);
+      }
+    };
+    client.services.pubsub.addEventListener('gossipsub:message', onMessage);
+    stops.push(() => client.services.pubsub.removeEventListener('gossipsub:message', onMessage));
     publisher.start();
     stops.push(() => publisher.stop());
-    assert.equal(client.getConnections(provider.peerId).length, 0, 'client and provider are not directly connected');
     const signed = await until('offer in directory', () => directory.get(providerAccount.address));
+    await until('an offer forwarded by the relay', () => relayedFromProvider.length > 0);
+    client.removeEventListener('connection:open', hangUpOnProvider);
     assert.equal(signed.offer.peerId, provider.peerId.toString());
     assert.equal(signed.offer.priceWeiPerGiB, PRICE);
     assert.deepEqual(signed.offer.endpoints, ['127.0.0.1:7000']);
