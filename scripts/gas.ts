@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type Address, createTestClient, type Hex, http, maxUint256, parseEventLogs, sha256 } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { signCloseChannel } from '../src/accounting/closeChannel.ts';
+import { slashIdOf } from '../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
 import { bondingCurveAbi } from '../src/chain/abi/bondingCurve.ts';
 import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
@@ -324,9 +325,32 @@ async function measure(rpc: string, deployment: Deployment) {
   for (const auditor of auditors) {
     await registerAuditor(createChainClient(rpc, auditor), { deployment, stakeWei: stake });
   }
+  // Their weight counts two epochs after registering; the seeds of an epoch are drawn during it.
+  const epochLength = Number(
+    await payee.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'epochLength' }),
+  );
+  const reporter: ChainClient = createChainClient(rpc, auditors[0] as LocalAccount);
+  await testClient.increaseTime({ seconds: 2 * epochLength });
+  await testClient.mine({ blocks: 1 });
+  const epoch = await payee.readContract({ address: registry, abi: providerRegistryAbi, functionName: 'currentEpoch' });
+  record(
+    'drawSeed',
+    await sendTransaction(reporter, { address: registry, abi: providerRegistryAbi, functionName: 'drawSeed' }),
+  );
+  await testClient.increaseTime({ seconds: epochLength });
+  await testClient.mine({ blocks: 1 });
+  for (const [i, auditor] of auditors.entries()) {
+    const receipt = await sendTransaction(createChainClient(rpc, auditor), {
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: 'anchorReports',
+      args: [epoch, sha256('0x02'), 40],
+    });
+    if (i === 0) record('anchorReports', receipt);
+  }
   const report = {
     provider: payeeAccount.address as Address,
-    epoch: 1n,
+    epoch,
     kind: ReportKind.Blackhole,
     evidence: sha256('0x01'),
   };
@@ -340,29 +364,34 @@ async function measure(rpc: string, deployment: Deployment) {
       }),
     ),
   );
-  const reporter: ChainClient = createChainClient(rpc, auditors[0] as LocalAccount);
   record(
-    'slash',
+    'proposeSlash',
     await sendTransaction(reporter, {
       address: registry,
       abi: providerRegistryAbi,
-      functionName: 'slash',
+      functionName: 'proposeSlash',
       args: [report, signatures],
     }),
   );
-
+  const disputeWindow = await payee.readContract({
+    address: registry,
+    abi: providerRegistryAbi,
+    functionName: 'disputeWindow',
+  });
+  await testClient.increaseTime({ seconds: Number(disputeWindow) + 1 });
+  await testClient.mine({ blocks: 1 });
   record(
-    'anchorReports',
+    'finalizeSlash',
     await sendTransaction(reporter, {
       address: registry,
       abi: providerRegistryAbi,
-      functionName: 'anchorReports',
-      args: [1n, sha256('0x02'), 40],
+      functionName: 'finalizeSlash',
+      args: [slashIdOf(payeeAccount.address, Number(epoch)), auditors.map((a) => a.address)],
     }),
   );
 
   return {
-    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; regenerate with `npm run gas`',
+    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; regenerate with `npm run gas`',
     gasUsed,
   };
 }

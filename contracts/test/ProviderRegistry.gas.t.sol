@@ -8,7 +8,8 @@ import {ProviderRegistry} from "../src/ProviderRegistry.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MockRBT} from "./mocks/MockRBT.sol";
 
-/// @dev Full-transaction gas of registerProvider, slash (quorum 3) and slashEquivocation. Run with --isolate.
+/// @dev Full-transaction gas of registerProvider, proposeSlash / finalizeSlash / disputeSlash (committee of 3,
+/// quorum 2 of 3: the devnet's), drawSeed, anchorReports and slashEquivocation. Run with --isolate.
 contract ProviderRegistryGasTest is Test {
     function _gas(string memory op) internal view {
         Vm.Gas memory g = vm.lastCallGas();
@@ -21,8 +22,13 @@ contract ProviderRegistryGasTest is Test {
         MockRBT rbt = new MockRBT();
         address sink = makeAddr("sink");
         rbt.mint(sink, 1); // the curve already holds tokens
-        ProviderRegistry reg =
-            new ProviderRegistry(IERC20(address(rbt)), makeAddr("gov"), sink, 100e18, 50e18, 7 days, 3, 1_000, 5_000);
+        vm.warp(1_000 hours);
+        ProviderRegistry reg = new ProviderRegistry(
+            IERC20(address(rbt)),
+            makeAddr("gov"),
+            sink,
+            ProviderRegistry.Config(100e18, 50e18, 7 days, 5, 6_666, 1_000, 9_000, 1 hours, 1 hours)
+        );
         uint256[3] memory keys = [uint256(0xD1), 0xD2, 0xD3];
         for (uint256 i = 0; i < 3; ++i) {
             for (uint256 j = i + 1; j < 3; ++j) {
@@ -48,23 +54,32 @@ contract ProviderRegistryGasTest is Test {
         reg.registerProvider(peerId, 1e18, "EU", 12_500_000, "https://p.example/offer.json", 100e18);
         _gas("registerProvider");
 
-        ProviderRegistry.Report memory r = ProviderRegistry.Report(p, 1, 1, keccak256("e"));
-        bytes32 digest = reg.reportDigest(r);
-        bytes[] memory sigs = new bytes[](3);
+        // Epoch 1,002: the auditors' weights are active; its seed is drawn during it.
+        vm.warp(1_002 hours + 1);
+        reg.drawSeed();
+        _gas("drawSeed (two epochs)");
+        vm.warp(1_003 hours + 1);
+        uint64 e = 1_002;
         for (uint256 i = 0; i < 3; ++i) {
-            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(keys[i], digest);
-            sigs[i] = abi.encodePacked(rr, s, v);
+            vm.prank(vm.addr(keys[i]));
+            reg.anchorReports(e, keccak256("reports"), 40);
         }
-        reg.slash(r, sigs);
-        _gas("slash (quorum 3)");
-
-        address auditor = vm.addr(keys[0]);
-        vm.prank(auditor);
-        reg.anchorReports(1, keccak256("reports of epoch 1"), 40);
         _gas("anchorReports (first in a 256-epoch word)");
-        vm.prank(auditor);
-        reg.anchorReports(2, keccak256("reports of epoch 2"), 40);
+        vm.prank(vm.addr(keys[0]));
+        reg.anchorReports(e - 1, keccak256("reports of the epoch before"), 40);
         _gas("anchorReports (next epoch)");
+        address[] memory signers = new address[](2);
+        signers[0] = vm.addr(keys[0]);
+        signers[1] = vm.addr(keys[1]);
+        ProviderRegistry.Report memory r = ProviderRegistry.Report(p, e, 1, keccak256("e"));
+        bytes[] memory sigs = new bytes[](2);
+        sigs[0] = _sig(keys[0], reg.reportDigest(r));
+        sigs[1] = _sig(keys[1], reg.reportDigest(r));
+        bytes32 id = reg.proposeSlash(r, sigs);
+        _gas("proposeSlash (committee 3, quorum 2)");
+        vm.warp(block.timestamp + 1 hours);
+        reg.finalizeSlash(id, signers);
+        _gas("finalizeSlash (2 signers)");
 
         _equivocate(reg, pk);
     }

@@ -102,6 +102,8 @@ contract RegistryHandler is Test {
         address a = vm.addr(auditorKeys[seed % 3]);
         if (!reg.isAuditor(a)) return;
         ProviderRegistry.Auditor memory info = reg.getAuditor(a);
+        // One weight change at a time: wait until the last one is in force.
+        if (reg.currentEpoch() < info.weightEpoch) vm.warp(uint256(info.weightEpoch) * reg.epochLength());
         if (info.bonded != 0) {
             vm.prank(a);
             reg.unbondAuditor(info.bonded);
@@ -126,22 +128,42 @@ contract RegistryHandler is Test {
         ghostOut += before - reg.stakeOf(p);
     }
 
+    /// @dev A committee slash: the epoch's seed, every member anchoring, a quorum proposing, the window, finalize.
     function slashReport(uint256 seed) external {
         address p = vm.addr(providerKeys[seed % 4]);
         if (reg.stakeOf(p) == 0) return;
-        for (uint256 i = 0; i < 3; ++i) {
-            ProviderRegistry.Auditor memory info = reg.getAuditor(vm.addr(auditorKeys[i]));
-            if (!info.registered || info.bonded < reg.auditorMinStake()) return;
+        uint64 e = reg.currentEpoch();
+        reg.drawSeed();
+        vm.warp((uint256(e) + 1) * reg.epochLength() + 1);
+        address[] memory committee = reg.committeeOf(p, e);
+        uint256 needed = reg.quorumOf(committee.length);
+        if (committee.length < needed) return;
+        address[] memory signers = new address[](needed);
+        uint256[] memory keys = new uint256[](needed);
+        uint256 n;
+        for (uint256 i = 0; i < 3 && n < needed; ++i) {
+            address a = vm.addr(auditorKeys[i]); // ascending
+            for (uint256 j = 0; j < committee.length; ++j) {
+                if (committee[j] != a) continue;
+                signers[n] = a;
+                keys[n++] = auditorKeys[i];
+                if (!reg.isAnchored(a, e)) {
+                    vm.prank(a);
+                    reg.anchorReports(e, bytes32(0), 0);
+                }
+            }
         }
-        ProviderRegistry.Report memory r = ProviderRegistry.Report(p, ++epoch, 1, bytes32(0));
+        ProviderRegistry.Report memory r = ProviderRegistry.Report(p, e, 1, bytes32(0));
         bytes32 digest = reg.reportDigest(r);
-        bytes[] memory sigs = new bytes[](3);
-        for (uint256 i = 0; i < 3; ++i) {
-            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(auditorKeys[i], digest);
+        bytes[] memory sigs = new bytes[](needed);
+        for (uint256 i = 0; i < needed; ++i) {
+            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(keys[i], digest);
             sigs[i] = abi.encodePacked(rr, s, v);
         }
+        bytes32 id = reg.proposeSlash(r, sigs);
+        vm.warp(block.timestamp + reg.disputeWindow());
         uint256 before = reg.stakeOf(p);
-        reg.slash(r, sigs);
+        reg.finalizeSlash(id, signers);
         ghostOut += before - reg.stakeOf(p);
     }
 }
@@ -152,9 +174,13 @@ contract ProviderRegistryInvariantTest is Test {
     RegistryHandler internal handler;
 
     function setUp() public {
+        vm.warp(1_000 hours);
         rbt = new MockRBT();
         reg = new ProviderRegistry(
-            IERC20(address(rbt)), makeAddr("gov"), makeAddr("sink"), 10e18, 5e18, 1 days, 3, 1_000, 5_000
+            IERC20(address(rbt)),
+            makeAddr("gov"),
+            makeAddr("sink"),
+            ProviderRegistry.Config(10e18, 5e18, 1 days, 3, 6_666, 1_000, 5_000, 1 hours, 1 hours)
         );
         handler = new RegistryHandler(reg, rbt);
         targetContract(address(handler));

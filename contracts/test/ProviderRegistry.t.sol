@@ -14,7 +14,12 @@ contract ProviderRegistryTest is Test {
     uint256 internal constant MIN = 100e18;
     uint256 internal constant AMIN = 50e18;
     uint256 internal constant DELAY = 7 days;
-    uint256 internal constant QUORUM = 3;
+    uint256 internal constant COMMITTEE = 5;
+    uint256 internal constant QUORUM_BPS = 6_666; // 4 of 5, 2 of 3
+    uint256 internal constant EPOCH_LEN = 1 hours;
+    uint256 internal constant WINDOW = 1 hours;
+    /// @dev Auditors register in this epoch; their weight counts from START + 2.
+    uint64 internal constant START = 1_000;
     uint256 internal constant SLASH = 1_000; // 10 %
     uint256 internal constant BURN = 5_000; // half burned
 
@@ -23,9 +28,14 @@ contract ProviderRegistryTest is Test {
     uint256[] internal auditorKeys;
     address[] internal auditors; // sorted by address
 
+    function _config() internal pure returns (ProviderRegistry.Config memory) {
+        return ProviderRegistry.Config(MIN, AMIN, DELAY, COMMITTEE, QUORUM_BPS, SLASH, BURN, EPOCH_LEN, WINDOW);
+    }
+
     function setUp() public {
+        vm.warp(START * EPOCH_LEN);
         rbt = new MockRBT();
-        reg = new ProviderRegistry(IERC20(address(rbt)), governance, sink, MIN, AMIN, DELAY, QUORUM, SLASH, BURN);
+        reg = new ProviderRegistry(IERC20(address(rbt)), governance, sink, _config());
         provider = vm.addr(providerKey);
         _fund(provider, 1_000e18);
         // Five auditors, sorted by address.
@@ -59,19 +69,6 @@ contract ProviderRegistryTest is Test {
         reg.registerProvider(hex"0024080112", 1e18, "EU", 12_500_000, "https://example.org", stake);
     }
 
-    function _report(uint64 epoch, uint8 kind) internal view returns (ProviderRegistry.Report memory) {
-        return ProviderRegistry.Report(provider, epoch, kind, keccak256("evidence"));
-    }
-
-    function _sigs(ProviderRegistry.Report memory r, uint256 n) internal view returns (bytes[] memory sigs) {
-        sigs = new bytes[](n);
-        bytes32 digest = reg.reportDigest(r);
-        for (uint256 i = 0; i < n; ++i) {
-            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(auditorKeys[i], digest);
-            sigs[i] = abi.encodePacked(rr, s, v);
-        }
-    }
-
     function _receipt(bytes32 session, uint256 amount) internal pure returns (ProviderRegistry.Receipt memory) {
         return ProviderRegistry.Receipt(session, bytes32(uint256(1)), 1000, 2000, amount, 100, 200);
     }
@@ -87,7 +84,11 @@ contract ProviderRegistryTest is Test {
         assertEq(reg.minStake(), MIN);
         assertEq(reg.auditorMinStake(), AMIN);
         assertEq(reg.unbondingDelay(), DELAY);
-        assertEq(reg.auditorQuorum(), QUORUM);
+        assertEq(reg.committeeSize(), COMMITTEE);
+        assertEq(reg.quorumBps(), QUORUM_BPS);
+        assertEq(reg.epochLength(), EPOCH_LEN);
+        assertEq(reg.disputeWindow(), WINDOW);
+        assertEq(reg.currentEpoch(), START);
         assertEq(reg.slashBps(), SLASH);
         assertEq(reg.slashBurnBps(), BURN);
         assertEq(reg.burnSink(), sink);
@@ -109,16 +110,34 @@ contract ProviderRegistryTest is Test {
 
     function test_constructor_reverts() public {
         IERC20 t = IERC20(address(rbt));
+        ProviderRegistry.Config memory c = _config();
         vm.expectRevert(ProviderRegistry.ZeroAddress.selector);
-        new ProviderRegistry(IERC20(address(0)), governance, sink, MIN, AMIN, DELAY, QUORUM, SLASH, BURN);
+        new ProviderRegistry(IERC20(address(0)), governance, sink, c);
         vm.expectRevert(ProviderRegistry.ZeroAddress.selector);
-        new ProviderRegistry(t, address(0), sink, MIN, AMIN, DELAY, QUORUM, SLASH, BURN);
+        new ProviderRegistry(t, address(0), sink, c);
         vm.expectRevert(ProviderRegistry.ZeroAddress.selector);
-        new ProviderRegistry(t, governance, address(0), MIN, AMIN, DELAY, QUORUM, SLASH, BURN);
+        new ProviderRegistry(t, governance, address(0), c);
+        c.minStake = 1;
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 1, 1e18, 1_000_000e18));
-        new ProviderRegistry(t, governance, sink, 1, AMIN, DELAY, QUORUM, SLASH, BURN);
+        new ProviderRegistry(t, governance, sink, c);
+        c = _config();
+        c.committeeSize = 1;
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 1, 2, 32));
-        new ProviderRegistry(t, governance, sink, MIN, AMIN, DELAY, 1, SLASH, BURN);
+        new ProviderRegistry(t, governance, sink, c);
+        c = _config();
+        c.quorumBps = 5_000;
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 5_000, 5_001, 10_000));
+        new ProviderRegistry(t, governance, sink, c);
+        c = _config();
+        c.epochLength = 0;
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 0, 1, 7 days));
+        new ProviderRegistry(t, governance, sink, c);
+        c = _config();
+        c.disputeWindow = EPOCH_LEN - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, EPOCH_LEN - 1, EPOCH_LEN, 30 days)
+        );
+        new ProviderRegistry(t, governance, sink, c);
     }
 
     // ───────────────────────────── providers ─────────────────────────────
@@ -280,11 +299,20 @@ contract ProviderRegistryTest is Test {
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.AlreadyRegistered.selector, a));
         reg.registerAuditor(AMIN);
         assertTrue(reg.isAuditor(a));
+        // The registration's weight is not active yet: one weight change at a time.
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.WeightChangePending.selector, a, START + 2));
+        reg.addAuditorStake(10e18);
+        vm.warp((START + 2) * EPOCH_LEN);
         reg.addAuditorStake(10e18);
         vm.expectRevert(ProviderRegistry.ZeroAmount.selector);
         reg.addAuditorStake(0);
         assertEq(reg.auditorStakeOf(a), 60e18);
+        assertEq(reg.weightOf(a, START + 3), AMIN);
+        assertEq(reg.weightOf(a, START + 4), 60e18);
+        vm.warp((START + 4) * EPOCH_LEN);
         reg.unbondAuditor(60e18);
+        assertEq(reg.weightOf(a, START + 5), 60e18, "weight drops two epochs after unbonding");
+        assertEq(reg.weightOf(a, START + 6), 0);
         assertEq(reg.auditorStakeOf(a), 60e18);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -298,145 +326,6 @@ contract ProviderRegistryTest is Test {
         assertFalse(reg.isAuditor(a));
         assertEq(reg.auditorCount(), 5);
         assertEq(rbt.balanceOf(a), 200e18);
-    }
-
-    // ───────────────────────────── report slashing ─────────────────────────────
-
-    function test_slash_report() public {
-        _register(provider, 200e18);
-        ProviderRegistry.Report memory r = _report(7, 1);
-        bytes[] memory sigs = _sigs(r, 3);
-        vm.expectEmit(address(reg));
-        emit ProviderRegistry.ReportSlashed(provider, 7, 1, keccak256("evidence"));
-        reg.slash(r, sigs);
-        // 10 % of 200 = 20: 10 burned, 10 split among 3 auditors (3.333.. each, dust burned).
-        uint256 share = uint256(10e18) / 3;
-        assertEq(reg.stakeOf(provider), 180e18);
-        assertEq(rbt.balanceOf(sink), 20e18 - 3 * share);
-        for (uint256 i = 0; i < 3; ++i) {
-            assertEq(rbt.balanceOf(auditors[i]), 1_000e18 - AMIN + share);
-        }
-        assertTrue(reg.isReportUsed(provider, 7, 1));
-        assertEq(rbt.balanceOf(address(reg)), 180e18 + 5 * AMIN);
-    }
-
-    function test_slash_reachesUnbondingStake() public {
-        _register(provider, 100e18);
-        vm.prank(provider);
-        reg.unbond(100e18);
-        reg.slash(_report(1, 2), _sigs(_report(1, 2), 3));
-        ProviderRegistry.Provider memory p = reg.getProvider(provider);
-        assertEq(p.bonded, 0);
-        assertEq(p.unbonding, 90e18);
-        assertEq(reg.stakeOf(provider), 90e18);
-    }
-
-    function test_slash_reverts() public {
-        _register(provider, 200e18);
-        ProviderRegistry.Report memory r = _report(7, 1);
-        bytes[] memory sigs = _sigs(r, 3);
-
-        // Quorum short by one.
-        bytes[] memory two = new bytes[](2);
-        two[0] = sigs[0];
-        two[1] = sigs[1];
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.QuorumNotReached.selector, 2, 3));
-        reg.slash(r, two);
-
-        // Bad kind.
-        ProviderRegistry.Report memory bad = _report(7, 3);
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.InvalidReportKind.selector, 3));
-        reg.slash(bad, sigs);
-        bad.kind = 0;
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.InvalidReportKind.selector, 0));
-        reg.slash(bad, sigs);
-
-        // Duplicate signer (not strictly increasing).
-        bytes[] memory dup = new bytes[](3);
-        dup[0] = sigs[0];
-        dup[1] = sigs[1];
-        dup[2] = sigs[1];
-        vm.expectRevert(
-            abi.encodeWithSelector(ProviderRegistry.SignersNotIncreasing.selector, 2, auditors[1], auditors[1])
-        );
-        reg.slash(r, dup);
-
-        // Wrong order.
-        bytes[] memory swapped = new bytes[](3);
-        swapped[0] = sigs[1];
-        swapped[1] = sigs[0];
-        swapped[2] = sigs[2];
-        vm.expectRevert(
-            abi.encodeWithSelector(ProviderRegistry.SignersNotIncreasing.selector, 1, auditors[0], auditors[1])
-        );
-        reg.slash(r, swapped);
-
-        // Malformed signature.
-        bytes[] memory broken = new bytes[](3);
-        broken[0] = sigs[0];
-        broken[1] = hex"1234";
-        broken[2] = sigs[2];
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.InvalidSignature.selector, 1));
-        reg.slash(r, broken);
-
-        // Forged: signatures over another report recover to unregistered addresses.
-        ProviderRegistry.Report memory other = _report(8, 1);
-        vm.expectRevert(); // NotStakedAuditor or SignersNotIncreasing, depending on the recovered addresses
-        reg.slash(other, sigs);
-
-        // Unstaked signer: a non-auditor key.
-        uint256 outsiderKey = 0xDEAD01;
-        address outsider = vm.addr(outsiderKey);
-        bytes[] memory withOutsider = _sortedSigs(r, outsiderKey);
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, outsider, 0, AMIN));
-        reg.slash(r, withOutsider);
-
-        // An auditor that unbonded below the minimum no longer counts.
-        vm.prank(auditors[0]);
-        reg.unbondAuditor(AMIN);
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, auditors[0], 0, AMIN));
-        reg.slash(r, sigs);
-
-        // Replay.
-        bytes[] memory good = new bytes[](3);
-        bytes32 digest = reg.reportDigest(r);
-        for (uint256 i = 0; i < 3; ++i) {
-            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(auditorKeys[i + 1], digest);
-            good[i] = abi.encodePacked(rr, s, v);
-        }
-        reg.slash(r, good);
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ReportAlreadyUsed.selector, provider, 7, 1));
-        reg.slash(r, good);
-    }
-
-    /// @dev Signatures of auditors 1 and 2 plus `extraKey`, sorted by signer address.
-    function _sortedSigs(ProviderRegistry.Report memory r, uint256 extraKey)
-        internal
-        view
-        returns (bytes[] memory sigs)
-    {
-        uint256[] memory keys = new uint256[](3);
-        keys[0] = auditorKeys[1];
-        keys[1] = auditorKeys[2];
-        keys[2] = extraKey;
-        for (uint256 i = 0; i < 3; ++i) {
-            for (uint256 j = i + 1; j < 3; ++j) {
-                if (vm.addr(keys[j]) < vm.addr(keys[i])) (keys[i], keys[j]) = (keys[j], keys[i]);
-            }
-        }
-        sigs = new bytes[](3);
-        bytes32 digest = reg.reportDigest(r);
-        for (uint256 i = 0; i < 3; ++i) {
-            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(keys[i], digest);
-            sigs[i] = abi.encodePacked(rr, s, v);
-        }
-    }
-
-    function test_slash_nothingToSlash() public {
-        ProviderRegistry.Report memory r = _report(1, 1);
-        bytes[] memory sigs = _sigs(r, 3);
-        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NothingToSlash.selector, provider));
-        reg.slash(r, sigs);
     }
 
     // ───────────────────────────── equivocation ─────────────────────────────
@@ -495,13 +384,17 @@ contract ProviderRegistryTest is Test {
         reg.setMinStake(1e18);
         reg.setAuditorMinStake(1_000_000e18);
         reg.setUnbondingDelay(90 days);
-        reg.setAuditorQuorum(32);
+        reg.setCommitteeSize(32);
+        reg.setQuorumBps(10_000);
+        reg.setDisputeWindow(30 days);
         reg.setSlashBps(5_000);
         reg.setSlashBurnBps(0);
         assertEq(reg.minStake(), 1e18);
         assertEq(reg.auditorMinStake(), 1_000_000e18);
         assertEq(reg.unbondingDelay(), 90 days);
-        assertEq(reg.auditorQuorum(), 32);
+        assertEq(reg.committeeSize(), 32);
+        assertEq(reg.quorumBps(), 10_000);
+        assertEq(reg.disputeWindow(), 30 days);
         assertEq(reg.slashBps(), 5_000);
         assertEq(reg.slashBurnBps(), 0);
         vm.expectRevert(
@@ -517,7 +410,9 @@ contract ProviderRegistryTest is Test {
         );
         reg.setUnbondingDelay(1 days - 1);
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 33, 2, 32));
-        reg.setAuditorQuorum(33);
+        reg.setCommitteeSize(33);
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 10_001, 5_001, 10_000));
+        reg.setQuorumBps(10_001);
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 99, 100, 5_000));
         reg.setSlashBps(99);
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.ParameterOutOfBounds.selector, 10_001, 0, 10_000));
@@ -533,7 +428,11 @@ contract ProviderRegistryTest is Test {
         vm.expectRevert(err);
         reg.setUnbondingDelay(1 days);
         vm.expectRevert(err);
-        reg.setAuditorQuorum(2);
+        reg.setCommitteeSize(2);
+        vm.expectRevert(err);
+        reg.setQuorumBps(6_000);
+        vm.expectRevert(err);
+        reg.setDisputeWindow(1 days);
         vm.expectRevert(err);
         reg.setSlashBps(100);
         vm.expectRevert(err);
@@ -542,30 +441,6 @@ contract ProviderRegistryTest is Test {
     }
 
     // ───────────────────────────── fuzz ─────────────────────────────
-
-    function testFuzz_slashSplit(uint256 stake, uint256 slashBps, uint256 burnBps, uint256 n) public {
-        stake = bound(stake, MIN, 1_000e18);
-        slashBps = bound(slashBps, 100, 5_000);
-        burnBps = bound(burnBps, 0, 10_000);
-        n = bound(n, 3, 5);
-        vm.startPrank(governance);
-        reg.setSlashBps(slashBps);
-        reg.setSlashBurnBps(burnBps);
-        vm.stopPrank();
-        _register(provider, stake);
-        ProviderRegistry.Report memory r = _report(1, 1);
-        uint256 before = rbt.balanceOf(address(reg));
-        reg.slash(r, _sigs(r, n));
-        uint256 amount = stake * slashBps / 10_000;
-        assertEq(reg.stakeOf(provider), stake - amount);
-        assertEq(rbt.balanceOf(address(reg)), before - amount);
-        uint256 paid = rbt.balanceOf(sink);
-        for (uint256 i = 0; i < n; ++i) {
-            paid += rbt.balanceOf(auditors[i]) - (1_000e18 - AMIN);
-        }
-        assertEq(paid, amount);
-        assertGe(rbt.balanceOf(sink), amount * burnBps / 10_000);
-    }
 
     function testFuzz_unbondKeepsMinimumOrZero(uint256 stake, uint256 amount) public {
         stake = bound(stake, MIN, 1_000e18);
@@ -629,6 +504,7 @@ contract ProviderRegistryTest is Test {
 
     function test_anchorReports_unbondingAuditorRejected() public {
         address a = auditors[2];
+        vm.warp((START + 2) * EPOCH_LEN); // the registration's weight change is in force
         vm.prank(a);
         reg.unbondAuditor(AMIN); // bonded 0, unbonding AMIN: still registered, no longer staked
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotStakedAuditor.selector, a, 0, AMIN));
@@ -644,7 +520,15 @@ contract ProviderRegistryTest is Test {
         reg.anchorReports(1, keccak256("x"), 1);
     }
 
+    function test_anchorReports_unfinishedEpochRejected() public {
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.EpochOutOfWindow.selector, START, START));
+        vm.prank(auditors[0]);
+        reg.anchorReports(START, keccak256("x"), 1);
+    }
+
     function testFuzz_anchorReports_oncePerEpoch(uint64 e1, uint64 e2) public {
+        e1 = uint64(bound(e1, 0, START - 1));
+        e2 = uint64(bound(e2, 0, START - 1));
         address a = auditors[3];
         vm.prank(a);
         reg.anchorReports(e1, bytes32(uint256(e1)), 1);

@@ -1,16 +1,20 @@
 /**
  * The auditor's epoch loop: from the next epoch boundary on (a partial first epoch is skipped), every
- * epoch it audits every provider whose offer it holds. Channels first, one at a time (the auditor's
+ * epoch it makes sure the committee seeds of this epoch and the next are drawn (`ensureSeeds`), then
+ * audits every provider whose offer it holds and whose committee it sits on. Channels first, one at a time (the auditor's
  * own failure — funds, chain — is not the provider's, so a provider without a channel is left out of
  * the epoch rather than reported), then every provider measured at once, each in its capacity slot
  * (`epochSchedule`); just after the epoch the reports go out (`ReportPublisher`), and a little later
  * everyone's reports are judged for slashes (`SlashCollector`).
  */
+
+import type { Address } from 'viem';
 import type { Component } from '../daemon/component.ts';
 import type { Logger } from '../log/logger.ts';
 import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import type { AuditGossip } from '../reputation/AuditGossip.ts';
+import type { CommitteeBook } from '../reputation/CommitteeBook.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import type { PathBuilder } from '../session/buildPath.ts';
 import {
@@ -30,7 +34,12 @@ import type { Scheduler } from './Scheduler.ts';
 import type { SlashCollector } from './SlashCollector.ts';
 
 export type AuditLoopParameters = {
+  /** This auditor. */
+  auditor: Address;
   epochMs: number;
+  committees: CommitteeBook;
+  /** Draws the seeds of `epoch` and the next if they are not drawn yet (one transaction, or none). */
+  ensureSeeds: (epoch: number) => Promise<void>;
   capacity: CapacityPlan;
   directory: OfferDirectory;
   /** Opens (or finds) the channel to each provider before the epoch's sessions. */
@@ -69,13 +78,23 @@ export class AuditLoop implements Component {
     const { epochMs, capacity, directory, builder, scheduler, prober, publisher, slashes, gossip, book, logger } =
       this.#p;
     const start = epochStart(epoch, epochMs);
-    const offers = auditOrder(directory.list());
+    try {
+      await this.#p.ensureSeeds(epoch);
+    } catch (error) {
+      logger.warn({ err: error, epoch }, 'drawing the committee seeds failed');
+    }
+    // The slot schedule is over every offer (all auditors derive the same); only the committee's are audited.
+    const all = auditOrder(directory.list());
+    const mine = await Promise.all(
+      all.map((o) => this.#p.committees.isMember(this.#p.auditor, o.offer.provider, epoch).catch(() => false)),
+    );
     const slots = slotCount(epochMs, slotLength(capacity));
     const ready: { offer: SignedOffer; slot: number | undefined }[] = [];
-    for (const [i, offer] of offers.entries()) {
+    for (const [i, offer] of all.entries()) {
+      if (!mine[i]) continue;
       try {
         await builder.channelFor(offer);
-        ready.push({ offer, slot: capacitySlot(i, offers.length, epoch, slots) });
+        ready.push({ offer, slot: capacitySlot(i, all.length, epoch, slots) });
       } catch (error) {
         logger.warn(
           { err: error, provider: offer.offer.provider },

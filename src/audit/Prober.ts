@@ -6,11 +6,14 @@
  * of the joint capacity push (`measureCapacity`). `stop()` closes the sessions in progress and settles
  * their payments.
  */
+
+import type { Address, Hex } from 'viem';
 import type { Component } from '../daemon/component.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SignedOffer } from '../net/offer.ts';
-import type { BuiltPath, PathBuilder } from '../session/buildPath.ts';
+import { NO_SESSION } from '../reputation/auditReport.ts';
+import type { BuiltHop, BuiltPath, PathBuilder } from '../session/buildPath.ts';
 import { type CapacityPlan, canaryMoments, sessionsEnd, slotLength, slotStart } from './epochSchedule.ts';
 import { measureCapacity } from './measureCapacity.ts';
 import type { Scheduler } from './Scheduler.ts';
@@ -29,6 +32,10 @@ export type Measurement = {
   claimedBps: number;
   sessionsAttempted: number;
   sessionsServed: number;
+  /** The probe session's payer key, id (zero when none was served) and what came back through it. */
+  probePayer: Address;
+  probeSession: Hex;
+  bytesReceived: number;
 };
 
 export type ProberParameters = {
@@ -64,6 +71,9 @@ export class Prober implements Component {
       claimedBps: slot === undefined ? 0 : offer.offer.capacityBytesPerSecond,
       sessionsAttempted: 1,
       sessionsServed: 0,
+      probePayer: builder.payer,
+      probeSession: NO_SESSION,
+      bytesReceived: 0,
     };
     const end = sessionsEnd(start, epochMs);
     let path: BuiltPath;
@@ -74,6 +84,8 @@ export class Prober implements Component {
       return m;
     }
     m.sessionsServed = 1;
+    const hop = path.hops[0] as BuiltHop;
+    m.probeSession = hop.sessionId;
     this.#live.add(path);
     const open = (destination: { host: string; port: number }) => path.session.openStream(destination);
     // Canaries at random moments, so a provider cannot serve probes and drop the rest.
@@ -97,6 +109,7 @@ export class Prober implements Component {
       m.throughputBps = Math.round(share.bytesPerSecond);
     })();
     await Promise.all([canaries, measured]);
+    m.bytesReceived = hop.paid.bytesDown;
     path.session.close();
     this.#live.delete(path);
     await builder.settle(path);

@@ -41,6 +41,9 @@ export function reportOf(auditor: Address, epoch: number, m: Measurement): Audit
     claimedBps: m.claimedBps,
     sessionsAttempted: m.sessionsAttempted,
     sessionsServed: m.sessionsServed,
+    probePayer: m.probePayer,
+    probeSession: m.probeSession,
+    bytesReceived: m.bytesReceived,
   };
 }
 

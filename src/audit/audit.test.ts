@@ -28,6 +28,9 @@ function report(over: Partial<AuditReport> = {}): AuditReport {
     claimedBps: 10_000_000,
     sessionsAttempted: 2,
     sessionsServed: 2,
+    probePayer: '0x000000000000000000000000000000000000bEEF',
+    probeSession: `0x${'5e'.repeat(32)}`,
+    bytesReceived: 4_096,
     ...over,
   };
 }

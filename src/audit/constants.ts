@@ -1,7 +1,5 @@
 /** Audit epochs (no imports: the CLI reads these without loading the auditor). */
 
-/** A real network's epoch: an hour. The devnet uses 20 s. */
-export const DEFAULT_EPOCH_MS = 3_600_000;
 /**
  * Shortest epoch: canaries go out in [0.5 s, E − 3 s] and capacity slots (3 s each) start at 2 s and must
  * end by E − 3 s, so below 8 s no provider gets a capacity slot; 10 s leaves one with margin.

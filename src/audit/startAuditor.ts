@@ -20,13 +20,15 @@ import { join } from 'node:path';
 import type { Address, LocalAccount } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
+import { drawSeed } from '../chain/actions/drawSeed.ts';
 import { isStakedAuditor } from '../chain/actions/isStakedAuditor.ts';
 import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
+import { readSeed } from '../chain/actions/readSeed.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { createSerialWrites } from '../chain/serialWrites.ts';
 import { ComponentStack } from '../daemon/component.ts';
-import { joinAsClient } from '../daemon/joinAsClient.ts';
+import { type JoinAsClientParameters, joinAsClient } from '../daemon/joinAsClient.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { AuditDomain } from '../reputation/auditReport.ts';
@@ -37,7 +39,6 @@ import { openDatabase } from '../store/openDatabase.ts';
 import { AuditLoop } from './AuditLoop.ts';
 import { AuditorError } from './AuditorError.ts';
 import { type AuditorStatus, auditorStatus } from './auditorStatus.ts';
-import { DEFAULT_EPOCH_MS } from './constants.ts';
 import type { CapacityPlan } from './epochSchedule.ts';
 import { Prober } from './Prober.ts';
 import { ReportPublisher } from './ReportPublisher.ts';
@@ -92,8 +93,9 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
   const account = client.account as LocalAccount;
   const address = account.address;
   const registry = deployment.contracts.registry;
-  const [quorum, minStakeWei] = await Promise.all([
-    readRegistryParameter(client, { deployment, name: 'auditorQuorum' }),
+  const [epochSec, disputeWindowSec, minStakeWei] = await Promise.all([
+    readRegistryParameter(client, { deployment, name: 'epochLength' }),
+    readRegistryParameter(client, { deployment, name: 'disputeWindow' }),
     readRegistryParameter(client, { deployment, name: 'minStake' }),
   ]);
   if (!(await isStakedAuditor(client, { deployment, auditor: address }))) {
@@ -102,22 +104,21 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
       details: 'register and bond at least the minimum auditor stake first: bandex audit --register <stake>',
     });
   }
-  const epochMs = params.epochMs ?? DEFAULT_EPOCH_MS;
+  // Epochs name reports, committees and slashes on chain: the registry's epoch is the only one.
+  const epochMs = Number(epochSec) * 1_000;
+  if (params.epochMs !== undefined && params.epochMs !== epochMs) {
+    throw new AuditorError(`the registry's audit epoch is ${epochMs / 1_000} s, not ${params.epochMs / 1_000} s`, {
+      code: 'AUDITOR_EPOCH_MISMATCH',
+      details: 'leave --epoch out: the epoch length is fixed when the registry is deployed',
+    });
+  }
   const capacity = params.capacity ?? { streams: 4, warmupMs: 500, windowMs: 2_000 };
   const domain: AuditDomain = { chainId: deployment.chainId, registry };
   const telemetry = new Telemetry();
   // Channel opens, anchors and slashes all come from this account: one transaction at a time.
   const serialWrites = createSerialWrites();
-  const slashes = new SlashCollector({
-    client,
-    account,
-    domain,
-    quorum: Number(quorum),
-    serialWrites,
-    telemetry,
-    logger,
-  });
   const parts = new ComponentStack();
+  let slashes: SlashCollector | undefined;
   try {
     const store = parts.running(new ChannelStore(openDatabase({ file: join(stateDir, 'auditor.db') })), (s) =>
       s.close(),
@@ -125,12 +126,37 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     const host = params.targetHost ?? '127.0.0.1';
     const target = parts.running(await startAuditTarget({ host, port: params.targetPort ?? 0 }), (t) => t.close());
     const targetAddress = { host: params.targetAnnounceHost ?? target.address.host, port: target.address.port };
-    const onSlashSignature = slashes.record.bind(slashes);
-    const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, logger, onSlashSignature });
+    const onSlashSignature: NonNullable<JoinAsClientParameters['onSlashSignature']> = (slash, signer, signature) =>
+      slashes?.record(slash, signer, signature);
+    const { node, directory, book, gossip, committees } = await joinAsClient({
+      ...params,
+      minStakeWei,
+      logger,
+      onSlashSignature,
+    });
     // Stopped in reverse: the audit gossip and the offer directory before the node they run on.
     parts.running(node, (n) => n.stop());
     parts.running(directory, (d) => d.stop());
     parts.running(gossip, (g) => g.stop());
+    const collector = parts.running(
+      new SlashCollector({
+        client,
+        account,
+        domain,
+        committees,
+        disputeWindowMs: Number(disputeWindowSec) * 1_000,
+        serialWrites,
+        telemetry,
+        logger,
+      }),
+      (s) => s.stop(),
+    );
+    slashes = collector;
+    const ensureSeeds = async (epoch: number) => {
+      if (BigInt(await readSeed(client, { registry, epoch: epoch + 1 })) !== 0n) return;
+      await serialWrites(() => drawSeed(client, { registry }));
+      logger.info({ epoch: epoch + 1 }, 'committee seed drawn');
+    };
     const builder = createPathBuilder({
       client,
       deployment,
@@ -160,6 +186,9 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     });
     await parts.add(
       new AuditLoop({
+        auditor: address,
+        committees,
+        ensureSeeds,
         epochMs,
         capacity,
         directory,
@@ -167,14 +196,21 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
         scheduler,
         prober,
         publisher,
-        slashes,
+        slashes: collector,
         gossip,
         book,
         logger,
       }),
     );
     const status = () =>
-      auditorStatus({ address, epochMs, offers: directory.list(), reputation: book.reputation(), publisher, slashes });
+      auditorStatus({
+        address,
+        epochMs,
+        offers: directory.list(),
+        reputation: book.reputation(),
+        publisher,
+        slashes: collector,
+      });
     const api = parts.running(
       await startDaemonApi({
         role: 'auditor',

@@ -38,7 +38,13 @@ export type DeployParameters = {
   minStake: bigint;
   auditorMinStake: bigint;
   unbondingDelaySec: bigint;
-  auditorQuorum: bigint;
+  /** Auditors drawn per provider and epoch, and the share of them a slash needs (bps, rounded up, ≥ 2). */
+  committeeSize: bigint;
+  quorumBps: bigint;
+  /** Audit epoch (s): reports, committees and slashes are per epoch; fixed at deployment. */
+  auditEpochSec: bigint;
+  /** How long a proposed slash waits for a dispute before stake moves (s, at least one epoch). */
+  disputeWindowSec: bigint;
   slashBps: bigint;
   slashBurnBps: bigint;
   feeBps: bigint;
@@ -65,9 +71,12 @@ export const devnetParameters: DeployParameters = {
   minStake: 1_000n * RBT,
   auditorMinStake: 1_000n * RBT,
   unbondingDelaySec: 86_400n,
-  auditorQuorum: 2n,
+  committeeSize: 5n,
+  quorumBps: 6_666n,
+  auditEpochSec: 20n,
+  disputeWindowSec: 20n,
   slashBps: 1_000n,
-  slashBurnBps: 5_000n,
+  slashBurnBps: 9_000n,
   feeBps: 100n,
   challengePeriodSec: 3_600n,
 };
@@ -82,6 +91,9 @@ export const productionParameters: DeployParameters = {
   demandEpochSec: 86_400n,
   unbondingDelaySec: 7n * 86_400n,
   challengePeriodSec: 86_400n,
+  committeeSize: 7n,
+  auditEpochSec: 3_600n,
+  disputeWindowSec: 86_400n,
 };
 
 export type DeployBandexParameters = {
@@ -156,12 +168,17 @@ export async function deployBandex({
       token,
       timelock,
       curve,
-      p.minStake,
-      p.auditorMinStake,
-      p.unbondingDelaySec,
-      p.auditorQuorum,
-      p.slashBps,
-      p.slashBurnBps,
+      {
+        minStake: p.minStake,
+        auditorMinStake: p.auditorMinStake,
+        unbondingDelay: p.unbondingDelaySec,
+        committeeSize: p.committeeSize,
+        quorumBps: p.quorumBps,
+        slashBps: p.slashBps,
+        slashBurnBps: p.slashBurnBps,
+        epochLength: p.auditEpochSec,
+        disputeWindow: p.disputeWindowSec,
+      },
     ],
     salt: salt('ProviderRegistry'),
   });

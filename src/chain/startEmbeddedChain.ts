@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.ts';
 import { silentLogger } from '../log/logger.ts';
 import { type Anvil, type StartAnvilParameters, startAnvil } from './anvil.ts';
 import { createChainClient } from './chainClient.ts';
-import { deployBandex } from './deployBandex.ts';
+import { type DeployParameters, deployBandex } from './deployBandex.ts';
 import { type Deployment, deploymentPath, writeDeployment } from './deployment.ts';
 import { DEV_ACCOUNT_INDEX, devAccount } from './devAccounts.ts';
 
@@ -22,6 +22,8 @@ export type EmbeddedChain = {
 export type StartEmbeddedChainParameters = StartAnvilParameters & {
   /** Folder for `<chainId>.json`. */
   deploymentsDir: string;
+  /** Deployment parameters (default `devnetParameters`). */
+  parameters?: DeployParameters;
   logger?: Logger;
 };
 
@@ -31,7 +33,7 @@ export async function startEmbeddedChain(params: StartEmbeddedChainParameters): 
   logger.info({ rpc: anvil.rpcUrl, chainId: anvil.chainId }, 'embedded chain listening');
   try {
     const client = createChainClient(anvil.rpcUrl, devAccount(DEV_ACCOUNT_INDEX.deployer));
-    const deployment = await deployBandex({ client, logger });
+    const deployment = await deployBandex({ client, logger, parameters: params.parameters });
     const deploymentFile = writeDeployment(deploymentPath(params.deploymentsDir, anvil.chainId), deployment);
     logger.info({ file: deploymentFile }, 'deployment file written');
     return { anvil, deployment, deploymentFile, stop: () => anvil.stop() };

@@ -46,12 +46,12 @@ export async function joinAsClient(params: JoinAsClientParameters) {
     logger,
   });
   directory.start(node);
-  const { book, gossip } = joinAuditGossip({
+  const { book, gossip, committees } = joinAuditGossip({
     node,
     client,
     deployment,
     logger,
     onSlashSignature: params.onSlashSignature,
   });
-  return { node, directory, book, gossip };
+  return { node, directory, book, gossip, committees };
 }

@@ -15,12 +15,14 @@ import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { type Address, parseUnits } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
+import { MIN_EPOCH_MS } from '../audit/constants.ts';
 import { type Auditor, startAuditor } from '../audit/startAuditor.ts';
 import { buyRbt } from '../chain/actions/buyRbt.ts';
 import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
 import { registerAuditor } from '../chain/actions/registerAuditor.ts';
 import { registerProvider } from '../chain/actions/registerProvider.ts';
 import { createChainClient } from '../chain/chainClient.ts';
+import { devnetParameters } from '../chain/deployBandex.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { DEV_ACCOUNT_INDEX, devAccount } from '../chain/devAccounts.ts';
 import { startEmbeddedChain } from '../chain/startEmbeddedChain.ts';
@@ -139,11 +141,18 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
   if (auditorCount < 0 || auditorCount > AUDITOR_ACCOUNTS.length)
     throw new Error(`0 to ${AUDITOR_ACCOUNTS.length} auditors`);
   const epochMs = params.epochMs ?? 20_000;
+  if (epochMs % 1_000 !== 0 || epochMs < MIN_EPOCH_MS) throw new Error('the audit epoch is whole seconds, at least 10');
   const stateDir = params.stateDir ?? mkdtempSync(join(tmpdir(), 'bandex-devnet-'));
   const chain = await startEmbeddedChain({
     port: params.port ?? 0,
     accounts: DEV_ACCOUNTS,
     deploymentsDir: join(stateDir, 'deployments'),
+    // The registry's epochs are the auditors' epochs; a slash waits one epoch for a dispute.
+    parameters: {
+      ...devnetParameters,
+      auditEpochSec: BigInt(epochMs / 1_000),
+      disputeWindowSec: BigInt(epochMs / 1_000),
+    },
     logger,
   });
   const stops: (() => Promise<void>)[] = [() => chain.stop()];

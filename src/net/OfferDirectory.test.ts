@@ -29,6 +29,10 @@ describe('OfferDirectory', () => {
     const cases: [Awaited<ReturnType<CheckProvider>>, string][] = [
       [{ registered: false, stakeWei: 0n, priceWeiPerGiB: 0n }, 'NET_OFFER_PROVIDER_UNREGISTERED'],
       [{ registered: true, stakeWei: 0n, priceWeiPerGiB: 10n ** 15n }, 'NET_OFFER_PROVIDER_UNSTAKED'],
+      [
+        { registered: true, stakeWei: 10n ** 18n, priceWeiPerGiB: 10n ** 15n, jailed: true },
+        'NET_OFFER_PROVIDER_JAILED',
+      ],
       [{ registered: true, stakeWei: 1n, priceWeiPerGiB: 10n ** 15n + 1n }, 'NET_OFFER_PRICE_MISMATCH'],
       [
         { registered: true, stakeWei: 1n, priceWeiPerGiB: 10n ** 15n, peerId: 'someone-else' },

@@ -28,6 +28,8 @@ export type ProviderStatus = {
   registered: boolean;
   stakeWei: bigint;
   priceWeiPerGiB: bigint;
+  /** Jailed by its auditor committee for being unreachable: not selected until it unjails. */
+  jailed?: boolean;
   /** The peer id registered on chain, if the registry stores one; offers from another peer are rejected. */
   peerId?: string;
 };
@@ -173,6 +175,7 @@ export class OfferDirectory {
     }
     if (!status.registered)
       throw new OfferError('NET_OFFER_PROVIDER_UNREGISTERED', 'the provider is not registered', meta);
+    if (status.jailed) throw new OfferError('NET_OFFER_PROVIDER_JAILED', 'the provider is jailed (offline)', meta);
     if (status.stakeWei < (this.#params.minStakeWei ?? 1n)) {
       throw new OfferError('NET_OFFER_PROVIDER_UNSTAKED', `stake ${status.stakeWei} wei is below the minimum`, meta);
     }

@@ -1,33 +1,32 @@
 /**
  * The audit topic (`/bandex/audit/1`) on a libp2p node: auditors publish their signed epoch reports
  * and their signatures over slash reports; everyone (clients, auditors, anyone) can listen and
- * recompute reputation. The topic validator forwards only messages signed by a registered auditor
- * with stake (checked on chain, cached); forged signatures and unstaked signers are rejected (the
- * forwarding peer's gossip score drops), duplicates are ignored.
+ * recompute reputation. The topic validator forwards only messages signed by a member of the auditor
+ * committee of the provider and epoch they concern (`CommitteeBook`, read on chain); forged signatures,
+ * non-members and epochs without a committee are rejected (the forwarding peer's gossip score drops),
+ * duplicates are ignored. So reputation's median is taken over the committee's reports only.
  */
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import type { Address, Hex } from 'viem';
-import { isStakedAuditor } from '../chain/actions/isStakedAuditor.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import { type AuditMessage, decodeAuditMessage, encodeAuditMessage } from './auditMessages.ts';
 import { type AuditDomain, type SignedAuditReport, verifyAuditReport } from './auditReport.ts';
+import { CommitteeBook } from './CommitteeBook.ts';
 import { ReputationBook } from './ReputationBook.ts';
 import { recoverSlashSigner, type SlashReport } from './slashReport.ts';
 
 export const AUDIT_TOPIC = '/bandex/audit/1';
-/** How long an auditor's stake check is trusted. */
-const AUDITOR_CHECK_TTL_MS = 60_000;
 
 export type AuditGossipParameters = {
   node: BandexNode;
   domain: AuditDomain;
   book: ReputationBook;
-  /** True when `address` is a registered auditor with at least the minimum stake. */
-  isStakedAuditor: (address: Address) => Promise<boolean>;
+  /** The committees whose members may report and sign slashes. */
+  committees: CommitteeBook;
   /** A quorum member's signature over a slash report arrived (auditors collect them). */
   onSlashSignature?: (slash: SlashReport, signer: Address, signature: Hex) => void;
   logger: Logger;
@@ -35,7 +34,6 @@ export type AuditGossipParameters = {
 
 export class AuditGossip {
   readonly #params: AuditGossipParameters;
-  readonly #checked = new Map<string, { ok: boolean; at: number }>();
 
   constructor(params: AuditGossipParameters) {
     this.#params = params;
@@ -71,26 +69,20 @@ export class AuditGossip {
     }
   }
 
-  async #staked(address: Address): Promise<boolean> {
-    const key = address.toLowerCase();
-    const cached = this.#checked.get(key);
-    if (cached && Date.now() - cached.at < AUDITOR_CHECK_TTL_MS) return cached.ok;
-    const ok = await this.#params.isStakedAuditor(address);
-    this.#checked.set(key, { ok, at: Date.now() });
-    return ok;
-  }
-
   #validate = async (_from: PeerId, message: Message): Promise<TopicValidatorResult> => {
-    const { domain, book, logger } = this.#params;
+    const { domain, book, committees, logger } = this.#params;
     try {
       const decoded = decodeAuditMessage(message.data);
       if (decoded.type === 'report') {
         await verifyAuditReport(domain, decoded.signed);
-        if (!(await this.#staked(decoded.signed.report.auditor))) throw new Error('report from an unstaked auditor');
+        const { auditor, provider, epoch } = decoded.signed.report;
+        if (!(await committees.isMember(auditor, provider, epoch)))
+          throw new Error('report from outside the committee');
         return book.add(decoded.signed) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
       }
       const signer = await recoverSlashSigner(domain, decoded.slash, decoded.signature);
-      if (!(await this.#staked(signer))) throw new Error('slash signature from an unstaked auditor');
+      if (!(await committees.isMember(signer, decoded.slash.provider, decoded.slash.epoch)))
+        throw new Error('slash signature from outside the committee');
       this.#params.onSlashSignature?.(decoded.slash, signer, decoded.signature);
       return TopicValidatorResult.Accept;
     } catch (error) {
@@ -102,7 +94,7 @@ export class AuditGossip {
 
 /**
  * What every daemon does to hear the audits: a fresh `ReputationBook` fed by the audit topic, whose
- * senders are checked against the registry of `deployment` through `client`.
+ * senders are checked against the committees of the registry of `deployment`, read through `client`.
  */
 export function joinAuditGossip(params: {
   node: BandexNode;
@@ -110,17 +102,18 @@ export function joinAuditGossip(params: {
   deployment: Deployment;
   logger: Logger;
   onSlashSignature?: AuditGossipParameters['onSlashSignature'];
-}): { book: ReputationBook; gossip: AuditGossip } {
+}): { book: ReputationBook; gossip: AuditGossip; committees: CommitteeBook } {
   const { node, client, deployment, logger, onSlashSignature } = params;
   const book = new ReputationBook();
+  const committees = CommitteeBook.onChain(client, deployment.contracts.registry);
   const gossip = new AuditGossip({
     node,
     domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
     book,
-    isStakedAuditor: (who) => isStakedAuditor(client, { deployment, auditor: who }),
+    committees,
     onSlashSignature,
     logger,
   });
   gossip.start();
-  return { book, gossip };
+  return { book, gossip, committees };
 }

@@ -27,6 +27,9 @@ function blackHoleReport(auditor: ReturnType<typeof devAccount>, epoch: number):
     claimedBps: 16_000_000,
     sessionsAttempted: 1,
     sessionsServed: 1,
+    probePayer: '0x000000000000000000000000000000000000bEEF',
+    probeSession: `0x${'5e'.repeat(32)}`,
+    bytesReceived: 4_096,
   };
 }
 

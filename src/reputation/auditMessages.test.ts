@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Address, getAddress, type Hex } from 'viem';
+import { type Address, bytesToHex, getAddress, type Hex } from 'viem';
 import { DEV_ACCOUNT_INDEX, devAccount } from '../chain/devAccounts.ts';
 import {
   type AuditMessage,
@@ -34,6 +34,9 @@ function report(over: Partial<AuditReport> = {}): AuditReport {
     claimedBps: 10_000_000,
     sessionsAttempted: 3,
     sessionsServed: 2,
+    probePayer: '0x000000000000000000000000000000000000bEEF',
+    probeSession: `0x${'5e'.repeat(32)}`,
+    bytesReceived: 4_096,
     ...over,
   };
 }
@@ -124,6 +127,9 @@ describe('audit messages: round trips', () => {
         claimedBps: 0,
         sessionsAttempted: 0,
         sessionsServed: 0,
+        probePayer: '0x0000000000000000000000000000000000000000' as Address,
+        probeSession: `0x${'00'.repeat(32)}` as Hex,
+        bytesReceived: 0,
       },
       {
         epoch: Number.MAX_SAFE_INTEGER,
@@ -134,6 +140,9 @@ describe('audit messages: round trips', () => {
         claimedBps: Number.MAX_SAFE_INTEGER,
         sessionsAttempted: 0xffff_ffff,
         sessionsServed: 0xffff_ffff,
+        probePayer: '0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF' as Address,
+        probeSession: `0x${'ff'.repeat(32)}` as Hex,
+        bytesReceived: Number.MAX_SAFE_INTEGER,
       },
     ]) {
       const message: AuditMessage = { type: 'report', signed: await signAuditReport(auditor, domain, report(over)) };
@@ -163,6 +172,8 @@ describe('audit messages: round trips', () => {
         claimedBps: u53,
         sessionsAttempted: u32,
         sessionsServed: u32,
+        bytesReceived: u53,
+        probeSession: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b)),
       })
       .map((r) => ({
         ...r,
@@ -278,7 +289,7 @@ describe('audit messages: rejected reports', () => {
   });
 
   it('each missing field, and any extra field', () => {
-    assert.equal(fields.length, 10);
+    assert.equal(fields.length, 13);
     for (const key of fields) {
       const inner = { ...reportWire().report };
       delete inner[key];
@@ -313,7 +324,7 @@ describe('audit messages: rejected reports', () => {
   });
 
   it('numbers that are not unsigned safe integers', () => {
-    for (const key of fields.slice(2)) {
+    for (const key of fields.filter((f) => !['auditor', 'provider', 'probePayer', 'probeSession'].includes(f))) {
       for (const value of [-1, 1.5, -0.5, '1', null, true, [1], { n: 1 }, 2 ** 53, 1e300]) {
         rejects(
           withReport({ ...reportWire().report, [key]: value }),
@@ -365,9 +376,9 @@ describe('audit messages: rejected slash signatures', () => {
     }
   });
 
-  it('a kind other than 1 or 2', () => {
-    for (const kind of [0, 3, -1, 1.5, '1', null, true]) {
-      rejects(withSlash({ ...slashWire().slash, kind }), /kind is not 1 or 2/, String(kind));
+  it('a kind other than 1, 2 or 3', () => {
+    for (const kind of [0, 4, -1, 1.5, '1', null, true]) {
+      rejects(withSlash({ ...slashWire().slash, kind }), /kind is not 1, 2 or 3/, String(kind));
     }
   });
 

@@ -14,7 +14,7 @@ import { exactKeys, isSafeUint, isSignatureHex, parseStrictJson } from '../net/s
 import { type AuditReport, auditReportTypes, checkReportFields, type SignedAuditReport } from './auditReport.ts';
 import type { SlashReport } from './slashReport.ts';
 
-/** A report is ~450 bytes of JSON; 2 KiB bounds what a peer can make every node parse. */
+/** A report is ~650 bytes of JSON; 2 KiB bounds what a peer can make every node parse. */
 export const MAX_AUDIT_MESSAGE_BYTES = 2_048;
 const WIRE_VERSION = 1;
 
@@ -29,6 +29,7 @@ export class AuditMessageError extends BaseError<Record<string, unknown>> {
 const REPORT_KEYS = auditReportTypes.AuditReport.map((f) => f.name);
 const SLASH_KEYS = ['provider', 'epoch', 'kind', 'evidence'] as const;
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const NON_NUMERIC = new Set<string>(['auditor', 'provider', 'probePayer', 'probeSession']);
 const isAddressString = (value: unknown): value is string => typeof value === 'string' && isAddress(value);
 
 export function encodeAuditMessage(message: AuditMessage): Uint8Array {
@@ -61,12 +62,16 @@ export function decodeAuditMessage(bytes: Uint8Array): AuditMessage {
   if (type === 'report') {
     const keys = exactKeys(inner, REPORT_KEYS, 'report');
     if (keys) bad(keys);
-    if (!isAddressString(inner.auditor) || !isAddressString(inner.provider)) bad('address malformed');
-    for (const key of REPORT_KEYS.slice(2)) if (!isSafeUint(inner[key])) bad(`${key} is not an unsigned integer`);
+    if (!isAddressString(inner.auditor) || !isAddressString(inner.provider) || !isAddressString(inner.probePayer))
+      bad('address malformed');
+    if (typeof inner.probeSession !== 'string' || !HEX32.test(inner.probeSession)) bad('probeSession malformed');
+    for (const key of REPORT_KEYS.filter((k) => !NON_NUMERIC.has(k)))
+      if (!isSafeUint(inner[key])) bad(`${key} is not an unsigned integer`);
     const report = {
       ...inner,
       auditor: getAddress(inner.auditor as string),
       provider: getAddress(inner.provider as string),
+      probePayer: getAddress(inner.probePayer as string),
     } as AuditReport;
     try {
       checkReportFields(report);
@@ -79,14 +84,14 @@ export function decodeAuditMessage(bytes: Uint8Array): AuditMessage {
   if (keys) bad(keys);
   if (!isAddressString(inner.provider)) bad('provider malformed');
   if (!isSafeUint(inner.epoch)) bad('epoch is not an unsigned integer');
-  if (inner.kind !== 1 && inner.kind !== 2) bad('kind is not 1 or 2');
+  if (inner.kind !== 1 && inner.kind !== 2 && inner.kind !== 3) bad('kind is not 1, 2 or 3');
   if (typeof inner.evidence !== 'string' || !HEX32.test(inner.evidence)) bad('evidence is not 32 bytes of hex');
   return {
     type: 'slash',
     slash: {
       provider: getAddress(inner.provider as string),
       epoch: inner.epoch as number,
-      kind: inner.kind as 1 | 2,
+      kind: inner.kind as SlashReport['kind'],
       evidence: inner.evidence as Hex,
     },
     signature,

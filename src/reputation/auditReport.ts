@@ -30,6 +30,9 @@ export const auditReportTypes = {
     { name: 'claimedBps', type: 'uint64' },
     { name: 'sessionsAttempted', type: 'uint32' },
     { name: 'sessionsServed', type: 'uint32' },
+    { name: 'probePayer', type: 'address' },
+    { name: 'probeSession', type: 'bytes32' },
+    { name: 'bytesReceived', type: 'uint64' },
   ],
 } as const;
 
@@ -50,7 +53,16 @@ export type AuditReport = {
   /** Paid sessions the auditor proposed, and how many the provider accepted and served. */
   sessionsAttempted: number;
   sessionsServed: number;
+  /** The payer key of the probe session (zero address: no session was proposed). */
+  probePayer: Address;
+  /** The probe session's id (`sessionIdOf`; zero: no session was served). */
+  probeSession: Hex;
+  /** What the auditor received through that session: a receipt signed by `probePayer` for more
+   * contradicts this report (`ProviderRegistry.disputeSlash`). */
+  bytesReceived: number;
 };
+
+export const NO_SESSION = `0x${'00'.repeat(32)}` as Hex;
 
 export type SignedAuditReport = { report: AuditReport; signature: Hex };
 
@@ -60,17 +72,23 @@ export class AuditReportError extends BaseError<Record<string, unknown>> {
   override name = 'AuditReportError';
 }
 
+/** The report as `ProviderRegistry` takes it (and as it is signed): 64-bit fields as bigints. */
+export function onChainAuditReport(report: AuditReport) {
+  return {
+    ...report,
+    epoch: BigInt(report.epoch),
+    throughputBps: BigInt(report.throughputBps),
+    claimedBps: BigInt(report.claimedBps),
+    bytesReceived: BigInt(report.bytesReceived),
+  };
+}
+
 function typedData(domain: AuditDomain, report: AuditReport) {
   return {
     domain: registryDomain(domain.chainId, domain.registry),
     types: auditReportTypes,
     primaryType: 'AuditReport' as const,
-    message: {
-      ...report,
-      epoch: BigInt(report.epoch),
-      throughputBps: BigInt(report.throughputBps),
-      claimedBps: BigInt(report.claimedBps),
-    },
+    message: onChainAuditReport(report),
   };
 }
 
@@ -84,6 +102,9 @@ export function checkReportFields(report: AuditReport): void {
   for (const key of ['probesSent', 'probesDelivered', 'rttMicros', 'sessionsAttempted', 'sessionsServed'] as const)
     if (!u32(report[key])) bad(`${key} is not a uint32`);
   if (!u53(report.throughputBps) || !u53(report.claimedBps)) bad('capacity is not a non-negative integer');
+  if (!u53(report.bytesReceived)) bad('bytesReceived is not a non-negative integer');
+  if (!/^0x[0-9a-fA-F]{64}$/.test(report.probeSession)) bad('probeSession is not 32 bytes of hex');
+  if (!/^0x[0-9a-fA-F]{40}$/.test(report.probePayer)) bad('probePayer is not an address');
   if (report.probesDelivered > report.probesSent) bad('more probes delivered than sent');
   if (report.sessionsServed > report.sessionsAttempted) bad('more sessions served than attempted');
 }

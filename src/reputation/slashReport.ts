@@ -8,7 +8,8 @@ import { type Address, type Hex, type LocalAccount, recoverTypedDataAddress } fr
 import { registryDomain, reportTypes } from '../chain/typedData.ts';
 import type { AuditDomain } from './auditReport.ts';
 
-export type SlashReport = { provider: Address; epoch: number; kind: 1 | 2; evidence: Hex };
+/** `kind`: 1 black hole, 2 underperformance, 3 offline (the registry's `KIND_*`). */
+export type SlashReport = { provider: Address; epoch: number; kind: 1 | 2 | 3; evidence: Hex };
 
 function typedData(domain: AuditDomain, report: SlashReport) {
   return {

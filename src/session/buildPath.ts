@@ -10,6 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
+import { sessionIdOf } from '../accounting/receipt.ts';
 import { balanceOf } from '../chain/actions/balanceOf.ts';
 import { getChannel } from '../chain/actions/getChannel.ts';
 import { openChannel } from '../chain/actions/openChannel.ts';
@@ -35,7 +36,14 @@ export class PathError extends BaseError<Record<string, unknown>> {
   override name = 'PathError';
 }
 
-export type BuiltHop = { offer: SignedOffer; channelId: Hex; paid: PaidHop; startPromised: bigint };
+export type BuiltHop = {
+  offer: SignedOffer;
+  channelId: Hex;
+  /** `sessionIdOf(channelId, sessionNonce)`: the session's id on both sides (receipts, audit reports). */
+  sessionId: Hex;
+  paid: PaidHop;
+  startPromised: bigint;
+};
 export type BuiltPath = { session: ClientSession; hops: BuiltHop[] };
 
 export type PathBuilderParameters = {
@@ -60,6 +68,8 @@ export type PathBuilderParameters = {
 };
 
 export type PathBuilder = {
+  /** The account that pays (signs proposals and vouchers) for every path this builder builds. */
+  readonly payer: Address;
   /**
    * An open channel to the offer's provider with deposit left (opened now if needed). Channel opens
    * are serialised: concurrent transactions from one account would race for the same nonce.
@@ -123,6 +133,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     const prepared: {
       signed: SignedOffer;
       channelId: Hex;
+      sessionId: Hex;
       payer: PayerChannel;
       hop: HopDescriptor;
       alreadyPromised: bigint;
@@ -191,7 +202,14 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
         staticKeys,
       };
-      prepared.push({ signed, channelId, payer, hop, alreadyPromised });
+      prepared.push({
+        signed,
+        channelId,
+        sessionId: sessionIdOf(channelId, sessionNonce),
+        payer,
+        hop,
+        alreadyPromised,
+      });
     }
     const hops: BuiltHop[] = [];
     // Each hop is paid (its opening voucher sent) before the path is extended through it.
@@ -207,7 +225,13 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           creditBytes: params.creditBytes,
           onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
         });
-        hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });
+        hops.push({
+          offer: p.signed,
+          channelId: p.channelId,
+          sessionId: p.sessionId,
+          paid,
+          startPromised: p.alreadyPromised,
+        });
       },
     });
     return { session, hops };
@@ -218,5 +242,5 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     for (const h of path.hops) store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
   };
 
-  return { channelFor, build, settle };
+  return { payer: address, channelFor, build, settle };
 }

@@ -1,25 +1,35 @@
 /**
- * Slashing from audit reports on a real chain: three staked auditors' signed reports show a black
- * hole; the finding's quorum signs the registry's Report and the provider's stake drops by the slash
- * share. A replayed report, a forged signature, an unstaked signer and a quorum short by one revert.
+ * Slashing from audit reports on a real chain (anvil, the devnet's parameters: 20 s epochs, committees of
+ * up to 5, quorum 2/3, a one-epoch dispute window): the epoch's committee signs a black-hole finding, the
+ * proposal waits out the dispute window and only then moves stake, once. Two fresh Sybil auditors cannot
+ * slash (not in any committee until their stake is active, then short of the quorum); stale, unfinished
+ * and repeated epochs, unanchored and forged signers revert; a provider holding a receipt signed by a
+ * probe's payer for more than its report says voids the slash and burns the lying auditor's stake.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Address, type Hex, parseUnits } from 'viem';
+import { type Address, createTestClient, type Hex, http, keccak256, parseUnits, toHex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { signReceipt } from '../../src/accounting/receipt.ts';
 import { findSlash } from '../../src/audit/slashFinding.ts';
-import { slashReportOf, submitSlash } from '../../src/audit/submitSlash.ts';
+import { finishSlash, slashIdOf, slashReportOf, submitSlash } from '../../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
+import { anchorReports } from '../../src/chain/actions/anchorReports.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { disputeSlash } from '../../src/chain/actions/disputeSlash.ts';
+import { drawSeed } from '../../src/chain/actions/drawSeed.ts';
+import { readCommittee } from '../../src/chain/actions/readCommittee.ts';
+import { readRegistryParameter } from '../../src/chain/actions/readRegistryParameter.ts';
 import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
-import type { AuditReport } from '../../src/reputation/auditReport.ts';
+import { type AuditReport, auditReportDigest, onChainAuditReport } from '../../src/reputation/auditReport.ts';
 import { signSlashReport } from '../../src/reputation/slashReport.ts';
 import { reverted } from '../support/reverted.ts';
 
@@ -29,6 +39,7 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
   let chain: EmbeddedChain;
   const provider = devAccount(2);
   const auditors = [devAccount(5), devAccount(6), devAccount(7)];
+  const sybils = [devAccount(3), devAccount(4)];
   const outsider = devAccount(8);
   let domain: { chainId: number; registry: Address };
   const stakeOf = () =>
@@ -55,8 +66,14 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
       capacityBytesPerSecond: 10_000_000,
       stakeWei: minStake,
     });
-    for (const auditor of auditors) {
-      const client = createChainClient(rpc, auditor);
+    for (const auditor of auditors) await registerAuditorWithStake(auditor, minStake);
+  });
+  after(() => chain?.stop());
+
+  const registerAuditorWithStake = async (auditor: typeof outsider, minStake: bigint) => {
+    const { deployment } = chain;
+    {
+      const client = createChainClient(chain.anvil.rpcUrl, auditor);
       await buyRbt(client, { deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
       await sendTransaction(client, {
         address: deployment.contracts.token,
@@ -71,67 +88,220 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
         args: [minStake],
       });
     }
-  });
-  after(() => chain?.stop());
+  };
+
+  /** Each auditor's probe session key: its receipts are what can contradict its report. */
+  const probeKeys = new Map<string, ReturnType<typeof privateKeyToAccount>>();
+  const probeOf = (auditor: Address) => {
+    const key = probeKeys.get(auditor) ?? privateKeyToAccount(generatePrivateKey());
+    probeKeys.set(auditor, key);
+    return key;
+  };
+  const sessionOf = (auditor: Address, epoch: number) => keccak256(toHex(`${auditor}:${epoch}`));
 
   const blackhole = (auditor: Address, epoch: number): AuditReport => ({
     auditor,
     provider: provider.address,
     epoch,
-    probesSent: 20,
+    probesSent: 8,
     probesDelivered: 0,
     rttMicros: 0,
     throughputBps: 0,
     claimedBps: 10_000_000,
-    sessionsAttempted: 2,
-    sessionsServed: 2,
+    sessionsAttempted: 1,
+    sessionsServed: 1,
+    probePayer: probeOf(auditor).address,
+    probeSession: sessionOf(auditor, epoch),
+    bytesReceived: 17,
   });
 
-  test('a quorum of black-hole reports slashes the provider once', async () => {
-    const reports = auditors.map((a) => blackhole(a.address, 7));
-    const finding = findSlash(reports, provider.address, 7, 2);
+  const read = () => createChainClient(chain.anvil.rpcUrl, outsider);
+  const epochNow = async () =>
+    Number(await readRegistryParameter(read(), { deployment: chain.deployment, name: 'currentEpoch' }));
+  /** Moves chain time to the start of the next epoch (+1 s) and mines a block. */
+  const nextEpoch = async () => {
+    const epochSec = Number(await readRegistryParameter(read(), { deployment: chain.deployment, name: 'epochLength' }));
+    const block = await read().getBlock();
+    const wait = epochSec - (Number(block.timestamp) % epochSec) + 1;
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) });
+    await test.increaseTime({ seconds: wait });
+    await test.mine({ blocks: 1 });
+  };
+  const waitDisputeWindow = async () => {
+    const window = Number(await readRegistryParameter(read(), { deployment: chain.deployment, name: 'disputeWindow' }));
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) });
+    await test.increaseTime({ seconds: window + 1 });
+    await test.mine({ blocks: 1 });
+  };
+  /** An epoch whose seed is drawn and that every auditor in `anchoring` anchored; returns it, finished. */
+  const auditedEpoch = async (anchoring: (typeof outsider)[]) => {
+    await nextEpoch();
+    const epoch = await epochNow();
+    await drawSeed(read(), { registry: domain.registry });
+    await nextEpoch();
+    for (const a of anchoring) {
+      await anchorReports(createChainClient(chain.anvil.rpcUrl, a), {
+        deployment: chain.deployment,
+        epoch,
+        digest: `0x${'aa'.repeat(32)}`,
+        count: 1,
+      });
+    }
+    return epoch;
+  };
+  const auditReportDigestOf = (r: AuditReport) => auditReportDigest(domain, r);
+  const sign = (signers: (typeof outsider)[], report: Parameters<typeof signSlashReport>[2]) =>
+    Promise.all(signers.map((a) => signSlashReport(a, domain, report)));
+
+  test('the committee proposes, the dispute window passes, then the stake moves, once', async () => {
+    await nextEpoch(); // the auditors' stake weighs two epochs after registering
+    await nextEpoch();
+    const epoch = await auditedEpoch(auditors);
+    const committee = await readCommittee(read(), { registry: domain.registry, provider: provider.address, epoch });
+    assert.ok(committee);
+    assert.equal(committee.members.length, 3, 'every active auditor: committees hold up to 5');
+    assert.equal(committee.quorum, 2);
+    const finding = findSlash(
+      auditors.map((a) => blackhole(a.address, epoch)),
+      provider.address,
+      epoch,
+      committee.quorum,
+    );
     assert.ok(finding);
     const report = slashReportOf(domain, provider.address, finding);
-    const signatures = await Promise.all(auditors.slice(0, 2).map((a) => signSlashReport(a, domain, report)));
+    const signers = auditors.filter((a) => finding.reports.some((r) => r.auditor === a.address));
     const submitter = createChainClient(chain.anvil.rpcUrl, auditors[2] as never);
     const before = await stakeOf();
-    await submitSlash(submitter, domain, report, signatures.reverse());
-    const afterSlash = await stakeOf();
-    const slashBps = await createChainClient(chain.anvil.rpcUrl, outsider).readContract({
+    const proposed = await submitSlash(submitter, domain, report, (await sign(signers, report)).reverse());
+    assert.equal(proposed.id, slashIdOf(provider.address, epoch));
+    assert.equal(await stakeOf(), before, 'nothing moves at the proposal');
+    await assert.rejects(finishSlash(submitter, domain, proposed), reverted('DisputeWindowOpen'));
+    await waitDisputeWindow();
+    await finishSlash(submitter, domain, proposed);
+    const slashBps = await read().readContract({
       address: domain.registry,
       abi: providerRegistryAbi,
       functionName: 'slashBps',
     });
-    assert.ok(slashBps > 0n);
-    assert.equal(afterSlash, before - (before * slashBps) / 10_000n, 'slashed by the registry share');
-
-    await assert.rejects(submitSlash(submitter, domain, report, signatures), reverted('ReportAlreadyUsed'));
+    assert.equal(await stakeOf(), before - (before * slashBps) / 10_000n, 'slashed by the registry share');
+    await assert.rejects(finishSlash(submitter, domain, proposed), reverted('SlashNotPending'));
+    await assert.rejects(
+      submitSlash(submitter, domain, report, await sign(signers, report)),
+      reverted('ReportAlreadyUsed'),
+    );
   });
 
-  test('forged, unstaked and short-quorum reports are rejected on chain', async () => {
-    const submitter = createChainClient(chain.anvil.rpcUrl, auditors[2] as never);
-    const finding = findSlash(
-      auditors.map((a) => blackhole(a.address, 8)),
-      provider.address,
-      8,
-      2,
+  test('two fresh Sybil auditors cannot slash: no seat until their stake is active, then short of the quorum', async () => {
+    const minStake = parseUnits('1000', 18);
+    for (const sybil of sybils) await registerAuditorWithStake(sybil, minStake);
+    const submitter = createChainClient(chain.anvil.rpcUrl, sybils[0] as never);
+    const before = await stakeOf();
+    // At once: their weight is not active, so they sit on no committee.
+    const early = await auditedEpoch([...auditors, ...sybils]);
+    const made = {
+      provider: provider.address,
+      epoch: early,
+      kind: 1 as const,
+      evidence: `0x${'66'.repeat(32)}` as Hex,
+    };
+    await assert.rejects(submitSlash(submitter, domain, made, await sign(sybils, made)), reverted('NotInCommittee'));
+    // Made-up epochs: long past, or not over yet.
+    const stale = { ...made, epoch: early - 10 };
+    await assert.rejects(
+      submitSlash(submitter, domain, stale, await sign(sybils, stale)),
+      reverted('EpochOutOfWindow'),
     );
+    const unfinished = { ...made, epoch: early + 1 };
+    await assert.rejects(
+      submitSlash(submitter, domain, unfinished, await sign(sybils, unfinished)),
+      reverted('EpochOutOfWindow'),
+    );
+    // Later, active: every auditor sits on the committee (5 seats), and two are short of its quorum of 4.
+    const later = await auditedEpoch([...auditors, ...sybils]);
+    const committee = await readCommittee(read(), {
+      registry: domain.registry,
+      provider: provider.address,
+      epoch: later,
+    });
+    assert.equal(committee?.members.length, 5);
+    assert.equal(committee?.quorum, 4);
+    const again = { ...made, epoch: later };
+    await assert.rejects(
+      submitSlash(submitter, domain, again, await sign(sybils, again)),
+      reverted('QuorumNotReached'),
+    );
+    // An honest auditor that did not anchor the epoch cannot lend its signature either.
+    const unanchored = await auditedEpoch(sybils);
+    const withHonest = { ...made, epoch: unanchored };
+    await assert.rejects(
+      submitSlash(submitter, domain, withHonest, await sign([...sybils, ...auditors], withHonest)),
+      reverted('NotAnchored'),
+    );
+    assert.equal(await stakeOf(), before, 'the honest provider kept its stake');
+  });
+
+  test("a receipt signed by the probe's payer for more than the report says voids the slash", async () => {
+    const epoch = await auditedEpoch([...auditors, ...sybils]);
+    const committee = await readCommittee(read(), { registry: domain.registry, provider: provider.address, epoch });
+    assert.ok(committee);
+    const all = [...auditors, ...sybils];
+    const members = all.filter((a) => committee.members.includes(a.address));
+    const reports = members.map((a) => blackhole(a.address, epoch));
+    const finding = findSlash(reports, provider.address, epoch, committee.quorum);
     assert.ok(finding);
     const report = slashReportOf(domain, provider.address, finding);
-    const good = await signSlashReport(auditors[0] as never, domain, report);
-    // Forged: a signature over other evidence recovers to some unregistered address.
-    const forged = await signSlashReport(auditors[1] as never, domain, {
-      ...report,
-      evidence: `0x${'11'.repeat(32)}` as Hex,
+    const signers = members.filter((a) => finding.reports.some((r) => r.auditor === a.address));
+    const submitter = createChainClient(chain.anvil.rpcUrl, auditors[0] as never);
+    const proposed = await submitSlash(submitter, domain, report, await sign(signers, report));
+    // The liar's own probe key acknowledged 1 MiB received in the session it reports as black-holed.
+    const liar = finding.reports[0] as AuditReport;
+    const receipt = {
+      sessionId: liar.probeSession,
+      channelId: `0x${'c1'.repeat(32)}` as Hex,
+      bytesUp: 4_096n,
+      bytesDown: 1_048_576n,
+      amount: 10n ** 15n,
+      startTime: 1n,
+      endTime: 2n,
+    };
+    const payerSignature = await signReceipt(probeOf(liar.auditor), domain, receipt);
+    const evidence = [...finding.reports].sort((a, b) => {
+      const [x, y] = [BigInt(auditReportDigestOf(a)), BigInt(auditReportDigestOf(b))];
+      return x < y ? -1 : x > y ? 1 : 0;
     });
-    await assert.rejects(submitSlash(submitter, domain, report, [good, forged]), reverted('NotStakedAuditor'));
-    // Signed by an account that never staked as an auditor.
-    const unstaked = await signSlashReport(outsider, domain, report);
-    await assert.rejects(submitSlash(submitter, domain, report, [good, unstaked]), reverted('NotStakedAuditor'));
-    // A quorum short by one.
-    await assert.rejects(submitSlash(submitter, domain, report, [good]), reverted('QuorumNotReached'));
-    const before = await stakeOf();
-    await submitSlash(submitter, domain, report, [good, await signSlashReport(auditors[1] as never, domain, report)]);
-    assert.ok((await stakeOf()) < before);
+    const index = evidence.indexOf(liar);
+    const stakeBefore = await stakeOf();
+    const liarStake = () =>
+      read().readContract({
+        address: domain.registry,
+        abi: providerRegistryAbi,
+        functionName: 'auditorStakeOf',
+        args: [liar.auditor],
+      });
+    const liarBefore = await liarStake();
+    // A receipt for no more than the report says is no contradiction.
+    await assert.rejects(
+      disputeSlash(read(), {
+        registry: domain.registry,
+        id: proposed.id,
+        reports: evidence.map(onChainAuditReport),
+        index,
+        receipt: { ...receipt, bytesDown: 17n },
+        payerSignature: await signReceipt(probeOf(liar.auditor), domain, { ...receipt, bytesDown: 17n }),
+      }),
+      reverted('NotContradicting'),
+    );
+    await disputeSlash(createChainClient(chain.anvil.rpcUrl, provider), {
+      registry: domain.registry,
+      id: proposed.id,
+      reports: evidence.map(onChainAuditReport),
+      index,
+      receipt,
+      payerSignature,
+    });
+    assert.ok((await liarStake()) < liarBefore, "the liar's stake was burned");
+    await waitDisputeWindow();
+    await assert.rejects(finishSlash(submitter, domain, proposed), reverted('SlashNotPending'));
+    assert.equal(await stakeOf(), stakeBefore, 'no stake moved');
   });
 });

@@ -34,7 +34,10 @@ abstract contract BandexTest is Test {
     uint256 internal constant MIN_STAKE = 1_000e18;
     uint256 internal constant AUDITOR_MIN_STAKE = 1_000e18;
     uint256 internal constant UNBONDING_DELAY = 1 days;
-    uint256 internal constant QUORUM = 2;
+    uint256 internal constant COMMITTEE_SIZE = 5;
+    uint256 internal constant QUORUM_BPS = 6_666;
+    uint256 internal constant AUDIT_EPOCH = 20;
+    uint256 internal constant DISPUTE_WINDOW = 40;
     uint256 internal constant SLASH_BPS = 1_000;
     uint256 internal constant SLASH_BURN_BPS = 5_000;
     uint256 internal constant FEE_BPS = 100;
@@ -62,12 +65,17 @@ abstract contract BandexTest is Test {
             IERC20(address(token)),
             address(timelock),
             address(curve),
-            MIN_STAKE,
-            AUDITOR_MIN_STAKE,
-            UNBONDING_DELAY,
-            QUORUM,
-            SLASH_BPS,
-            SLASH_BURN_BPS
+            ProviderRegistry.Config(
+                MIN_STAKE,
+                AUDITOR_MIN_STAKE,
+                UNBONDING_DELAY,
+                COMMITTEE_SIZE,
+                QUORUM_BPS,
+                SLASH_BPS,
+                SLASH_BURN_BPS,
+                AUDIT_EPOCH,
+                DISPUTE_WINDOW
+            )
         );
         channels = new PaymentChannels(
             IERC20(address(token)), address(timelock), address(timelock), FEE_BPS, CHALLENGE_PERIOD, address(curve)

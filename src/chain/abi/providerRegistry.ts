@@ -19,37 +19,85 @@ export const providerRegistryAbi = [
         "internalType": "address"
       },
       {
-        "name": "minStake_",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "auditorMinStake_",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "unbondingDelay_",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "auditorQuorum_",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "slashBps_",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "slashBurnBps_",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct ProviderRegistry.Config",
+        "components": [
+          {
+            "name": "minStake",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "auditorMinStake",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "unbondingDelay",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "committeeSize",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "quorumBps",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "slashBps",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "slashBurnBps",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "epochLength",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "disputeWindow",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "ACTIVATION_EPOCHS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "AUDIT_REPORT_TYPEHASH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -79,6 +127,19 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "KIND_OFFLINE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "KIND_UNDERPERFORMANCE",
     "inputs": [],
     "outputs": [
@@ -86,6 +147,45 @@ export const providerRegistryAbi = [
         "name": "",
         "type": "uint8",
         "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_COMMITTEE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_DISPUTE_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_EPOCH_LENGTH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
@@ -119,19 +219,6 @@ export const providerRegistryAbi = [
   {
     "type": "function",
     "name": "MAX_PEER_ID_LENGTH",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "MAX_QUORUM",
     "inputs": [],
     "outputs": [
       {
@@ -183,7 +270,46 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
-    "name": "MIN_QUORUM",
+    "name": "MIN_COMMITTEE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_PROBES",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_QUORUM_BPS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_SIGNERS",
     "inputs": [],
     "outputs": [
       {
@@ -248,6 +374,19 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "OFFLINE_SLASH_DIVISOR",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "RECEIPT_TYPEHASH",
     "inputs": [],
     "outputs": [
@@ -268,6 +407,19 @@ export const providerRegistryAbi = [
         "name": "",
         "type": "bytes32",
         "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "REPORT_WINDOW_EPOCHS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "stateMutability": "view"
@@ -323,6 +475,111 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "auditReportDigest",
+    "inputs": [
+      {
+        "name": "report",
+        "type": "tuple",
+        "internalType": "struct ProviderRegistry.AuditReport",
+        "components": [
+          {
+            "name": "auditor",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "provider",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "epoch",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "probesSent",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "probesDelivered",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "rttMicros",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "throughputBps",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "claimedBps",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "sessionsAttempted",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "sessionsServed",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "probePayer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "probeSession",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "bytesReceived",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "auditorAt",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "auditorCount",
     "inputs": [],
     "outputs": [
@@ -337,19 +594,6 @@ export const providerRegistryAbi = [
   {
     "type": "function",
     "name": "auditorMinStake",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "auditorQuorum",
     "inputs": [],
     "outputs": [
       {
@@ -394,6 +638,206 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "committeeOf",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "members",
+        "type": "address[]",
+        "internalType": "address[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "committeeSize",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "currentEpoch",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "disputeSlash",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "reports",
+        "type": "tuple[]",
+        "internalType": "struct ProviderRegistry.AuditReport[]",
+        "components": [
+          {
+            "name": "auditor",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "provider",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "epoch",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "probesSent",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "probesDelivered",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "rttMicros",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "throughputBps",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "claimedBps",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "sessionsAttempted",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "sessionsServed",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "probePayer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "probeSession",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "bytesReceived",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      },
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "receipt",
+        "type": "tuple",
+        "internalType": "struct ProviderRegistry.Receipt",
+        "components": [
+          {
+            "name": "sessionId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "channelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "bytesUp",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "bytesDown",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "amount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "startTime",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "endTime",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      },
+      {
+        "name": "payerSignature",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "disputeWindow",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "domainSeparator",
     "inputs": [],
     "outputs": [
@@ -404,6 +848,13 @@ export const providerRegistryAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "drawSeed",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -450,6 +901,37 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "epochLength",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "finalizeSlash",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "signers",
+        "type": "address[]",
+        "internalType": "address[]"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "getAuditor",
     "inputs": [
       {
@@ -470,6 +952,16 @@ export const providerRegistryAbi = [
             "internalType": "bool"
           },
           {
+            "name": "unbondingReadyAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "weightEpoch",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
             "name": "bonded",
             "type": "uint256",
             "internalType": "uint256"
@@ -480,9 +972,14 @@ export const providerRegistryAbi = [
             "internalType": "uint256"
           },
           {
-            "name": "unbondingReadyAt",
-            "type": "uint64",
-            "internalType": "uint64"
+            "name": "weight",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "previousWeight",
+            "type": "uint128",
+            "internalType": "uint128"
           }
         ]
       }
@@ -547,6 +1044,11 @@ export const providerRegistryAbi = [
           },
           {
             "name": "registeredAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "jailedUntil",
             "type": "uint64",
             "internalType": "uint64"
           }
@@ -656,6 +1158,25 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "isJailed",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "isProvider",
     "inputs": [
       {
@@ -686,11 +1207,6 @@ export const providerRegistryAbi = [
         "name": "epoch",
         "type": "uint64",
         "internalType": "uint64"
-      },
-      {
-        "name": "kind",
-        "type": "uint8",
-        "internalType": "uint8"
       }
     ],
     "outputs": [
@@ -714,6 +1230,52 @@ export const providerRegistryAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "proposeSlash",
+    "inputs": [
+      {
+        "name": "report",
+        "type": "tuple",
+        "internalType": "struct ProviderRegistry.Report",
+        "components": [
+          {
+            "name": "provider",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "epoch",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "kind",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "evidence",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "signatures",
+        "type": "bytes[]",
+        "internalType": "bytes[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -767,6 +1329,38 @@ export const providerRegistryAbi = [
         "name": "page",
         "type": "address[]",
         "internalType": "address[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "quorumBps",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "quorumOf",
+    "inputs": [
+      {
+        "name": "size",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
@@ -921,6 +1515,25 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "seedOf",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "setAuditorMinStake",
     "inputs": [
       {
@@ -934,7 +1547,20 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
-    "name": "setAuditorQuorum",
+    "name": "setCommitteeSize",
+    "inputs": [
+      {
+        "name": "v",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setDisputeWindow",
     "inputs": [
       {
         "name": "v",
@@ -948,6 +1574,19 @@ export const providerRegistryAbi = [
   {
     "type": "function",
     "name": "setMinStake",
+    "inputs": [
+      {
+        "name": "v",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setQuorumBps",
     "inputs": [
       {
         "name": "v",
@@ -992,46 +1631,6 @@ export const providerRegistryAbi = [
         "name": "v",
         "type": "uint256",
         "internalType": "uint256"
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
-    "name": "slash",
-    "inputs": [
-      {
-        "name": "report",
-        "type": "tuple",
-        "internalType": "struct ProviderRegistry.Report",
-        "components": [
-          {
-            "name": "provider",
-            "type": "address",
-            "internalType": "address"
-          },
-          {
-            "name": "epoch",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "kind",
-            "type": "uint8",
-            "internalType": "uint8"
-          },
-          {
-            "name": "evidence",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          }
-        ]
-      },
-      {
-        "name": "signatures",
-        "type": "bytes[]",
-        "internalType": "bytes[]"
       }
     ],
     "outputs": [],
@@ -1172,6 +1771,67 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "slashOf",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct ProviderRegistry.PendingSlash",
+        "components": [
+          {
+            "name": "provider",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "readyAt",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "epoch",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "kind",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "state",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "evidence",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "signersHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "stakeOf",
     "inputs": [
       {
@@ -1243,6 +1903,13 @@ export const providerRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "unjail",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "updateProvider",
     "inputs": [
       {
@@ -1273,6 +1940,30 @@ export const providerRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "weightOf",
+    "inputs": [
+      {
+        "name": "auditor",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -1347,6 +2038,25 @@ export const providerRegistryAbi = [
         "type": "address",
         "indexed": true,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Jailed",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "until",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
       }
     ],
     "anonymous": false
@@ -1486,6 +2196,12 @@ export const providerRegistryAbi = [
     "name": "ReportSlashed",
     "inputs": [
       {
+        "name": "id",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
         "name": "provider",
         "type": "address",
         "indexed": true,
@@ -1539,6 +2255,105 @@ export const providerRegistryAbi = [
         "type": "uint32",
         "indexed": false,
         "internalType": "uint32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SeedDrawn",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "indexed": true,
+        "internalType": "uint64"
+      },
+      {
+        "name": "seed",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SlashDisputed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "provider",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "auditor",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "auditorSlashed",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SlashProposed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "provider",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "kind",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
+        "name": "evidence",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "signers",
+        "type": "address[]",
+        "indexed": false,
+        "internalType": "address[]"
+      },
+      {
+        "name": "readyAt",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -1638,6 +2453,19 @@ export const providerRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "Unjailed",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "Withdrawn",
     "inputs": [
       {
@@ -1684,8 +2512,56 @@ export const providerRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DisputeWindowClosed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "readyAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DisputeWindowOpen",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "readyAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "EmptyPeerId",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "EpochOutOfWindow",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "current",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
   },
   {
     "type": "error",
@@ -1698,6 +2574,17 @@ export const providerRegistryAbi = [
       },
       {
         "name": "sessionId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "EvidenceMismatch",
+    "inputs": [
+      {
+        "name": "id",
         "type": "bytes32",
         "internalType": "bytes32"
       }
@@ -1774,6 +2661,22 @@ export const providerRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "JailNotOver",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "until",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "MetadataTooLong",
     "inputs": [
       {
@@ -1783,6 +2686,49 @@ export const providerRegistryAbi = [
       },
       {
         "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NoSeed",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotAnchored",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotContradicting",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "index",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -1812,10 +2758,53 @@ export const providerRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "NotInCommittee",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "epoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotJailed",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NotRegistered",
     "inputs": [
       {
         "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotSignedByPayer",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "payer",
         "type": "address",
         "internalType": "address"
       }
@@ -1946,11 +2935,6 @@ export const providerRegistryAbi = [
         "name": "epoch",
         "type": "uint64",
         "internalType": "uint64"
-      },
-      {
-        "name": "kind",
-        "type": "uint8",
-        "internalType": "uint8"
       }
     ]
   },
@@ -1983,6 +2967,17 @@ export const providerRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "SignersMismatch",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SignersNotIncreasing",
     "inputs": [
       {
@@ -1997,6 +2992,28 @@ export const providerRegistryAbi = [
       },
       {
         "name": "previous",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SlashNotPending",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SlashPending",
+    "inputs": [
+      {
+        "name": "provider",
         "type": "address",
         "internalType": "address"
       }
@@ -2036,6 +3053,22 @@ export const providerRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "WeightChangePending",
+    "inputs": [
+      {
+        "name": "auditor",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "weightEpoch",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ZeroAddress",
     "inputs": []
   },
@@ -2046,4 +3079,4 @@ export const providerRegistryAbi = [
   }
 ] as const;
 
-export const providerRegistryBytecode = '0x6101c0604052348015610010575f5ffd5b506040516146be3803806146be83398101604081905261002f91610458565b6040518060400160405280600f81526020016e42616e64657820526567697374727960881b815250604051806040016040528060018152602001603160f81b815250610080826101cf60201b60201c565b6101205261008d816101cf565b61014052815160208084019190912060e052815190820120610100524660a05261011960e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526001600160a01b038916158061013f57506001600160a01b038816155b8061015157506001600160a01b038716155b1561016f5760405163d92e233d60e01b815260040160405180910390fd5b6001600160a01b03808a16610160528881166101805287166101a05261019486610215565b61019d8561026d565b6101a6846102cc565b6101af8361031e565b6101b88261036b565b6101c1816103b4565b505050505050505050610553565b5f5f829050601f81511115610202578260405163305a27a960e01b81526004016101f991906104f8565b60405180910390fd5b805161020d8261052d565b179392505050565b61023281670de0b6b3a764000069d3c21bcecceda1000000610400565b6002546040805191825260208201839052676d696e5374616b6560c01b915f51602061469e5f395f51905f52910160405180910390a2600255565b61028a81670de0b6b3a764000069d3c21bcecceda1000000610400565b60035460408051918252602082018390526e61756469746f724d696e5374616b6560881b915f51602061469e5f395f51905f52910160405180910390a2600355565b6102dd81620151806276a700610400565b60045460408051918252602082018390526d756e626f6e64696e6744656c617960901b915f51602061469e5f395f51905f52910160405180910390a2600455565b61032b8160026020610400565b60055460408051918252602082018390526c61756469746f7251756f72756d60981b915f51602061469e5f395f51905f52910160405180910390a2600555565b610379816064611388610400565b600654604080519182526020820183905267736c61736842707360c01b915f51602061469e5f395f51905f52910160405180910390a2600655565b6103c1815f612710610400565b60075460408051918252602082018390526b736c6173684275726e42707360a01b915f51602061469e5f395f51905f52910160405180910390a2600755565b8183108061040d57508083115b1561043c57604051630942247160e31b81526004810184905260248101839052604481018290526064016101f9565b505050565b6001600160a01b0381168114610455575f5ffd5b50565b5f5f5f5f5f5f5f5f5f6101208a8c031215610471575f5ffd5b895161047c81610441565b60208b015190995061048d81610441565b60408b015190985061049e81610441565b809750505f60608b01519050809650505f60808b01519050809550505f60a08b01519050809450505f60c08b01519050809350505f60e08b01519050809250505f6101008b01519050809150509295985092959850929598565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b8051602080830151919081101561054d575f198160200360031b1b821691505b50919050565b60805160a05160c05160e05161010051610120516101405161016051610180516101a0516140886106165f395f818161054d0152612d9d01525f818161063101528181610cd001528181610dbd0152818161137e015281816121060152818161217301526122c801525f81816108dc01528181610ab001528181610c9e0152818161198801528181612d7b0152612df201525f612e6301525f612e3801525f61323e01525f61321601525f61317101525f61319b01525f6131c501526140885ff3fe608060405234801561000f575f5ffd5b50600436106103a9575f3560e01c806384446b93116101ea578063c65d8b7311610114578063db7dd35a116100a9578063f698da2511610079578063f698da25146108d2578063fc0c546a146108da578063fccf420214610900578063ff624a0614610913575f5ffd5b8063db7dd35a1461089b578063e8868e9f146108a3578063eb4f16b5146108ac578063f688c3e9146108bf575f5ffd5b8063d1ab2bc3116100e4578063d1ab2bc314610865578063d2b8f2fc1461086d578063d2cbc86714610880578063d7da8c7214610888575f5ffd5b8063c65d8b731461082d578063c8cc016014610837578063cd24359a1461084a578063cdf1339714610852575f5ffd5b806395850f591161018a578063a3b10dfe1161015a578063a3b10dfe146107a6578063a5a383ff146107b9578063a9fe3832146107cc578063bc2d33ca1461081a575f5ffd5b806395850f5914610739578063969915ce146107605780639b5e1a3b14610780578063a27091f214610793575f5ffd5b80638c80fd90116101c55780638c80fd90146106f857806390c84ab61461070b57806390f657401461071357806391b4c10e14610726575f5ffd5b806384446b931461040c57806384b0196e146106d55780638afbfbe0146106f0575f5ffd5b806342623360116102d65780635f3ad7091161026b5780636b074a071161023b5780636b074a07146106885780636d26e84c146106b257806374c83268146106c55780637e1e92e2146106cd575f5ffd5b80635f3ad70914610655578063646b6e4f1461065d57806365ee0f6d1461066c57806369fc09b91461067f575f5ffd5b80634a928939116102a65780634a928939146105f45780634f039447146105fc57806355f21eb71461060f5780635aa6e6751461062f575f5ffd5b8063426233601461058557806344abfee21461059857806349b90557146105a25780634a882fc3146105cd575f5ffd5b80632b2badb31161034c5780633ccfd60b1161031c5780633ccfd60b1461050d5780633fb7375c1461051557806341bca2d21461052857806341becbce1461054b575f5ffd5b80632b2badb314610428578063303e11b1146104f457806331440f55146104fc578063375b3c0a14610505575f5ffd5b8063115f574c11610387578063115f574c146103f35780631c855bd9146103fb578063249d39e91461040c57806327de9e3214610415575f5ffd5b806301a54610146103ad5780630681e651146103c257806309b3480b146103d9575b5f5ffd5b6103c06103bb366004613573565b610989565b005b6006545b6040519081526020015b60405180910390f35b6103e1600181565b60405160ff90911681526020016103d0565b600c546103c6565b6103c669d3c21bcecceda100000081565b6103c661271081565b6103c0610423366004613573565b610adc565b6104b56104363660046135a5565b604080516080810182525f808252602082018190529181018290526060810191909152506001600160a01b03165f908152600b60209081526040918290208251608081018452815460ff161515815260018201549281019290925260028101549282019290925260039091015467ffffffffffffffff16606082015290565b6040516103d09190815115158152602080830151908201526040808301519082015260609182015167ffffffffffffffff169181019190915260800190565b6003546103c6565b6103c661138881565b6002546103c6565b6103c0610b9a565b6103c0610523366004613573565b610cc5565b61053b6105363660046135be565b610d35565b60405190151581526020016103d0565b7f00000000000000000000000000000000000000000000000000000000000000005b6040516001600160a01b0390911681526020016103d0565b6103c66105933660046135a5565b610d80565b6103c66201518081565b61053b6105b03660046135a5565b6001600160a01b03165f908152600b602052604090205460ff1690565b6103c67fb6b66a9663a86a354b8ea9436b21769b5839e5de5d64e0237fa06647a9d2b1ca81565b6007546103c6565b6103c061060a366004613573565b610db2565b61062261061d3660046135a5565b610e1f565b6040516103d09190613614565b7f000000000000000000000000000000000000000000000000000000000000000061056d565b6103c6600281565b6103c6670de0b6b3a764000081565b6103c061067a366004613750565b611040565b6103c66101f481565b61053b6106963660046135a5565b6001600160a01b03165f908152600a6020526040902054151590565b6103c06106c0366004613573565b61126a565b6009546103c6565b6103e1600281565b6106dd611315565b6040516103d097969594939291906137f7565b6103c6606481565b6103c0610706366004613573565b611373565b6103c6608081565b6103c0610721366004613573565b6113e0565b6103c06107343660046138ef565b6114ba565b6103c67f3a87282e01cc92fbee9974f2e4aba0fab74548d70da405200a88aec0ab69dd9981565b61077361076e366004613969565b6115db565b6040516103d09190613989565b61053b61078e3660046135a5565b6116f4565b61056d6107a1366004613573565b61173b565b6103c06107b43660046139d4565b611769565b6103c66107c7366004613a84565b6119bb565b61053b6107da366004613a9e565b6001600160a01b0382165f908152600f6020908152604080832066ffffffffffffff600886901c168452909152902054600160ff83161b16151592915050565b6103c6610828366004613acf565b611a75565b6103c66276a70081565b6103c0610845366004613ae9565b611a87565b6103c0611f49565b6103c66108603660046135a5565b6120d0565b6005546103c6565b6103c061087b366004613573565b6120fb565b6103c6602081565b6103c0610896366004613573565b612168565b6004546103c6565b6103c661040081565b6103c06108ba366004613573565b6121d5565b6103c06108cd366004613573565b6122bd565b6103c661232a565b7f000000000000000000000000000000000000000000000000000000000000000061056d565b6103c061090e366004613b6b565b612338565b61053b610921366004613bc0565b604080516001600160a01b038516602082015267ffffffffffffffff84169181019190915260ff821660608201525f90600d90829060800160408051808303601f190181529181528151602092830120835290820192909252015f205460ff16949350505050565b335f908152600b60205260409020805460ff16156109da576040517f45ed80e90000000000000000000000000000000000000000000000000000000081523360048201526024015b60405180910390fd5b600354821015610a2a576003546040517f936d426d0000000000000000000000000000000000000000000000000000000081523360048201526024810184905260448101919091526064016109d1565b80547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0016600190811782558101829055600c80545f90610a6990613c2d565b9091555060405182815233907fbe5e7019097c509240b60f306bc9f6d63d4a0bd15a078913736a5c4b02066ede906020015b60405180910390a2610ad86001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016333085612492565b5050565b335f908152600a60205260408120549003610b25576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b335f818152600860205260409020600481015460058201546002549293610b51939092919086906124e7565b6006840180547fffffffffffffffffffffffffffffffffffffffffffffffff00000000000000001667ffffffffffffffff92909216919091179055600583015560049091015550565b335f908152600a60205260408120549003610be3576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b335f818152600860205260408120600581015460068201549193610c139290919067ffffffffffffffff16612656565b5f600584018190556006840180547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000169055600484015491925003610c5b57610c5b33612708565b60405181815233907f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d5906020015b60405180910390a2610ad86001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000163383612918565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614610d29576040517f988d1f030000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b610d328161296b565b50565b604080516001600160a01b038416602080830191909152818301849052825180830384018152606090920183528151918101919091205f908152600e909152205460ff165b92915050565b6001600160a01b0381165f90815260086020526040812060058101546004820154610dab9190613c45565b9392505050565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614610e16576040517f988d1f030000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b610d32816129eb565b604080516101208101825260608082525f60208301819052928201839052808201839052608082015260a0810182905260c0810182905260e081018290526101008101919091526001600160a01b0382165f908152600860205260409081902081516101208101909252805482908290610e9890613c58565b80601f0160208091040260200160405190810160405280929190818152602001828054610ec490613c58565b8015610f0f5780601f10610ee657610100808354040283529160200191610f0f565b820191905f5260205f20905b815481529060010190602001808311610ef257829003601f168201915b505050918352505060018201546020820152600282015460f081901b7fffff00000000000000000000000000000000000000000000000000000000000016604083015262010000900467ffffffffffffffff166060820152600382018054608090920191610f7c90613c58565b80601f0160208091040260200160405190810160405280929190818152602001828054610fa890613c58565b8015610ff35780601f10610fca57610100808354040283529160200191610ff3565b820191905f5260205f20905b815481529060010190602001808311610fd657829003601f168201915b5050509183525050600482015460208201526005820154604082015260069091015467ffffffffffffffff8082166060840152680100000000000000009091041660809091015292915050565b8535833514611085576040517f944efb0200000000000000000000000000000000000000000000000000000000815286356004820152833560248201526044016109d1565b5f61108f87612a5f565b90505f61109b85612a5f565b90508082036110d9576040517fe5d98ecc000000000000000000000000000000000000000000000000000000008152883560048201526024016109d1565b604080516001600160a01b038b166020808301919091528a3582840152825180830384018152606090920183528151918101919091205f818152600e9092529190205460ff1615611168576040517f7a2853910000000000000000000000000000000000000000000000000000000081526001600160a01b038b166004820152893560248201526044016109d1565b5f818152600e6020526040902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660011790556111b26111aa84612b35565b89898d612b7c565b6111c66111be83612b35565b86868d612b7c565b60405133908a35906001600160a01b038d16907f76077e8bdbe133285cf99e4fc4daabee5366a2693991dcc068b695d153d5b089905f90a46040805160018082528183019092525f916020808301908036833701905050905033815f8151811061123257611232613cd0565b60200260200101906001600160a01b031690816001600160a01b03168152505061125d8b8284612c13565b5050505050505050505050565b335f908152600b60205260409020805460ff166112b5576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b6112cc3382600101548360020154856003546124e7565b6003840180547fffffffffffffffffffffffffffffffffffffffffffffffff00000000000000001667ffffffffffffffff92909216919091179055600283015560019091015550565b5f6060805f5f5f6060611326612e31565b61132e612e5c565b604080515f808252602082019092527f0f000000000000000000000000000000000000000000000000000000000000009b939a50919850469750309650945092509050565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146113d7576040517f988d1f030000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b610d3281612e87565b335f908152600b60205260409020805460ff1661142b576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b815f03611464576040517f1f2a200500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b81816001015f8282546114779190613c45565b9091555050600181015460405133917f270d6dd254edd1d985c81cf7861b8f28fb06b6d719df04d90464034d4341244091610a9b91868252602082015260400190565b335f908152600a60205260408120549003611503576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b61150f87878484612f07565b335f90815260086020526040902080611529888a83613d48565b506001810186905560028101805467ffffffffffffffff861662010000027fffffffffffffffffffffffffffffffffffffffffffff0000000000000000000090911660f088901c1717905560038101611583838583613d48565b50336001600160a01b03167f2f1dc6c62eeb60c4dd897d6ea5f2a21340c08d13a7e230f8122ddb75d93a91e2898989898989896040516115c99796959493929190613e2b565b60405180910390a25050505050505050565b6009546060908084106115fd575050604080515f815260208101909152610d7a565b6101f483111561160d576101f492505b5f816116198587613c45565b1161162d576116288486613c45565b61162f565b815b905061163b8582613e9d565b67ffffffffffffffff81111561165357611653613ca3565b60405190808252806020026020018201604052801561167c578160200160208202803683370190505b509250845b818110156116eb576009818154811061169c5761169c613cd0565b5f918252602090912001546001600160a01b0316846116bb8884613e9d565b815181106116cb576116cb613cd0565b6001600160a01b0390921660209283029190910190910152600101611681565b50505092915050565b6001600160a01b0381165f908152600a602052604081205415801590610d7a57506002546001600160a01b0383165f90815260086020526040902060040154101592915050565b5f6009828154811061174f5761174f613cd0565b5f918252602090912001546001600160a01b031692915050565b335f908152600a6020526040902054156117b1576040517f45ed80e90000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b600254811015611801576002546040517f936d426d0000000000000000000000000000000000000000000000000000000081523360048201526024810183905260448101919091526064016109d1565b61180d88888585612f07565b335f90815260086020526040902080611827898b83613d48565b506001810187905560028101805467ffffffffffffffff871662010000027fffffffffffffffffffffffffffffffffffffffffffff0000000000000000000090911660f089901c1717905560038101611881848683613d48565b50600481018290556006810180547fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff16680100000000000000004267ffffffffffffffff1602179055600980546001810182557f6e1540171b6c0c960b71a7020d9f60077f6af931a8bbf590da0223dacf75c7af018054337fffffffffffffffffffffffff0000000000000000000000000000000000000000909116811790915590545f828152600a60205260409081902091909155517f24aba18ddef5afca56473d44d8ea1b84fd086ad82bf204f2729bd0d6ec61bf6590611973908c908c908c908c908c908c908c908c90613eb0565b60405180910390a26119b06001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016333085612492565b505050505050505050565b5f610d7a7fb6b66a9663a86a354b8ea9436b21769b5839e5de5d64e0237fa06647a9d2b1ca6119ed60208501856135a5565b6119fd6040860160208701613f2a565b611a0d6060870160408801613f43565b8660600135604051602001611a5a9594939291909485526001600160a01b0393909316602085015267ffffffffffffffff91909116604084015260ff166060830152608082015260a00190565b60405160208183030381529060405280519060200120612b35565b5f610d7a611a8283612a5f565b612b35565b6001611a996060850160408601613f43565b60ff1614158015611abd57506002611ab76060850160408601613f43565b60ff1614155b15611b0a57611ad26060840160408501613f43565b6040517f953bc69200000000000000000000000000000000000000000000000000000000815260ff90911660048201526024016109d1565b6005548181811015611b52576040517f6a21598400000000000000000000000000000000000000000000000000000000815260048101829052602481018390526044016109d1565b5f611b6060208701876135a5565b611b706040880160208901613f2a565b611b806060890160408a01613f43565b604080516001600160a01b03909416602085015267ffffffffffffffff9092169183019190915260ff16606082015260800160408051601f1981840301815291815281516020928301205f818152600d90935291205490915060ff1615611c6557611bee60208701876135a5565b611bfe6040880160208901613f2a565b611c0e6060890160408a01613f43565b6040517f2228cec70000000000000000000000000000000000000000000000000000000081526001600160a01b03909316600484015267ffffffffffffffff909116602483015260ff1660448201526064016109d1565b5f818152600d6020526040812080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00166001179055611ca4876119bb565b90505f8367ffffffffffffffff811115611cc057611cc0613ca3565b604051908082528060200260200182016040528015611ce9578160200160208202803683370190505b506003549091505f90815b86811015611e9c575f5f611d2b878d8d86818110611d1457611d14613cd0565b9050602002810190611d269190613f5c565b612fcd565b5090925090505f816003811115611d4457611d44613fbd565b14611d7e576040517f52bf9848000000000000000000000000000000000000000000000000000000008152600481018490526024016109d1565b846001600160a01b0316826001600160a01b031611611de3576040517f8ff5c952000000000000000000000000000000000000000000000000000000008152600481018490526001600160a01b038084166024830152861660448201526064016109d1565b6001600160a01b0382165f908152600b60205260409020805460ff161580611e0e5750848160010154105b15611e645760018101546040517fdd1e5b2a0000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024810191909152604481018690526064016109d1565b82878581518110611e7757611e77613cd0565b6001600160a01b03909216602092830291909101909101525090935050600101611cf4565b50611eaa60208b018b6135a5565b6001600160a01b03167faa8887e9e3f22145a2a39f6088b0cea4a053cca1895b380b6bfaecd8bcdb21ae611ee460408d0160208e01613f2a565b611ef460608e0160408f01613f43565b6040805167ffffffffffffffff909316835260ff90911660208301526060808f0135918301919091520160405180910390a2611f3d611f3660208c018c6135a5565b8487612c13565b50505050505050505050565b335f908152600b60205260409020805460ff16611f94576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b600281015460038201545f91611fb69133919067ffffffffffffffff16612656565b5f600284018190556003840180547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000169055600184015491925003610c5b57335f908152600b6020526040812080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00168155600181018290556002810182905560030180547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000169055600c805490919061207090613fea565b9091555060405133907fd3e803f2dfdacd206b7d19aa46d847206386d84e3dc6b8de0926e54affa6fddc905f90a260405181815233907f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d590602001610c89565b6001600160a01b0381165f908152600b6020526040812060028101546001820154610dab9190613c45565b336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461215f576040517f988d1f030000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b610d3281613014565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146121cc576040517f988d1f030000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b610d3281613085565b335f908152600a6020526040812054900361221e576040517fbfc6c3370000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b805f03612257576040517f1f2a200500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b335f9081526008602052604081206004810180549192849261227a908490613c45565b9091555050600481015460405133917f270d6dd254edd1d985c81cf7861b8f28fb06b6d719df04d90464034d4341244091610a9b91868252602082015260400190565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614612321576040517f988d1f030000000000000000000000000000000000000000000000000000000081523360048201526024016109d1565b610d32816130f5565b5f612333613165565b905090565b335f908152600b60205260409020600354815460ff16158061235d5750808260010154105b156123aa5760018201546040517fdd1e5b2a0000000000000000000000000000000000000000000000000000000081523360048201526024810191909152604481018290526064016109d1565b335f908152600f6020908152604080832066ffffffffffffff60088a901c1680855292819052922054600160ff89161b9080821615612427576040517f5c9586ed00000000000000000000000000000000000000000000000000000000815233600482015267ffffffffffffffff8a1660248201526044016109d1565b5f8381526020858152604091829020848417905581518a815263ffffffff8a169181019190915267ffffffffffffffff8b169133917f1db4686e20e52ad154eca9386a18117f10184eb5d2cd286856b9c15617c84362910160405180910390a3505050505050505050565b6124a084848484600161328e565b6124e1576040517f5274afe70000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024016109d1565b50505050565b5f5f5f845f03612523576040517f1f2a200500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b86851115612576576040517f3bec26bd0000000000000000000000000000000000000000000000000000000081526001600160a01b038916600482015260248101889052604481018690526064016109d1565b84870396851480159061258857508387105b156125d8576040517f936d426d0000000000000000000000000000000000000000000000000000000081526001600160a01b038916600482015260248101889052604481018590526064016109d1565b6125e28587613c45565b95505f600454426125f39190613c45565b60408051888152602081018a905267ffffffffffffffff83168183015290519192506001600160a01b038b16917ffcc4bc9c6b8463463bcbae7de4078e3ef39ab55315563076c4061fc68ad413379181900360600190a296989597505050505050565b5f825f0361269b576040517fdc69dc160000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024016109d1565b8167ffffffffffffffff16421015612700576040517f1b38d5540000000000000000000000000000000000000000000000000000000081526001600160a01b038516600482015267ffffffffffffffff831660248201524260448201526064016109d1565b509092915050565b6001600160a01b0381165f908152600a602052604081205461272c90600190613e9d565b6009549091505f9061274090600190613e9d565b90508082146127f0575f6009828154811061275d5761275d613cd0565b5f91825260209091200154600980546001600160a01b03909216925082918590811061278b5761278b613cd0565b5f91825260209091200180547fffffffffffffffffffffffff0000000000000000000000000000000000000000166001600160a01b03929092169190911790556127d6836001613c45565b6001600160a01b039091165f908152600a60205260409020555b600980548061280157612801613fff565b5f828152602080822083015f1990810180547fffffffffffffffffffffffff00000000000000000000000000000000000000001690559092019092556001600160a01b0385168252600a8152604080832083905560089091528120906128678282613529565b5f600183018190556002830180547fffffffffffffffffffffffffffffffffffffffffffff000000000000000000001690556128a7906003840190613529565b505f6004820181905560058201819055600690910180547fffffffffffffffffffffffffffffffff000000000000000000000000000000001690556040516001600160a01b038516917f1589f8555933761a3cff8aa925061be3b46e2dd43f621322ab611d300f62b1d991a2505050565b6129258383836001613314565b612966576040517f5274afe70000000000000000000000000000000000000000000000000000000081526001600160a01b03841660048201526024016109d1565b505050565b61298881670de0b6b3a764000069d3c21bcecceda100000061338f565b60035460408051918252602082018390527f61756469746f724d696e5374616b650000000000000000000000000000000000917f181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd910160405180910390a2600355565b6129fc81620151806276a70061338f565b60045460408051918252602082018390527f756e626f6e64696e6744656c6179000000000000000000000000000000000000917f181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd910160405180910390a2600455565b5f7f3a87282e01cc92fbee9974f2e4aba0fab74548d70da405200a88aec0ab69dd9982356020840135612a986060860160408701613f2a565b612aa86080870160608801613f2a565b6080870135612abd60c0890160a08a01613f2a565b612acd60e08a0160c08b01613f2a565b604080516020810199909952880196909652606087019490945267ffffffffffffffff928316608087015290821660a086015260c085015290811660e08401521661010082015261012001604051602081830303815290604052805190602001209050919050565b5f610d7a612b41613165565b836040517f19010000000000000000000000000000000000000000000000000000000000008152600281019290925260228201526042902090565b5f5f612b89868686612fcd565b5090925090505f816003811115612ba257612ba2613fbd565b141580612bc15750826001600160a01b0316826001600160a01b031614155b15612c0b576040517f469273ff0000000000000000000000000000000000000000000000000000000081526001600160a01b038084166004830152841660248201526044016109d1565b505050505050565b6001600160a01b0383165f908152600860205260408120600481015460058201546006549293919290919061271090612c4c8486613c45565b612c56919061402c565b612c609190614043565b9050805f03612ca6576040517fea5329600000000000000000000000000000000000000000000000000000000081526001600160a01b03881660048201526024016109d1565b828111612cc157612cb78184613e9d565b6004850155612cd2565b5f6004850155828103820360058501555b5f61271060075483612ce4919061402c565b612cee9190614043565b87519091505f81612cff8486613e9d565b612d099190614043565b828102850393509050876001600160a01b038b167fbb41cabfa8677453d6b08d86ee52f1532be16fdd6cc3e81af72eb3eef2062a788686612d4a8183613e9d565b6040805193845260208401929092529082015260600160405180910390a38215612dc257612dc26001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000167f000000000000000000000000000000000000000000000000000000000000000085612918565b8015611f3d575f5b8281101561125d57612e298a8281518110612de757612de7613cd0565b6020026020010151837f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03166129189092919063ffffffff16565b600101612dca565b60606123337f00000000000000000000000000000000000000000000000000000000000000006133e4565b60606123337f00000000000000000000000000000000000000000000000000000000000000006133e4565b612ea481670de0b6b3a764000069d3c21bcecceda100000061338f565b60025460408051918252602082018390527f6d696e5374616b65000000000000000000000000000000000000000000000000917f181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd910160405180910390a2600255565b5f839003612f41576040517f3645dfe400000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b6080831115612f86576040517fb82ee55500000000000000000000000000000000000000000000000000000000815260048101849052608060248201526044016109d1565b6104008111156124e1576040517f9b05b6a60000000000000000000000000000000000000000000000000000000081526004810182905261040060248201526044016109d1565b5f80806041849003613001578435602086013560408701355f1a612ff389828585613421565b95509550955050505061300b565b505f915060029050825b93509350939050565b61302281606461138861338f565b60065460408051918252602082018390527f736c617368427073000000000000000000000000000000000000000000000000917f181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd910160405180910390a2600655565b613092815f61271061338f565b60075460408051918252602082018390527f736c6173684275726e4270730000000000000000000000000000000000000000917f181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd910160405180910390a2600755565b613102816002602061338f565b60055460408051918252602082018390527f61756469746f7251756f72756d00000000000000000000000000000000000000917f181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd910160405180910390a2600555565b5f306001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161480156131bd57507f000000000000000000000000000000000000000000000000000000000000000046145b156131e757507f000000000000000000000000000000000000000000000000000000000000000090565b612333604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b6040517f23b872dd000000000000000000000000000000000000000000000000000000005f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f511483166133035783831516156132f7573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b6040517fa9059cbb000000000000000000000000000000000000000000000000000000005f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316613383578383151615613377573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b8183108061339c57508083115b15612966576040517f4a1123880000000000000000000000000000000000000000000000000000000081526004810184905260248101839052604481018290526064016109d1565b60605f6133f0836134e9565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a084111561345a57505f915060039050826134df565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa1580156134ab573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b0381166134d657505f9250600191508290506134df565b92505f91508190505b9450945094915050565b5f60ff8216601f811115610d7a576040517fb3512b0c00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b50805461353590613c58565b5f825580601f10613544575050565b601f0160209004905f5260205f2090810190610d3291905b8082111561356f575f815560010161355c565b5090565b5f60208284031215613583575f5ffd5b5035919050565b80356001600160a01b03811681146135a0575f5ffd5b919050565b5f602082840312156135b5575f5ffd5b610dab8261358a565b5f5f604083850312156135cf575f5ffd5b6135d88361358a565b946020939093013593505050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b602081525f825161012060208401526136316101408401826135e6565b905060208401516040840152604084015161367060608501827fffff000000000000000000000000000000000000000000000000000000000000169052565b50606084015167ffffffffffffffff81166080850152506080840151601f198483030160a08501526136a282826135e6565b91505060a084015160c084015260c084015160e084015260e08401516136d561010085018267ffffffffffffffff169052565b5061010084015167ffffffffffffffff8116610120850152509392505050565b5f60e08284031215613705575f5ffd5b50919050565b5f5f83601f84011261371b575f5ffd5b50813567ffffffffffffffff811115613732575f5ffd5b602083019150836020828501011115613749575f5ffd5b9250929050565b5f5f5f5f5f5f5f610220888a031215613767575f5ffd5b6137708861358a565b965061377f8960208a016136f5565b955061010088013567ffffffffffffffff81111561379b575f5ffd5b6137a78a828b0161370b565b90965094506137bc9050896101208a016136f5565b925061020088013567ffffffffffffffff8111156137d8575f5ffd5b6137e48a828b0161370b565b989b979a50959850939692959293505050565b7fff000000000000000000000000000000000000000000000000000000000000008816815260e060208201525f61383160e08301896135e6565b828103604084015261384381896135e6565b606084018890526001600160a01b038716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b8181101561389857835183526020938401939092019160010161387a565b50909b9a5050505050505050505050565b80357fffff000000000000000000000000000000000000000000000000000000000000811681146135a0575f5ffd5b803567ffffffffffffffff811681146135a0575f5ffd5b5f5f5f5f5f5f5f60a0888a031215613905575f5ffd5b873567ffffffffffffffff81111561391b575f5ffd5b6139278a828b0161370b565b90985096505060208801359450613940604089016138a9565b935061394e606089016138d8565b9250608088013567ffffffffffffffff8111156137d8575f5ffd5b5f5f6040838503121561397a575f5ffd5b50508035926020909101359150565b602080825282518282018190525f918401906040840190835b818110156139c95783516001600160a01b03168352602093840193909201916001016139a2565b509095945050505050565b5f5f5f5f5f5f5f5f60c0898b0312156139eb575f5ffd5b883567ffffffffffffffff811115613a01575f5ffd5b613a0d8b828c0161370b565b90995097505060208901359550613a2660408a016138a9565b9450613a3460608a016138d8565b9350608089013567ffffffffffffffff811115613a4f575f5ffd5b613a5b8b828c0161370b565b999c989b50969995989497949560a00135949350505050565b5f60808284031215613705575f5ffd5b5f60808284031215613a94575f5ffd5b610dab8383613a74565b5f5f60408385031215613aaf575f5ffd5b613ab88361358a565b9150613ac6602084016138d8565b90509250929050565b5f60e08284031215613adf575f5ffd5b610dab83836136f5565b5f5f5f60a08486031215613afb575f5ffd5b613b058585613a74565b9250608084013567ffffffffffffffff811115613b20575f5ffd5b8401601f81018613613b30575f5ffd5b803567ffffffffffffffff811115613b46575f5ffd5b8660208260051b8401011115613b5a575f5ffd5b939660209190910195509293505050565b5f5f5f60608486031215613b7d575f5ffd5b613b86846138d8565b925060208401359150604084013563ffffffff81168114613ba5575f5ffd5b809150509250925092565b803560ff811681146135a0575f5ffd5b5f5f5f60608486031215613bd2575f5ffd5b613bdb8461358a565b9250613be9602085016138d8565b9150613bf760408501613bb0565b90509250925092565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b5f5f198203613c3e57613c3e613c00565b5060010190565b80820180821115610d7a57610d7a613c00565b600181811c90821680613c6c57607f821691505b602082108103613705577f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b601f82111561296657805f5260205f20601f840160051c81016020851015613d225750805b601f840160051c820191505b81811015613d41575f8155600101613d2e565b5050505050565b67ffffffffffffffff831115613d6057613d60613ca3565b613d7483613d6e8354613c58565b83613cfd565b5f601f841160018114613da5575f8515613d8e5750838201355b5f19600387901b1c1916600186901b178355613d41565b5f83815260208120601f198716915b82811015613dd45786850135825560209485019460019092019101613db4565b5086821015613df0575f1960f88860031b161c19848701351681555b505060018560011b0183555050505050565b81835281816020850137505f602082840101525f6020601f19601f840116840101905092915050565b60a081525f613e3e60a08301898b613e02565b8760208401527fffff0000000000000000000000000000000000000000000000000000000000008716604084015267ffffffffffffffff861660608401528281036080840152613e8f818587613e02565b9a9950505050505050505050565b81810381811115610d7a57610d7a613c00565b60c081525f613ec360c083018a8c613e02565b8860208401527fffff0000000000000000000000000000000000000000000000000000000000008816604084015267ffffffffffffffff871660608401528281036080840152613f14818688613e02565b9150508260a08301529998505050505050505050565b5f60208284031215613f3a575f5ffd5b610dab826138d8565b5f60208284031215613f53575f5ffd5b610dab82613bb0565b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1843603018112613f8f575f5ffd5b83018035915067ffffffffffffffff821115613fa9575f5ffd5b602001915036819003821315613749575f5ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b5f81613ff857613ff8613c00565b505f190190565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603160045260245ffd5b8082028115828204841417610d7a57610d7a613c00565b5f82614076577f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b50049056fea164736f6c634300081e000a181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd' as const;
+export const providerRegistryBytecode = '0x6101e0604052348015610010575f5ffd5b50604051615daf380380615daf83398101604081905261002f9161057f565b6040518060400160405280600f81526020016e42616e64657820526567697374727960881b815250604051806040016040528060018152602001603160f81b8152506100808261021f60201b60201c565b6101205261008d8161021f565b61014052815160208084019190912060e052815190820120610100524660a05261011960e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526001600160a01b038416158061013f57506001600160a01b038316155b8061015157506001600160a01b038216155b1561016f5760405163d92e233d60e01b815260040160405180910390fd5b60e081015161018390600162093a80610265565b6001600160a01b03808516610160528381166101805282166101a05260e08101516101c05280516101b3906102a6565b60208101516101c1906102fe565b60408101516101cf9061035d565b60608101516101dd906103af565b60808101516101eb906103fc565b60a08101516101f990610447565b60c081015161020790610490565b610100810151610216906104dc565b505050506106af565b5f5f829050601f81511115610252578260405163305a27a960e01b81526004016102499190610654565b60405180910390fd5b805161025d82610689565b179392505050565b8183108061027257508083115b156102a157604051630942247160e31b8152600481018490526024810183905260448101829052606401610249565b505050565b6102c381670de0b6b3a764000069d3c21bcecceda1000000610265565b6002546040805191825260208201839052676d696e5374616b6560c01b915f516020615d8f5f395f51905f52910160405180910390a2600255565b61031b81670de0b6b3a764000069d3c21bcecceda1000000610265565b60035460408051918252602082018390526e61756469746f724d696e5374616b6560881b915f516020615d8f5f395f51905f52910160405180910390a2600355565b61036e81620151806276a700610265565b60045460408051918252602082018390526d756e626f6e64696e6744656c617960901b915f516020615d8f5f395f51905f52910160405180910390a2600455565b6103bc8160026020610265565b60055460408051918252602082018390526c636f6d6d697474656553697a6560981b915f516020615d8f5f395f51905f52910160405180910390a2600555565b61040b81611389612710610265565b60065460408051918252602082018390526871756f72756d42707360b81b915f516020615d8f5f395f51905f52910160405180910390a2600655565b610455816064611388610265565b600754604080519182526020820183905267736c61736842707360c01b915f516020615d8f5f395f51905f52910160405180910390a2600755565b61049d815f612710610265565b60085460408051918252602082018390526b736c6173684275726e42707360a01b915f516020615d8f5f395f51905f52910160405180910390a2600855565b6104f3816101c05162278d0061026560201b60201c565b60095460408051918252602082018390526c6469737075746557696e646f7760981b915f516020615d8f5f395f51905f52910160405180910390a2600955565b6001600160a01b0381168114610547575f5ffd5b50565b60405161012081016001600160401b038111828210171561057957634e487b7160e01b5f52604160045260245ffd5b60405290565b5f5f5f5f848603610180811215610594575f5ffd5b855161059f81610533565b60208701519095506105b081610533565b60408701519094506105c181610533565b9250610120605f19820112156105d5575f5ffd5b506105de61054a565b6060868101518252608080880151602084015260a080890151604085015260c0808a01519385019390935260e0808a015192850192909252610100808a01519185019190915261012089015192840192909252610140880151908301526101609096015195810195909552509194909350909190565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b805160208083015191908110156106a9575f198160200360031b1b821691505b50919050565b60805160a05160c05160e05161010051610120516101405161016051610180516101a0516101c0516155e96107a65f395f81816109dd01528181611fd5015261388201525f81816108d6015281816136f9015261405d01525f8181610a030152818161148201528181611602015281816117940152818161209b015281816120ef01528181612a8301528181612f1f0152612f7301525f8181610d1b01528181610e6b015281816115d0015281816129a7015281816136d70152818161403b01526140b201525f61413401525f61410901525f61455201525f61452a01525f61448501525f6144af01525f6144d901526155e95ff3fe608060405234801561000f575f5ffd5b50600436106104dd575f3560e01c80636b074a0711610284578063a178073d11610161578063cd2ddd0c116100d5578063e8868e9f1161008f578063e8868e9f14610ced578063eb4f16b514610cf6578063f679d30514610d09578063f698da2514610d11578063fc0c546a14610d19578063fccf420214610d3f575f5ffd5b8063cd2ddd0c14610ca4578063cdf1339714610cac578063d2b8f2fc14610cbf578063d7da8c7214610cd2578063db7dd35a14610ce5578063e3bb3dd0146107a1575f5ffd5b8063a9fe383211610126578063a9fe383214610c4f578063bb36e16914610c62578063bc2d33ca14610c6c578063bc45204714610c7f578063c65d8b7314610c92578063cd24359a14610c9c575f5ffd5b8063a178073d14610bf0578063a27091f214610c03578063a3b10dfe14610c16578063a5a383ff14610c29578063a815ca5214610c3c575f5ffd5b80638bac7dad116101f857806391b4c10e116101bd57806391b4c10e14610b6857806395850f5914610b7b5780639688b97514610ba2578063969915ce14610bc25780639b5e1a3b14610bd55780639cf4364b14610be8575f5ffd5b80638bac7dad14610b1f5780638c80fd9014610b325780638dd5c0d614610b4557806390c84ab614610b4d57806390f6574014610b55575f5ffd5b80637f4ca244116102495780637f4ca24414610ad75780637f85fa1f14610adf57806380cbc6fa14610af257806384446b931461060557806384b0196e14610afc5780638afbfbe014610b17575f5ffd5b80636b074a0714610a825780636d26e84c14610aac57806374c8326814610abf5780637667180814610ac75780637e1e92e214610acf575f5ffd5b80633ccfd60b116103bd5780634c7dde2f116103315780635aa6e675116102eb5780635aa6e67514610a015780636198c3d014610a275780636297f6da14610a30578063646b6e4f14610a5757806365ee0f6d14610a6657806369fc09b914610a79575f5ffd5b80634c7dde2f146109855780634f0394471461098d5780634f85d4ae146109a05780635255092e146109a857806355f21eb7146109bb57806357d775f8146109db575f5ffd5b806341becbce1161038257806341becbce146108d4578063426233601461090e57806344abfee21461092157806349b905571461092b5780634a882fc3146109565780634a9289391461097d575f5ffd5b80633ccfd60b146107d55780633eee0641146107dd5780633fb7375c146107e55780633fd2a0a5146107f857806341bca2d21461087c575f5ffd5b80632475fd20116104545780632b2badb3116104195780632b2badb3146106515780632f1b1d3f146107a1578063303e11b1146107a957806331440f55146107b1578063332226d0146107ba578063375b3c0a146107cd575f5ffd5b80632475fd20146105e5578063249d39e91461060557806327de9e321461060e578063281bb8e51461062157806329316a2a14610629575f5ffd5b8063115f574c116104a5578063115f574c14610551578063117f5f9214610559578063135452571461056157806314bfb527146105745780631c855bd9146105c15780631f30e0cb146105d2575f5ffd5b806301a54610146104e157806302e4e087146104f65780630681e6511461051c57806309b3480b146105245780630da95f2e1461053e575b5f5ffd5b6104f46104ef36600461487c565b610d52565b005b610509610504366004614893565b610e97565b6040519081526020015b60405180910390f35b600754610509565b61052c600181565b60405160ff9091168152602001610513565b6104f461054c3660046148ff565b610eef565b600e54610509565b600954610509565b61050961056f3660046149f5565b611373565b6105b1610582366004614a26565b6001600160a01b03165f908152600a6020526040902060060154600160801b90046001600160401b0316151590565b6040519015158152602001610513565b61050969d3c21bcecceda100000081565b6105096105e036600461487c565b61139b565b6105ed600281565b6040516001600160401b039091168152602001610513565b61050961271081565b6104f461061c36600461487c565b6113ea565b610509600581565b610509610637366004614a3f565b6001600160401b03165f9081526012602052604090205490565b61072661065f366004614a26565b6040805160e0810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c0810191909152506001600160a01b03165f908152600d6020908152604091829020825160e081018452815460ff8116151582526001600160401b036101008204811694830194909452600160481b90049092169282019290925260018201546060820152600282015460808201526003909101546001600160801b0380821660a0840152600160801b9091041660c082015290565b60405161051391905f60e0820190508251151582526001600160401b0360208401511660208301526001600160401b03604084015116604083015260608301516060830152608083015160808301526001600160801b0360a08401511660a08301526001600160801b0360c08401511660c083015292915050565b610509600281565b600354610509565b61050961138881565b6104f46107c836600461487c565b611477565b600254610509565b6104f46114ce565b61052c600381565b6104f46107f336600461487c565b6115f7565b61080b6108063660046149f5565b61164b565b60405161051391905f60e08201905060018060a01b03835116825264ffffffffff602084015116602083015264ffffffffff604084015116604083015260ff606084015116606083015260ff608084015116608083015260a083015160a083015260c083015160c083015292915050565b6105b161088a366004614a58565b604080516001600160a01b039390931660208085019190915283820192909252805180840382018152606090930181528251928201929092205f9081526013909152205460ff1690565b7f00000000000000000000000000000000000000000000000000000000000000005b6040516001600160a01b039091168152602001610513565b61050961091c366004614a26565b611737565b6105096201518081565b6105b1610939366004614a26565b6001600160a01b03165f908152600d602052604090205460ff1690565b6105097fb6b66a9663a86a354b8ea9436b21769b5839e5de5d64e0237fa06647a9d2b1ca81565b600854610509565b6104f4611762565b6104f461099b36600461487c565b611789565b610509600a81565b6105096109b6366004614ad0565b6117dd565b6109ce6109c9366004614a26565b611b45565b6040516105139190614b4d565b7f0000000000000000000000000000000000000000000000000000000000000000610509565b7f00000000000000000000000000000000000000000000000000000000000000006108f6565b61050961138981565b6105097fbda8880ca1a48bc6f18e9923d71f98d795931e30508ee51e1428f273deac508e81565b610509670de0b6b3a764000081565b6104f4610a74366004614c2b565b611d5d565b6105096101f481565b6105b1610a90366004614a26565b6001600160a01b03165f908152600c6020526040902054151590565b6104f4610aba36600461487c565b611f4b565b600b54610509565b6105ed611fcf565b61052c600281565b6105ed600381565b6105b1610aed3660046149f5565b611fff565b61050962278d0081565b610b0461204e565b6040516105139796959493929190614cb1565b610509606481565b6104f4610b2d36600461487c565b612090565b6104f4610b4036600461487c565b6120e4565b610509602081565b610509608081565b6104f4610b6336600461487c565b612138565b6104f4610b76366004614d5e565b6121f1565b6105097f3a87282e01cc92fbee9974f2e4aba0fab74548d70da405200a88aec0ab69dd9981565b610bb5610bb03660046149f5565b6122e3565b6040516105139190614e19565b610bb5610bd0366004614e2b565b612637565b6105b1610be3366004614a26565b61274f565b600554610509565b6108f6610bfe36600461487c565b6127c7565b6108f6610c1136600461487c565b6127f5565b6104f4610c24366004614e4b565b612809565b610509610c37366004614ee9565b6129da565b6104f4610c4a36600461487c565b612a78565b6105b1610c5d3660046149f5565b612acc565b61050962093a8081565b610509610c7a366004614f03565b612b0c565b6104f4610c8d366004614f1d565b612b19565b6105096276a70081565b6104f4612dd2565b600654610509565b610509610cba366004614a26565b612ee9565b6104f4610ccd36600461487c565b612f14565b6104f4610ce036600461487c565b612f68565b600454610509565b61050961040081565b6104f4610d0436600461487c565b612fbc565b6104f4613072565b61050961313d565b7f00000000000000000000000000000000000000000000000000000000000000006108f6565b6104f4610d4d366004614f5e565b613146565b335f908152600d60205260409020805460ff1615610d8a576040516345ed80e960e01b81523360048201526024015b60405180910390fd5b600354821015610db557338260035460405163936d426d60e01b8152600401610d8193929190614f97565b805460ff1916600190811782558101829055610dd23382846132a3565b600e80546001810182557fbb7b4a454dc3493923482f07822329ed19e8244eff582cc204f8554c3620c3fd0180546001600160a01b0319163390811790915590545f828152600f60205260409081902091909155517fbe5e7019097c509240b60f306bc9f6d63d4a0bd15a078913736a5c4b02066ede90610e569085815260200190565b60405180910390a2610e936001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001633308561334a565b5050565b5f610ee97fbda8880ca1a48bc6f18e9923d71f98d795931e30508ee51e1428f273deac508e83604051602001610ece929190614fb8565b60405160208183030381529060405280519060200120613386565b92915050565b5f8781526010602052604090208054600160f81b900460ff16600114610f2b5760405163f6b2c56560e01b815260048101899052602401610d81565b8054600160a01b900464ffffffffff164210610f7357805460405163b65c7c6d60e01b8152600481018a9052600160a01b90910464ffffffffff166024820152604401610d81565b855f816001600160401b03811115610f8d57610f8d61511d565b604051908082528060200260200182016040528015610fb6578160200160208202803683370190505b5090505f5b8281101561107657610fe48a8a83818110610fd857610fd8615131565b90506101a00201610e97565b828281518110610ff657610ff6615131565b6020026020010181815250505f8111801561104d575081611018600183615159565b8151811061102857611028615131565b602002602001015182828151811061104257611042615131565b602002602001015111155b1561106e576040516397c1b8c360e01b8152600481018c9052602401610d81565b600101610fbb565b5082600101548160405160200161108d919061516c565b60405160208183030381529060405280519060200120146110c4576040516397c1b8c360e01b8152600481018b9052602401610d81565b368989898181106110d7576110d7615131565b86546101a0909102929092019250506001600160a01b03166110ff6040830160208401614a26565b6001600160a01b031614158061113c57508354600160c81b900464ffffffffff166111306060830160408401614a3f565b6001600160401b031614155b1561115d576040516397c1b8c360e01b8152600481018c9052602401610d81565b835461117390600160f01b900460ff16826133b2565b156112c65761118a6101a082016101808301614a3f565b6001600160401b03166111a36080890160608a01614a3f565b6001600160401b0316116111d45760405163132b277960e11b8152600481018c905260248101899052604401610d81565b610160810135158015906111ee5750863561016082013514155b156112165760405163132b277960e11b8152600481018c905260248101899052604401610d81565b5f5f61123361122c6112278b6134ae565b613386565b8989613583565b5090925090505f81600381111561124c5761124c6151a1565b14158061127c575061126661016084016101408501614a26565b6001600160a01b0316826001600160a01b031614155b156112c3578161129461016085016101408601614a26565b604051600162f5bf4f60e01b031981526001600160a01b03928316600482015291166024820152604401610d81565b50505b8354600160f91b6001600160f81b0382161785556001600160a01b03165f90815260116020526040812080549091906112fe906151b5565b9091555061130f6020820182614a26565b84546001600160a01b0391821691168c7f907521e1b5f9d7675bcf43ac29cd142c21ddfba7202521096040738ac25428ce6113556113506020870187614a26565b6135ca565b60405190815260200160405180910390a45050505050505050505050565b6001600160a01b0382165f908152600d602052604081206113949083613727565b9392505050565b5f5f6127106001612710600654866113b391906151ca565b6113bd91906151e1565b6113c79190615159565b6113d19190615208565b9050600281106113e15780611394565b60029392505050565b335f908152600c6020526040812054900361141a5760405163bfc6c33760e01b8152336004820152602401610d81565b335f818152600a602052604090206004810154600582015460025492936114469390929190869061377f565b60068401805467ffffffffffffffff19166001600160401b0392909216919091179055600583015560049091015550565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146114c25760405163988d1f0360e01b8152336004820152602401610d81565b6114cb8161387c565b50565b335f908152600c602052604081205490036114fe5760405163bfc6c33760e01b8152336004820152602401610d81565b335f908152601160205260409020541561152d576040516307a916d560e31b8152336004820152602401610d81565b335f818152600a6020526040812060058101546006820154919361155c929091906001600160401b03166138ea565b5f6005840181905560068401805467ffffffffffffffff1916905560048401549192500361158d5761158d33613968565b60405181815233907f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d5906020015b60405180910390a2610e936001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000163383613b1b565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146116425760405163988d1f0360e01b8152336004820152602401610d81565b6114cb81613b55565b6040805160e0810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c081019190915260105f848460405160200161169992919061521b565b60408051601f1981840301815291815281516020928301208352828201939093529082015f20825160e08101845281546001600160a01b038116825264ffffffffff600160a01b8204811694830194909452600160c81b81049093169381019390935260ff600160f01b830481166060850152600160f81b9092049091166080830152600181015460a08301526002015460c0820152905092915050565b6001600160a01b0381165f908152600a602052604081206005810154600482015461139491906151e1565b5f61176b611fcf565b905061177681613bb4565b6114cb61178482600161523d565b613bb4565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146117d45760405163988d1f0360e01b8152336004820152602401610d81565b6114cb81613c61565b5f806117ef606086016040870161525c565b905060ff8116600114801590611809575060ff8116600214155b8015611819575060ff8116600314155b1561183c57604051634a9de34960e11b815260ff82166004820152602401610d81565b5f61184d6040870160208801614a3f565b90505f611858611fcf565b9050806001600160401b0316826001600160401b0316101580611896575061188160038361523d565b6001600160401b0316816001600160401b0316115b156118c757604051630c2df41d60e31b81526001600160401b03808416600483015282166024820152604401610d81565b5f6118d56020890189614a26565b6001600160a01b0381165f908152600c6020526040812054919250036119195760405163bfc6c33760e01b81526001600160a01b0382166004820152602401610d81565b808360405160200161192c92919061521b565b60408051808303601f1901815291815281516020928301205f8181526010909352912054909550600160f81b900460ff161561197f5780836040516380b228db60e01b8152600401610d8192919061521b565b5f61199561198c8a6129da565b89898588613cb3565b90505f600954426119a691906151e1565b90506040518060e00160405280846001600160a01b031681526020018264ffffffffff1681526020018664ffffffffff1681526020018760ff168152602001600160ff1681526020018b60600135815260200183604051602001611a0a9190614e19565b60408051808303601f1901815291815281516020928301209092525f8a815260108252828120845181548685015187870151606089015160808a01516001600160a01b039586166001600160c81b031990951694909417600160a01b64ffffffffff948516021765ffffffffffff60c81b1916600160c81b939092169290920260ff60f01b191617600160f01b60ff92831602176001600160f81b0316600160f81b919092160217825560a0860151600183015560c09095015160029091015592861683526011905281208054909190611ae39061527c565b91905081905550826001600160a01b0316877f386e16c12cc2179deff3893b867749f45cfd6bd0b0ebfc98b9d8f9a50ed43c9f87898e606001358787604051611b30959493929190615294565b60405180910390a35050505050509392505050565b604080516101408101825260608082525f60208301819052928201839052808201839052608082015260a0810182905260c0810182905260e0810182905261010081018290526101208101919091526001600160a01b0382165f908152600a60205260409081902081516101408101909252805482908290611bc6906152d6565b80601f0160208091040260200160405190810160405280929190818152602001828054611bf2906152d6565b8015611c3d5780601f10611c1457610100808354040283529160200191611c3d565b820191905f5260205f20905b815481529060010190602001808311611c2057829003601f168201915b505050918352505060018201546020820152600282015460f081901b6001600160f01b03191660408301526201000090046001600160401b03166060820152600382018054608090920191611c91906152d6565b80601f0160208091040260200160405190810160405280929190818152602001828054611cbd906152d6565b8015611d085780601f10611cdf57610100808354040283529160200191611d08565b820191905f5260205f20905b815481529060010190602001808311611ceb57829003601f168201915b505050918352505060048201546020820152600582015460408201526006909101546001600160401b038082166060840152600160401b820481166080840152600160801b9091041660a09091015292915050565b8535833514611d8957604051634a277d8160e11b81528635600482015283356024820152604401610d81565b5f611d93876134ae565b90505f611d9f856134ae565b9050808203611dc45760405163397663b360e21b815288356004820152602401610d81565b604080516001600160a01b038b166020808301919091528a3582840152825180830384018152606090920183528151918101919091205f81815260139092529190205460ff1615611e3a57604051637a28539160e01b81526001600160a01b038b16600482015289356024820152604401610d81565b5f818152601360205260409020805460ff19166001179055611e66611e5e84613386565b89898d613e99565b611e7a611e7283613386565b86868d613e99565b60405133908a35906001600160a01b038d16907f76077e8bdbe133285cf99e4fc4daabee5366a2693991dcc068b695d153d5b089905f90a46040805160018082528183019092525f916020808301908036833701905050905033815f81518110611ee657611ee6615131565b60200260200101906001600160a01b031690816001600160a01b031681525050611f148b8284600754613f0f565b5f03611f3e57604051630752994b60e51b81526001600160a01b038c166004820152602401610d81565b5050505050505050505050565b335f908152600d60205260409020805460ff16611f7d5760405163bfc6c33760e01b8152336004820152602401610d81565b611f9433826001015483600201548560035461377f565b83546001600160401b039091166101000268ffffffffffffffff0019909116178355600283015560018201819055610e9390339083906132a3565b5f611ffa7f000000000000000000000000000000000000000000000000000000000000000042615208565b905090565b5f60105f848460405160200161201692919061521b565b60408051808303601f190181529181528151602092830120835290820192909252015f2054600160f81b900460ff1615159392505050565b5f6060805f5f5f606061205f614102565b61206761412d565b604080515f80825260208201909252600f60f81b9b939a50919850469750309650945092509050565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146120db5760405163988d1f0360e01b8152336004820152602401610d81565b6114cb81614158565b336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461212f5760405163988d1f0360e01b8152336004820152602401610d81565b6114cb816141a5565b335f908152600d60205260409020805460ff1661216a5760405163bfc6c33760e01b8152336004820152602401610d81565b815f0361218a57604051631f2a200560e01b815260040160405180910390fd5b81816001015f82825461219d91906151e1565b925050819055506121b3338283600101546132a3565b600181015460405133917f270d6dd254edd1d985c81cf7861b8f28fb06b6d719df04d90464034d4341244091610e5691868252602082015260400190565b335f908152600c602052604081205490036122215760405163bfc6c33760e01b8152336004820152602401610d81565b61222d878784846141fd565b335f908152600a6020526040902080612247888a83615353565b50600181018690556002810180546001600160401b038616620100000269ffffffffffffffffffff1990911660f088901c171790556003810161228b838583615353565b50336001600160a01b03167f2f1dc6c62eeb60c4dd897d6ea5f2a21340c08d13a7e230f8122ddb75d93a91e2898989898989896040516122d19796959493929190615434565b60405180910390a25050505050505050565b6001600160401b0381165f90815260126020526040812054606091819003612329576040516304f2d80960e11b81526001600160401b0384166004820152602401610d81565b600e545f816001600160401b038111156123455761234561511d565b60405190808252806020026020018201604052801561236e578160200160208202803683370190505b5090505f826001600160401b0381111561238a5761238a61511d565b6040519080825280602002602001820160405280156123b3578160200160208202803683370190505b5090505f80805b85811015612488575f600e82815481106123d6576123d6615131565b5f9182526020808320909101546001600160a01b0316808352600d90915260408220909250612405908c613727565b9050805f03612415575050612480565b8187858151811061242857612428615131565b60200260200101906001600160a01b031690816001600160a01b0316815250508086858151811061245b5761245b615131565b602090810291909101015261247081866151e1565b945061247b8461527c565b935050505b6001016123ba565b505f8160055410612499578161249d565b6005545b9050806001600160401b038111156124b7576124b761511d565b6040519080825280602002602001820160405280156124e0578160200160208202803683370190505b5097505f5b81811015612629576040805160208082018b90526001600160a01b038e1682840152606080830185905283518084039091018152608090920190925280519101205f9061253390869061548e565b90505f5b86818151811061254957612549615131565b6020026020010151821061258e5786818151811061256957612569615131565b60200260200101518261257c9190615159565b91506125878161527c565b9050612537565b8781815181106125a0576125a0615131565b60200260200101518b84815181106125ba576125ba615131565b60200260200101906001600160a01b031690816001600160a01b0316815250508681815181106125ec576125ec615131565b6020026020010151866125ff9190615159565b95505f87828151811061261457612614615131565b602090810291909101015250506001016124e5565b505050505050505092915050565b600b54606090808410612659575050604080515f815260208101909152610ee9565b6101f4831115612669576101f492505b5f8161267585876151e1565b116126895761268484866151e1565b61268b565b815b90506126978582615159565b6001600160401b038111156126ae576126ae61511d565b6040519080825280602002602001820160405280156126d7578160200160208202803683370190505b509250845b8181101561274657600b81815481106126f7576126f7615131565b5f918252602090912001546001600160a01b0316846127168884615159565b8151811061272657612726615131565b6001600160a01b03909216602092830291909101909101526001016126dc565b50505092915050565b6001600160a01b0381165f908152600c60205260408120541580159061279157506002546001600160a01b0383165f908152600a602052604090206004015410155b8015610ee95750506001600160a01b03165f908152600a6020526040902060060154600160801b90046001600160401b03161590565b5f600e82815481106127db576127db615131565b5f918252602090912001546001600160a01b031692915050565b5f600b82815481106127db576127db615131565b335f908152600c602052604090205415612838576040516345ed80e960e01b8152336004820152602401610d81565b60025481101561286357338160025460405163936d426d60e01b8152600401610d8193929190614f97565b61286f888885856141fd565b335f908152600a6020526040902080612889898b83615353565b50600181018790556002810180546001600160401b038716620100000269ffffffffffffffffffff1990911660f089901c17179055600381016128cd848683615353565b50600481018290556006810180546fffffffffffffffff00000000000000001916600160401b426001600160401b031602179055600b80546001810182557f0175b7a638427703f0dbe7bb9bbf987a2551717b34e79f33b5b1008d1fa01db9018054336001600160a01b0319909116811790915590545f828152600c60205260409081902091909155517f24aba18ddef5afca56473d44d8ea1b84fd086ad82bf204f2729bd0d6ec61bf6590612992908c908c908c908c908c908c908c908c906154a1565b60405180910390a26129cf6001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001633308561334a565b505050505050505050565b5f610ee97fb6b66a9663a86a354b8ea9436b21769b5839e5de5d64e0237fa06647a9d2b1ca612a0c6020850185614a26565b612a1c6040860160208701614a3f565b612a2c606087016040880161525c565b8660600135604051602001610ece9594939291909485526001600160a01b039390931660208501526001600160401b0391909116604084015260ff166060830152608082015260a00190565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614612ac35760405163988d1f0360e01b8152336004820152602401610d81565b6114cb81614278565b6001600160a01b0382165f90815260146020908152604080832066ffffffffffffff600886901c168452909152902054600160ff83161b16151592915050565b5f610ee9611227836134ae565b5f8381526010602052604090208054600160f81b900460ff16600114612b555760405163f6b2c56560e01b815260048101859052602401610d81565b8054600160a01b900464ffffffffff16421015612b9e57805460405163870b9b0d60e01b815260048101869052600160a01b90910464ffffffffff166024820152604401610d81565b80600201548383604051602001612bb6929190615503565b6040516020818303038152906040528051906020012014612bed57604051632c26672960e01b815260048101859052602401610d81565b8054600360f81b6001600160f81b0382161782556001600160a01b03165f8181526011602052604081208054909190612c25906151b5565b909155508154600183015460408051600160c81b840464ffffffffff168152600160f01b90930460ff166020840181905290830191909152906001600160a01b0383169087907fe9fd7c49ccb5d1b4d51803d4886d468ae4b510ef70f1eaefc887eac25dd8ba3c9060600160405180910390a360021960ff821601612d87575f612cad611fcf565b612cb890600161523d565b6001600160a01b0384165f818152600a6020908152604091829020600601805467ffffffffffffffff60801b1916600160801b6001600160401b03871690810291909117909155915191825292935090917f3070ea7dc648d7f0fea8e6140fbb72243f7fce077d0c7bd9856075ec037b3aa1910160405180910390a2612d80838787808060200260200160405190810160405280939291908181526020018383602002808284375f92019190915250506007548c9250612d7b9150600a90615208565b613f0f565b5050612dca565b612dc8828686808060200260200160405190810160405280939291908181526020018383602002808284375f92019190915250506007548b92509050613f0f565b505b505050505050565b335f908152600d60205260409020805460ff16612e045760405163bfc6c33760e01b8152336004820152602401610d81565b600281015481545f91612e279133919061010090046001600160401b03166138ea565b5f60028401819055835468ffffffffffffffff001916845560018401549192500361158d57335f818152600d60205260408120805470ffffffffffffffffffffffffffffffffff19168155600181018290556002810182905560030155612e8d906142c3565b60405133907fd3e803f2dfdacd206b7d19aa46d847206386d84e3dc6b8de0926e54affa6fddc905f90a260405181815233907f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d5906020016115bb565b6001600160a01b0381165f908152600d602052604081206002810154600182015461139491906151e1565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614612f5f5760405163988d1f0360e01b8152336004820152602401610d81565b6114cb816143e4565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614612fb35760405163988d1f0360e01b8152336004820152602401610d81565b6114cb8161442d565b335f908152600c60205260408120549003612fec5760405163bfc6c33760e01b8152336004820152602401610d81565b805f0361300c57604051631f2a200560e01b815260040160405180910390fd5b335f908152600a602052604081206004810180549192849261302f9084906151e1565b9091555050600481015460405133917f270d6dd254edd1d985c81cf7861b8f28fb06b6d719df04d90464034d4341244091610e5691868252602082015260400190565b335f908152600a6020526040812060068101549091600160801b9091046001600160401b0316908190036130bb57604051634940fde960e11b8152336004820152602401610d81565b806001600160401b03166130cd611fcf565b6001600160401b031610156130f9573381604051632348b06160e21b8152600401610d8192919061521b565b60068201805467ffffffffffffffff60801b1916905560405133907ffa5039497ad9ba11f0eb5239b2614e925541bbcc0cf3476dd68e1927c86d33ff905f90a25050565b5f611ffa614479565b5f61314f611fcf565b9050806001600160401b0316846001600160401b03161061319657604051630c2df41d60e31b81526001600160401b03808616600483015282166024820152604401610d81565b335f908152600d60205260409020600354815460ff1615806131bb5750808260010154105b156131e2576001820154604051636e8f2d9560e11b8152610d819133918490600401614f97565b335f90815260146020908152604080832066ffffffffffffff60088b901c1680855292819052922054600160ff8a161b908082161561323857338a604051635c9586ed60e01b8152600401610d8192919061521b565b5f8381526020858152604091829020848417905581518b815263ffffffff8b16918101919091526001600160401b038c169133917f1db4686e20e52ad154eca9386a18117f10184eb5d2cd286856b9c15617c84362910160405180910390a350505050505050505050565b5f6132ac611fcf565b83549091506001600160401b03600160481b90910481169082168111156132ea57848160405163e319fa8160e01b8152600401610d8192919061521b565b6003840180546001600160801b03196001600160801b03918216600160801b021690851617905561331c60028361523d565b84546001600160401b0391909116600160481b0267ffffffffffffffff60481b199091161790935550505050565b6133588484848460016145a2565b61338057604051635274afe760e01b81526001600160a01b0385166004820152602401610d81565b50505050565b5f610ee9613392614479565b8360405161190160f01b8152600281019290925260228201526042902090565b5f5f1960ff84160161342f57610160820135158015906133e8575060056133df608084016060850161554d565b63ffffffff1610155b801561342857506133ff608083016060840161554d565b63ffffffff1661341560a084016080850161554d565b6134269063ffffffff1660026151ca565b105b9050610ee9565b60011960ff84160161346d5761016082013515801590613428575061345b610100830160e08401614a3f565b6001600160401b031615159050610ee9565b61347f6101208301610100840161554d565b63ffffffff161580159061139457506134a06101408301610120840161554d565b63ffffffff16159392505050565b5f7f3a87282e01cc92fbee9974f2e4aba0fab74548d70da405200a88aec0ab69dd99823560208401356134e76060860160408701614a3f565b6134f76080870160608801614a3f565b608087013561350c60c0890160a08a01614a3f565b61351c60e08a0160c08b01614a3f565b60408051602081019990995288019690965260608701949094526001600160401b03928316608087015290821660a086015260c085015290811660e08401521661010082015261012001604051602081830303815290604052805190602001209050919050565b5f808060418490036135b7578435602086013560408701355f1a6135a98982858561460f565b9550955095505050506135c1565b505f915060029050825b93509350939050565b6001600160a01b0381165f908152600d6020526040812060018101546002820154600754612710906135fc83856151e1565b61360691906151ca565b6136109190615208565b935081841161362d576136238483615159565b600184015561363e565b5f6001840155818403810360028401555b5f613647611fcf565b84549091506001600160401b03600160481b909104811690821610613680576003840180546001600160801b0316600160801b81021790555b6003840180546001600160801b031916905561369d60028261523d565b84546001600160401b0391909116600160481b0267ffffffffffffffff60481b19909116178455841561371e5761371e6001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000167f000000000000000000000000000000000000000000000000000000000000000087613b1b565b50505050919050565b81545f906001600160401b03600160481b90910481169083161015613760576003830154600160801b90046001600160801b031661376f565b60038301546001600160801b03165b6001600160801b03169392505050565b5f5f5f845f036137a257604051631f2a200560e01b815260040160405180910390fd5b868511156137c957878786604051633bec26bd60e01b8152600401610d8193929190614f97565b8487039685148015906137db57508387105b156137ff5787878560405163936d426d60e01b8152600401610d8193929190614f97565b61380985876151e1565b95505f6004544261381a91906151e1565b60408051888152602081018a90526001600160401b0383168183015290519192506001600160a01b038b16917ffcc4bc9c6b8463463bcbae7de4078e3ef39ab55315563076c4061fc68ad413379181900360600190a296989597505050505050565b6138aa817f000000000000000000000000000000000000000000000000000000000000000062278d006146d7565b60095460408051918252602082018390526c6469737075746557696e646f7760981b915f5160206155bd5f395f51905f52910160405180910390a2600955565b5f825f0361391657604051636e34ee0b60e11b81526001600160a01b0385166004820152602401610d81565b816001600160401b0316421015613960576040516306ce355560e21b81526001600160a01b03851660048201526001600160401b0383166024820152426044820152606401610d81565b509092915050565b6001600160a01b0381165f908152600c602052604081205461398c90600190615159565b600b549091505f906139a090600190615159565b9050808214613a38575f600b82815481106139bd576139bd615131565b5f91825260209091200154600b80546001600160a01b0390921692508291859081106139eb576139eb615131565b5f91825260209091200180546001600160a01b0319166001600160a01b0392909216919091179055613a1e8360016151e1565b6001600160a01b039091165f908152600c60205260409020555b600b805480613a4957613a49615566565b5f828152602080822083015f1990810180546001600160a01b03191690559092019092556001600160a01b0385168252600c81526040808320839055600a909152812090613a978282614832565b5f6001830181905560028301805469ffffffffffffffffffff19169055613ac2906003840190614832565b505f6004820181905560058201819055600690910180546001600160c01b03191690556040516001600160a01b038516917f1589f8555933761a3cff8aa925061be3b46e2dd43f621322ab611d300f62b1d991a2505050565b613b288383836001614713565b613b5057604051635274afe760e01b81526001600160a01b0384166004820152602401610d81565b505050565b613b7281670de0b6b3a764000069d3c21bcecceda10000006146d7565b60035460408051918252602082018390526e61756469746f724d696e5374616b6560881b915f5160206155bd5f395f51905f52910160405180910390a2600355565b6001600160401b0381165f9081526012602052604090205415613bd45750565b604080514460208201526001600160401b038316918101919091523060608201525f9060800160408051808303601f1901815282825280516020918201206001600160401b0386165f8181526012845293909320819055808452935090917f4242448e0631ba637cc59263d7994beb06e6d5a3288060c33ba70f72b947b70f910160405180910390a25050565b613c7281620151806276a7006146d7565b60045460408051918252602082018390526d756e626f6e64696e6744656c617960901b915f5160206155bd5f395f51905f52910160405180910390a2600455565b60605f613cc084846122e3565b90505f613ccd825161139b565b90508581811015613cfb57604051631a88566160e21b81526004810182905260248101839052604401610d81565b806001600160401b03811115613d1357613d1361511d565b604051908082528060200260200182016040528015613d3c578160200160208202803683370190505b5093505f805b82811015613e8b575f5f613d798d8d8d86818110613d6257613d62615131565b9050602002810190613d74919061557a565b613583565b5090925090505f816003811115613d9257613d926151a1565b14613db357604051630a57f30960e31b815260048101849052602401610d81565b836001600160a01b0316826001600160a01b031611613dff576040516347fae4a960e11b8152600481018490526001600160a01b03808416602483015285166044820152606401610d81565b613e098783614775565b613e2a5781896040516306ccec8d60e01b8152600401610d8192919061521b565b613e34828a612acc565b613e55578189604051631b4e45b560e31b8152600401610d8192919061521b565b81888481518110613e6857613e68615131565b6001600160a01b0390921660209283029190910190910152509150600101613d42565b505050505095945050505050565b5f5f613ea6868686613583565b5090925090505f816003811115613ebf57613ebf6151a1565b141580613ede5750826001600160a01b0316826001600160a01b031614155b15612dca5760405163469273ff60e01b81526001600160a01b03808416600483015284166024820152604401610d81565b6001600160a01b0384165f908152600a602052604081206004810154600582015461271085613f3e83856151e1565b613f4891906151ca565b613f529190615208565b9350835f03613f66575f93505050506140fa565b818411613f8157613f778483615159565b6004840155613f92565b5f6004840155818403810360058401555b5f61271060085486613fa491906151ca565b613fae9190615208565b88519091505f81613fbf8489615159565b613fc99190615208565b828102880393509050886001600160a01b038c167fbb41cabfa8677453d6b08d86ee52f1532be16fdd6cc3e81af72eb3eef2062a78898661400a8183615159565b6040805193845260208401929092529082015260600160405180910390a38215614082576140826001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000167f000000000000000000000000000000000000000000000000000000000000000085613b1b565b80156140f3575f5b828110156140f1576140e98b82815181106140a7576140a7615131565b6020026020010151837f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316613b1b9092919063ffffffff16565b60010161408a565b505b5050505050505b949350505050565b6060611ffa7f00000000000000000000000000000000000000000000000000000000000000006147ce565b6060611ffa7f00000000000000000000000000000000000000000000000000000000000000006147ce565b61416581600260206146d7565b60055460408051918252602082018390526c636f6d6d697474656553697a6560981b915f5160206155bd5f395f51905f52910160405180910390a2600555565b6141c281670de0b6b3a764000069d3c21bcecceda10000006146d7565b6002546040805191825260208201839052676d696e5374616b6560c01b915f5160206155bd5f395f51905f52910160405180910390a2600255565b5f83900361421e57604051630d9177f960e21b815260040160405180910390fd5b608083111561424a5760405163b82ee55560e01b81526004810184905260806024820152604401610d81565b61040081111561338057604051634d82db5360e11b8152600481018290526104006024820152604401610d81565b614287816113896127106146d7565b60065460408051918252602082018390526871756f72756d42707360b81b915f5160206155bd5f395f51905f52910160405180910390a2600655565b6001600160a01b0381165f908152600f60205260408120546142e790600190615159565b600e549091505f906142fb90600190615159565b9050808214614393575f600e828154811061431857614318615131565b5f91825260209091200154600e80546001600160a01b03909216925082918590811061434657614346615131565b5f91825260209091200180546001600160a01b0319166001600160a01b03929092169190911790556143798360016151e1565b6001600160a01b039091165f908152600f60205260409020555b600e8054806143a4576143a4615566565b5f828152602080822083015f1990810180546001600160a01b03191690559092019092556001600160a01b03949094168152600f90935250506040812055565b6143f28160646113886146d7565b600754604080519182526020820183905267736c61736842707360c01b915f5160206155bd5f395f51905f52910160405180910390a2600755565b61443a815f6127106146d7565b60085460408051918252602082018390526b736c6173684275726e42707360a01b915f5160206155bd5f395f51905f52910160405180910390a2600855565b5f306001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161480156144d157507f000000000000000000000000000000000000000000000000000000000000000046145b156144fb57507f000000000000000000000000000000000000000000000000000000000000000090565b611ffa604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f511483166145fe5783831516156145f2573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a084111561464857505f915060039050826146cd565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015614699573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b0381166146c457505f9250600191508290506146cd565b92505f91508190505b9450945094915050565b818310806146e457508083115b15613b5057604051630942247160e31b8152600481018490526024810183905260448101829052606401610d81565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f5114831661476957838315161561475d573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b5f805b83518110156147c557826001600160a01b031684828151811061479d5761479d615131565b60200260200101516001600160a01b0316036147bd576001915050610ee9565b600101614778565b505f9392505050565b60605f6147da8361480b565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f60ff8216601f811115610ee957604051632cd44ac360e21b815260040160405180910390fd5b50805461483e906152d6565b5f825580601f1061484d575050565b601f0160209004905f5260205f20908101906114cb91905b80821115614878575f8155600101614865565b5090565b5f6020828403121561488c575f5ffd5b5035919050565b5f6101a0828403128015613960575f5ffd5b5f60e082840312156148b5575f5ffd5b50919050565b5f5f83601f8401126148cb575f5ffd5b5081356001600160401b038111156148e1575f5ffd5b6020830191508360208285010111156148f8575f5ffd5b9250929050565b5f5f5f5f5f5f5f610160888a031215614916575f5ffd5b8735965060208801356001600160401b03811115614932575f5ffd5b8801601f81018a13614942575f5ffd5b80356001600160401b03811115614957575f5ffd5b8a60206101a08302840101111561496c575f5ffd5b602091909101965094506040880135935061498a8960608a016148a5565b92506101408801356001600160401b038111156149a5575f5ffd5b6149b18a828b016148bb565b989b979a50959850939692959293505050565b80356001600160a01b03811681146149da575f5ffd5b919050565b80356001600160401b03811681146149da575f5ffd5b5f5f60408385031215614a06575f5ffd5b614a0f836149c4565b9150614a1d602084016149df565b90509250929050565b5f60208284031215614a36575f5ffd5b611394826149c4565b5f60208284031215614a4f575f5ffd5b611394826149df565b5f5f60408385031215614a69575f5ffd5b614a72836149c4565b946020939093013593505050565b5f608082840312156148b5575f5ffd5b5f5f83601f840112614aa0575f5ffd5b5081356001600160401b03811115614ab6575f5ffd5b6020830191508360208260051b85010111156148f8575f5ffd5b5f5f5f60a08486031215614ae2575f5ffd5b614aec8585614a80565b925060808401356001600160401b03811115614b06575f5ffd5b614b1286828701614a90565b9497909650939450505050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b602081525f82516101406020840152614b6a610160840182614b1f565b9050602084015160408401526040840151614b9160608501826001600160f01b0319169052565b5060608401516001600160401b0381166080850152506080840151838203601f190160a0850152614bc28282614b1f565b91505060a084015160c084015260c084015160e084015260e0840151614bf46101008501826001600160401b03169052565b506101008401516001600160401b038116610120850152506101208401516001600160401b0381166101408501525b509392505050565b5f5f5f5f5f5f5f610220888a031215614c42575f5ffd5b614c4b886149c4565b9650614c5a8960208a016148a5565b95506101008801356001600160401b03811115614c75575f5ffd5b614c818a828b016148bb565b9096509450614c969050896101208a016148a5565b92506102008801356001600160401b038111156149a5575f5ffd5b60ff60f81b8816815260e060208201525f614ccf60e0830189614b1f565b8281036040840152614ce18189614b1f565b606084018890526001600160a01b038716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b81811015614d36578351835260209384019390920191600101614d18565b50909b9a5050505050505050505050565b80356001600160f01b0319811681146149da575f5ffd5b5f5f5f5f5f5f5f60a0888a031215614d74575f5ffd5b87356001600160401b03811115614d89575f5ffd5b614d958a828b016148bb565b90985096505060208801359450614dae60408901614d47565b9350614dbc606089016149df565b925060808801356001600160401b038111156149a5575f5ffd5b5f8151808452602084019350602083015f5b82811015614e0f5781516001600160a01b0316865260209586019590910190600101614de8565b5093949350505050565b602081525f6113946020830184614dd6565b5f5f60408385031215614e3c575f5ffd5b50508035926020909101359150565b5f5f5f5f5f5f5f5f60c0898b031215614e62575f5ffd5b88356001600160401b03811115614e77575f5ffd5b614e838b828c016148bb565b90995097505060208901359550614e9c60408a01614d47565b9450614eaa60608a016149df565b935060808901356001600160401b03811115614ec4575f5ffd5b614ed08b828c016148bb565b999c989b50969995989497949560a00135949350505050565b5f60808284031215614ef9575f5ffd5b6113948383614a80565b5f60e08284031215614f13575f5ffd5b61139483836148a5565b5f5f5f60408486031215614f2f575f5ffd5b8335925060208401356001600160401b03811115614b06575f5ffd5b803563ffffffff811681146149da575f5ffd5b5f5f5f60608486031215614f70575f5ffd5b614f79846149df565b925060208401359150614f8e60408501614f4b565b90509250925092565b6001600160a01b039390931683526020830191909152604082015260600190565b8281526101c08101614fdd60208301614fd0856149c4565b6001600160a01b03169052565b614fe9602084016149c4565b6001600160a01b038116604084015250615005604084016149df565b6001600160401b03811660608401525061502160608401614f4b565b63ffffffff811660808401525061503a60808401614f4b565b63ffffffff811660a08401525061505360a08401614f4b565b63ffffffff811660c08401525061506c60c084016149df565b6001600160401b03811660e08401525061508860e084016149df565b6001600160401b038116610100840152506150a66101008401614f4b565b63ffffffff8116610120840152506150c16101208401614f4b565b63ffffffff8116610140840152506150dc61014084016149c4565b6001600160a01b03811661016084015250610160830135610180838101919091526151089084016149df565b6001600160401b0381166101a0840152614c23565b634e487b7160e01b5f52604160045260245ffd5b634e487b7160e01b5f52603260045260245ffd5b634e487b7160e01b5f52601160045260245ffd5b81810381811115610ee957610ee9615145565b81515f90829060208501835b82811015615196578151845260209384019390910190600101615178565b509195945050505050565b634e487b7160e01b5f52602160045260245ffd5b5f816151c3576151c3615145565b505f190190565b8082028115828204841417610ee957610ee9615145565b80820180821115610ee957610ee9615145565b634e487b7160e01b5f52601260045260245ffd5b5f82615216576152166151f4565b500490565b6001600160a01b039290921682526001600160401b0316602082015260400190565b6001600160401b038181168382160190811115610ee957610ee9615145565b5f6020828403121561526c575f5ffd5b813560ff81168114611394575f5ffd5b5f6001820161528d5761528d615145565b5060010190565b6001600160401b038616815260ff8516602082015283604082015260a060608201525f6152c460a0830185614dd6565b90508260808301529695505050505050565b600181811c908216806152ea57607f821691505b6020821081036148b557634e487b7160e01b5f52602260045260245ffd5b601f821115613b5057805f5260205f20601f840160051c8101602085101561532d5750805b601f840160051c820191505b8181101561534c575f8155600101615339565b5050505050565b6001600160401b0383111561536a5761536a61511d565b61537e8361537883546152d6565b83615308565b5f601f8411600181146153af575f85156153985750838201355b5f19600387901b1c1916600186901b17835561534c565b5f83815260208120601f198716915b828110156153de57868501358255602094850194600190920191016153be565b50868210156153fa575f1960f88860031b161c19848701351681555b505060018560011b0183555050505050565b81835281816020850137505f828201602090810191909152601f909101601f19169091010190565b60a081525f61544760a08301898b61540c565b602083018890526001600160f01b0319871660408401526001600160401b0386166060840152828103608084015261548081858761540c565b9a9950505050505050505050565b5f8261549c5761549c6151f4565b500690565b60c081525f6154b460c083018a8c61540c565b602083018990526001600160f01b0319881660408401526001600160401b038716606084015282810360808401526154ed81868861540c565b9150508260a08301529998505050505050505050565b602080825281018290525f8360408301825b85811015615543576001600160a01b0361552e846149c4565b16825260209283019290910190600101615515565b5095945050505050565b5f6020828403121561555d575f5ffd5b61139482614f4b565b634e487b7160e01b5f52603160045260245ffd5b5f5f8335601e1984360301811261558f575f5ffd5b8301803591506001600160401b038211156155a8575f5ffd5b6020019150368190038213156148f8575f5ffdfe181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fda164736f6c634300081e000a181250cd1632d56acc747b0593f37b4aa08ed71df64928a8f35988dacea9f8fd' as const;

@@ -18,6 +18,8 @@ export type ProviderRecord = {
   /** ISO 3166-1 alpha-2, e.g. `DE` (empty when unregistered). */
   region: string;
   capacityBytesPerSecond: number;
+  /** Jailed for being unreachable (`ProviderRegistry.unjail` ends it). */
+  jailed: boolean;
   peerId?: string;
 };
 export type ReadProviderReturnType = ProviderRecord;
@@ -39,6 +41,7 @@ export async function readProvider(
     priceWeiPerGiB: p.priceWeiPerGiB,
     region: registered ? hexToString(p.region) : '',
     capacityBytesPerSecond: Number(p.capacityBytesPerSec),
+    jailed: p.jailedUntil > 0n,
     peerId: registered ? peerIdFromBytes(p.peerId) : undefined,
   };
 }

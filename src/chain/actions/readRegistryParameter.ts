@@ -1,6 +1,7 @@
 /**
- * The registry's governance-set numbers that callers check before acting: the minimum provider stake,
- * the minimum auditor stake, the auditor quorum of a slash, and how many providers are registered.
+ * The registry's numbers that callers check before acting: the minimum provider and auditor stakes, the
+ * committee size and quorum share, the audit epoch, the dispute window, the current epoch, and how many
+ * providers are registered.
  * One action, because each is a parameterless read of the same contract.
  */
 import { readContract } from 'viem/actions';
@@ -9,7 +10,15 @@ import type { ReadClient } from '../chainClient.ts';
 import type { Deployment } from '../deployment.ts';
 
 /** The registry's parameterless number getters. */
-export type RegistryParameter = 'minStake' | 'auditorMinStake' | 'auditorQuorum' | 'providerCount';
+export type RegistryParameter =
+  | 'minStake'
+  | 'auditorMinStake'
+  | 'committeeSize'
+  | 'quorumBps'
+  | 'epochLength'
+  | 'disputeWindow'
+  | 'currentEpoch'
+  | 'providerCount';
 
 export type ReadRegistryParameterParameters = { deployment: Deployment; name: RegistryParameter };
 export type ReadRegistryParameterReturnType = bigint;

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_EPOCH_MS } from '../../audit/constants.ts';
 import { addAuditorStake } from '../../chain/actions/addAuditorStake.ts';
 import { balanceOf } from '../../chain/actions/balanceOf.ts';
 import { getAuditor } from '../../chain/actions/getAuditor.ts';
@@ -113,7 +112,7 @@ export function auditCommand(): Command {
     .addOption(
       new Option(
         '--epoch <seconds>',
-        `audit epoch, the same for every auditor of a network (default: ${DEFAULT_EPOCH_MS / 1000}, an hour)`,
+        "audit epoch; fixed by the registry at deployment (default: the registry's; anything else is refused)",
       ).argParser(parseEpochSeconds),
     )
     .addOption(

@@ -1,0 +1,77 @@
+/**
+ * Answers a proposed slash with counter-evidence (`ProviderRegistry.disputeSlash`): the audit reports its
+ * evidence names (ascending digests), the index of the report contradicted, and a receipt signed by that
+ * report's probe payer acknowledging more than the report says was received. Reverts as a
+ * `CallRevertedError` naming `EvidenceMismatch`, `NotContradicting`, `NotSignedByPayer`,
+ * `DisputeWindowClosed` or `SlashNotPending`.
+ */
+import type { Address, Hex, TransactionReceipt } from 'viem';
+import { providerRegistryAbi } from '../abi/providerRegistry.ts';
+import type { ChainClient } from '../chainClient.ts';
+import { type SendTransactionErrorType, sendTransaction, type TransactionOptions } from './sendTransaction.ts';
+
+/** The registry's `AuditReport` as the contract takes it. */
+export type OnChainAuditReport = {
+  auditor: Address;
+  provider: Address;
+  epoch: bigint;
+  probesSent: number;
+  probesDelivered: number;
+  rttMicros: number;
+  throughputBps: bigint;
+  claimedBps: bigint;
+  sessionsAttempted: number;
+  sessionsServed: number;
+  probePayer: Address;
+  probeSession: Hex;
+  bytesReceived: bigint;
+};
+
+/** The registry's `Receipt`. */
+export type OnChainReceipt = {
+  sessionId: Hex;
+  channelId: Hex;
+  bytesUp: bigint;
+  bytesDown: bigint;
+  amount: bigint;
+  startTime: bigint;
+  endTime: bigint;
+};
+
+export type DisputeSlashParameters = TransactionOptions & {
+  registry: Address;
+  id: Hex;
+  reports: readonly OnChainAuditReport[];
+  index: number;
+  receipt: OnChainReceipt;
+  payerSignature: Hex;
+};
+export type DisputeSlashReturnType = TransactionReceipt;
+export type DisputeSlashErrorType = SendTransactionErrorType;
+
+/**
+ * @example
+ * await disputeSlash(client, { registry, id, reports, index, receipt, payerSignature });
+ */
+export function disputeSlash(
+  client: ChainClient,
+  {
+    registry,
+    id,
+    reports,
+    index,
+    receipt,
+    payerSignature,
+    label = 'dispute slash',
+    onProgress,
+  }: DisputeSlashParameters,
+): Promise<DisputeSlashReturnType> {
+  return sendTransaction(client, {
+    address: registry,
+    abi: providerRegistryAbi,
+    functionName: 'disputeSlash',
+    args: [id, reports, BigInt(index), receipt, payerSignature],
+    label,
+    onProgress,
+  });
+}
