@@ -16,8 +16,8 @@ import type { SerialWrites } from '../chain/serialWrites.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AuditDomain, AuditReport } from '../reputation/auditReport.ts';
 import type { CommitteeBook } from '../reputation/CommitteeBook.ts';
+import { findSlash } from '../reputation/slashFinding.ts';
 import { type SlashReport, signSlashReport } from '../reputation/slashReport.ts';
-import { findSlash } from './slashFinding.ts';
 import { finishSlash, slashReportOf, submitSlash } from './submitSlash.ts';
 
 /** How long each auditor waits per rank before submitting a slash others may have submitted. */

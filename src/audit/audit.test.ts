@@ -6,7 +6,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { type AuditReport, evidenceOf, signAuditReport, verifyAuditReport } from '../reputation/auditReport.ts';
 import { epochScores, foldReputation, PRIOR, reportScore, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
-import { findSlash } from './slashFinding.ts';
+import { findSlash } from '../reputation/slashFinding.ts';
 
 const auditors = [
   privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'),

@@ -10,8 +10,8 @@ import { finalizeSlash } from '../chain/actions/finalizeSlash.ts';
 import { proposeSlash } from '../chain/actions/proposeSlash.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import { type AuditDomain, evidenceOf } from '../reputation/auditReport.ts';
+import type { SlashFinding } from '../reputation/slashFinding.ts';
 import { recoverSlashSigner, type SlashReport } from '../reputation/slashReport.ts';
-import type { SlashFinding } from './slashFinding.ts';
 
 export function slashReportOf(domain: AuditDomain, provider: Address, finding: SlashFinding): SlashReport {
   return { provider, epoch: finding.epoch, kind: finding.kind, evidence: evidenceOf(domain, finding.reports) };

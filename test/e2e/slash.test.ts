@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Address, createTestClient, type Hex, http, keccak256, parseUnits, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { signReceipt } from '../../src/accounting/receipt.ts';
-import { findSlash } from '../../src/audit/slashFinding.ts';
+import { findSlash } from '../../src/reputation/slashFinding.ts';
 import { finishSlash, slashIdOf, slashReportOf, submitSlash } from '../../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';

@@ -10,8 +10,8 @@
  * reports in ascending auditor order, so every auditor holding the same reports picks the same
  * evidence (and signs the same registry `Report`).
  */
-import type { AuditReport } from '../reputation/auditReport.ts';
-import { measuredCapacity } from '../reputation/reputation.ts';
+import type { AuditReport } from './auditReport.ts';
+import { measuredCapacity } from './reputation.ts';
 
 /** Fewer canaries than this prove nothing (a few lost packets are not a black hole). */
 export const MIN_PROBES = 5;

@@ -1,0 +1,128 @@
+/**
+ * A provider's answer to slashes proposed against it: it watches the registry's `SlashProposed` events
+ * naming it, rebuilds the evidence from the audit reports it heard on gossip (`findSlash` over the
+ * committee's reports gives the same reports, hence the same evidence digest, that the committee signed),
+ * and for each report whose probe session it holds a receipt for — signed by the report's probe payer,
+ * acknowledging more than the report says was received — disputes the slash within the window
+ * (`ProviderRegistry.disputeSlash`). One contradiction is enough: the slash is void and the lying auditor
+ * loses stake. A slash the evidence of which it cannot rebuild, or holds no receipt against, is logged and
+ * left to finalize.
+ */
+import { type Address, type Hex, parseEventLogs } from 'viem';
+import type { Receipt } from '../accounting/receipt.ts';
+import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
+import { disputeSlash } from '../chain/actions/disputeSlash.ts';
+import type { ChainClient } from '../chain/chainClient.ts';
+import type { SerialWrites } from '../chain/serialWrites.ts';
+import type { Component } from '../daemon/component.ts';
+import type { Logger } from '../log/logger.ts';
+import {
+  type AuditDomain,
+  type AuditReport,
+  auditReportDigest,
+  evidenceOf,
+  onChainAuditReport,
+} from '../reputation/auditReport.ts';
+import type { CommitteeBook } from '../reputation/CommitteeBook.ts';
+import type { ReputationBook } from '../reputation/ReputationBook.ts';
+import { findSlash } from '../reputation/slashFinding.ts';
+
+/** A receipt of one session countersigned by its payer, as the provider's store keeps it. */
+export type PayerSignedReceipt = { receipt: Receipt; payerSignature: Hex; payer: Address };
+
+export type SlashDefenceParameters = {
+  client: ChainClient;
+  domain: AuditDomain;
+  provider: Address;
+  book: ReputationBook;
+  committees: CommitteeBook;
+  /** The latest receipt of `sessionId` signed by its payer, if the provider holds one. */
+  findReceipt: (sessionId: Hex) => PayerSignedReceipt | undefined;
+  serialWrites: SerialWrites;
+  logger: Logger;
+  /** How often the registry's events are polled. */
+  pollMs?: number;
+};
+
+export class SlashDefence implements Component {
+  readonly #p: SlashDefenceParameters;
+  #unwatch?: () => void;
+  disputesWon = 0;
+
+  constructor(params: SlashDefenceParameters) {
+    this.#p = params;
+  }
+
+  start(): void {
+    const { client, domain, provider, pollMs, logger } = this.#p;
+    this.#unwatch = client.watchContractEvent({
+      address: domain.registry,
+      abi: providerRegistryAbi,
+      eventName: 'SlashProposed',
+      args: { provider },
+      pollingInterval: pollMs ?? 1_000,
+      onLogs: (logs) => {
+        for (const log of parseEventLogs({ abi: providerRegistryAbi, logs, eventName: 'SlashProposed' })) {
+          const { id, epoch, evidence } = log.args;
+          void this.answer(id, Number(epoch), evidence).catch((error: unknown) =>
+            logger.warn({ err: error, id }, 'answering the slash failed'),
+          );
+        }
+      },
+      onError: (error) => logger.warn({ err: error }, 'watching slash proposals failed'),
+    });
+  }
+
+  stop(): void {
+    this.#unwatch?.();
+  }
+
+  /** Disputes the slash `id` of `epoch` if the provider's receipts contradict one of its reports. */
+  async answer(id: Hex, epoch: number, evidence: Hex): Promise<boolean> {
+    const { client, domain, provider, findReceipt, serialWrites, logger } = this.#p;
+    const reports = await this.#evidence(epoch, evidence);
+    if (!reports) {
+      logger.warn({ id, epoch }, 'slash proposed: its evidence is not among the reports heard');
+      return false;
+    }
+    const ordered = [...reports].sort((a, b) => {
+      const [x, y] = [BigInt(auditReportDigest(domain, a)), BigInt(auditReportDigest(domain, b))];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    for (const [index, report] of ordered.entries()) {
+      const held = findReceipt(report.probeSession);
+      if (!held || held.payer.toLowerCase() !== report.probePayer.toLowerCase()) continue;
+      if (held.receipt.bytesDown <= BigInt(report.bytesReceived)) continue;
+      await serialWrites(() =>
+        disputeSlash(client, {
+          registry: domain.registry,
+          id,
+          reports: ordered.map(onChainAuditReport),
+          index,
+          receipt: held.receipt,
+          payerSignature: held.payerSignature,
+        }),
+      );
+      this.disputesWon++;
+      logger.info(
+        { id, epoch, auditor: report.auditor, reported: report.bytesReceived, receipt: held.receipt.bytesDown },
+        'slash disputed: a probe payer signed for more than its auditor reported',
+      );
+      return true;
+    }
+    logger.info({ id, epoch, provider }, 'slash proposed: no receipt contradicts its reports');
+    return false;
+  }
+
+  /** The committee's reports whose digest is `evidence`, rebuilt as the committee did. */
+  async #evidence(epoch: number, evidence: Hex): Promise<AuditReport[] | undefined> {
+    const { domain, provider, book, committees } = this.#p;
+    const committee = await committees.committee(provider, epoch);
+    if (!committee) return undefined;
+    const members = new Set(committee.members.map((m) => m.toLowerCase()));
+    const heard = book.reports().filter((r) => members.has(r.auditor.toLowerCase()));
+    const finding = findSlash(heard, provider, epoch, committee.quorum);
+    if (!finding || evidenceOf(domain, finding.reports) !== evidence) return undefined;
+    return finding.reports;
+  }
+}
