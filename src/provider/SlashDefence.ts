@@ -6,13 +6,18 @@
  * acknowledging more than the report says was received — disputes the slash within the window
  * (`ProviderRegistry.disputeSlash`). One contradiction is enough: the slash is void and the lying auditor
  * loses stake. A slash the evidence of which it cannot rebuild, or holds no receipt against, is logged and
- * left to finalize.
+ * left to finalize. A provider jailed for being offline unjails itself once its jail epoch has come: it
+ * is answering again.
  */
 import { type Address, type Hex, parseEventLogs } from 'viem';
 import type { Receipt } from '../accounting/receipt.ts';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import { disputeSlash } from '../chain/actions/disputeSlash.ts';
+import { getProvider } from '../chain/actions/getProvider.ts';
+import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
+import { unjail } from '../chain/actions/unjail.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
+import type { Deployment } from '../chain/deployment.ts';
 import type { SerialWrites } from '../chain/serialWrites.ts';
 import type { Component } from '../daemon/component.ts';
 import type { Logger } from '../log/logger.ts';
@@ -30,8 +35,12 @@ import { findSlash } from '../reputation/slashFinding.ts';
 /** A receipt of one session countersigned by its payer, as the provider's store keeps it. */
 export type PayerSignedReceipt = { receipt: Receipt; payerSignature: Hex; payer: Address };
 
+/** How often a jailed provider checks whether it may leave jail. */
+const JAIL_CHECK_MS = 10_000;
+
 export type SlashDefenceParameters = {
   client: ChainClient;
+  deployment: Deployment;
   domain: AuditDomain;
   provider: Address;
   book: ReputationBook;
@@ -47,6 +56,7 @@ export type SlashDefenceParameters = {
 export class SlashDefence implements Component {
   readonly #p: SlashDefenceParameters;
   #unwatch?: () => void;
+  #jailCheck?: NodeJS.Timeout;
   disputesWon = 0;
 
   constructor(params: SlashDefenceParameters) {
@@ -71,10 +81,27 @@ export class SlashDefence implements Component {
       },
       onError: (error) => logger.warn({ err: error }, 'watching slash proposals failed'),
     });
+    const check = () =>
+      void this.unjailIfDue().catch((error: unknown) => logger.warn({ err: error }, 'unjailing failed'));
+    check();
+    this.#jailCheck = setInterval(check, JAIL_CHECK_MS);
   }
 
   stop(): void {
     this.#unwatch?.();
+    clearInterval(this.#jailCheck);
+  }
+
+  /** Leaves jail once the jail epoch has come; true when it did. */
+  async unjailIfDue(): Promise<boolean> {
+    const { client, deployment, provider, serialWrites, logger } = this.#p;
+    const { jailedUntil } = await getProvider(client, { deployment, provider });
+    if (jailedUntil === 0n) return false;
+    const epoch = await readRegistryParameter(client, { deployment, name: 'currentEpoch' });
+    if (epoch < jailedUntil) return false;
+    await serialWrites(() => unjail(client, { registry: deployment.contracts.registry }));
+    logger.info({ provider }, 'unjailed: answering again');
+    return true;
   }
 
   /** Disputes the slash `id` of `epoch` if the provider's receipts contradict one of its reports. */
