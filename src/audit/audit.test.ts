@@ -5,6 +5,7 @@ import type { Address } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { type AuditReport, evidenceOf, signAuditReport, verifyAuditReport } from '../reputation/auditReport.ts';
+import { CommitteeBook } from '../reputation/CommitteeBook.ts';
 import { epochScores, foldReputation, PRIOR, reportScore, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 import { findSlash } from '../reputation/slashFinding.ts';
 
@@ -133,5 +134,59 @@ describe('slash findings', () => {
       report({ auditor: auditors[i]?.address as Address, epoch, throughputBps: 1_000_000 });
     assert.equal(findSlash([slow(0, 3), slow(1, 3)], provider, 3, 2), undefined);
     assert.equal(findSlash([slow(0, 2), slow(1, 2), slow(0, 3), slow(1, 3)], provider, 3, 2)?.kind, 2);
+  });
+  it('offline needs a quorum refused (or unreachable) two epochs in a row, by the same auditors', () => {
+    const refused = (i: number, epoch: number) =>
+      report({
+        auditor: auditors[i]?.address as Address,
+        epoch,
+        probesSent: 0,
+        probesDelivered: 0,
+        rttMicros: 0,
+        throughputBps: 0,
+        sessionsAttempted: 1,
+        sessionsServed: 0,
+        probeSession: `0x${'00'.repeat(32)}`,
+        bytesReceived: 0,
+      });
+    assert.equal(findSlash([refused(0, 3), refused(1, 3)], provider, 3, 2), undefined, 'one epoch is not enough');
+    const offline = findSlash([refused(0, 2), refused(1, 2), refused(0, 3), refused(1, 3)], provider, 3, 2);
+    assert.equal(offline?.kind, 3);
+    assert.deepEqual(
+      offline?.reports.map((r) => r.epoch),
+      [3, 3],
+      'the evidence is the epoch being slashed',
+    );
+    assert.equal(
+      findSlash([refused(0, 2), refused(2, 2), refused(0, 3), refused(1, 3)], provider, 3, 2),
+      undefined,
+      'the same auditors both epochs',
+    );
+  });
+});
+
+describe('committees (CommitteeBook)', () => {
+  const members = [auditors[0]?.address, auditors[1]?.address] as Address[];
+  it('reads a drawn committee once; asks again while the seed is not drawn; forgets a failed read', async () => {
+    let drawn = false;
+    let reads = 0;
+    let fail = false;
+    const book = new CommitteeBook(async (_provider, epoch) => {
+      reads++;
+      if (fail) throw new Error('rpc down');
+      return drawn ? { members: epoch === 7 ? members : [], quorum: 2 } : undefined;
+    });
+    assert.equal(await book.isMember(members[0] as Address, provider, 7), false, 'no seed: nobody');
+    assert.equal(await book.committee(provider, 7), undefined);
+    assert.equal(reads, 2, 'an absent committee is not remembered');
+    drawn = true;
+    assert.equal(await book.isMember(members[0] as Address, provider, 7), true);
+    assert.equal(await book.isMember(auditors[2]?.address as Address, provider, 7), false);
+    assert.equal(await book.isMember(members[1]?.toLowerCase() as Address, provider.toLowerCase() as Address, 7), true);
+    assert.equal(reads, 3, 'a drawn committee is read once');
+    fail = true;
+    await assert.rejects(book.committee(provider, 8), /rpc down/);
+    fail = false;
+    assert.deepEqual((await book.committee(provider, 8))?.members, []);
   });
 });

@@ -59,6 +59,8 @@ export type DevnetInfo = {
   }[];
   /** Staked auditors measuring every provider each epoch (`epochMs`). */
   auditors: { address: Address; api: string; log: string }[];
+  /** libp2p multiaddrs (with `/p2p/<id>`) another node joins the devnet through: the providers'. */
+  bootstrap: string[];
   epochMs: number;
   /** The network dashboard: every provider, the client, the token (each daemon's `api` serves its own at `/`). */
   dashboard: string;
@@ -289,6 +291,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         ...(faults[i] ? { faulty: faults[i] } : {}),
       })),
       auditors: auditors.map((a, i) => ({ address: a.address, api: a.api.url, log: auditorLogs[i] as string })),
+      bootstrap: providers.map((p) => p.multiaddrs[0] as string),
       epochMs,
       dashboard: `${dashboard.url}/`,
       ...(demo ? { demoOrigin: demo.origin } : {}),
