@@ -5,8 +5,12 @@
  * deviation of each path from the pre-spike price as one JSON line.
  *
  * Rule mirrored from the contract: fast (α = 1/2) and slow (α = 1/16) demand averages, target
- * `min + (max − min)·fast/(fast + slow)`, at most one step per epoch, the no-jump rule S' = S·rr/rr',
- * raises limited by reserve coverage (bisection), and the 0.5 % buy spread (both curves pay it).
+ * `min + (max − min)·fast/(fast + slow)`, at most one step per epoch, and the ratio-change rule (the
+ * price is kept; a raise keeps the price's log-slope, S' = S·k'/k with k = 1/rr − 1, as far as 1 RBT of
+ * virtual supply remains; a fall keeps the price at zero real supply, S' = s/(1 − (V/S)^(k/k')); R' =
+ * price·S'·rr'). The 0.5 % buy spread stays out of the formula reserve (both curves pay it).
+ * `--step 0.05` sets the largest move per epoch (devnet 0.02; `--step 1`: no limit); `--no-svg` skips
+ * the chart.
  *
  * Market model per epoch: buyers spend `demand(t)` reserve units; holders sell back RBT worth the
  * baseline demand at the current price (steady churn). Floating point is enough for a price path;
@@ -21,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 
 type Curve = {
   realReserve: number;
-  virtualReserve: number;
+  /** The formula reserve R (the contract's `reserveBalance()`). */
+  reserve: number;
   realSupply: number;
   virtualSupply: number;
   ratio: number;
@@ -32,8 +37,9 @@ type Curve = {
 
 const MIN_RATIO = 0.1;
 const MAX_RATIO = 0.9;
-const MAX_STEP = 0.02;
-const SEARCH_STEPS = 8;
+const stepArg = process.argv.indexOf('--step');
+const MAX_STEP = stepArg > 0 ? Number(process.argv[stepArg + 1]) : 0.02;
+const MIN_VIRTUAL_SUPPLY = 1; // RBT
 const SPREAD = 0.005; // BUY_SPREAD_PPM
 const BASELINE = 1_000; // reserve units bought (and sold back) per epoch
 const WARMUP = 200;
@@ -41,7 +47,7 @@ const SPIKE_START = WARMUP + 20;
 const SPIKE_LENGTH = 20;
 const EPOCHS = WARMUP + 120;
 
-const R = (c: Curve) => c.realReserve + c.virtualReserve;
+const R = (c: Curve) => c.reserve;
 const S = (c: Curve) => c.realSupply + c.virtualSupply;
 const price = (c: Curve) => R(c) / (S(c) * c.ratio);
 const purchase = (c: Curve, d: number) => S(c) * ((1 + d / R(c)) ** c.ratio - 1);
@@ -50,17 +56,23 @@ const sale = (c: Curve, t: number) => R(c) * (1 - (1 - t / S(c)) ** (1 / c.ratio
 function buy(c: Curve, d: number): void {
   const t = purchase(c, d * (1 - SPREAD));
   c.realReserve += d;
+  c.reserve += d * (1 - SPREAD);
   c.realSupply += t;
   c.epochBuys += d;
 }
 
 function sell(c: Curve, t: number): void {
   const amount = Math.min(t, c.realSupply);
-  c.realReserve -= sale(c, amount);
+  const paid = sale(c, amount);
+  c.realReserve -= paid;
+  c.reserve -= paid;
   c.realSupply -= amount;
 }
 
-/** The contract's epoch update: EWMA demand, target ratio, bounded step, no-jump rule, coverage. */
+/** Reserve the real supply cannot claim: the real reserve minus the sale of the whole real supply. */
+const surplus = (c: Curve) => c.realReserve - sale(c, c.realSupply);
+
+/** The contract's epoch update: EWMA demand, target ratio, bounded step, the ratio-change rule. */
 function poke(c: Curve, adaptive: boolean): void {
   c.demand = (c.demand + c.epochBuys) / 2;
   c.slowDemand = c.slowDemand + (c.epochBuys - c.slowDemand) / 16;
@@ -72,24 +84,36 @@ function poke(c: Curve, adaptive: boolean): void {
     c.demand + c.slowDemand === 0
       ? Math.min(Math.max(current, MIN_RATIO), MAX_RATIO)
       : MIN_RATIO + ((MAX_RATIO - MIN_RATIO) * c.demand) / (c.demand + c.slowDemand);
-  let candidate = Math.abs(target - current) > MAX_STEP ? current + Math.sign(target - current) * MAX_STEP : target;
+  let next = Math.abs(target - current) > MAX_STEP ? current + Math.sign(target - current) * MAX_STEP : target;
+  if (next === current) return;
   const supply = S(c);
-  for (let i = 0; i < SEARCH_STEPS; i++) {
-    const virtualSupply = (supply * current) / candidate - c.realSupply;
-    const trial = { ...c, ratio: candidate, virtualSupply };
-    if (virtualSupply >= 1 && sale(trial, trial.realSupply) <= c.realReserve) {
-      c.ratio = candidate;
-      c.virtualSupply = virtualSupply;
-      return;
-    }
-    candidate = (current + candidate) / 2;
+  const p = price(c);
+  const k = 1 / current - 1;
+  let newSupply: number;
+  if (next > current) {
+    // BancorMath.maxRaisedRatio / raisedSupply: keep k/S, leave at least 1 RBT virtual.
+    const minSupply = c.realSupply + MIN_VIRTUAL_SUPPLY;
+    next = Math.min(next, supply / (supply + k * minSupply));
+    if (next <= current) return;
+    newSupply = (supply * (1 / next - 1)) / k;
+  } else {
+    // BancorMath.loweredSupply: keep the price at zero real supply as well; never below S.
+    newSupply =
+      current === 1 || c.realSupply === 0
+        ? supply
+        : Math.max(supply, c.realSupply / (1 - (c.virtualSupply / supply) ** (k / (1 / next - 1))));
   }
+  c.reserve = p * newSupply * next;
+  c.virtualSupply = newSupply - c.realSupply;
+  c.ratio = next;
 }
 
-function simulate(adaptive: boolean): { prices: number[]; ratios: number[] } {
+type Path = { prices: number[]; ratios: number[]; virtualShares: number[]; surplus: number };
+
+function simulate(adaptive: boolean): Path {
   const c: Curve = {
     realReserve: 0,
-    virtualReserve: 5_000,
+    reserve: 5_000,
     realSupply: 0,
     virtualSupply: 1_000_000,
     ratio: 0.5,
@@ -99,15 +123,20 @@ function simulate(adaptive: boolean): { prices: number[]; ratios: number[] } {
   };
   const prices: number[] = [];
   const ratios: number[] = [];
+  const virtualShares: number[] = [];
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     const spike = epoch >= SPIKE_START && epoch < SPIKE_START + SPIKE_LENGTH;
     buy(c, spike ? 10 * BASELINE : BASELINE);
     sell(c, BASELINE / price(c));
     poke(c, adaptive);
+    // The contract's solvency invariant (float tolerance).
+    if (surplus(c) < -1e-6 * c.realReserve) throw new Error(`epoch ${epoch}: the reserve does not cover the supply`);
     prices.push(price(c));
     ratios.push(c.ratio);
+    virtualShares.push(c.virtualSupply / S(c));
   }
-  return { prices: prices.slice(WARMUP), ratios: ratios.slice(WARMUP) };
+  const after = (values: number[]) => values.slice(WARMUP);
+  return { prices: after(prices), ratios: after(ratios), virtualShares: after(virtualShares), surplus: surplus(c) };
 }
 
 function maxDeviation(prices: number[]): number {
@@ -244,22 +273,30 @@ if (process.argv.includes('--reference')) {
 } else {
   const adaptive = simulate(true);
   const fixed = simulate(false);
+  const before = SPIKE_START - WARMUP - 1;
   const result = {
+    maxStep: MAX_STEP,
     maxDeviationAdaptive: Number(maxDeviation(adaptive.prices).toFixed(4)),
     maxDeviationFixed: Number(maxDeviation(fixed.prices).toFixed(4)),
-    ratioBeforeSpike: Number((adaptive.ratios[SPIKE_START - WARMUP - 1] as number).toFixed(3)),
+    ratioBeforeSpike: Number((adaptive.ratios[before] as number).toFixed(3)),
     ratioPeak: Number(Math.max(...adaptive.ratios).toFixed(3)),
+    // The room a raise needs: the virtual share of the formula supply (a raise to rr' needs V/S ≥ 1 − k'/k).
+    virtualShareBeforeSpike: Number((adaptive.virtualShares[before] as number).toFixed(3)),
+    virtualShareLowest: Number(Math.min(...adaptive.virtualShares).toFixed(6)),
+    surplusAdaptive: Math.round(adaptive.surplus),
+    surplusFixed: Math.round(fixed.surplus),
   };
   const out = join(dirname(fileURLToPath(import.meta.url)), '../docs/economics-spike.svg');
-  writeFileSync(
-    out,
-    svg(
-      [
-        { name: 'adaptive ratio (IH factor)', color: '#2563eb', values: adaptive.prices },
-        { name: 'fixed ratio 50 %', color: '#dc2626', values: fixed.prices },
-      ],
-      adaptive.ratios,
-    ),
-  );
+  if (!process.argv.includes('--no-svg'))
+    writeFileSync(
+      out,
+      svg(
+        [
+          { name: 'adaptive ratio (IH factor)', color: '#2563eb', values: adaptive.prices },
+          { name: 'fixed ratio 50 %', color: '#dc2626', values: fixed.prices },
+        ],
+        adaptive.ratios,
+      ),
+    );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -5,29 +5,33 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {BandwidthToken} from "./BandwidthToken.sol";
 import {BancorMath} from "./libraries/BancorMath.sol";
+import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title BondingCurve
 /// @notice Mints and burns RBT against a reserve ERC-20 on a Bancor curve whose reserve ratio (the
 /// "IH factor") adapts slowly to demand. Deploys RBT itself, so it is the token's only minter.
 ///
-/// Formula state: `supply() = totalSupply + virtualSupply`, `reserveBalance() = realReserve +
-/// virtualReserve`. The virtual balances set the opening price and are never sellable: the sale of
-/// the whole real supply can never pay out more than the real reserve (checked after every change
-/// that is not a trade, see `_covered`). The real reserve is only ever paid out to sellers or, as
-/// surplus, to the governance-set reward pool; no owner can withdraw it.
+/// Formula state: `supply() = totalSupply + virtualSupply` and the formula reserve `reserveBalance()`,
+/// which opens at the virtual reserve (the two set the opening price), grows by every buy net of the
+/// spread and shrinks by every sale and every ratio change. The virtual supply is never sellable, and
+/// the sale of the whole real supply never pays out more than the real reserve (the tokens held): what
+/// the real supply cannot claim is surplus, which only the governance-set reward pool can receive. No
+/// owner can withdraw the reserve.
 ///
 /// IH factor: demand is the reserve inflow from buys per epoch, smoothed twice: a fast average
 /// (α = 1/2) and a slow one (α = 1/16). The target ratio is `min + (max − min)·fast/(fast + slow)`:
 /// steady demand sits halfway, a surge above the long-run level pushes toward `max`, a lull toward
 /// `min`. The ratio moves toward the target by at most `maxStepPpm` per elapsed epoch. Higher demand
-/// → higher ratio → flatter curve. A buy spread (`BUY_SPREAD_PPM`) stays in the reserve as the
-/// buffer that lets the ratio rise without the reserve falling short (see the no-jump rule).
+/// → higher ratio → a curve that bends less as buys come in.
 ///
-/// No-jump rule: a ratio change from rr to rr' keeps the reserve R and sets the formula supply to
-/// S' = S·rr/rr' (by moving the virtual supply), so the spot price R/(S·rr) is unchanged. Lowering
-/// the ratio (steeper curve) lowers what the real supply could sell back for and so builds a
-/// reserve surplus; raising it (flatter) consumes surplus, so a raise goes only as far as the
-/// reserve still covers selling back the whole real supply (bisection, `RATIO_SEARCH_STEPS`).
+/// Ratio-change rule: a change from rr to rr' keeps the spot price R/(S·rr) (no jump) and never raises
+/// the price at any supply below the current one, so no amount of RBT in circulation can sell for more
+/// afterwards: no buy-then-sell across any number of ratio moves returns more than was paid, and the
+/// reserve the real supply no longer claims becomes surplus. A raise keeps the price's log-slope at the
+/// current supply (S' = S·k'/k, k = 1/rr − 1; `BancorMath.raisedSupply`) and goes only as far as the
+/// virtual supply allows (S' ≥ real supply + `MIN_VIRTUAL_SUPPLY`); a fall keeps the price at zero real
+/// supply as well (`BancorMath.loweredSupply`), which gives back virtual supply for later raises. R
+/// follows as S'·rr'·price. Proof sketch: docs/economics.md.
 contract BondingCurve {
     using SafeERC20 for IERC20;
 
@@ -49,11 +53,9 @@ contract BondingCurve {
     uint256 public constant MAX_CATCHUP_EPOCHS = 8;
     /// @notice The virtual supply never drops below one token, so S > real supply always.
     uint256 public constant MIN_VIRTUAL_SUPPLY = 1e18;
-    /// @notice Halvings tried when a full ratio step would leave the reserve short (bounds gas).
-    uint256 public constant RATIO_SEARCH_STEPS = 8;
-    /// @notice 0.5 % of every buy stays in the reserve unminted. Flattening the curve at a fixed price
-    /// needs reserve beyond what the real supply can claim; this spread builds it (docs/economics.md
-    /// shows 0.5 % cuts the peak deviation of a 10× demand spike by about a seventh).
+    /// @notice 0.5 % of every buy is kept out of the formula reserve, as surplus: the fee of a round
+    /// trip, so a wash buy-then-sell that would inflate the demand signal is never free, and a margin
+    /// that covers other traders' rounding left in the formula reserve.
     uint256 public constant BUY_SPREAD_PPM = 5_000;
     /// @notice The slow demand average moves 1/16 of the way per epoch (a ~16-epoch memory).
     uint256 private constant SLOW_DEMAND_SHIFT = 4;
@@ -100,7 +102,7 @@ contract BondingCurve {
     address private immutable _governance;
 
     uint256 private _realReserve;
-    uint256 private immutable _virtualReserve;
+    uint256 private _reserveBalance;
     uint256 private _virtualSupply;
 
     uint32 private _ratioPpm;
@@ -123,7 +125,8 @@ contract BondingCurve {
     /// @param reserveToken_ the reserve asset (a stablecoin; the devnet's TestDollar)
     /// @param governance_ the timelock that owns the parameters
     /// @param rewardPool_ receives reserve surplus (see `releaseSurplus`)
-    /// @param virtualReserve_ opening formula reserve, in reserve units (never withdrawable)
+    /// @param virtualReserve_ opening formula reserve, in reserve units (never withdrawable: no reserve
+    /// tokens back it)
     /// @param virtualSupply_ opening formula supply, in token units (never sellable)
     /// @param ratioPpm_ opening reserve ratio, within [minRatioPpm_, maxRatioPpm_]
     /// @param minRatioPpm_ lowest ratio the IH factor may reach (≥ 1%)
@@ -148,7 +151,7 @@ contract BondingCurve {
         _reserveToken = reserveToken_;
         _governance = governance_;
         _token = new BandwidthToken();
-        _virtualReserve = virtualReserve_;
+        _reserveBalance = virtualReserve_;
         _virtualSupply = virtualSupply_;
         _setRatioBounds(minRatioPpm_, maxRatioPpm_);
         if (ratioPpm_ < minRatioPpm_ || ratioPpm_ > maxRatioPpm_) {
@@ -170,9 +173,11 @@ contract BondingCurve {
     function buy(uint256 reserveIn, uint256 minTokensOut) external returns (uint256 tokensOut) {
         if (reserveIn == 0) revert ZeroAmount();
         _poke();
-        tokensOut = BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, _afterSpread(reserveIn));
+        uint256 afterSpread = _afterSpread(reserveIn);
+        tokensOut = BancorMath.purchaseReturn(supply(), _reserveBalance, _ratioPpm, afterSpread);
         if (tokensOut < minTokensOut || tokensOut == 0) revert SlippageExceeded(tokensOut, minTokensOut);
         _realReserve += reserveIn;
+        _reserveBalance += afterSpread;
         _epochBuys += reserveIn;
         _reserveToken.safeTransferFrom(msg.sender, address(this), reserveIn);
         _token.mint(msg.sender, tokensOut);
@@ -183,13 +188,16 @@ contract BondingCurve {
     function sell(uint256 tokensIn, uint256 minReserveOut) external returns (uint256 reserveOut) {
         if (tokensIn == 0) revert ZeroAmount();
         _poke();
-        reserveOut = BancorMath.saleReturn(supply(), reserveBalance(), _ratioPpm, tokensIn);
+        uint256 reserve = _reserveBalance;
+        reserveOut = BancorMath.saleReturn(supply(), reserve, _ratioPpm, tokensIn);
         if (reserveOut < minReserveOut) revert SlippageExceeded(reserveOut, minReserveOut);
         uint256 real = _realReserve;
         if (reserveOut > real) revert ReserveNotCovered(reserveOut, real);
         unchecked {
-            // reserveOut ≤ real was checked above.
+            // reserveOut ≤ real was checked above; reserveOut < reserve because the sale formula pays
+            // R·(1 − (1 − t/S)^(1/rr)) < R for t < S.
             _realReserve = real - reserveOut;
+            _reserveBalance = reserve - reserveOut;
         }
         _token.burn(msg.sender, tokensIn);
         _reserveToken.safeTransfer(msg.sender, reserveOut);
@@ -219,18 +227,12 @@ contract BondingCurve {
                                GOVERNANCE
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Sends `amount` of reserve surplus to the reward pool, keeping the spot price: the
-    /// formula supply shrinks in proportion to the reserve. Only what the real supply cannot claim.
+    /// @notice Sends `amount` of reserve surplus to the reward pool. Only what the real supply cannot
+    /// claim; the curve (and so every price and sale value) is untouched.
     function releaseSurplus(uint256 amount) external onlyGovernance {
         uint256 available = surplus();
         if (amount == 0 || amount > available) revert InsufficientSurplus(amount, available);
-        uint256 reserve = reserveBalance();
-        uint256 newSupply = (supply() * (reserve - amount)) / reserve;
-        uint256 realSupply = _token.totalSupply();
-        if (newSupply < realSupply + MIN_VIRTUAL_SUPPLY) revert InsufficientSurplus(amount, available);
-        _virtualSupply = newSupply - realSupply;
         _realReserve -= amount;
-        if (!_covered()) revert ReserveNotCovered(_wholeSupplySale(), _realReserve);
         _reserveToken.safeTransfer(_rewardPool, amount);
         emit SurplusReleased(_rewardPool, amount);
     }
@@ -268,9 +270,10 @@ contract BondingCurve {
         return _governance;
     }
 
-    /// @notice The reserve the formula uses: real reserve plus the opening virtual reserve.
-    function reserveBalance() public view returns (uint256) {
-        return _realReserve + _virtualReserve;
+    /// @notice The reserve the formula uses (R): the opening virtual reserve, plus buys net of the spread,
+    /// minus sales, rescaled by every ratio change. Not the tokens held: see `realReserve`.
+    function reserveBalance() external view returns (uint256) {
+        return _reserveBalance;
     }
 
     /// @notice The supply the formula uses: RBT in circulation plus the virtual supply.
@@ -278,6 +281,7 @@ contract BondingCurve {
         return _token.totalSupply() + _virtualSupply;
     }
 
+    /// @notice Reserve tokens the curve holds.
     function realReserve() external view returns (uint256) {
         return _realReserve;
     }
@@ -286,27 +290,23 @@ contract BondingCurve {
         return _virtualSupply;
     }
 
-    function virtualReserve() external view returns (uint256) {
-        return _virtualReserve;
-    }
-
     function reserveRatioPpm() external view returns (uint256) {
         return _ratioPpm;
     }
 
     /// @notice R/(S·rr): reserve base units per whole RBT (1e18 units), scaled by 1e18.
     function spotPrice() public view returns (uint256) {
-        return BancorMath.spotPrice(supply(), reserveBalance(), _ratioPpm);
+        return BancorMath.spotPrice(supply(), _reserveBalance, _ratioPpm);
     }
 
     /// @notice RBT that `buy(reserveIn, 0)` would mint now (before any pending ratio update).
     function quoteBuy(uint256 reserveIn) external view returns (uint256) {
-        return BancorMath.purchaseReturn(supply(), reserveBalance(), _ratioPpm, _afterSpread(reserveIn));
+        return BancorMath.purchaseReturn(supply(), _reserveBalance, _ratioPpm, _afterSpread(reserveIn));
     }
 
     /// @notice Reserve that `sell(tokensIn, 0)` would pay now (before any pending ratio update).
     function quoteSell(uint256 tokensIn) external view returns (uint256) {
-        return BancorMath.saleReturn(supply(), reserveBalance(), _ratioPpm, tokensIn);
+        return BancorMath.saleReturn(supply(), _reserveBalance, _ratioPpm, tokensIn);
     }
 
     /// @notice Real reserve that selling the whole real supply would not claim.
@@ -380,44 +380,42 @@ contract BondingCurve {
         _moveRatio(current, next, newDemand);
     }
 
-    /// @dev Moves the ratio from `current` toward `next` under the no-jump rule.
+    /// @dev Moves the ratio from `current` toward `next` under the ratio-change rule: the price at the
+    /// current supply is kept, and the price at every lower supply can only fall.
     function _moveRatio(uint256 current, uint256 next, uint256 newDemand) private {
-        // No-jump rule: keep R, scale S by rr/rr' so R/(S·rr) is unchanged. Flattening the curve at a
-        // fixed price raises what the real supply could sell for, so a raise needs reserve surplus
-        // (built while the ratio fell): take the largest move toward `next` that stays covered.
         uint256 supply_ = supply();
         uint256 realSupply = _token.totalSupply();
-        uint256 oldVirtual = _virtualSupply;
-        uint256 candidate = next;
-        for (uint256 i = 0; i < RATIO_SEARCH_STEPS; ++i) {
-            uint256 newSupply = (supply_ * current) / candidate;
-            if (newSupply >= realSupply + MIN_VIRTUAL_SUPPLY) {
-                _virtualSupply = newSupply - realSupply;
-                _ratioPpm = uint32(candidate);
-                if (_covered()) {
-                    emit RatioChanged(current, candidate, newDemand, _epochStart);
-                    return;
-                }
-            }
-            candidate = (current + candidate) / 2;
-            if (candidate == current) break;
+        uint256 wanted = next;
+        uint256 newSupply;
+        if (next > current) {
+            // A raise shrinks the virtual supply; it goes only as far as MIN_VIRTUAL_SUPPLY remains.
+            uint256 minSupply = realSupply + MIN_VIRTUAL_SUPPLY;
+            uint256 reachable = BancorMath.maxRaisedRatio(supply_, current, minSupply);
+            if (next > reachable) next = reachable;
+            if (next > current) newSupply = BancorMath.raisedSupply(supply_, current, next);
+            if (newSupply < minSupply) next = current; // no room left (newSupply is 0 when next ≤ current)
+        } else {
+            newSupply = BancorMath.loweredSupply(supply_, realSupply, current, next);
         }
-        _virtualSupply = oldVirtual;
-        _ratioPpm = uint32(current);
-        emit RatioChangeSkipped(current, next, _epochStart);
+        // R' = price·S'·rr', rounded down: the price never rises through a ratio change.
+        uint256 newReserve = FixedPointMathLib.fullMulDiv(_reserveBalance, newSupply * next, supply_ * current);
+        if (next == current || newReserve == 0) {
+            emit RatioChangeSkipped(current, wanted, _epochStart);
+            return;
+        }
+        _reserveBalance = newReserve;
+        _virtualSupply = newSupply - realSupply;
+        _ratioPpm = uint32(next);
+        emit RatioChanged(current, next, newDemand, _epochStart);
     }
 
+    /// @dev The spread is rounded up, so splitting a buy never saves any of it (and every buy pays ≥ 1 unit).
     function _afterSpread(uint256 reserveIn) private pure returns (uint256) {
-        return reserveIn - (reserveIn * BUY_SPREAD_PPM) / PPM;
+        return reserveIn - FixedPointMathLib.divUp(reserveIn * BUY_SPREAD_PPM, PPM);
     }
 
     function _wholeSupplySale() private view returns (uint256) {
-        return BancorMath.saleReturn(supply(), reserveBalance(), _ratioPpm, _token.totalSupply());
-    }
-
-    /// @dev The reserve covers selling back the whole real supply.
-    function _covered() private view returns (bool) {
-        return _wholeSupplySale() <= _realReserve;
+        return BancorMath.saleReturn(supply(), _reserveBalance, _ratioPpm, _token.totalSupply());
     }
 
     function _setRatioBounds(uint256 min, uint256 max) private {

@@ -255,7 +255,7 @@ contract BondingCurveTest is BandexTest {
         vm.prank(address(timelock));
         curve.releaseSurplus(surplus / 2);
         assertEq(dollar.balanceOf(address(timelock)), surplus / 2);
-        assertApproxEqRel(curve.spotPrice(), price, 1e12);
+        assertEq(curve.spotPrice(), price, "releasing surplus leaves the curve alone");
         assertGe(curve.realReserve(), curve.quoteSell(token.totalSupply()));
     }
 
@@ -296,9 +296,9 @@ contract BondingCurveTest is BandexTest {
         assertEq(dollar.balanceOf(alice), 20_000e6);
     }
 
-    /// @dev A raise the reserve cannot pay for is skipped, never taken: with almost no virtual balances
-    /// the whole supply is real, and the spread's surplus does not pay for even 1/256 of the step.
-    function test_raiseLimitedBySurplus() public {
+    /// @dev A raise goes only as far as the virtual supply allows: with the minimum virtual supply and
+    /// all else real, keeping the price's slope would leave less than 1 RBT virtual, so the ratio waits.
+    function test_raiseLimitedByVirtualSupply() public {
         BondingCurve c = _deploy(1, 1e18, 500_000, 100_000, 900_000, 50_000, 1 hours, address(1));
         vm.startPrank(alice);
         dollar.approve(address(c), type(uint256).max);
@@ -309,9 +309,105 @@ contract BondingCurveTest is BandexTest {
         vm.expectEmit(address(c));
         emit BondingCurve.RatioChangeSkipped(500_000, 550_000, block.timestamp);
         c.poke();
-        assertEq(c.reserveRatioPpm(), 500_000, "no affordable raise: the ratio waits");
-        assertApproxEqRel(c.spotPrice(), price, 1e12);
+        assertEq(c.reserveRatioPpm(), 500_000, "no room for a raise: the ratio waits");
+        assertEq(c.spotPrice(), price);
         assertGe(c.realReserve(), c.quoteSell(c.token().totalSupply()));
+    }
+
+    /// @dev The reported exploit: a holder stays in through a quiet spell (the ratio falls 50 % → 10 %),
+    /// then a trader buys 10,000 dollars of RBT, waits one epoch (their own buy raises the ratio) and
+    /// sells. The raise must not pay the trader more than they put in (it returned 10,011.05 when a
+    /// raise kept R and only rescaled S), and it must not have taken value from the holder either.
+    function test_roundTripAcrossRatioRiseAfterQuietSpellNeverProfits() public {
+        _buy(alice, 1_000e6);
+        uint256 aliceTokens = token.balanceOf(alice);
+        for (uint256 i = 0; i < 40; ++i) {
+            vm.warp(block.timestamp + EPOCH);
+            curve.poke();
+        }
+        assertEq(curve.reserveRatioPpm(), MIN_RATIO_PPM, "the quiet spell took the ratio to its minimum");
+        uint256 aliceValue = curve.quoteSell(aliceTokens);
+        uint256 paid = dollar.balanceOf(bob);
+        uint256 bought = _buy(bob, paid);
+        vm.warp(block.timestamp + EPOCH);
+        curve.poke();
+        assertGt(curve.reserveRatioPpm(), MIN_RATIO_PPM, "the trader's own buy raised the ratio");
+        vm.prank(bob);
+        uint256 back = curve.sell(bought, 0);
+        assertLe(back, paid, "a round trip across a ratio rise never profits");
+        assertLe(curve.quoteSell(aliceTokens), aliceValue, "nor does it lift the holder's sale value");
+    }
+
+    /// @dev The round trip across moves in both directions: after the quiet spell, the trader buys, a
+    /// washer keeps demand up for a few epochs (buying and selling straight back: demand, no holding),
+    /// the ratio climbs, then demand stops and it falls; the trader sells only then.
+    function test_roundTripAcrossRiseAndFallNeverProfits() public {
+        _buy(alice, 10_000e6);
+        for (uint256 i = 0; i < 40; ++i) {
+            vm.warp(block.timestamp + EPOCH);
+            curve.poke();
+        }
+        uint256 paid = 10_000e6;
+        uint256 bought = _buy(bob, paid);
+        address washer = address(0xCA401);
+        vm.prank(washer);
+        dollar.approve(address(curve), type(uint256).max);
+        uint256 highest;
+        for (uint256 i = 0; i < 16; ++i) {
+            if (i < 6) {
+                deal(address(dollar), washer, 50_000e6);
+                vm.startPrank(washer);
+                curve.sell(curve.buy(50_000e6, 0), 0);
+                vm.stopPrank();
+            }
+            vm.warp(block.timestamp + EPOCH);
+            curve.poke();
+            if (curve.reserveRatioPpm() > highest) highest = curve.reserveRatioPpm();
+        }
+        assertGe(highest, MIN_RATIO_PPM + 4 * MAX_STEP_PPM, "the ratio climbed");
+        assertLt(curve.reserveRatioPpm(), highest, "and fell again");
+        vm.prank(bob);
+        assertLe(curve.sell(bought, 0), paid);
+    }
+
+    /// @dev The rule at any state: two holders, any opening ratio, a step of any size up to the coded
+    /// limit forced up or down by the bounds. The spot price never rises (rounding only takes it down),
+    /// and no amount of the real supply sells for more afterwards (up to the quotes' documented
+    /// rounding, 1e-9 relative plus one unit).
+    function testFuzz_ratioMoveNeverRaisesASaleValue(uint256 a, uint256 b, uint256 start, uint256 step, bool up)
+        public
+    {
+        start = bound(start, 10_000, 1_000_000);
+        step = bound(step, 1, 50_000);
+        vm.assume(up ? start < 1_000_000 : start > 10_000);
+        BondingCurve c = _deploy(VIRTUAL_RESERVE, VIRTUAL_SUPPLY, start, 10_000, 1_000_000, step, 1 hours, address(1));
+        uint256[2] memory held;
+        for (uint256 i = 0; i < 2; ++i) {
+            address who = i == 0 ? alice : bob;
+            vm.startPrank(who);
+            dollar.approve(address(c), type(uint256).max);
+            held[i] = c.buy(bound(i == 0 ? a : b, 1e6, 10_000e6), 0);
+            vm.stopPrank();
+        }
+        uint256[4] memory amounts = [held[0] + held[1], held[1], held[1] / 2, held[0]];
+        uint256[4] memory before;
+        for (uint256 i = 0; i < 4; ++i) {
+            before[i] = c.quoteSell(amounts[i]);
+        }
+        uint256 price = c.spotPrice();
+        vm.prank(address(timelock));
+        c.setRatioBounds(up ? 1_000_000 : 10_000, up ? 1_000_000 : 10_000);
+        vm.warp(block.timestamp + 1 hours);
+        c.poke();
+        uint256 ratio = c.reserveRatioPpm();
+        if (up) assertGe(ratio, start);
+        else assertLt(ratio, start);
+        assertLe(c.spotPrice(), price, "no price rise");
+        assertApproxEqRel(c.spotPrice(), price, 1e12, "no jump (1e-6)");
+        for (uint256 i = 0; i < 4; ++i) {
+            assertLe(c.quoteSell(amounts[i]), before[i] + before[i] / 1e9 + 1, "no sale value rises");
+        }
+        assertGe(c.realReserve(), c.quoteSell(amounts[0]));
     }
 
     function test_narrowedBoundsAreReachedStepByStep() public {
@@ -386,7 +482,7 @@ contract BondingCurveTest is BandexTest {
         BondingCurve c = _deploy(1e6, 1e18, 10_000, 10_000, 1_000_000, 0, 1 minutes, address(1));
         assertEq(c.token().curve(), address(c));
         assertEq(address(c.reserveToken()), address(dollar));
-        assertEq(c.virtualReserve(), 1e6);
+        assertEq(c.reserveBalance(), 1e6);
         assertEq(c.virtualSupply(), 1e18);
         assertEq(c.reserveRatioPpm(), 10_000);
     }
@@ -595,7 +691,7 @@ contract BondingCurveTest is BandexTest {
     function testFuzz_tradesNeverBeatSpotPrice(uint256 reserveIn, uint256 sellShare) public {
         reserveIn = bound(reserveIn, 1, 10_000e6);
         uint256 price = curve.spotPrice(); // reserve units per 1e18 token units, ×1e18
-        uint256 afterSpread = reserveIn - (reserveIn * curve.BUY_SPREAD_PPM()) / 1e6;
+        uint256 afterSpread = reserveIn - (reserveIn * curve.BUY_SPREAD_PPM() + 1e6 - 1) / 1e6;
         uint256 quote = curve.quoteBuy(reserveIn);
         assertLe(quote, (afterSpread * 1e36) / price + 1);
         vm.assume(quote > 0);

@@ -7,6 +7,7 @@ import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 /// @notice The Bancor bonding-curve formulas, on Solady's `lnWad`/`expWad` (18-decimal fixed point):
 ///   purchase return  S·((1 + d/R)^rr − 1) = S·(exp(rr·ln(1 + d/R)) − 1)
 ///   sale return      R·(1 − (1 − t/S)^(1/rr)) = R·(1 − exp(ln(1 − t/S)/rr))
+/// and the formula supply after a change of the reserve ratio (`raisedSupply`, `loweredSupply`).
 /// Every rounding step goes against the trader (in favour of the reserve), and `ERROR_MARGIN` wad
 /// units are taken off each result to cover the ±1-unit approximation error of `lnWad`/`expWad`.
 /// Precision: the absolute error of the bracketed factor is a few 1e-18, so the relative error is
@@ -52,6 +53,43 @@ library BancorMath {
         int256 factor = int256(WAD) - FixedPointMathLib.expWad(exponent) - ERROR_MARGIN;
         if (factor <= 0) return 0;
         return FixedPointMathLib.fullMulDiv(reserve, uint256(factor), WAD);
+    }
+
+    /// @notice Highest ratio a raise from `ratioPpm` can reach while `raisedSupply` stays at or above
+    /// `minSupply`: S·k'/k ≥ m with k = 1/rr − 1 gives rr' ≤ S·rr/(S·rr + (1 − rr)·m). Rounded down.
+    function maxRaisedRatio(uint256 supply, uint256 ratioPpm, uint256 minSupply) internal pure returns (uint256) {
+        return FixedPointMathLib.fullMulDiv(supply, ratioPpm * PPM, supply * ratioPpm + (PPM - ratioPpm) * minSupply);
+    }
+
+    /// @notice Formula supply after raising the ratio from `ratioPpm` to `newRatioPpm` (> `ratioPpm`) at an
+    /// unchanged price: S' = S·k'/k, k = 1/rr − 1, which keeps the price's slope in log terms at the
+    /// current supply (k/S). Rounded down. With the reserve set to keep the price, the new curve lies
+    /// at or below the old one at every supply (docs/economics.md, "The ratio-change rule").
+    function raisedSupply(uint256 supply, uint256 ratioPpm, uint256 newRatioPpm) internal pure returns (uint256) {
+        return FixedPointMathLib.fullMulDiv(supply, ratioPpm * (PPM - newRatioPpm), newRatioPpm * (PPM - ratioPpm));
+    }
+
+    /// @notice Formula supply after lowering the ratio from `ratioPpm` to `newRatioPpm` (< `ratioPpm`) at
+    /// an unchanged price, with `realSupply` tokens in circulation: the largest S' whose curve keeps the
+    /// price at zero real supply too, S' = s/(1 − (V/S)^(k/k')), never below S. Rounded down (a smaller
+    /// S' keeps the new curve below the old one as well); a flat curve (rr = 100 %) keeps S.
+    function loweredSupply(uint256 supply, uint256 realSupply, uint256 ratioPpm, uint256 newRatioPpm)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (ratioPpm == PPM || realSupply == 0) return supply;
+        // V/S rounded down, then every step rounds toward a smaller (V/S)^(k/k').
+        uint256 virtualShare = FixedPointMathLib.fullMulDiv(supply - realSupply, WAD, supply);
+        if (virtualShare == 0) return supply;
+        int256 ln = FixedPointMathLib.lnWad(int256(virtualShare)) - ERROR_MARGIN;
+        // k/k' = (1 − rr)·rr' / (rr·(1 − rr')) < 1; ln ≤ 0, and the division truncates toward zero, so
+        // one more unit down.
+        int256 exponent = (ln * int256((PPM - ratioPpm) * newRatioPpm)) / int256(ratioPpm * (PPM - newRatioPpm)) - 1;
+        int256 share = FixedPointMathLib.expWad(exponent) - ERROR_MARGIN;
+        if (share <= 0) return supply;
+        uint256 lowered = FixedPointMathLib.fullMulDiv(realSupply, WAD, WAD - uint256(share));
+        return lowered > supply ? lowered : supply;
     }
 
     /// @notice Spot price R/(S·rr): reserve base units per 1e18 token units, scaled by 1e18.
