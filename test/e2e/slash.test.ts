@@ -14,7 +14,6 @@ import { after, before, describe, test } from 'node:test';
 import { type Address, createTestClient, type Hex, http, keccak256, parseUnits, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { signReceipt } from '../../src/accounting/receipt.ts';
-import { findSlash } from '../../src/reputation/slashFinding.ts';
 import { finishSlash, slashIdOf, slashReportOf, submitSlash } from '../../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
@@ -22,14 +21,27 @@ import { anchorReports } from '../../src/chain/actions/anchorReports.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
 import { disputeSlash } from '../../src/chain/actions/disputeSlash.ts';
 import { drawSeed } from '../../src/chain/actions/drawSeed.ts';
+import { getProvider } from '../../src/chain/actions/getProvider.ts';
 import { readCommittee } from '../../src/chain/actions/readCommittee.ts';
+import { readProvider } from '../../src/chain/actions/readProvider.ts';
 import { readRegistryParameter } from '../../src/chain/actions/readRegistryParameter.ts';
 import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
+import { createSerialWrites } from '../../src/chain/serialWrites.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
-import { type AuditReport, auditReportDigest, onChainAuditReport } from '../../src/reputation/auditReport.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import { SlashDefence } from '../../src/provider/SlashDefence.ts';
+import {
+  type AuditReport,
+  auditReportDigest,
+  onChainAuditReport,
+  signAuditReport,
+} from '../../src/reputation/auditReport.ts';
+import { CommitteeBook } from '../../src/reputation/CommitteeBook.ts';
+import { ReputationBook } from '../../src/reputation/ReputationBook.ts';
+import { findSlash } from '../../src/reputation/slashFinding.ts';
 import { signSlashReport } from '../../src/reputation/slashReport.ts';
 import { reverted } from '../support/reverted.ts';
 
@@ -133,19 +145,34 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     await test.increaseTime({ seconds: window + 1 });
     await test.mine({ blocks: 1 });
   };
-  /** An epoch whose seed is drawn and that every auditor in `anchoring` anchored; returns it, finished. */
+  /** Who anchored the last `auditedEpoch`. */
+  const anchored = new Set<Address>();
+  /** An epoch whose seed is drawn and that every auditor in `anchoring` (still staked) anchored; returns it, finished. */
   const auditedEpoch = async (anchoring: (typeof outsider)[]) => {
     await nextEpoch();
     const epoch = await epochNow();
     await drawSeed(read(), { registry: domain.registry });
     await nextEpoch();
+    anchored.clear();
     for (const a of anchoring) {
+      // An auditor slashed for lying earlier may be under the minimum now: it cannot anchor, nor sign.
+      const staked = await read().readContract({
+        address: domain.registry,
+        abi: providerRegistryAbi,
+        functionName: 'getAuditor',
+        args: [a.address],
+      });
+      if (
+        staked.bonded < (await readRegistryParameter(read(), { deployment: chain.deployment, name: 'auditorMinStake' }))
+      )
+        continue;
       await anchorReports(createChainClient(chain.anvil.rpcUrl, a), {
         deployment: chain.deployment,
         epoch,
         digest: `0x${'aa'.repeat(32)}`,
         count: 1,
       });
+      anchored.add(a.address);
     }
     return epoch;
   };
@@ -303,5 +330,131 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     await waitDisputeWindow();
     await assert.rejects(finishSlash(submitter, domain, proposed), reverted('SlashNotPending'));
     assert.equal(await stakeOf(), stakeBefore, 'no stake moved');
+  });
+
+  test("the provider's daemon disputes by itself from its receipts (SlashDefence)", async () => {
+    const epoch = await auditedEpoch([...auditors, ...sybils]);
+    const committees = CommitteeBook.onChain(read(), domain.registry);
+    const committee = await committees.committee(provider.address, epoch);
+    assert.ok(committee);
+    const members = [...auditors, ...sybils].filter(
+      (a) => committee.members.includes(a.address) && anchored.has(a.address),
+    );
+    // What the provider heard on the audit topic: the committee's signed reports.
+    const book = new ReputationBook();
+    for (const a of members) book.add(await signAuditReport(a, domain, blackhole(a.address, epoch)));
+    const finding = findSlash(book.reports(), provider.address, epoch, committee.quorum);
+    assert.ok(finding);
+    const report = slashReportOf(domain, provider.address, finding);
+    const signers = members.filter((a) => finding.reports.some((r) => r.auditor === a.address));
+    const proposed = await submitSlash(
+      createChainClient(chain.anvil.rpcUrl, auditors[0] as never),
+      domain,
+      report,
+      await sign(signers, report),
+    );
+    // The provider's store holds a receipt the second signer's probe payer countersigned for 2 MiB.
+    const liar = finding.reports[1] as AuditReport;
+    const receipt = {
+      sessionId: liar.probeSession,
+      channelId: `0x${'c2'.repeat(32)}` as Hex,
+      bytesUp: 1_024n,
+      bytesDown: 2_097_152n,
+      amount: 10n ** 15n,
+      startTime: 1n,
+      endTime: 2n,
+    };
+    const held = {
+      receipt,
+      payer: liar.probePayer,
+      payerSignature: await signReceipt(probeOf(liar.auditor), domain, receipt),
+    };
+    const defence = new SlashDefence({
+      client: createChainClient(chain.anvil.rpcUrl, provider),
+      deployment: chain.deployment,
+      domain,
+      provider: provider.address,
+      book,
+      committees,
+      findReceipt: (sessionId) => (sessionId === liar.probeSession ? held : undefined),
+      serialWrites: createSerialWrites(),
+      logger: silentLogger,
+    });
+    // Without a contradicting receipt it lets the slash stand.
+    const noReceipt = new SlashDefence({
+      client: createChainClient(chain.anvil.rpcUrl, provider),
+      deployment: chain.deployment,
+      domain,
+      provider: provider.address,
+      book,
+      committees,
+      findReceipt: () => undefined,
+      serialWrites: createSerialWrites(),
+      logger: silentLogger,
+    });
+    assert.equal(await noReceipt.answer(proposed.id, epoch, report.evidence), false);
+    assert.equal(await defence.answer(proposed.id, epoch, report.evidence), true);
+    const state = await read().readContract({
+      address: domain.registry,
+      abi: providerRegistryAbi,
+      functionName: 'slashOf',
+      args: [provider.address, BigInt(epoch)],
+    });
+    assert.equal(state.state, 2, 'disputed');
+  });
+
+  test('offline: a quorum that cannot reach the provider jails it; its daemon unjails it the next epoch', async () => {
+    const epoch = await auditedEpoch([...auditors, ...sybils]);
+    const committee = await readCommittee(read(), { registry: domain.registry, provider: provider.address, epoch });
+    assert.ok(committee);
+    const members = [...auditors, ...sybils].filter(
+      (a) => committee.members.includes(a.address) && anchored.has(a.address),
+    );
+    const refused = (auditor: Address, e: number): AuditReport => ({
+      ...blackhole(auditor, e),
+      probesSent: 0,
+      sessionsServed: 0,
+      probeSession: `0x${'00'.repeat(32)}`,
+      bytesReceived: 0,
+    });
+    const reports = [
+      ...members.map((a) => refused(a.address, epoch - 1)),
+      ...members.map((a) => refused(a.address, epoch)),
+    ];
+    const finding = findSlash(reports, provider.address, epoch, committee.quorum);
+    assert.equal(finding?.kind, 3);
+    const report = slashReportOf(domain, provider.address, finding as NonNullable<typeof finding>);
+    const signers = members.filter((a) => finding?.reports.some((r) => r.auditor === a.address));
+    const submitter = createChainClient(chain.anvil.rpcUrl, auditors[0] as never);
+    const before = await stakeOf();
+    const proposed = await submitSlash(submitter, domain, report, await sign(signers, report));
+    await waitDisputeWindow();
+    await finishSlash(submitter, domain, proposed);
+    assert.equal(await stakeOf(), before - before / 100n, 'a tenth of a 10 % slash');
+    assert.equal(
+      (await readProvider(read(), { deployment: chain.deployment, provider: provider.address })).jailed,
+      true,
+    );
+    const defence = new SlashDefence({
+      client: createChainClient(chain.anvil.rpcUrl, provider),
+      deployment: chain.deployment,
+      domain,
+      provider: provider.address,
+      book: new ReputationBook(),
+      committees: CommitteeBook.onChain(read(), domain.registry),
+      findReceipt: () => undefined,
+      serialWrites: createSerialWrites(),
+      logger: silentLogger,
+    });
+    const { jailedUntil } = await getProvider(read(), { deployment: chain.deployment, provider: provider.address });
+    if (BigInt(await epochNow()) < jailedUntil)
+      assert.equal(await defence.unjailIfDue(), false, 'not before its epoch');
+    await nextEpoch();
+    assert.equal(await defence.unjailIfDue(), true);
+    assert.equal(
+      (await readProvider(read(), { deployment: chain.deployment, provider: provider.address })).jailed,
+      false,
+    );
+    assert.equal(await defence.unjailIfDue(), false, 'not jailed any more');
   });
 });
