@@ -16,8 +16,8 @@ import { devAccount } from '../../src/chain/devAccounts.ts';
 import { assertFailure, type Bench, startBench } from '../support/bandexCli.ts';
 import { startCli } from '../support/cli.ts';
 
-/** The shortest epoch `bandex audit` accepts, so the test sees the epoch number it expects. */
-const EPOCH_MS = 10_000;
+/** The registry's epoch on the test chain (`devnetParameters.auditEpochSec`): `--epoch` must match it. */
+const EPOCH_MS = 20_000;
 const LOCAL = [
   '--listen',
   '/ip4/127.0.0.1/tcp/0',
