@@ -39,6 +39,22 @@ export const accountingErrorCodes = [
   'PAYER_OVER_BUDGET',
   'CHAIN_LENGTH',
   'MESSAGE_MALFORMED',
+  /** A receipt's signature does not recover to the channel's payer (at the provider) or its provider (at the client). */
+  'RECEIPT_BAD_SIGNATURE',
+  /** A receipt names another session, channel or checkpoint than the one it arrived for. */
+  'RECEIPT_WRONG_SESSION',
+  /** A receipt for a checkpoint already settled in this session. */
+  'RECEIPT_REPLAYED',
+  /** A receipt claims more than the side asked to sign saw: bytes, amount or time. */
+  'RECEIPT_OVERCLAIM',
+  /** A receipt below the session's previous one (receipts are cumulative) or with another start. */
+  'RECEIPT_REGRESSED',
+  /** The provider countersigned another receipt than the one the client proposed. */
+  'RECEIPT_MISMATCH',
+  /** The client let the session run too far past its last countersigned receipt. */
+  'RECEIPT_MISSING',
+  /** The provider signed two different receipts for one checkpoint (slashable). */
+  'RECEIPT_EQUIVOCATION',
 ] as const;
 
 export const chainErrorCodes = [
