@@ -37,6 +37,7 @@ import { joinAuditGossip } from '../reputation/AuditGossip.ts';
 import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
+import { ReceiptStore } from '../store/ReceiptStore.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
@@ -128,12 +129,22 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const telemetry = new Telemetry();
   const parts = new ComponentStack();
   try {
-    const store = parts.running(new ChannelStore(openDatabase({ file: join(stateDir, 'provider.db') })), (s) =>
-      s.close(),
-    );
+    const db = openDatabase({ file: join(stateDir, 'provider.db') });
+    const store = parts.running(new ChannelStore(db), (s) => s.close());
     const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
     const ledgers = new ChannelLedgers({ store, domain, provider: address, logger });
-    const charger = new SessionCharger({ store, ledgers, telemetry, logger, onSession: params.onSession });
+    // Receipts share the state database (the channel store closes it).
+    const receipts = new ReceiptStore(db);
+    const charger = new SessionCharger({
+      store,
+      receipts,
+      account: client.account as LocalAccount,
+      registry: { chainId: deployment.chainId, registry: deployment.contracts.registry },
+      ledgers,
+      telemetry,
+      logger,
+      onSession: params.onSession,
+    });
     let tunnel: TunnelListener | undefined;
     const tunnelHost = () => params.tunnelAnnounceHost ?? (tunnel as TunnelListener).address.host;
     const admission = new SessionAdmission({

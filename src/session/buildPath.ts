@@ -10,6 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
+import { sessionIdOf } from '../accounting/receipt.ts';
 import { balanceOf } from '../chain/actions/balanceOf.ts';
 import { getChannel } from '../chain/actions/getChannel.ts';
 import { openChannel } from '../chain/actions/openChannel.ts';
@@ -22,11 +23,13 @@ import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
+import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { openingAmount } from './openingAmount.ts';
 import { type PaidHop, payHop } from './payHop.ts';
 import { signSessionProposal } from './proposalSignature.ts';
+import { type Equivocation, type ReceiptSigner, signReceipts } from './signReceipts.ts';
 
 /** How long a signed proposal stays valid: a round trip to the provider and its chain read, with room. */
 const PROPOSAL_LIFETIME_S = 60;
@@ -35,7 +38,15 @@ export class PathError extends BaseError<Record<string, unknown>> {
   override name = 'PathError';
 }
 
-export type BuiltHop = { offer: SignedOffer; channelId: Hex; paid: PaidHop; startPromised: bigint };
+export type BuiltHop = {
+  offer: SignedOffer;
+  channelId: Hex;
+  /** `sessionIdOf(channelId, sessionNonce)`: the session's receipts name its checkpoints. */
+  sessionId: Hex;
+  paid: PaidHop;
+  receipts: ReceiptSigner;
+  startPromised: bigint;
+};
 export type BuiltPath = { session: ClientSession; hops: BuiltHop[] };
 
 export type PathBuilderParameters = {
@@ -44,6 +55,10 @@ export type PathBuilderParameters = {
   account: LocalAccount;
   node: BandexNode;
   store: ChannelStore;
+  /** Where every hop's checkpoint receipts are kept (signed by the payer key, countersigned by the provider). */
+  receipts?: ReceiptStore;
+  /** A hop's provider signed two different receipts for one checkpoint: the evidence for `slashEquivocation`. */
+  onEquivocation?: (evidence: Equivocation) => void;
   /** RBT wei deposited in each new channel. */
   depositWei: bigint;
   /** Most promised on any one channel (a spending cap); the deposit when unset. */
@@ -69,12 +84,15 @@ export type PathBuilder = {
   build(offers: readonly SignedOffer[]): Promise<BuiltPath>;
   /** Waits until every hop's last payment is settled and persists what each channel promised. */
   settle(path: BuiltPath): Promise<void>;
+  /** Ends a path: every hop's final receipt (bounded wait), then the tunnel closes and the path settles. */
+  close(path: BuiltPath): Promise<void>;
 };
 
 export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const { client, deployment, account, node, store, logger } = params;
   const address = account.address;
   const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
+  const registry = { chainId: deployment.chainId, registry: deployment.contracts.registry };
   const promisedKey = (channelId: Hex) => `payer.promised.${channelId.toLowerCase()}`;
   const channelKey = (payee: Address) => `payer.channel.${payee.toLowerCase()}`;
   const promisedOn = (channelId: Hex) => BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
@@ -126,6 +144,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       payer: PayerChannel;
       hop: HopDescriptor;
       alreadyPromised: bigint;
+      sessionId: Hex;
     }[] = [];
     for (const signed of offers) {
       const { offer } = signed;
@@ -191,7 +210,14 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
         staticKeys,
       };
-      prepared.push({ signed, channelId, payer, hop, alreadyPromised });
+      prepared.push({
+        signed,
+        channelId,
+        payer,
+        hop,
+        alreadyPromised,
+        sessionId: sessionIdOf(channelId, sessionNonce),
+      });
     }
     const hops: BuiltHop[] = [];
     // Each hop is paid (its opening voucher sent) before the path is extended through it.
@@ -207,7 +233,26 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           creditBytes: params.creditBytes,
           onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
         });
-        hops.push({ offer: p.signed, channelId: p.channelId, paid, startPromised: p.alreadyPromised });
+        const receipts = signReceipts({
+          session: hopSession,
+          paid,
+          account,
+          domain: registry,
+          sessionId: p.sessionId,
+          channelId: p.channelId,
+          provider: p.signed.offer.provider,
+          store: params.receipts,
+          onEquivocation: params.onEquivocation,
+          logger: logger.child({ hop: i + 1 }),
+        });
+        hops.push({
+          offer: p.signed,
+          channelId: p.channelId,
+          sessionId: p.sessionId,
+          paid,
+          receipts,
+          startPromised: p.alreadyPromised,
+        });
       },
     });
     return { session, hops };
@@ -218,5 +263,11 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     for (const h of path.hops) store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
   };
 
-  return { channelFor, build, settle };
+  const close = async (path: BuiltPath): Promise<void> => {
+    await Promise.all(path.hops.map((h) => h.receipts.finish()));
+    path.session.close();
+    await settle(path);
+  };
+
+  return { channelFor, build, settle, close };
 }
