@@ -8,6 +8,8 @@
 
 export const apiErrorCodes = [
   'API_BAD_HOST',
+  /** A query parameter is not what the route takes (e.g. not an address). */
+  'API_BAD_QUERY',
   'API_METHOD',
   'API_NOT_FOUND',
   'API_NO_TOKEN',

@@ -70,4 +70,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX session_receipts_by_channel ON session_receipts (channel_id, end_time);
   CREATE INDEX session_receipts_by_payer ON session_receipts (payer, end_time);
   `,
+  `
+  -- An auditor's archive of signed audit reports: its own and every one heard on the audit topic
+  -- (AuditReportStore). Keyed by the signature too, so two different reports one auditor signed for the
+  -- same provider and epoch are both kept.
+  CREATE TABLE audit_reports (
+    auditor TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    report TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    own INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (auditor, provider, epoch, signature)
+  );
+  CREATE INDEX audit_reports_by_provider ON audit_reports (provider, epoch);
+  CREATE INDEX audit_reports_by_epoch ON audit_reports (epoch);
+  `,
 ];
