@@ -97,9 +97,8 @@ export class Prober implements Component {
       m.throughputBps = Math.round(share.bytesPerSecond);
     })();
     await Promise.all([canaries, measured]);
-    path.session.close();
     this.#live.delete(path);
-    await builder.settle(path);
+    await builder.close(path); // the final receipt (archived), then the tunnel closes and the path settles
     return m;
   }
 
