@@ -1,6 +1,7 @@
 /**
  * The client side of a session's receipts: at every checkpoint — `everyBytes` of the session (both
- * directions) or `everyMs` with traffic since the last one, checked once a second, never per chunk — and
+ * directions: one comparison per meter event, so a fast session cannot outrun its checkpoints), or `everyMs`
+ * with traffic since the last one (checked once a second) — and
  * when the session ends (`finish`), the client flushes its payments, then proposes a cumulative receipt of
  * what it can vouch for (`bytesDown` received, `bytesUp` sent, `amount` promised on the channel), signed
  * with the channel's payer key. The provider answers with its signature over the same receipt.
@@ -119,19 +120,19 @@ export function signReceipts({
     return answered;
   };
 
-  /** Proposals go one at a time: the next waits for the provider's answer to the last (or the close). */
+  /** Proposals go one at a time: the next waits for the provider's answer to the last (or the close).
+   * `queued` counts those asked for and not done, so the byte and time triggers never pile them up. */
   let chain: Promise<void> = Promise.resolve();
-  let busy = false;
+  let queued = 0;
   const checkpoint = (): Promise<void> => {
-    const run = chain.then(async () => {
-      if (session.closed) return;
-      busy = true;
-      try {
-        await await propose();
-      } finally {
-        busy = false;
-      }
-    });
+    queued++;
+    const run = chain
+      .then(async () => {
+        if (!session.closed) await await propose();
+      })
+      .finally(() => {
+        queued--;
+      });
     chain = run.catch(() => undefined);
     return run;
   };
@@ -194,18 +195,25 @@ export function signReceipts({
     answers = answers.then(() => onCountersign(payload)).catch(fail);
   };
 
+  const bytes = () => meter.sent + meter.received;
+  /** Per meter event: one sum and one comparison (the proposal itself is rare: every 64 MiB). */
+  const onMeter = () => {
+    if (queued === 0 && bytes() - lastBytes >= everyBytes) checkpoint().catch(fail);
+  };
   const timer = setInterval(() => {
-    if (session.closed || busy) return;
-    const bytes = meter.sent + meter.received;
-    const due = bytes - lastBytes >= everyBytes || (bytes > lastBytes && now() - lastAt >= everyMs);
-    if (due) checkpoint().catch(fail);
+    if (session.closed || queued > 0) return;
+    if (bytes() > lastBytes && now() - lastAt >= everyMs) checkpoint().catch(fail);
   }, CHECK_MS);
   timer.unref();
 
   session.on('payment', onPayment);
+  meter.on('sent', onMeter);
+  meter.on('received', onMeter);
   session.once('close', () => {
     clearInterval(timer);
     session.off('payment', onPayment);
+    meter.off('sent', onMeter);
+    meter.off('received', onMeter);
   });
 
   return {
