@@ -35,6 +35,9 @@ import type { PaidHop } from './payHop.ts';
 /** How often the client looks whether a checkpoint is due. */
 const CHECK_MS = 1_000;
 
+/** Provider-signed receipts kept in memory per session (the store keeps them all). */
+const KEEP_IN_MEMORY = 16;
+
 /** Two receipts for one checkpoint, both signed by `provider`: what `slashEquivocation` takes. */
 export type Equivocation = { provider: Address; a: Receipt; signatureA: Hex; b: Receipt; signatureB: Hex };
 
@@ -114,8 +117,8 @@ export function signReceipts({
     store?.save({ receipt, session: sessionId, seq, payer: account.address, provider, clientSignature: signature });
     const answered = new Promise<void>((resolve) => {
       proposed.set(seq, { receipt, hash: receiptStructHash(receipt), signature, answered: resolve });
-      session.once('close', () => resolve());
     });
+    if (session.closed) proposed.get(seq)?.answered();
     if (!session.closed) session.sendPayment(encodeReceiptMessage({ seq, receipt, signature }));
     return answered;
   };
@@ -177,6 +180,7 @@ export function signReceipts({
         { seq },
       );
     }
+    if (other && !mine) return; // the same countersignature again: nothing new
     providerSigned.set(seq, { receipt, hash, signature });
     if (!matches || !mine)
       throw new AccountingError(
@@ -186,6 +190,9 @@ export function signReceipts({
         { seq },
       );
     latest = { receipt, providerSignature: signature, clientSignature: mine.signature };
+    proposed.delete(seq);
+    // Equivocation about older checkpoints is still found in the store; memory keeps the newest few.
+    providerSigned.delete(seq - KEEP_IN_MEMORY);
     mine.answered();
   };
 
@@ -211,6 +218,7 @@ export function signReceipts({
   meter.on('received', onMeter);
   session.once('close', () => {
     clearInterval(timer);
+    for (const pending of proposed.values()) pending.answered(); // nobody will answer them now
     session.off('payment', onPayment);
     meter.off('sent', onMeter);
     meter.off('received', onMeter);
