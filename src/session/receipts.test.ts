@@ -65,7 +65,8 @@ async function drain(stream: Readable): Promise<number> {
 }
 
 /** A provider (charging and countersigning) and a connected, paying client, each with its own SQLite file. */
-async function startPair(maxUncoveredBytes: number) {
+/** `signer`: the key the provider side countersigns with (another than the registered provider's: a forgery). */
+async function startPair(maxUncoveredBytes: number, signer = providerAccount) {
   const channelId = `0x${Buffer.from(generateStaticKeyPair().publicKey).toString('hex')}` as Hex;
   const sessionId = sessionIdOf(channelId, `0x${'01'.repeat(32)}`);
   const file = () => join(mkdtempSync(join(tmpdir(), 'bandex-receipts-')), 'state.db');
@@ -101,7 +102,7 @@ async function startPair(maxUncoveredBytes: number) {
         countersignReceipts({
           session,
           payee,
-          account: providerAccount,
+          account: signer,
           domain: registry,
           sessionId,
           store: providerReceipts,
@@ -204,5 +205,28 @@ describe('session receipts on a real tunnel', { timeout: 60_000 }, () => {
     const [error] = (await closed) as [Error | undefined];
     assert.ok(hasErrorCode(error, 'RECEIPT_MISSING'), String(error));
     assert.equal(pair.providerReceipts.latest(pair.sessionId), undefined);
+  });
+
+  it('a countersignature by another key than the provider ends the session (RECEIPT_BAD_SIGNATURE); the proposal stays', async () => {
+    const forger = privateKeyToAccount('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
+    const pair = await startPair(64 * 1024 * 1024, forger);
+    const receipts = signReceipts({
+      session: pair.client.exit,
+      paid: pair.paid,
+      account: payerAccount,
+      domain: registry,
+      sessionId: pair.sessionId,
+      channelId: pair.channelId,
+      provider: providerAccount.address,
+      store: pair.clientReceipts,
+    });
+    const closed = once(pair.client.exit, 'close');
+    await receipts.checkpoint();
+    const [error] = (await closed) as [Error | undefined];
+    assert.ok(hasErrorCode(error, 'RECEIPT_BAD_SIGNATURE'), String(error));
+    assert.equal(receipts.latest, undefined);
+    const kept = pair.clientReceipts.latest(pair.sessionId);
+    assert.equal(kept?.seq, 0, 'the client keeps its own signed proposal');
+    assert.equal(kept?.providerSignature, undefined);
   });
 });
