@@ -97,6 +97,8 @@ export type Provider = {
   tunnel: TunnelListener;
   node: BandexNode;
   store: ChannelStore;
+  /** Every session's checkpoint receipts with both signatures (`latestFullySigned(sessionId)`: dispute evidence). */
+  receipts: ReceiptStore;
   status(): Promise<ProviderStatus>;
   stop(): Promise<void>;
 };
@@ -260,6 +262,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       tunnel,
       node,
       store,
+      receipts,
       status,
       stop: () => parts.stop(),
     };
