@@ -263,6 +263,9 @@ async function main(): Promise<void> {
       deposit: (10n ** 24n).toString(),
       priceWeiPerGiB: (10n ** 15n).toString(),
       creditBytes: DEFAULT_CREDIT_BYTES, // what a client asks its hops for
+      providerKey: `0x${randomBytes(32).toString('hex')}`,
+      registry: `0x${randomBytes(20).toString('hex')}`,
+      sessionNonce: `0x${randomBytes(32).toString('hex')}`,
       dir: work,
     };
     const from = children.length;

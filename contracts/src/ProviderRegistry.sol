@@ -544,8 +544,10 @@ contract ProviderRegistry is EIP712 {
      * are the audit reports its `evidence` names (ascending digests; checked). The slash is void when
      * `reports[index]` does not support the finding (a black hole needs `MIN_PROBES` canaries and under half
      * delivered through a named probe session; underperformance a claim and a session; offline a refused
-     * session), or when `receipt`, signed by that report's probe payer for its probe session (any session
-     * of that payer for an offline report), acknowledges more bytes received than the report states. The
+     * session), or when `receipt`, signed by that report's probe payer for checkpoint `checkpoint` of its
+     * probe session (its `sessionId` is `keccak256(abi.encode(probeSession, checkpoint))`, as daemons number
+     * a session's receipts; any receipt of that payer for an offline report, which names no session),
+     * acknowledges more bytes received than the report states. The
      * contradicted auditor then loses `slashBps` of its stake (burned) and its committee weight; no signer
      * is rewarded; the provider may not be slashed again for that epoch.
      */
@@ -553,6 +555,7 @@ contract ProviderRegistry is EIP712 {
         bytes32 id,
         AuditReport[] calldata reports,
         uint256 index,
+        uint64 checkpoint,
         Receipt calldata receipt,
         bytes calldata payerSignature
     ) external {
@@ -568,15 +571,7 @@ contract ProviderRegistry is EIP712 {
         if (keccak256(abi.encodePacked(digests)) != s.evidence) revert EvidenceMismatch(id);
         AuditReport calldata r = reports[index];
         if (r.provider != s.provider || r.epoch != s.epoch) revert EvidenceMismatch(id);
-        if (_supports(s.kind, r)) {
-            if (receipt.bytesDown <= r.bytesReceived) revert NotContradicting(id, index);
-            if (r.probeSession != 0 && receipt.sessionId != r.probeSession) revert NotContradicting(id, index);
-            (address signer, ECDSA.RecoverError err,) =
-                ECDSA.tryRecoverCalldata(_hashTypedDataV4(_hashReceipt(receipt)), payerSignature);
-            if (err != ECDSA.RecoverError.NoError || signer != r.probePayer) {
-                revert NotSignedByPayer(signer, r.probePayer);
-            }
-        }
+        if (_supports(s.kind, r)) _checkContradiction(id, index, r, checkpoint, receipt, payerSignature);
         s.state = SLASH_DISPUTED;
         --_pendingSlashes[s.provider];
         emit SlashDisputed(id, s.provider, r.auditor, _slashAuditor(r.auditor));
@@ -1011,6 +1006,25 @@ contract ProviderRegistry is EIP712 {
             signers[i] = signer;
             previous = signer;
         }
+    }
+
+    /// @dev Reverts unless `receipt`, signed by `r.probePayer`, for checkpoint `checkpoint` of `r.probeSession`
+    /// (any when the report names no session), acknowledges more bytes received than `r` states.
+    function _checkContradiction(
+        bytes32 id,
+        uint256 index,
+        AuditReport calldata r,
+        uint64 checkpoint,
+        Receipt calldata receipt,
+        bytes calldata payerSignature
+    ) internal view {
+        if (receipt.bytesDown <= r.bytesReceived) revert NotContradicting(id, index);
+        if (r.probeSession != 0 && receipt.sessionId != keccak256(abi.encode(r.probeSession, checkpoint))) {
+            revert NotContradicting(id, index);
+        }
+        (address signer, ECDSA.RecoverError err,) =
+            ECDSA.tryRecoverCalldata(_hashTypedDataV4(_hashReceipt(receipt)), payerSignature);
+        if (err != ECDSA.RecoverError.NoError || signer != r.probePayer) revert NotSignedByPayer(signer, r.probePayer);
     }
 
     /// @dev Burns `slashBps` of a contradicted auditor's stake (bonded first) and ends its committee weight

@@ -172,8 +172,15 @@ contract ProviderRegistrySlashTest is Test {
         view
         returns (ProviderRegistry.Receipt memory r, bytes memory sig)
     {
+        // Checkpoint 3 of the probe session.
         r = ProviderRegistry.Receipt(
-            keccak256(abi.encode("session", auditor)), bytes32(uint256(7)), 1_000, bytesDown, 1e15, 1, 2
+            keccak256(abi.encode(keccak256(abi.encode("session", auditor)), uint64(3))),
+            bytes32(uint256(7)),
+            1_000,
+            bytesDown,
+            1e15,
+            1,
+            2
         );
         sig = _sign(_payerKey(auditor), reg.receiptDigest(r));
     }
@@ -376,7 +383,7 @@ contract ProviderRegistrySlashTest is Test {
         uint256 liarStake = reg.auditorStakeOf(liar);
         vm.expectEmit(address(reg));
         emit ProviderRegistry.SlashDisputed(id, provider, liar, liarStake / 10);
-        reg.disputeSlash(id, reports, index, receipt, payerSig);
+        reg.disputeSlash(id, reports, index, 3, receipt, payerSig);
         assertEq(reg.slashOf(provider, E).state, 2);
         assertEq(reg.auditorStakeOf(liar), liarStake - liarStake / 10);
         assertEq(reg.weightOf(liar, E + 3), 0, "the liar leaves future committees");
@@ -402,7 +409,13 @@ contract ProviderRegistrySlashTest is Test {
             // No more than the report says.
             (ProviderRegistry.Receipt memory small, bytes memory smallSig) = _payerReceipt(auditor, 100);
             vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotContradicting.selector, id, index));
-            reg.disputeSlash(id, reports, index, small, smallSig);
+            reg.disputeSlash(id, reports, index, 3, small, smallSig);
+        }
+        {
+            // The receipt's checkpoint named wrong.
+            (ProviderRegistry.Receipt memory wrongSeq, bytes memory wrongSeqSig) = _payerReceipt(auditor, 65_536);
+            vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotContradicting.selector, id, index));
+            reg.disputeSlash(id, reports, index, 4, wrongSeq, wrongSeqSig);
         }
         {
             // Another session.
@@ -410,7 +423,7 @@ contract ProviderRegistrySlashTest is Test {
             other.sessionId = bytes32(uint256(1));
             bytes memory otherSig = _sign(_payerKey(auditor), reg.receiptDigest(other));
             vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotContradicting.selector, id, index));
-            reg.disputeSlash(id, reports, index, other, otherSig);
+            reg.disputeSlash(id, reports, index, 3, other, otherSig);
         }
         {
             // Signed by the provider itself, not the payer.
@@ -419,7 +432,7 @@ contract ProviderRegistrySlashTest is Test {
             vm.expectRevert(
                 abi.encodeWithSelector(ProviderRegistry.NotSignedByPayer.selector, provider, reports[index].probePayer)
             );
-            reg.disputeSlash(id, reports, index, own, providerSig);
+            reg.disputeSlash(id, reports, index, 3, own, providerSig);
         }
         (ProviderRegistry.Receipt memory big, bytes memory bigSig) = _payerReceipt(auditor, 65_536);
         {
@@ -429,13 +442,13 @@ contract ProviderRegistrySlashTest is Test {
                 fewer[i] = reports[i];
             }
             vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.EvidenceMismatch.selector, id));
-            reg.disputeSlash(id, fewer, 0, big, bigSig);
+            reg.disputeSlash(id, fewer, 0, 3, big, bigSig);
         }
         // Too late.
         uint256 readyAt = block.timestamp + WINDOW;
         vm.warp(readyAt);
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.DisputeWindowClosed.selector, id, readyAt));
-        reg.disputeSlash(id, reports, index, big, bigSig);
+        reg.disputeSlash(id, reports, index, 3, big, bigSig);
     }
 
     function test_dispute_evidenceThatDoesNotSupportTheFindingVoidsIt() public {
@@ -456,7 +469,7 @@ contract ProviderRegistrySlashTest is Test {
         bytes32 id = reg.proposeSlash(report, sigs);
         uint256 index = _indexOf(reports, signers[3]);
         ProviderRegistry.Receipt memory none;
-        reg.disputeSlash(id, reports, index, none, "");
+        reg.disputeSlash(id, reports, index, 3, none, "");
         assertEq(reg.slashOf(provider, E).state, 2);
         assertEq(reg.stakeOf(provider), 200e18);
     }

@@ -39,3 +39,24 @@ export const TICK_MAX_GAP = 8;
 /** Most ticks one `ticks` message may pay (the payee hashes that many times to check it): 256 ticks =
  * 16 MiB, ≈ 0.3 ms of hashing, so a forged message costs the payee little; a payer batches far fewer. */
 export const MAX_TICKS_PER_MESSAGE = 256;
+
+/** Session bytes (both directions) between two receipt checkpoints: 64 MiB, two checkpoint vouchers. One
+ * signature each side and a 198-byte message per 64 MiB cost nothing measurable; a crash loses at most
+ * this much evidence (never money: the vouchers pay). */
+export const RECEIPT_EVERY_BYTES = 64 * 1024 * 1024;
+
+/** A session that moved any byte since its last checkpoint gets a new one after this long: slow sessions
+ * still leave evidence every half minute. Checked once a second, never per chunk. */
+export const RECEIPT_EVERY_MS = 30_000;
+
+/** Bytes a provider serves in a session beyond what the client's latest countersigned receipt covers before
+ * it ends the session (`RECEIPT_MISSING`): three checkpoints — one due, one in flight (windows, the round
+ * trip), one spare — so an honest client never hits it and one that withholds or deflates receipts gets at
+ * most this much unreceipted service. */
+export const RECEIPT_MAX_UNCOVERED_BYTES = 3 * RECEIPT_EVERY_BYTES;
+
+/** Clock difference tolerated between the two sides' receipt times (seconds). */
+export const RECEIPT_CLOCK_SKEW_S = 120n;
+
+/** How long a client closing a session waits for the provider's countersignature of the final receipt. */
+export const RECEIPT_FINAL_TIMEOUT_MS = 2_000;

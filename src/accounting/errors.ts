@@ -16,7 +16,15 @@ export type AccountingErrorCode =
   | 'PAYER_OVER_DEPOSIT'
   | 'PAYER_OVER_BUDGET'
   | 'CHAIN_LENGTH'
-  | 'MESSAGE_MALFORMED';
+  | 'MESSAGE_MALFORMED'
+  | 'RECEIPT_BAD_SIGNATURE'
+  | 'RECEIPT_WRONG_SESSION'
+  | 'RECEIPT_REPLAYED'
+  | 'RECEIPT_OVERCLAIM'
+  | 'RECEIPT_REGRESSED'
+  | 'RECEIPT_MISMATCH'
+  | 'RECEIPT_MISSING'
+  | 'RECEIPT_EQUIVOCATION';
 
 export class AccountingError extends BaseError<Record<string, unknown>> {
   override name = 'AccountingError';

@@ -110,9 +110,8 @@ export class Prober implements Component {
     })();
     await Promise.all([canaries, measured]);
     m.bytesReceived = hop.paid.bytesDown;
-    path.session.close();
     this.#live.delete(path);
-    await builder.settle(path);
+    await builder.close(path); // the final receipt (archived), then the tunnel closes and the path settles
     return m;
   }
 

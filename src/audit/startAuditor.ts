@@ -34,8 +34,11 @@ import type { BandexNode } from '../net/createBandexNode.ts';
 import type { AuditDomain } from '../reputation/auditReport.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { createPathBuilder } from '../session/buildPath.ts';
+import { AuditReportStore } from '../store/AuditReportStore.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
+import { ReceiptStore } from '../store/ReceiptStore.ts';
+import { AuditArchive } from './AuditArchive.ts';
 import { AuditLoop } from './AuditLoop.ts';
 import { AuditorError } from './AuditorError.ts';
 import { type AuditorStatus, auditorStatus } from './auditorStatus.ts';
@@ -120,9 +123,10 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
   const parts = new ComponentStack();
   let slashes: SlashCollector | undefined;
   try {
-    const store = parts.running(new ChannelStore(openDatabase({ file: join(stateDir, 'auditor.db') })), (s) =>
-      s.close(),
-    );
+    const db = openDatabase({ file: join(stateDir, 'auditor.db') });
+    const store = parts.running(new ChannelStore(db), (s) => s.close());
+    // The archive shares the state database (the channel store closes it): probe receipts, signed reports.
+    const receipts = new ReceiptStore(db);
     const host = params.targetHost ?? '127.0.0.1';
     const target = parts.running(await startAuditTarget({ host, port: params.targetPort ?? 0 }), (t) => t.close());
     const targetAddress = { host: params.targetAnnounceHost ?? target.address.host, port: target.address.port };
@@ -157,12 +161,17 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
       await serialWrites(() => drawSeed(client, { registry }));
       logger.info({ epoch: epoch + 1 }, 'committee seed drawn');
     };
+    // Archive every report heard or signed from here on, with the probes' receipts (served on the API).
+    const archive = await parts.add(
+      new AuditArchive({ book, reports: new AuditReportStore(db), receipts, auditor: address, domain, logger }),
+    );
     const builder = createPathBuilder({
       client,
       deployment,
       account,
       node,
       store,
+      receipts,
       serialWrites,
       depositWei: params.depositWei,
       creditBytes: PROBE_CREDIT_BYTES,
@@ -221,6 +230,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
         logger,
         status,
         telemetry,
+        routes: archive.routes(),
       }),
       (a) => a.close(),
     );

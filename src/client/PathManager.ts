@@ -107,8 +107,8 @@ export class PathManager implements Component {
     clearInterval(this.#watchdog);
     this.#p.book.off('report', this.#onReport);
     const paths = [...this.#retiring, ...(this.#current ? [this.#current] : [])];
-    for (const path of paths) path.session.close();
-    await Promise.all(paths.map((path) => this.#builder.settle(path)));
+    // Each hop's final receipt first (a bounded wait), then the tunnel closes and the path settles.
+    await Promise.all(paths.map((path) => this.#builder.close(path)));
   }
 
   /** The current path, or a new one (one build at a time, shared by everyone waiting). */
@@ -192,13 +192,14 @@ export class PathManager implements Component {
   /** Gives up `path`: new connections get a new path now; `close` ends its streams too. */
   #retire(path: BuiltPath, close: boolean): void {
     if (this.#current === path) this.#current = undefined;
-    if (close || path.session.exit.streams.size === 0) path.session.close();
+    if (close) path.session.close();
+    else if (path.session.exit.streams.size === 0) void this.#builder.close(path);
     else this.#retiring.add(path);
   }
 
   /** Liveness: ping every hop through the tunnel; the first hop that stops answering is the culprit. */
   #watch(): void {
-    for (const path of this.#retiring) if (path.session.exit.streams.size === 0) path.session.close();
+    for (const path of this.#retiring) if (path.session.exit.streams.size === 0) void this.#builder.close(path);
     const path = this.#current;
     if (!path || this.#pinging || path.session.exit.closed) return;
     this.#pinging = true;

@@ -19,6 +19,7 @@ import { Telemetry } from '../api/telemetry.ts';
 import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import { createSerialWrites } from '../chain/serialWrites.ts';
 import { ComponentStack } from '../daemon/component.ts';
 import { joinAsClient } from '../daemon/joinAsClient.ts';
 import { networkViewReader } from '../daemon/readNetworkView.ts';
@@ -28,10 +29,12 @@ import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
+import { ReceiptStore } from '../store/ReceiptStore.ts';
 import type { ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
 import { ClientError } from './ClientError.ts';
+import { EquivocationReporter } from './EquivocationReporter.ts';
 import {
   type ClientStatus,
   clientMetrics,
@@ -87,6 +90,10 @@ export type Client = {
   node: BandexNode;
   directory: OfferDirectory;
   store: ChannelStore;
+  /** Every hop's checkpoint receipts, signed by this client and countersigned by the provider. */
+  receipts: ReceiptStore;
+  /** Equivocation evidence submitted to the registry. */
+  equivocations: EquivocationReporter;
   /** Auditors' reports heard and the client's own observations. */
   book: ReputationBook;
   status(): ClientStatus;
@@ -110,9 +117,17 @@ export async function startClient(params: StartClientParameters): Promise<Client
   const telemetry = new Telemetry();
   const parts = new ComponentStack();
   try {
-    const store = parts.running(new ChannelStore(openDatabase({ file: join(stateDir, 'client.db') })), (s) =>
-      s.close(),
-    );
+    const db = openDatabase({ file: join(stateDir, 'client.db') });
+    const store = parts.running(new ChannelStore(db), (s) => s.close());
+    // Receipts share the state database (the channel store closes it).
+    const receipts = new ReceiptStore(db);
+    const serialWrites = createSerialWrites();
+    const equivocations = new EquivocationReporter({
+      client,
+      registry: deployment.contracts.registry,
+      serialWrites,
+      logger,
+    });
     const minStakeWei = await readRegistryParameter(client, { deployment, name: 'minStake' });
     const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, logger });
     // Stopped in reverse: the audit gossip and the offer directory before the node they run on.
@@ -130,6 +145,9 @@ export async function startClient(params: StartClientParameters): Promise<Client
           account,
           node,
           store,
+          receipts,
+          onEquivocation: (evidence) => void equivocations.report(evidence),
+          serialWrites,
           depositWei: params.depositWei,
           budgetWei: params.budgetWei,
           premiumBps: params.premiumBps,
@@ -187,6 +205,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
       node,
       directory,
       store,
+      receipts,
+      equivocations,
       book,
       status,
       connect: async () => {

@@ -8,6 +8,8 @@
 
 export const apiErrorCodes = [
   'API_BAD_HOST',
+  /** A query parameter is not what the route takes (e.g. not an address). */
+  'API_BAD_QUERY',
   'API_METHOD',
   'API_NOT_FOUND',
   'API_NO_TOKEN',
@@ -40,6 +42,22 @@ export const accountingErrorCodes = [
   'PAYER_OVER_BUDGET',
   'CHAIN_LENGTH',
   'MESSAGE_MALFORMED',
+  /** A receipt's signature does not recover to the channel's payer (at the provider) or its provider (at the client). */
+  'RECEIPT_BAD_SIGNATURE',
+  /** A receipt names another session, channel or checkpoint than the one it arrived for. */
+  'RECEIPT_WRONG_SESSION',
+  /** A receipt for a checkpoint already settled in this session. */
+  'RECEIPT_REPLAYED',
+  /** A receipt claims more than the side asked to sign saw: bytes, amount or time. */
+  'RECEIPT_OVERCLAIM',
+  /** A receipt below the session's previous one (receipts are cumulative) or with another start. */
+  'RECEIPT_REGRESSED',
+  /** The provider countersigned another receipt than the one the client proposed. */
+  'RECEIPT_MISMATCH',
+  /** The client let the session run too far past its last countersigned receipt. */
+  'RECEIPT_MISSING',
+  /** The provider signed two different receipts for one checkpoint (slashable). */
+  'RECEIPT_EQUIVOCATION',
 ] as const;
 
 export const chainErrorCodes = [

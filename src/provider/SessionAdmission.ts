@@ -28,6 +28,8 @@ import {
 /** An accepted proposal, waiting for its tunnel connection. */
 export type PendingSession = {
   channelId: Hex;
+  /** `sessionIdOf(channelId, sessionNonce)`: the session's receipts name its checkpoints. */
+  sessionId: Hex;
   payer: Address;
   deposit: bigint;
   redeemed: bigint;
@@ -116,8 +118,10 @@ export class SessionAdmission {
     // the channel owes stops moving before it is told.
     ledgers.supersede(proposal.channelId);
     for (const [key, entry] of this.#pending) if (entry.channelId === proposal.channelId) this.#pending.delete(key);
+    const sessionId = sessionIdOf(proposal.channelId, proposal.sessionNonce);
     this.#pending.set(proposal.clientTunnelKey, {
       channelId: proposal.channelId,
+      sessionId,
       payer: channel.payer,
       deposit: channel.deposit,
       redeemed: channel.redeemed,
@@ -128,7 +132,7 @@ export class SessionAdmission {
     });
     return {
       ok: true,
-      sessionId: sessionIdOf(proposal.channelId, proposal.sessionNonce),
+      sessionId,
       tunnel: this.#p.tunnel(),
       channel: ledgers.debt(proposal.channelId),
     };

@@ -1,15 +1,18 @@
 /**
  * The provider's paid sessions: each authenticated tunnel session is matched to its accepted proposal,
  * charged through its channel's one ledger (`ChannelLedgers`, `session/chargeSession`), weighted by its
- * priority premium, and counted for the status, metrics and dashboard events. Sessions whose proposal
+ * priority premium, its receipts countersigned (`session/countersignReceipts`), and counted for the status, metrics and dashboard events. Sessions whose proposal
  * is gone (expired, or superseded by a newer one on the same channel) are closed at once.
  */
-import type { Hex } from 'viem';
+import type { Hex, LocalAccount } from 'viem';
+import type { RegistryDomain } from '../accounting/receipt.ts';
 import type { Telemetry } from '../api/telemetry.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
+import { countersignReceipts } from '../session/countersignReceipts.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
+import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { weightForPremium } from '../tunnel/RateLimiter.ts';
 import type { ChannelLedgers } from './ChannelLedgers.ts';
@@ -17,6 +20,11 @@ import type { PendingSession } from './SessionAdmission.ts';
 
 export type SessionChargerParameters = {
   store: ChannelStore;
+  /** Where each session's checkpoint receipts are kept, with both signatures. */
+  receipts: ReceiptStore;
+  /** The provider's key and the registry domain: it countersigns the client's receipts. */
+  account: LocalAccount;
+  registry: RegistryDomain;
   ledgers: ChannelLedgers;
   telemetry: Telemetry;
   logger: Logger;
@@ -45,6 +53,15 @@ export class SessionCharger {
     const payee = ledgers.ledger(channelId, pending);
     session.setWeight(weightForPremium(pending.premiumBps));
     const charged = chargeSession({ session, payee, store, creditBytes: pending.creditBytes, logger: log });
+    countersignReceipts({
+      session,
+      payee,
+      account: this.#p.account,
+      domain: this.#p.registry,
+      sessionId: pending.sessionId,
+      store: this.#p.receipts,
+      logger: log,
+    });
     ledgers.attach(channelId, charged);
     this.#live.set(session, charged);
     this.#closed.sessions++;

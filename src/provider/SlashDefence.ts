@@ -32,8 +32,9 @@ import type { CommitteeBook } from '../reputation/CommitteeBook.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { findSlash } from '../reputation/slashFinding.ts';
 
-/** A receipt of one session countersigned by its payer, as the provider's store keeps it. */
-export type PayerSignedReceipt = { receipt: Receipt; payerSignature: Hex; payer: Address };
+/** A receipt of one session countersigned by its payer (`ReceiptStore.latestFullySigned`): checkpoint
+ * `seq` of the session, whose id is the receipt's `sessionId`. */
+export type PayerSignedReceipt = { receipt: Receipt; seq: number; clientSignature: Hex; payer: Address };
 
 /** How often a jailed provider checks whether it may leave jail. */
 const JAIL_CHECK_MS = 10_000;
@@ -126,8 +127,9 @@ export class SlashDefence implements Component {
           id,
           reports: ordered.map(onChainAuditReport),
           index,
+          checkpoint: held.seq,
           receipt: held.receipt,
-          payerSignature: held.payerSignature,
+          payerSignature: held.clientSignature,
         }),
       );
       this.disputesWon++;

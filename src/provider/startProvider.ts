@@ -25,6 +25,7 @@ import { Telemetry } from '../api/telemetry.ts';
 import { readProvider } from '../chain/actions/readProvider.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import { createSerialWrites } from '../chain/serialWrites.ts';
 import { ComponentStack } from '../daemon/component.ts';
 import { networkViewReader } from '../daemon/readNetworkView.ts';
 import { BaseError } from '../errors/BaseError.ts';
@@ -37,6 +38,7 @@ import { joinAuditGossip } from '../reputation/AuditGossip.ts';
 import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
+import { ReceiptStore } from '../store/ReceiptStore.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
@@ -50,6 +52,7 @@ import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChann
 import { type ProviderStatus, providerStatus } from './providerStatus.ts';
 import { SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
+import { SlashDefence } from './SlashDefence.ts';
 
 export { DEFAULT_MAX_CREDIT_BYTES };
 
@@ -96,6 +99,8 @@ export type Provider = {
   tunnel: TunnelListener;
   node: BandexNode;
   store: ChannelStore;
+  /** Every session's checkpoint receipts with both signatures (`latestFullySigned(sessionId)`: dispute evidence). */
+  receipts: ReceiptStore;
   status(): Promise<ProviderStatus>;
   stop(): Promise<void>;
 };
@@ -128,12 +133,22 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const telemetry = new Telemetry();
   const parts = new ComponentStack();
   try {
-    const store = parts.running(new ChannelStore(openDatabase({ file: join(stateDir, 'provider.db') })), (s) =>
-      s.close(),
-    );
+    const db = openDatabase({ file: join(stateDir, 'provider.db') });
+    const store = parts.running(new ChannelStore(db), (s) => s.close());
     const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
     const ledgers = new ChannelLedgers({ store, domain, provider: address, logger });
-    const charger = new SessionCharger({ store, ledgers, telemetry, logger, onSession: params.onSession });
+    // Receipts share the state database (the channel store closes it).
+    const receipts = new ReceiptStore(db);
+    const charger = new SessionCharger({
+      store,
+      receipts,
+      account: client.account as LocalAccount,
+      registry: { chainId: deployment.chainId, registry: deployment.contracts.registry },
+      ledgers,
+      telemetry,
+      logger,
+      onSession: params.onSession,
+    });
     let tunnel: TunnelListener | undefined;
     const tunnelHost = () => params.tunnelAnnounceHost ?? (tunnel as TunnelListener).address.host;
     const admission = new SessionAdmission({
@@ -197,8 +212,23 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     );
     // The audit topic: providers forward auditors' reports (clients hear them through providers)
     // and know their own reputation.
-    const { book, gossip } = joinAuditGossip({ node, client, deployment, logger });
+    const { book, gossip, committees } = joinAuditGossip({ node, client, deployment, logger });
     parts.running(gossip, (g) => g.stop());
+    // Slashes proposed against this provider are answered with the receipts its probes' payers signed.
+    await parts.add(
+      new SlashDefence({
+        client,
+        deployment,
+        domain: { chainId: deployment.chainId, registry: deployment.contracts.registry },
+        provider: address,
+        book,
+        committees,
+        findReceipt: (session) => receipts.latestFullySigned(session),
+        // Its own queue: disputes are rare, and a redemption racing one for a nonce is retried by the watcher.
+        serialWrites: createSerialWrites(),
+        logger,
+      }),
+    );
     await parts.add(
       new OfferPublisher({
         node,
@@ -249,6 +279,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       tunnel,
       node,
       store,
+      receipts,
       status,
       stop: () => parts.stop(),
     };

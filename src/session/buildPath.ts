@@ -23,11 +23,13 @@ import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
+import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { openingAmount } from './openingAmount.ts';
 import { type PaidHop, payHop } from './payHop.ts';
 import { signSessionProposal } from './proposalSignature.ts';
+import { type Equivocation, type ReceiptSigner, signReceipts } from './signReceipts.ts';
 
 /** How long a signed proposal stays valid: a round trip to the provider and its chain read, with room. */
 const PROPOSAL_LIFETIME_S = 60;
@@ -39,9 +41,10 @@ export class PathError extends BaseError<Record<string, unknown>> {
 export type BuiltHop = {
   offer: SignedOffer;
   channelId: Hex;
-  /** `sessionIdOf(channelId, sessionNonce)`: the session's id on both sides (receipts, audit reports). */
+  /** `sessionIdOf(channelId, sessionNonce)`: the session's receipts name its checkpoints. */
   sessionId: Hex;
   paid: PaidHop;
+  receipts: ReceiptSigner;
   startPromised: bigint;
 };
 export type BuiltPath = { session: ClientSession; hops: BuiltHop[] };
@@ -52,6 +55,10 @@ export type PathBuilderParameters = {
   account: LocalAccount;
   node: BandexNode;
   store: ChannelStore;
+  /** Where every hop's checkpoint receipts are kept (signed by the payer key, countersigned by the provider). */
+  receipts?: ReceiptStore;
+  /** A hop's provider signed two different receipts for one checkpoint: the evidence for `slashEquivocation`. */
+  onEquivocation?: (evidence: Equivocation) => void;
   /** RBT wei deposited in each new channel. */
   depositWei: bigint;
   /** Most promised on any one channel (a spending cap); the deposit when unset. */
@@ -68,7 +75,7 @@ export type PathBuilderParameters = {
 };
 
 export type PathBuilder = {
-  /** The account that pays (signs proposals and vouchers) for every path this builder builds. */
+  /** The account that pays (signs proposals, vouchers and receipts) for every path this builder builds. */
   readonly payer: Address;
   /**
    * An open channel to the offer's provider with deposit left (opened now if needed). Channel opens
@@ -79,12 +86,15 @@ export type PathBuilder = {
   build(offers: readonly SignedOffer[]): Promise<BuiltPath>;
   /** Waits until every hop's last payment is settled and persists what each channel promised. */
   settle(path: BuiltPath): Promise<void>;
+  /** Ends a path: every hop's final receipt (bounded wait), then the tunnel closes and the path settles. */
+  close(path: BuiltPath): Promise<void>;
 };
 
 export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const { client, deployment, account, node, store, logger } = params;
   const address = account.address;
   const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
+  const registry = { chainId: deployment.chainId, registry: deployment.contracts.registry };
   const promisedKey = (channelId: Hex) => `payer.promised.${channelId.toLowerCase()}`;
   const channelKey = (payee: Address) => `payer.channel.${payee.toLowerCase()}`;
   const promisedOn = (channelId: Hex) => BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
@@ -133,10 +143,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     const prepared: {
       signed: SignedOffer;
       channelId: Hex;
-      sessionId: Hex;
       payer: PayerChannel;
       hop: HopDescriptor;
       alreadyPromised: bigint;
+      sessionId: Hex;
     }[] = [];
     for (const signed of offers) {
       const { offer } = signed;
@@ -205,10 +215,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       prepared.push({
         signed,
         channelId,
-        sessionId: sessionIdOf(channelId, sessionNonce),
         payer,
         hop,
         alreadyPromised,
+        sessionId: sessionIdOf(channelId, sessionNonce),
       });
     }
     const hops: BuiltHop[] = [];
@@ -225,11 +235,24 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           creditBytes: params.creditBytes,
           onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
         });
+        const receipts = signReceipts({
+          session: hopSession,
+          paid,
+          account,
+          domain: registry,
+          sessionId: p.sessionId,
+          channelId: p.channelId,
+          provider: p.signed.offer.provider,
+          store: params.receipts,
+          onEquivocation: params.onEquivocation,
+          logger: logger.child({ hop: i + 1 }),
+        });
         hops.push({
           offer: p.signed,
           channelId: p.channelId,
           sessionId: p.sessionId,
           paid,
+          receipts,
           startPromised: p.alreadyPromised,
         });
       },
@@ -242,5 +265,11 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     for (const h of path.hops) store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
   };
 
-  return { payer: address, channelFor, build, settle };
+  const close = async (path: BuiltPath): Promise<void> => {
+    await Promise.all(path.hops.map((h) => h.receipts.finish()));
+    path.session.close();
+    await settle(path);
+  };
+
+  return { payer: address, channelFor, build, settle, close };
 }

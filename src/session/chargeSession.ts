@@ -20,6 +20,7 @@
 import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
+import { isReceiptMessage } from '../accounting/receiptMessages.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -147,7 +148,8 @@ export function chargeSession({
   };
   /** Payments are handled in arrival order, synchronously; a bad one ends the session. */
   const onPayment = (payload: Buffer) => {
-    if (session.closed) return;
+    // Receipts travel as PAYMENT frames too; `countersignReceipts` answers them.
+    if (session.closed || isReceiptMessage(payload)) return;
     try {
       const payment = decodePaymentMessage(payload);
       if (payment.kind === 'ticks') {

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Hex } from 'viem';
 import type { Claim } from '../accounting/PayeeChannel.ts';
-import type { Receipt } from '../accounting/receipt.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { ChannelStore } from './ChannelStore.ts';
 import { openDatabase } from './openDatabase.ts';
@@ -55,26 +54,6 @@ test('claims persist across reopening and only ever move up in value', () => {
   assert.equal(latest?.ticks, 6);
   assert.equal(reopened.getChannel(channelId)?.deposit, 10n ** 24n);
   reopened.close();
-});
-
-test('a session keeps one receipt forever: a different one is refused', () => {
-  const { store } = fresh();
-  const receipt: Receipt = {
-    sessionId: `0x${'cc'.repeat(32)}`,
-    channelId,
-    bytesUp: 1n,
-    bytesDown: 2n,
-    amount: 3n,
-    startTime: 4n,
-    endTime: 5n,
-  };
-  store.saveReceipt(receipt, '0xaa');
-  store.saveReceipt(receipt, '0xaa', '0xbb');
-  assert.throws(
-    () => store.saveReceipt({ ...receipt, amount: 4n }, '0xaa'),
-    (e) => hasErrorCode(e, 'STORE_RECEIPT_CONFLICT'),
-  );
-  store.close();
 });
 
 test('a database from a newer Bandex is refused with a clear error', () => {

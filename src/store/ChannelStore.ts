@@ -1,13 +1,10 @@
 /**
- * Durable channel state: channels, each channel's best claim (newest voucher + ticks since it), and
- * session receipts. Claims only ever move up in value (a stale write is ignored), and a session has
- * one receipt forever (an honest provider can never equivocate, even across crashes).
+ * Durable channel state: channels and each channel's best claim (newest voucher + ticks since it).
+ * Claims only ever move up in value (a stale write is ignored). Session receipts are `ReceiptStore`'s.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Address, Hex } from 'viem';
 import type { Claim } from '../accounting/PayeeChannel.ts';
-import type { Receipt } from '../accounting/receipt.ts';
-import { BaseError } from '../errors/BaseError.ts';
 
 export type ChannelRecord = {
   channelId: Hex;
@@ -18,18 +15,6 @@ export type ChannelRecord = {
   payee: Address;
   deposit: bigint;
 };
-
-export class ReceiptConflictError extends BaseError<{ sessionId: string }> {
-  override name = 'ReceiptConflictError';
-  constructor(sessionId: string) {
-    super(`session ${sessionId} already has a different receipt`, {
-      code: 'STORE_RECEIPT_CONFLICT',
-      details:
-        'signing a second, different receipt for one session would be slashable equivocation; reuse the stored one',
-      meta: { sessionId },
-    });
-  }
-}
 
 /** Values are stored as 78-digit zero-padded decimals (2^256 has 78 digits), so SQLite's text
  * comparison is numeric comparison and never loses precision. */
@@ -173,34 +158,6 @@ export class ChannelStore {
       ticks: row.ticks,
       value: BigInt(row.value),
     };
-  }
-
-  /** Records a session's receipt; the same receipt again is fine, a different one throws. */
-  saveReceipt(receipt: Receipt, providerSignature: Hex, clientSignature?: Hex): void {
-    const json = JSON.stringify(receipt, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
-    const existing = this.#prepare('SELECT receipt FROM receipts WHERE session_id = ?').get(
-      receipt.sessionId.toLowerCase(),
-    ) as { receipt: string } | undefined;
-    if (existing) {
-      if (existing.receipt !== json) throw new ReceiptConflictError(receipt.sessionId);
-      if (clientSignature)
-        this.#prepare('UPDATE receipts SET client_signature = ? WHERE session_id = ?').run(
-          clientSignature,
-          receipt.sessionId.toLowerCase(),
-        );
-      return;
-    }
-    this.#prepare(
-      `INSERT INTO receipts (session_id, channel_id, receipt, provider_signature, client_signature, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(
-      receipt.sessionId.toLowerCase(),
-      receipt.channelId.toLowerCase(),
-      json,
-      providerSignature,
-      clientSignature ?? null,
-      this.#now(),
-    );
   }
 
   /** Channel ids of every stored claim of `role`. */

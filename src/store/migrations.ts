@@ -42,4 +42,49 @@ export const MIGRATIONS: readonly string[] = [
   -- credit belongs to the channel, so a new session must pay for what earlier ones were served).
   ALTER TABLE channels ADD COLUMN served_bytes INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Session receipts, one row per checkpoint and content (ReceiptStore). The unsigned-by-daemons table of
+  -- migration 1 never held a row (nothing called it); it goes. receipt_id is the EIP-712 struct's sessionId
+  -- field (checkpointIdOf(session_id, seq)); struct_hash tells two contents apart, so a client can keep
+  -- both receipts a provider signed for one checkpoint (equivocation evidence).
+  DROP TABLE receipts;
+  CREATE TABLE session_receipts (
+    receipt_id TEXT NOT NULL,
+    struct_hash TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    channel_id TEXT NOT NULL,
+    payer TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    bytes_up INTEGER NOT NULL,
+    bytes_down INTEGER NOT NULL,
+    amount TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    provider_signature TEXT,
+    client_signature TEXT,
+    saved_at INTEGER NOT NULL,
+    PRIMARY KEY (receipt_id, struct_hash)
+  );
+  CREATE INDEX session_receipts_by_session ON session_receipts (session_id, seq);
+  CREATE INDEX session_receipts_by_channel ON session_receipts (channel_id, end_time);
+  CREATE INDEX session_receipts_by_payer ON session_receipts (payer, end_time);
+  `,
+  `
+  -- An auditor's archive of signed audit reports: its own and every one heard on the audit topic
+  -- (AuditReportStore). Keyed by the signature too, so two different reports one auditor signed for the
+  -- same provider and epoch are both kept.
+  CREATE TABLE audit_reports (
+    auditor TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    report TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    own INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (auditor, provider, epoch, signature)
+  );
+  CREATE INDEX audit_reports_by_provider ON audit_reports (provider, epoch);
+  CREATE INDEX audit_reports_by_epoch ON audit_reports (epoch);
+  `,
 ];

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Address, createTestClient, type Hex, http, keccak256, parseUnits, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { signReceipt } from '../../src/accounting/receipt.ts';
+import { checkpointIdOf, signReceipt } from '../../src/accounting/receipt.ts';
 import { finishSlash, slashIdOf, slashReportOf, submitSlash } from '../../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
@@ -280,10 +280,10 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     const signers = members.filter((a) => finding.reports.some((r) => r.auditor === a.address));
     const submitter = createChainClient(chain.anvil.rpcUrl, auditors[0] as never);
     const proposed = await submitSlash(submitter, domain, report, await sign(signers, report));
-    // The liar's own probe key acknowledged 1 MiB received in the session it reports as black-holed.
+    // The liar's own probe key acknowledged 1 MiB received (checkpoint 2 of the session it reports as black-holed).
     const liar = finding.reports[0] as AuditReport;
     const receipt = {
-      sessionId: liar.probeSession,
+      sessionId: checkpointIdOf(liar.probeSession, 2),
       channelId: `0x${'c1'.repeat(32)}` as Hex,
       bytesUp: 4_096n,
       bytesDown: 1_048_576n,
@@ -313,6 +313,7 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
         id: proposed.id,
         reports: evidence.map(onChainAuditReport),
         index,
+        checkpoint: 2,
         receipt: { ...receipt, bytesDown: 17n },
         payerSignature: await signReceipt(probeOf(liar.auditor), domain, { ...receipt, bytesDown: 17n }),
       }),
@@ -323,6 +324,7 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
       id: proposed.id,
       reports: evidence.map(onChainAuditReport),
       index,
+      checkpoint: 2,
       receipt,
       payerSignature,
     });
@@ -356,7 +358,7 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     // The provider's store holds a receipt the second signer's probe payer countersigned for 2 MiB.
     const liar = finding.reports[1] as AuditReport;
     const receipt = {
-      sessionId: liar.probeSession,
+      sessionId: checkpointIdOf(liar.probeSession, 5),
       channelId: `0x${'c2'.repeat(32)}` as Hex,
       bytesUp: 1_024n,
       bytesDown: 2_097_152n,
@@ -366,8 +368,9 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     };
     const held = {
       receipt,
+      seq: 5,
       payer: liar.probePayer,
-      payerSignature: await signReceipt(probeOf(liar.auditor), domain, receipt),
+      clientSignature: await signReceipt(probeOf(liar.auditor), domain, receipt),
     };
     const defence = new SlashDefence({
       client: createChainClient(chain.anvil.rpcUrl, provider),

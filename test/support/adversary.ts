@@ -35,6 +35,7 @@ import { createPathBuilder } from '../../src/session/buildPath.ts';
 import { signSessionProposal } from '../../src/session/proposalSignature.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
+import { type FullySignedReceipt, ReceiptStore } from '../../src/store/ReceiptStore.ts';
 import { type ClientSession, connectClientSession } from '../../src/tunnel/connectClientSession.ts';
 import { generateStaticKeyPair, type StaticKeyPair } from '../../src/tunnel/x25519.ts';
 
@@ -107,6 +108,8 @@ export type AdversaryBench = {
   payer(account: LocalAccount, channelId: Hex, alreadyPromised?: bigint, deposit?: bigint): PayerChannel;
   /** The provider's durable view of a channel (read from its database). */
   claim(channelId: Hex): { value: bigint; served: number };
+  /** The provider's newest receipt of `sessionId` with both signatures (read from its database). */
+  providerReceipt(sessionId: Hex): FullySignedReceipt | undefined;
   /** Bytes a channel got (`got`: what its attacker received plus what crossed the exit) beyond what its claim pays. */
   unpaid(channelId: Hex, got: number): number;
   /** An honest client downloads `bytes` through the provider: returns what arrived. */
@@ -117,7 +120,10 @@ export type AdversaryBench = {
 const PROVIDER_SCRIPT = join(import.meta.dirname, 'providerProcess.ts');
 const PROVIDER_INDEX = 2;
 
-export async function startAdversaryBench(name: string): Promise<AdversaryBench> {
+export async function startAdversaryBench(
+  name: string,
+  options: { fault?: 'equivocate' } = {},
+): Promise<AdversaryBench> {
   const dir = mkdtempSync(join(tmpdir(), `bandex-adversary-${name}-`));
   const chain = await startEmbeddedChain({ port: 0, deploymentsDir: join(dir, 'deployments') });
   const { deployment } = chain;
@@ -139,6 +145,7 @@ export async function startAdversaryBench(name: string): Promise<AdversaryBench>
     deploymentFile: chain.deploymentFile,
     stateDir,
     key: devPrivateKey(PROVIDER_INDEX),
+    ...options,
   });
   provider.address = devAccount(PROVIDER_INDEX).address;
   const node = await createBandexNode({
@@ -247,6 +254,14 @@ export async function startAdversaryBench(name: string): Promise<AdversaryBench>
     payer: (a, channelId, alreadyPromised = 0n, deposit = DEPOSIT) =>
       new PayerChannel({ account: a, domain, channelId, deposit, alreadyPromised, priceWeiPerGiB: PRICE }),
     claim,
+    providerReceipt: (sessionId) => {
+      const db = openDatabase({ file: dbFile });
+      try {
+        return new ReceiptStore(db).latestFullySigned(sessionId);
+      } finally {
+        db.close();
+      }
+    },
     unpaid: (channelId, got) => got - Number(claim(channelId).value / TICK_VALUE) * TICK_BYTES,
     honestDownload: async (bytes) => {
       const honest = await account(9);
@@ -296,6 +311,7 @@ async function startProviderProcess(config: {
   deploymentFile: string;
   stateDir: string;
   key: Hex;
+  fault?: 'equivocate';
 }): Promise<ProviderProcess> {
   let child: ChildProcessWithoutNullStreams;
   const launch = async () => {

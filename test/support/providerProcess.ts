@@ -10,13 +10,28 @@ import { createChainClient } from '../../src/chain/chainClient.ts';
 import { readDeployment } from '../../src/chain/deployment.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { startProvider } from '../../src/provider/startProvider.ts';
+import { equivocateOn } from './equivocate.ts';
 
-type Config = { rpc: string; deploymentFile: string; stateDir: string; key: Hex; maxCreditBytes?: number };
+type Config = {
+  rpc: string;
+  deploymentFile: string;
+  stateDir: string;
+  key: Hex;
+  maxCreditBytes?: number;
+  /** `equivocate`: every countersigned receipt is followed by a second, different one (`equivocate.ts`). */
+  fault?: 'equivocate';
+};
 
 const config = JSON.parse(process.argv[2] as string) as Config;
+const account = privateKeyToAccount(config.key);
+const deployment = readDeployment(config.deploymentFile);
 const provider = await startProvider({
-  client: createChainClient(config.rpc, privateKeyToAccount(config.key)),
-  deployment: readDeployment(config.deploymentFile),
+  client: createChainClient(config.rpc, account),
+  deployment,
+  onSession:
+    config.fault === 'equivocate'
+      ? equivocateOn(account, { chainId: deployment.chainId, registry: deployment.contracts.registry })
+      : undefined,
   stateDir: config.stateDir,
   listen: ['/ip4/127.0.0.1/tcp/0'],
   bootstrap: [],

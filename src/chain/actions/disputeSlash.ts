@@ -1,7 +1,8 @@
 /**
  * Answers a proposed slash with counter-evidence (`ProviderRegistry.disputeSlash`): the audit reports its
- * evidence names (ascending digests), the index of the report contradicted, and a receipt signed by that
- * report's probe payer acknowledging more than the report says was received. Reverts as a
+ * evidence names (ascending digests), the index of the report contradicted, and a receipt (checkpoint
+ * `checkpoint` of the report's probe session) signed by that report's probe payer acknowledging more than
+ * the report says was received. Reverts as a
  * `CallRevertedError` naming `EvidenceMismatch`, `NotContradicting`, `NotSignedByPayer`,
  * `DisputeWindowClosed` or `SlashNotPending`.
  */
@@ -43,6 +44,8 @@ export type DisputeSlashParameters = TransactionOptions & {
   id: Hex;
   reports: readonly OnChainAuditReport[];
   index: number;
+  /** The receipt's checkpoint number in the probe session (its `sessionId` is `checkpointIdOf(session, it)`). */
+  checkpoint: number;
   receipt: OnChainReceipt;
   payerSignature: Hex;
 };
@@ -51,7 +54,7 @@ export type DisputeSlashErrorType = SendTransactionErrorType;
 
 /**
  * @example
- * await disputeSlash(client, { registry, id, reports, index, receipt, payerSignature });
+ * await disputeSlash(client, { registry, id, reports, index, checkpoint, receipt, payerSignature });
  */
 export function disputeSlash(
   client: ChainClient,
@@ -60,6 +63,7 @@ export function disputeSlash(
     id,
     reports,
     index,
+    checkpoint,
     receipt,
     payerSignature,
     label = 'dispute slash',
@@ -70,7 +74,7 @@ export function disputeSlash(
     address: registry,
     abi: providerRegistryAbi,
     functionName: 'disputeSlash',
-    args: [id, reports, BigInt(index), receipt, payerSignature],
+    args: [id, reports, BigInt(index), BigInt(checkpoint), receipt, payerSignature],
     label,
     onProgress,
   });
