@@ -109,9 +109,11 @@ export class Prober implements Component {
       m.throughputBps = Math.round(share.bytesPerSecond);
     })();
     await Promise.all([canaries, measured]);
-    m.bytesReceived = hop.paid.bytesDown;
     this.#live.delete(path);
     await builder.close(path); // the final receipt (archived), then the tunnel closes and the path settles
+    // Read once the tunnel is closed: every receipt the probe payer signed covers at most this, so an
+    // honest report is never contradicted by its own payer's receipts.
+    m.bytesReceived = hop.paid.bytesDown;
     return m;
   }
 
