@@ -18,17 +18,9 @@ import {
   type LocalAccount,
   recoverTypedDataAddress,
 } from 'viem';
-import { receiptTypes, registryDomain } from '../chain/typedData.ts';
+import { type RegistryReceipt, receiptTypes, registryDomain } from '../chain/typedData.ts';
 
-export type Receipt = {
-  sessionId: Hex;
-  channelId: Hex;
-  bytesUp: bigint;
-  bytesDown: bigint;
-  amount: bigint;
-  startTime: bigint;
-  endTime: bigint;
-};
+export type Receipt = RegistryReceipt;
 
 /** Where receipts are judged: one chain, one ProviderRegistry. */
 export type RegistryDomain = { chainId: number; registry: Address };

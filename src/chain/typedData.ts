@@ -15,7 +15,7 @@
  * - `SessionProposal` (PaymentChannels domain, checked off chain only): the payer's consent to open a
  *   session on its channel with one provider, for one client tunnel key, once (nonce), until expiry.
  */
-import type { Address, TypedDataDomain } from 'viem';
+import type { Address, Hex, TypedDataDomain } from 'viem';
 
 export const CHANNELS_DOMAIN_NAME = 'Bandex Channels';
 export const REGISTRY_DOMAIN_NAME = 'Bandex Registry';
@@ -48,6 +48,17 @@ export const receiptTypes = {
     { name: 'endTime', type: 'uint64' },
   ],
 } as const;
+
+/** A `Receipt` as signed and as the registry takes it (`slashEquivocation`, `disputeSlash`). */
+export type RegistryReceipt = {
+  sessionId: Hex;
+  channelId: Hex;
+  bytesUp: bigint;
+  bytesDown: bigint;
+  amount: bigint;
+  startTime: bigint;
+  endTime: bigint;
+};
 
 export const sessionProposalTypes = {
   SessionProposal: [

@@ -9,6 +9,7 @@
 import type { Address, Hex, TransactionReceipt } from 'viem';
 import { providerRegistryAbi } from '../abi/providerRegistry.ts';
 import type { ChainClient } from '../chainClient.ts';
+import type { RegistryReceipt } from '../typedData.ts';
 import { type SendTransactionErrorType, sendTransaction, type TransactionOptions } from './sendTransaction.ts';
 
 /** The registry's `AuditReport` as the contract takes it. */
@@ -28,17 +29,6 @@ export type OnChainAuditReport = {
   bytesReceived: bigint;
 };
 
-/** The registry's `Receipt`. */
-export type OnChainReceipt = {
-  sessionId: Hex;
-  channelId: Hex;
-  bytesUp: bigint;
-  bytesDown: bigint;
-  amount: bigint;
-  startTime: bigint;
-  endTime: bigint;
-};
-
 export type DisputeSlashParameters = TransactionOptions & {
   registry: Address;
   id: Hex;
@@ -46,7 +36,7 @@ export type DisputeSlashParameters = TransactionOptions & {
   index: number;
   /** The receipt's checkpoint number in the probe session (its `sessionId` is `checkpointIdOf(session, it)`). */
   checkpoint: number;
-  receipt: OnChainReceipt;
+  receipt: RegistryReceipt;
   payerSignature: Hex;
 };
 export type DisputeSlashReturnType = TransactionReceipt;

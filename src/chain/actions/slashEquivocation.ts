@@ -7,24 +7,15 @@
 import type { Address, Hex, TransactionReceipt } from 'viem';
 import { providerRegistryAbi } from '../abi/providerRegistry.ts';
 import type { ChainClient } from '../chainClient.ts';
+import type { RegistryReceipt } from '../typedData.ts';
 import { type SendTransactionErrorType, sendTransaction, type TransactionOptions } from './sendTransaction.ts';
-
-type Receipt = {
-  sessionId: Hex;
-  channelId: Hex;
-  bytesUp: bigint;
-  bytesDown: bigint;
-  amount: bigint;
-  startTime: bigint;
-  endTime: bigint;
-};
 
 export type SlashEquivocationParameters = TransactionOptions & {
   registry: Address;
   provider: Address;
-  a: Receipt;
+  a: RegistryReceipt;
   signatureA: Hex;
-  b: Receipt;
+  b: RegistryReceipt;
   signatureB: Hex;
 };
 export type SlashEquivocationReturnType = TransactionReceipt;
