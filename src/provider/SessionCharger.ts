@@ -28,8 +28,8 @@ export type SessionChargerParameters = {
   ledgers: ChannelLedgers;
   telemetry: Telemetry;
   logger: Logger;
-  /** Called with every session charged (the devnet's fault modes tap it). */
-  onSession?: (session: MuxSession) => void;
+  /** Called with every session charged and its accepted proposal (the devnet's fault modes tap it). */
+  onSession?: (session: MuxSession, pending: PendingSession) => void;
 };
 
 export class SessionCharger {
@@ -65,7 +65,7 @@ export class SessionCharger {
     ledgers.attach(channelId, charged);
     this.#live.set(session, charged);
     this.#closed.sessions++;
-    this.#p.onSession?.(session);
+    this.#p.onSession?.(session, pending);
     telemetry.publish('session-opened', { channelId });
     // The previous hop's address (the client itself only for hop 1); destinations are never logged.
     const socket = session.channel.transport as { remoteAddress?: string; remotePort?: number };

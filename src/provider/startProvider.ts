@@ -50,7 +50,7 @@ import { DEFAULT_MAX_CREDIT_BYTES } from './limits.ts';
 import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
 import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from './metrics.ts';
 import { type ProviderStatus, providerStatus } from './providerStatus.ts';
-import { SessionAdmission } from './SessionAdmission.ts';
+import { type PendingSession, SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 import { SlashDefence } from './SlashDefence.ts';
 
@@ -83,8 +83,8 @@ export type StartProviderParameters = {
   allowPrivateAddresses?: boolean;
   /** Most bytes per second served to all sessions together (the capacity sold); unlimited when unset. */
   rateLimitBytesPerSecond?: number;
-  /** Called with every paid session as it starts (the devnet's fault modes tap it; nothing else should). */
-  onSession?: (session: MuxSession) => void;
+  /** Called with every paid session as it starts, with its accepted proposal (the devnet's fault modes tap it; nothing else should). */
+  onSession?: (session: MuxSession, pending: PendingSession) => void;
   logger?: Logger;
 };
 
