@@ -1,11 +1,13 @@
 /**
- * The auditor's epoch loop: from the next epoch boundary on (a partial first epoch is skipped), every
- * epoch it makes sure the committee seeds of this epoch and the next are drawn (`ensureSeeds`), then
- * audits every provider whose offer it holds and whose committee it sits on. Channels first, one at a time (the auditor's
- * own failure — funds, chain — is not the provider's, so a provider without a channel is left out of
- * the epoch rather than reported), then every provider measured at once, each in its capacity slot
- * (`epochSchedule`); just after the epoch the reports go out (`ReportPublisher`), and a little later
- * everyone's reports are judged for slashes (`SlashCollector`).
+ * The auditor's epoch loop: every epoch it makes sure the committee seed of the epoch is drawn
+ * (`ensureSeeds`), then audits every provider whose offer it holds and whose committee it sits on. Each epoch's
+ * work starts one epoch ahead (a probe's canary session may begin before the epoch does, as a
+ * customer's would; the first epoch measured is the second full one after the start). Probe keys and
+ * channels first, one provider at a time (the auditor's own failure — funds, chain — is not the
+ * provider's, so a provider without a channel is left out of the epoch rather than reported), then every
+ * provider measured at once (`Prober`), each in its capacity slot (`epochSchedule`); just after the
+ * epoch the reports go out (`ReportPublisher`), and a little later everyone's reports are judged for
+ * slashes (`SlashCollector`).
  */
 
 import type { Address } from 'viem';
@@ -16,7 +18,6 @@ import type { SignedOffer } from '../net/offer.ts';
 import type { AuditGossip } from '../reputation/AuditGossip.ts';
 import type { CommitteeBook } from '../reputation/CommitteeBook.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
-import type { PathBuilder } from '../session/buildPath.ts';
 import {
   auditOrder,
   type CapacityPlan,
@@ -28,7 +29,7 @@ import {
   slotCount,
   slotLength,
 } from './epochSchedule.ts';
-import type { Prober } from './Prober.ts';
+import type { ProbeBuilders, Prober } from './Prober.ts';
 import type { ReportPublisher } from './ReportPublisher.ts';
 import type { Scheduler } from './Scheduler.ts';
 import type { SlashCollector } from './SlashCollector.ts';
@@ -42,8 +43,6 @@ export type AuditLoopParameters = {
   ensureSeeds: (epoch: number) => Promise<void>;
   capacity: CapacityPlan;
   directory: OfferDirectory;
-  /** Opens (or finds) the channel to each provider before the epoch's sessions. */
-  builder: PathBuilder;
   scheduler: Scheduler;
   prober: Prober;
   publisher: ReportPublisher;
@@ -61,25 +60,25 @@ export class AuditLoop implements Component {
   }
 
   start(): void {
-    this.#scheduleFrom(nextEpoch(Date.now(), this.#p.epochMs));
+    this.#scheduleFrom(nextEpoch(Date.now(), this.#p.epochMs) + 1);
   }
 
   /** Nothing of its own to stop: the scheduler it runs on is stopped after it. */
   stop(): void {}
 
   #scheduleFrom(epoch: number): void {
-    this.#p.scheduler.at(epochStart(epoch, this.#p.epochMs), async () => {
+    this.#p.scheduler.at(epochStart(epoch - 1, this.#p.epochMs), async () => {
       this.#scheduleFrom(epoch + 1);
       await this.#run(epoch);
     });
   }
 
   async #run(epoch: number): Promise<void> {
-    const { epochMs, capacity, directory, builder, scheduler, prober, publisher, slashes, gossip, book, logger } =
-      this.#p;
+    const { epochMs, capacity, directory, scheduler, prober, publisher, slashes, gossip, book, logger } = this.#p;
     const start = epochStart(epoch, epochMs);
     try {
-      await this.#p.ensureSeeds(epoch);
+      // Run one epoch ahead: the seeds of the epoch before this one and of this one.
+      await this.#p.ensureSeeds(epoch - 1);
     } catch (error) {
       logger.warn({ err: error, epoch }, 'drawing the committee seeds failed');
     }
@@ -89,12 +88,12 @@ export class AuditLoop implements Component {
       all.map((o) => this.#p.committees.isMember(this.#p.auditor, o.offer.provider, epoch).catch(() => false)),
     );
     const slots = slotCount(epochMs, slotLength(capacity));
-    const ready: { offer: SignedOffer; slot: number | undefined }[] = [];
+    const ready: { offer: SignedOffer; slot: number | undefined; builders: ProbeBuilders }[] = [];
     for (const [i, offer] of all.entries()) {
       if (!mine[i]) continue;
+      const slot = capacitySlot(i, all.length, epoch, slots);
       try {
-        await builder.channelFor(offer);
-        ready.push({ offer, slot: capacitySlot(i, all.length, epoch, slots) });
+        ready.push({ offer, slot, builders: await prober.prepare(epoch, offer, slot) });
       } catch (error) {
         logger.warn(
           { err: error, provider: offer.offer.provider },
@@ -102,7 +101,9 @@ export class AuditLoop implements Component {
         );
       }
     }
-    const measurements = await Promise.all(ready.map(({ offer, slot }) => prober.measure(epoch, start, offer, slot)));
+    const measurements = await Promise.all(
+      ready.map(({ offer, slot, builders }) => prober.measure(epoch, start, offer, slot, builders)),
+    );
     scheduler.at(publishAt(start, epochMs), () => publisher.publish(epoch, measurements));
     scheduler.at(judgeAt(start, epochMs), () =>
       slashes.judge(epoch, book.reports(), (slash, signature) => gossip.publishSlashSignature(slash, signature)),

@@ -7,7 +7,6 @@ import { MIN_EPOCH_MS } from './constants.ts';
 import {
   auditOrder,
   CAPACITY_OFFSET_MS,
-  canaryMoments,
   capacitySlot,
   epochStart,
   judgeAt,
@@ -86,21 +85,13 @@ describe('audit epoch schedule', () => {
     assert.equal(heard[0]?.offer.provider, '0xBB00000000000000000000000000000000000000', 'the input is left as is');
   });
 
-  it('canaries fall in [0.5 s, E − 3 s], ascending; reports and judgement come after the epoch', () => {
+  it('sessions close before the epoch ends; reports and judgement come after it', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: MIN_EPOCH_MS, max: 3_600_000 }),
-        fc.nat(20),
         fc.double({ min: 0, max: 0.999_999, noNaN: true }),
-        (epochMs, probes, r) => {
+        (epochMs, r) => {
           const start = epochStart(7, epochMs);
-          const moments = canaryMoments(start, epochMs, probes, () => r);
-          assert.equal(moments.length, probes);
-          for (const m of moments) assert.ok(m >= start + 500 && m < start + epochMs - 3_000);
-          assert.deepEqual(
-            moments,
-            [...moments].sort((a, b) => a - b),
-          );
           assert.ok(sessionsEnd(start, epochMs) < start + epochMs);
           const publish = publishAt(start, epochMs, () => r);
           assert.ok(publish >= start + epochMs && publish < start + epochMs + PUBLISH_JITTER_MS);

@@ -2,8 +2,8 @@
  * When things happen in an audit epoch (pure: every auditor computes the same schedule from the epoch
  * number, the epoch length and the sorted provider addresses, with no coordination).
  *
- * Epoch timeline (E = `epochMs`, epoch `e` starts at `e × E` Unix ms): canaries at random moments in
- * [0.5 s, E − 3 s]; capacity slots from `CAPACITY_OFFSET_MS`, one provider after another, each
+ * Epoch timeline (E = `epochMs`, epoch `e` starts at `e × E` Unix ms): the canary session at a random
+ * moment (`sessionShape.ts`: it may start in the previous epoch), ending by E − `CLOSE_BEFORE_END_MS`; capacity slots from `CAPACITY_OFFSET_MS`, one provider after another, each
  * `slotLength` long, the last one ending by E − 3 s; sessions closed at E − `CLOSE_BEFORE_END_MS`;
  * reports published within `PUBLISH_JITTER_MS` after the epoch ends; slash findings evaluated
  * `SLASH_DELAY_MS` after it ends (time for everyone's reports to arrive).
@@ -18,9 +18,7 @@ export const CLOSE_BEFORE_END_MS = 1_500;
 export const SLASH_DELAY_MS = 4_000;
 /** Reports go out at a random moment within this long after the epoch ends (not all at once). */
 export const PUBLISH_JITTER_MS = 300;
-/** No canary before this far into the epoch. */
-const CANARY_START_MS = 500;
-/** No canary and no capacity slot after E minus this. */
+/** No capacity slot after E minus this. */
 const QUIET_END_MS = 3_000;
 /** Gap after each capacity window before the next provider's slot. */
 const SLOT_GAP_MS = 500;
@@ -70,12 +68,6 @@ export function slotStart(start: number, slot: number, slotMs: number): number {
 /** When the epoch's probe sessions close. */
 export function sessionsEnd(start: number, epochMs: number): number {
   return start + epochMs - CLOSE_BEFORE_END_MS;
-}
-
-/** `probes` canary moments in [start + 0.5 s, start + E − 3 s], ascending; `random` in [0, 1). */
-export function canaryMoments(start: number, epochMs: number, probes: number, random = Math.random): number[] {
-  const span = epochMs - CANARY_START_MS - QUIET_END_MS;
-  return Array.from({ length: probes }, () => start + CANARY_START_MS + random() * span).sort((a, b) => a - b);
 }
 
 /** When this auditor publishes the epoch's reports; `random` in [0, 1). */

@@ -9,9 +9,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { downloadFromTarget } from './downloadFromTarget.ts';
 import { measureCapacity, rate, sumShares, WindowCounter } from './measureCapacity.ts';
 import { type OpenStream, sendCanary } from './sendCanary.ts';
-import { type AuditTarget, MODE_BLAST, startAuditTarget } from './startAuditTarget.ts';
+import { type AuditTarget, MODE_BLAST, MODE_GET, startAuditTarget } from './startAuditTarget.ts';
 
 /** `open` without a tunnel: a TCP connection, resolved once connected. */
 const openTcp: OpenStream = (destination) =>
@@ -90,6 +91,40 @@ describe('audit target and canaries', () => {
     await done;
     socket.destroy();
     assert.ok(Buffer.concat(chunks).equals(payload));
+  });
+
+  it('get mode sends exactly the asked bytes and ends; the length may arrive in pieces, padding is dropped', async () => {
+    for (const down of [1, 65_536, 1_000_003]) {
+      const got = await downloadFromTarget(openTcp, target.address, {
+        upBytes: 4_096,
+        downBytes: down,
+        timeoutMs: 10_000,
+      });
+      assert.equal(got, down);
+    }
+    const socket = (await openTcp(target.address)) as Socket;
+    let received = 0;
+    socket.on('data', (c: Buffer) => {
+      received += c.length;
+    });
+    const header = Buffer.alloc(5);
+    header[0] = MODE_GET;
+    header.writeUInt32BE(70_000, 1);
+    socket.write(header.subarray(0, 2));
+    await new Promise((r) => setTimeout(r, 20));
+    socket.write(header.subarray(2));
+    socket.write(Buffer.alloc(10_000));
+    await once(socket, 'end');
+    socket.destroy();
+    assert.equal(received, 70_000);
+  });
+
+  it('a download through a stream that swallows everything gets nothing, after the timeout', async () => {
+    const swallow = await serve((socket) => socket.resume());
+    const got = await downloadFromTarget(openTcp, swallow.address, { upBytes: 100, downBytes: 1_000, timeoutMs: 200 });
+    assert.equal(got, 0);
+    assert.ok(await allClosed(swallow.sockets));
+    await swallow.stop();
   });
 
   it('an unknown first byte closes the connection', async () => {

@@ -9,6 +9,9 @@
  *   'B' (0x42) blast: the server writes filler bytes (one reused buffer: throughput matters, not
  *              content) as fast as TCP back-pressure allows until the peer closes; anything else the
  *              peer sends is read and dropped (`measureCapacity.ts`).
+ *   'G' (0x47) get: the next 4 bytes are a length (uint32, big-endian); the server writes exactly that
+ *              many filler bytes and ends its side; anything else the peer sends is read and dropped.
+ *              A probe's customer-like download (`downloadFromTarget.ts`): a fixed volume, like a GET.
  *   anything else: the connection is closed at once.
  *
  * A connection that sends nothing within `FIRST_BYTE_TIMEOUT_MS` is closed. `close()` stops listening
@@ -18,6 +21,7 @@ import { createServer, type Socket } from 'node:net';
 
 export const MODE_ECHO = 0x45; // 'E'
 export const MODE_BLAST = 0x42; // 'B'
+export const MODE_GET = 0x47; // 'G'
 /** A connection that has not chosen its mode by then is closed. */
 export const FIRST_BYTE_TIMEOUT_MS = 30_000;
 /** What blast mode writes, over and over. */
@@ -43,6 +47,7 @@ export async function startAuditTarget({ host, port }: { host: string; port: num
       const mode = first[0];
       if (mode === MODE_ECHO) echo(socket, first.subarray(1));
       else if (mode === MODE_BLAST) blast(socket);
+      else if (mode === MODE_GET) get(socket, first.subarray(1));
       else socket.destroy();
     });
   });
@@ -93,4 +98,29 @@ function blast(socket: Socket): void {
     }
   };
   fill();
+}
+
+/** Reads the 4-byte length (it may arrive in pieces), then writes that many filler bytes and ends. */
+function get(socket: Socket, rest: Buffer): void {
+  let header = rest;
+  const served = () => {
+    let left = header.readUInt32BE(0);
+    const pump = () => {
+      while (left > 0 && !socket.destroyed) {
+        const n = Math.min(left, BLAST_CHUNK.length);
+        left -= n;
+        if (!socket.write(BLAST_CHUNK.subarray(0, n))) return void socket.once('drain', pump);
+      }
+      socket.end();
+    };
+    pump();
+  };
+  const onData = (chunk: Buffer) => {
+    if (header.length >= 4) return; // the peer's padding: dropped
+    header = Buffer.concat([header, chunk]);
+    if (header.length >= 4) served();
+  };
+  socket.on('data', onData);
+  socket.resume();
+  if (header.length >= 4) served();
 }

@@ -8,15 +8,17 @@
  *
  * | part | what it does |
  * |---|---|
- * | `ChannelStore` | the auditor's channels and vouchers (`<stateDir>/auditor.db`) |
+ * | `ChannelStore` | the index of the auditor's probe keys (`<stateDir>/auditor.db`) |
  * | `startAuditTarget` | the echo target its canaries and capacity pushes go to |
  * | `joinAsClient` | libp2p node, providers' offers, audit gossip → `ReputationBook` |
- * | `Prober` | one paid session per provider per epoch: canaries, capacity share |
+ * | `ProbePayers` | fresh probe payer keys (`probeKeys.ts`), their funding, channels and path builders |
+ * | `Prober` | per provider per epoch: a customer-like canary session, a capacity-slot session |
  * | `Scheduler` | the epoch's moments (`epochSchedule.ts`: when each thing happens) |
  * | `AuditLoop` | every epoch: channels, measurements, then `ReportPublisher` and `SlashCollector` |
  * | `startDaemonApi` | status (`auditorStatus.ts`), events |
  */
 import { join } from 'node:path';
+import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Address, LocalAccount } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
@@ -30,10 +32,9 @@ import { createSerialWrites } from '../chain/serialWrites.ts';
 import { ComponentStack } from '../daemon/component.ts';
 import { type JoinAsClientParameters, joinAsClient } from '../daemon/joinAsClient.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
-import type { BandexNode } from '../net/createBandexNode.ts';
+import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
 import type { AuditDomain } from '../reputation/auditReport.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
-import { createPathBuilder } from '../session/buildPath.ts';
 import { AuditReportStore } from '../store/AuditReportStore.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
@@ -43,7 +44,10 @@ import { AuditLoop } from './AuditLoop.ts';
 import { AuditorError } from './AuditorError.ts';
 import { type AuditorStatus, auditorStatus } from './auditorStatus.ts';
 import type { CapacityPlan } from './epochSchedule.ts';
+import { type FundProbe, fundProbeFromAuditor } from './fundProbeFromAuditor.ts';
+import { ProbePayers } from './ProbePayers.ts';
 import { Prober } from './Prober.ts';
+import { probeSeed, probeSeedMessage } from './probeKeys.ts';
 import { ReportPublisher } from './ReportPublisher.ts';
 import { Scheduler } from './Scheduler.ts';
 import { SlashCollector } from './SlashCollector.ts';
@@ -70,8 +74,13 @@ export type StartAuditorParameters = {
   targetHost?: string;
   targetPort?: number;
   targetAnnounceHost?: string;
-  /** RBT wei deposited in each new channel to a provider. */
+  /** RBT wei deposited in each new probe channel to a provider (the customers' deposit, so it is no tell). */
   depositWei: bigint;
+  /**
+   * How a new probe key gets its gas and RBT. Default: from the auditor's own account, which links the
+   * probe key to the auditor on chain; the devnet funds probe keys as it funds customers.
+   */
+  fundProbe?: FundProbe;
   apiHost?: string;
   apiPort?: number;
   allowPrivateAddresses?: boolean;
@@ -118,7 +127,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
   const capacity = params.capacity ?? { streams: 4, warmupMs: 500, windowMs: 2_000 };
   const domain: AuditDomain = { chainId: deployment.chainId, registry };
   const telemetry = new Telemetry();
-  // Channel opens, anchors and slashes all come from this account: one transaction at a time.
+  // Anchors, slashes (and probe funding by default) come from this account: one transaction at a time.
   const serialWrites = createSerialWrites();
   const parts = new ComponentStack();
   let slashes: SlashCollector | undefined;
@@ -165,22 +174,33 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     const archive = await parts.add(
       new AuditArchive({ book, reports: new AuditReportStore(db), receipts, auditor: address, domain, logger }),
     );
-    const builder = createPathBuilder({
-      client,
-      deployment,
-      account,
-      node,
-      store,
-      receipts,
-      serialWrites,
-      depositWei: params.depositWei,
-      creditBytes: PROBE_CREDIT_BYTES,
-      logger,
-    });
+    // Probe sessions are proposed from nodes of their own (fresh peer ids each start), one per purpose.
+    const probeNodes = {
+      canary: parts.running(await startProbeNode(params, logger), (n) => n.stop()),
+      capacity: parts.running(await startProbeNode(params, logger), (n) => n.stop()),
+    };
+    // The seed of every probe key: only this auditor's key can make it, and it makes the same one after a restart.
+    const seed = probeSeed(await account.signMessage({ message: probeSeedMessage(deployment.chainId) }));
+    const payers = await parts.add(
+      new ProbePayers({
+        client,
+        deployment,
+        node,
+        probeNodes,
+        stateDir,
+        seed,
+        index: store,
+        receipts,
+        fund: params.fundProbe ?? fundProbeFromAuditor({ client, deployment, serialWrites }),
+        depositWei: params.depositWei,
+        creditBytes: PROBE_CREDIT_BYTES,
+        logger,
+      }),
+    );
     const scheduler = new Scheduler({ logger });
     const probes = params.probes ?? 8;
     const prober = await parts.add(
-      new Prober({ builder, scheduler, target: targetAddress, epochMs, probes, capacity, logger }),
+      new Prober({ payers, scheduler, target: targetAddress, epochMs, probes, capacity, logger }),
     );
     await parts.add(scheduler);
     const publisher = new ReportPublisher({
@@ -201,7 +221,6 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
         epochMs,
         capacity,
         directory,
-        builder,
         scheduler,
         prober,
         publisher,
@@ -240,4 +259,16 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     await parts.stop().catch((stopError: unknown) => logger.warn({ err: stopError }, 'stopping after a failed start'));
     throw error;
   }
+}
+
+/** A client node with a fresh identity, joined to the same bootstrap peers as the auditor's own. */
+async function startProbeNode(params: StartAuditorParameters, logger: Logger): Promise<BandexNode> {
+  return createBandexNode({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: params.listen,
+    bootstrap: params.bootstrap,
+    role: 'client',
+    allowPrivateAddresses: params.allowPrivateAddresses,
+    logger: logger.child({ module: 'probe-node' }),
+  });
 }

@@ -1,0 +1,144 @@
+/**
+ * The payers of the auditor's probe sessions: for each (key generation, provider, purpose) a fresh key
+ * (`probeKeys.ts`), never the registered auditor address, with its own path builder — the client's own
+ * `createPathBuilder`, so the proposal, credit, channel and vouchers are a customer's — and its own
+ * channel state in `<stateDir>/probes/<address>.db`. A key is funded once (`FundProbe`: on the devnet as
+ * customers are, elsewhere by the auditor) before its first channel opens; `auditor.db` records every key
+ * address and whether it was funded, so a restarted auditor re-derives the same keys, finds their
+ * channels and what they promised, and does not fund them twice.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { type Address, createWalletClient, custom, type Hex, publicActions } from 'viem';
+import { balanceOf } from '../chain/actions/balanceOf.ts';
+import type { ChainClient } from '../chain/chainClient.ts';
+import type { Deployment } from '../chain/deployment.ts';
+import type { Component } from '../daemon/component.ts';
+import type { Logger } from '../log/logger.ts';
+import type { BandexNode } from '../net/createBandexNode.ts';
+import type { SignedOffer } from '../net/offer.ts';
+import { createPathBuilder, type PathBuilder } from '../session/buildPath.ts';
+import { ChannelStore } from '../store/ChannelStore.ts';
+import { openDatabase } from '../store/openDatabase.ts';
+import type { ReceiptStore } from '../store/ReceiptStore.ts';
+import { localAccount } from '../wallet/localAccount.ts';
+import type { FundProbe } from './fundProbeFromAuditor.ts';
+import { type ProbePurpose, probeKey, probeKeyGeneration } from './probeKeys.ts';
+
+export type ProbePayersParameters = {
+  /** The auditor's client: probe keys send through its RPC connection. */
+  client: ChainClient;
+  deployment: Deployment;
+  /** The auditor's own node: it knows the providers' addresses. */
+  node: BandexNode;
+  /**
+   * The nodes probe sessions are proposed from, by purpose: not the auditor's own node, whose peer id
+   * publishes its reports, and not one node for both purposes, or the recognisable capacity session
+   * would tag the canary sessions proposed from the same peer.
+   */
+  probeNodes: Record<ProbePurpose, BandexNode>;
+  stateDir: string;
+  /** The auditor's probe key seed (`probeSeed`). */
+  seed: Hex;
+  /** The auditor's own store: the index of probe keys. */
+  index: ChannelStore;
+  /** The auditor's archive of probe receipts (every probe key's sessions' checkpoints). */
+  receipts: ReceiptStore;
+  fund: FundProbe;
+  depositWei: bigint;
+  creditBytes: number;
+  logger: Logger;
+};
+
+type Payer = { address: Address; generation: number; client: ChainClient; store: ChannelStore; builder: PathBuilder };
+
+export class ProbePayers implements Component {
+  readonly #p: ProbePayersParameters;
+  readonly #payers = new Map<string, Payer>();
+
+  constructor(params: ProbePayersParameters) {
+    this.#p = params;
+  }
+
+  /**
+   * The path builder paying for `purpose` sessions to `offer`'s provider in `epoch`, its key funded and
+   * its channel open (funding and opening happen here, once per key).
+   */
+  async ready(epoch: number, offer: SignedOffer, purpose: ProbePurpose): Promise<PathBuilder> {
+    const payer = this.#payer(probeKeyGeneration(epoch), offer.offer.provider, purpose);
+    const { index, deployment, depositWei, fund, logger } = this.#p;
+    const funded = `probe.funded.${payer.address.toLowerCase()}`;
+    if (index.getMeta(funded) === undefined) {
+      const rbt = await balanceOf(payer.client, { token: deployment.contracts.token, account: payer.address });
+      if (rbt < depositWei) {
+        logger.info({ probe: payer.address, provider: offer.offer.provider, purpose }, 'funding a probe key');
+        await fund(payer.client, { depositWei });
+      }
+      index.setMeta(funded, new Date().toISOString());
+    }
+    await payer.builder.channelFor(offer);
+    await this.#introduce(offer, this.#p.probeNodes[purpose]);
+    this.#retire(payer.generation);
+    return payer.builder;
+  }
+
+  #payer(generation: number, provider: Address, purpose: ProbePurpose): Payer {
+    const id = `${generation}.${provider.toLowerCase()}.${purpose}`;
+    const known = this.#payers.get(id);
+    if (known) return known;
+    const { client, deployment, probeNodes, stateDir, seed, index, receipts, depositWei, creditBytes, logger } =
+      this.#p;
+    const account = localAccount(probeKey(seed, generation, provider, purpose));
+    index.setMeta(`probe.key.${id}`, account.address);
+    // The probe key's transactions go through the auditor's RPC connection, signed by the probe key.
+    const probeClient = createWalletClient({
+      account,
+      chain: client.chain,
+      transport: custom({ request: (args) => client.request(args as never) }),
+    }).extend(publicActions) as unknown as ChainClient;
+    mkdirSync(join(stateDir, 'probes'), { recursive: true });
+    const store = new ChannelStore(openDatabase({ file: join(stateDir, 'probes', `${account.address}.db`) }));
+    const builder = createPathBuilder({
+      client: probeClient,
+      deployment,
+      account,
+      node: probeNodes[purpose],
+      store,
+      receipts,
+      depositWei,
+      creditBytes,
+      logger: logger.child({ probe: account.address }),
+    });
+    const payer = { address: account.address, generation, client: probeClient, store, builder };
+    this.#payers.set(id, payer);
+    return payer;
+  }
+
+  /** Tells the probe node where the provider is, as the auditor's own node has heard. */
+  async #introduce(offer: SignedOffer, probeNode: BandexNode): Promise<void> {
+    const peer = peerIdFromString(offer.offer.peerId);
+    try {
+      const known = await this.#p.node.peerStore.get(peer);
+      await probeNode.peerStore.merge(peer, { multiaddrs: known.addresses.map((a) => a.multiaddr) });
+    } catch (error) {
+      this.#p.logger.debug({ err: error, provider: offer.offer.provider }, 'no address known for the provider yet');
+    }
+  }
+
+  /** Closes the stores of generations older than the previous one (their sessions are long over). */
+  #retire(current: number): void {
+    for (const [id, payer] of this.#payers) {
+      if (payer.generation >= current - 1) continue;
+      payer.store.close();
+      this.#payers.delete(id);
+    }
+  }
+
+  start(): void {}
+
+  stop(): void {
+    for (const payer of this.#payers.values()) payer.store.close();
+    this.#payers.clear();
+  }
+}
