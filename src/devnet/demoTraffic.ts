@@ -1,11 +1,12 @@
 /**
  * The demo traffic of `npm start`: a local origin (127.0.0.1, random bytes of any size at
- * `/bytes/<n>`) and a loop that downloads a few hundred KiB to a few MiB through the client's own
+ * `/bytes/<n>`) and a loop that downloads 256 KiB to 4 MiB (log-uniform, `sessionShape.ts`) through the client's own
  * HTTP proxy every couple of seconds, so the dashboard's earnings, spend and throughput move. Each
  * download is paid per 64 KiB tick like any other traffic. `stop()` ends the loop and the origin.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import { drawSessionShape } from '../audit/sessionShape.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 
 export type DemoTraffic = {
@@ -20,15 +21,13 @@ export type StartDemoTrafficParameters = {
   /** The client's HTTP proxy, `host:port`. */
   httpProxy: string;
   intervalMs?: number;
-  minBytes?: number;
-  maxBytes?: number;
   logger?: Logger;
 };
 
 const MAX_ORIGIN_BYTES = 64 * 1024 * 1024;
 
 /** An origin serving `n` random bytes at `/bytes/<n>` (at most 64 MiB). */
-async function startDemoOrigin() {
+export async function startDemoOrigin(): Promise<{ server: Server; port: number }> {
   const block = randomBytes(1024 * 1024);
   const server = createServer((req, res) => {
     const match = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
@@ -78,8 +77,6 @@ function fetchThroughProxy(httpProxy: string, url: string, timeoutMs: number): P
 export async function startDemoTraffic({
   httpProxy,
   intervalMs = 2_000,
-  minBytes = 256 * 1024,
-  maxBytes = 4 * 1024 * 1024,
   logger = silentLogger,
 }: StartDemoTrafficParameters): Promise<DemoTraffic> {
   const { server, port } = await startDemoOrigin();
@@ -89,7 +86,8 @@ export async function startDemoTraffic({
   let running: Promise<void> = Promise.resolve();
   const stats = { downloads: 0, bytes: 0, failures: 0 };
   const round = async () => {
-    const size = minBytes + Math.floor(Math.random() * (maxBytes - minBytes));
+    // The same download sizes as a customer session's and an auditor's probe (`sessionShape.ts`).
+    const size = drawSessionShape(intervalMs).downBytes;
     try {
       stats.bytes += await fetchThroughProxy(httpProxy, `${origin}/bytes/${size}`, 60_000);
       stats.downloads++;

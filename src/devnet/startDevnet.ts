@@ -33,8 +33,10 @@ import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { detectDevnetChanges } from '../provider/metrics.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
 import { createBlackhole } from './blackhole.ts';
+import { createCustomerBlackhole } from './blackholeCustomers.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
 import type { FaultMode } from './faultModes.ts';
+import { fundLikeACustomer } from './fundLikeACustomer.ts';
 
 /** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {
@@ -110,7 +112,7 @@ const PROVIDER_ACCOUNTS = [2, 3, 4, 6, 7, 10, 11, 12];
 /** Dev-mnemonic account indexes of the auditors. */
 const AUDITOR_ACCOUNTS = [5, 8, 9];
 /** Misbehaving providers undercut everyone, so they are chosen until the audits catch them. */
-const FAULTY_PRICES_RBT = ['80', '85', '90'];
+const FAULTY_PRICES_RBT = ['80', '85', '90', '95'];
 /** Funded accounts of the embedded chain (indexes 0–12 are used). */
 const DEV_ACCOUNTS = 16;
 /**
@@ -118,13 +120,15 @@ const DEV_ACCOUNTS = 16;
  * `throttle` a tenth of it; `overclaim` registers ten times what it serves.
  */
 const DEVNET_CAPACITY = 16_000_000;
+/** Reserve spent on RBT by each account: a provider and an auditor need their stake, a customer its channel deposits. */
 const AUDITOR_RESERVE = 3_000n * 10n ** 6n;
-const AUDITOR_DEPOSIT = parseUnits('100', 18);
-/** Reserve spent on RBT by each account: a provider needs its stake, the client its channel deposits. */
 const PROVIDER_RESERVE = 1_000n * 10n ** 6n;
-const CLIENT_RESERVE = 5_000n * 10n ** 6n;
-/** Each client channel deposit: 1,000 RBT pays for 10 GiB at 100 RBT/GiB. */
-const CLIENT_DEPOSIT = parseUnits('1000', 18);
+const CUSTOMER_RESERVE = 5_000n * 10n ** 6n;
+/**
+ * Each customer channel deposit: 1,000 RBT pays for 10 GiB at 100 RBT/GiB. The auditors' probe keys
+ * deposit the same and are funded the same way (`fundLikeACustomer`), so neither is a tell.
+ */
+const CUSTOMER_DEPOSIT = parseUnits('1000', 18);
 /** Devnet redemption: every claim within 10 s (gas is free here); a real provider waits for value. */
 const DEVNET_REDEEM_POLICY = { minRedeemWei: 2n ** 255n, maxIntervalMs: 10_000, minGasMultiple: 0n };
 
@@ -195,7 +199,12 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         allowPrivateAddresses: true,
         rateLimitBytesPerSecond: fault === 'throttle' ? DEVNET_CAPACITY / 10 : DEVNET_CAPACITY,
         logger: providerLogger,
-        onSession: fault === 'blackhole' ? createBlackhole(params.faultyAfterBytes ?? 0, providerLogger) : undefined,
+        onSession:
+          fault === 'blackhole'
+            ? createBlackhole(params.faultyAfterBytes ?? 0, providerLogger)
+            : fault === 'blackhole-customers'
+              ? createCustomerBlackhole({ client, deployment, epochMs, logger: providerLogger })
+              : undefined,
       });
       stops.push(() => provider.stop());
       providers.push(provider);
@@ -219,7 +228,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         listen: ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: providers.map((p) => p.multiaddrs[0] as string),
         epochMs,
-        depositWei: AUDITOR_DEPOSIT,
+        depositWei: CUSTOMER_DEPOSIT,
+        fundProbe: (probe) => fundLikeACustomer(probe, { deployment, reserveIn: CUSTOMER_RESERVE }),
         allowPrivateAddresses: true,
         logger: createLogger({ name: `auditor-${i + 1}`, file: log, level: DAEMON_LOG_LEVEL }),
       });
@@ -229,7 +239,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     }
     const clientDir = join(stateDir, 'client');
     const clientChain = createChainClient(rpc, devAccount(DEV_ACCOUNT_INDEX.client));
-    await buyRbt(clientChain, { deployment, reserveIn: CLIENT_RESERVE, useFaucet: true });
+    await fundLikeACustomer(clientChain, { deployment, reserveIn: CUSTOMER_RESERVE });
     const client = await startClient({
       client: clientChain,
       deployment,
@@ -237,7 +247,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
       listen: ['/ip4/127.0.0.1/tcp/0'],
       bootstrap: providers.map((p) => p.multiaddrs[0] as string),
       hops,
-      depositWei: CLIENT_DEPOSIT,
+      depositWei: CUSTOMER_DEPOSIT,
       budgetWei: params.clientBudgetWei,
       allowPrivateAddresses: true,
       logger: createLogger({ name: 'client', file: join(clientDir, 'client.log'), level: DAEMON_LOG_LEVEL }),

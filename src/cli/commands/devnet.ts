@@ -36,7 +36,7 @@ export function devnetCommand(): Command {
     .addOption(
       new Option(
         '--faulty <mode>',
-        'add a misbehaving provider, cheaper than the honest ones, for the auditors to catch (repeatable): blackhole | throttle | overclaim',
+        'add a misbehaving provider, cheaper than the honest ones, for the auditors to catch (repeatable): blackhole | throttle | overclaim | blackhole-customers',
       )
         .argParser(parseFaultMode)
         .default([]),
