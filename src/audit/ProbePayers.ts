@@ -1,5 +1,5 @@
 /**
- * The payers of the auditor's probe sessions: for each (key generation, provider, purpose) a fresh key
+ * The payers of the auditor's probe sessions: for each (key period, provider, purpose) a fresh key
  * (`probeKeys.ts`), never the registered auditor address, with its own path builder — the client's own
  * `createPathBuilder`, so the proposal, credit, channel and vouchers are a customer's — and its own
  * channel state in `<stateDir>/probes/<address>.db`. A key is funded once (`FundProbe`: on the devnet as
@@ -24,7 +24,7 @@ import { openDatabase } from '../store/openDatabase.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import { localAccount } from '../wallet/localAccount.ts';
 import type { FundProbe } from './fundProbeFromAuditor.ts';
-import { type ProbePurpose, probeKey, probeKeyGeneration } from './probeKeys.ts';
+import { lastEpochOf, type ProbePurpose, probeKey, probeKeyPeriod } from './probeKeys.ts';
 
 export type ProbePayersParameters = {
   /** The auditor's client: probe keys send through its RPC connection. */
@@ -51,7 +51,7 @@ export type ProbePayersParameters = {
   logger: Logger;
 };
 
-type Payer = { address: Address; generation: number; client: ChainClient; store: ChannelStore; builder: PathBuilder };
+type Payer = { address: Address; lastEpoch: number; client: ChainClient; store: ChannelStore; builder: PathBuilder };
 
 export class ProbePayers implements Component {
   readonly #p: ProbePayersParameters;
@@ -66,7 +66,7 @@ export class ProbePayers implements Component {
    * its channel open (funding and opening happen here, once per key).
    */
   async ready(epoch: number, offer: SignedOffer, purpose: ProbePurpose): Promise<PathBuilder> {
-    const payer = this.#payer(probeKeyGeneration(epoch), offer.offer.provider, purpose);
+    const payer = this.#payer(probeKeyPeriod(epoch, purpose), offer.offer.provider, purpose);
     const { index, deployment, depositWei, fund, logger } = this.#p;
     const funded = `probe.funded.${payer.address.toLowerCase()}`;
     if (index.getMeta(funded) === undefined) {
@@ -79,17 +79,17 @@ export class ProbePayers implements Component {
     }
     await payer.builder.channelFor(offer);
     await this.#introduce(offer, this.#p.probeNodes[purpose]);
-    this.#retire(payer.generation);
+    this.#retire(epoch);
     return payer.builder;
   }
 
-  #payer(generation: number, provider: Address, purpose: ProbePurpose): Payer {
-    const id = `${generation}.${provider.toLowerCase()}.${purpose}`;
+  #payer(period: number, provider: Address, purpose: ProbePurpose): Payer {
+    const id = `${purpose}.${period}.${provider.toLowerCase()}`;
     const known = this.#payers.get(id);
     if (known) return known;
     const { client, deployment, probeNodes, stateDir, seed, index, receipts, depositWei, creditBytes, logger } =
       this.#p;
-    const account = localAccount(probeKey(seed, generation, provider, purpose));
+    const account = localAccount(probeKey(seed, period, provider, purpose));
     index.setMeta(`probe.key.${id}`, account.address);
     // The probe key's transactions go through the auditor's RPC connection, signed by the probe key.
     const probeClient = createWalletClient({
@@ -110,7 +110,13 @@ export class ProbePayers implements Component {
       creditBytes,
       logger: logger.child({ probe: account.address }),
     });
-    const payer = { address: account.address, generation, client: probeClient, store, builder };
+    const payer = {
+      address: account.address,
+      lastEpoch: lastEpochOf(period, purpose),
+      client: probeClient,
+      store,
+      builder,
+    };
     this.#payers.set(id, payer);
     return payer;
   }
@@ -126,10 +132,10 @@ export class ProbePayers implements Component {
     }
   }
 
-  /** Closes the stores of generations older than the previous one (their sessions are long over). */
-  #retire(current: number): void {
+  /** Closes the stores of keys whose last epoch ended before the one being prepared began (their sessions are over). */
+  #retire(preparing: number): void {
     for (const [id, payer] of this.#payers) {
-      if (payer.generation >= current - 1) continue;
+      if (payer.lastEpoch >= preparing - 2) continue;
       payer.store.close();
       this.#payers.delete(id);
     }

@@ -7,15 +7,16 @@
  * case that it is not a valid secp256k1 scalar. Without the auditor's key nobody can compute the seed,
  * so a probe address says nothing about which auditor (if any) holds it.
  *
- * One key per (generation, provider, purpose): a payer never holds channels to two providers (a payer
- * with a channel to every provider would be an auditor on chain); a generation lasts `PROBE_KEY_EPOCHS`
- * epochs, so a probe channel ages like a customer's instead of always being one epoch old; and the
- * capacity push (recognisable by design, docs/audit.md "Limits") pays from a key of its own, so what it
- * reveals does not tag the canary sessions.
+ * One key per provider and period, and per purpose: a payer never holds channels to two providers (a
+ * payer with a channel to every provider would be an auditor on chain). A canary key serves one epoch:
+ * the epoch's audit report names it (so the provider can dispute a slash with that payer's receipt), and
+ * a key named once must never pay a probe again. The capacity push, recognisable by design (docs/audit.md
+ * "Limits") and named in no report, pays from a key of its own that lasts `PROBE_KEY_EPOCHS` epochs, so
+ * what it reveals does not tag the canary sessions and it is funded once a day, not once an epoch.
  */
 import { type Address, encodeAbiParameters, type Hex, hexToBigInt, keccak256, numberToHex } from 'viem';
 
-/** Epochs one probe key generation lasts: a day on a real network (1 h epochs), 8 min on the devnet. */
+/** Epochs one capacity key lasts: a day on a real network (1 h epochs), 8 min on the devnet. */
 export const PROBE_KEY_EPOCHS = 24;
 /** Domain label of every probe key: a different label can never derive the same key. */
 const PROBE_KEY_LABEL = 'bandex/probe-key/v1';
@@ -35,13 +36,18 @@ export function probeSeed(signature: Hex): Hex {
   return keccak256(signature);
 }
 
-/** The generation of probe keys in use in `epoch`. */
-export function probeKeyGeneration(epoch: number): number {
-  return Math.floor(epoch / PROBE_KEY_EPOCHS);
+/** The key period of `purpose` in `epoch`: the epoch itself for canaries, its day for the capacity push. */
+export function probeKeyPeriod(epoch: number, purpose: ProbePurpose): number {
+  return purpose === 'canary' ? epoch : Math.floor(epoch / PROBE_KEY_EPOCHS);
 }
 
-/** The private key paying for `purpose` sessions to `provider` in key generation `generation`. */
-export function probeKey(seed: Hex, generation: number, provider: Address, purpose: ProbePurpose): Hex {
+/** The last epoch the key of `period` and `purpose` pays for. */
+export function lastEpochOf(period: number, purpose: ProbePurpose): number {
+  return purpose === 'canary' ? period : (period + 1) * PROBE_KEY_EPOCHS - 1;
+}
+
+/** The private key paying for `purpose` sessions to `provider` in key period `period` (`probeKeyPeriod`). */
+export function probeKey(seed: Hex, period: number, provider: Address, purpose: ProbePurpose): Hex {
   for (let counter = 0; ; counter++) {
     const scalar = hexToBigInt(
       keccak256(
@@ -54,7 +60,7 @@ export function probeKey(seed: Hex, generation: number, provider: Address, purpo
             { type: 'string' },
             { type: 'uint32' },
           ],
-          [PROBE_KEY_LABEL, seed, BigInt(generation), provider, purpose, counter],
+          [PROBE_KEY_LABEL, seed, BigInt(period), provider, purpose, counter],
         ),
       ),
     );
