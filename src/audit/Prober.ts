@@ -206,7 +206,10 @@ export class Prober implements Component {
       this.#live.set(path, builder);
       return path;
     } catch (error) {
-      this.#p.logger.info({ provider: offer.offer.provider, epoch, code: codeOf(error) }, 'session refused');
+      this.#p.logger.info(
+        { provider: offer.offer.provider, epoch, code: codeOf(error), err: error },
+        'session refused',
+      );
       return undefined;
     }
   }

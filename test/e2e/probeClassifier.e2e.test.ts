@@ -200,13 +200,14 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     const scheduler = new Scheduler({ logger: silentLogger });
     stops.push(() => scheduler.stop());
     const capacity = { streams: 1, warmupMs: 100, windowMs: 100 };
-    const probeNode = await newNode();
 
     // Probers: the new ones pay from fresh probe keys; the old ones from the registered auditors' accounts.
     const probers: { prober: Prober; old: boolean }[] = [];
     for (let i = 0; i < SEEDS; i++) {
       const auditor = localAccount(generatePrivateKey());
       const seed = probeSeed(await auditor.signMessage({ message: probeSeedMessage(deployment.chainId) }));
+      // Each auditor its own probe node (one node proposing for many keys at once is no auditor's pattern).
+      const probeNode = await newNode();
       const payers = new ProbePayers({
         client: createChainClient(rpc, auditor),
         deployment,
@@ -252,7 +253,10 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
       });
       // The old payer: the auditor's own account and channel.
       const payers = {
-        ready: async (_e: number, o: SignedOffer) => (await builder.channelFor(o), builder),
+        ready: async (_e: number, o: SignedOffer) => {
+          await builder.channelFor(o);
+          return builder;
+        },
       } as unknown as ProbePayers;
       probers.push({
         prober: new Prober({
@@ -270,11 +274,11 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     const oldPayers = new Set(OLD_AUDITORS.map((i) => devAccount(i).address.toLowerCase()));
 
     // Customers: fresh keys funded as the devnet funds its customers, visiting at random.
-    const customerNode = await newNode();
     const customers: { account: LocalAccount; builder: PathBuilder }[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
       const account = localAccount(generatePrivateKey());
       const client: ChainClient = createChainClient(rpc, account);
+      const customerNode = await newNode();
       await fundLikeACustomer(client, { deployment, reserveIn: RESERVE });
       customers.push({
         account,

@@ -17,8 +17,8 @@ import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
 import { SELECTION_THRESHOLD } from '../../src/reputation/reputation.ts';
 import { type DevnetProcess, getJson, startDevnetCli } from '../support/devnet.ts';
 
-/** Epochs are 20 s: the first measured epoch ends about a minute in, the black hole shows from the next. */
-const WINDOW_MS = 180_000;
+/** Epochs are 20 s; a slash lands a dispute window (one epoch) after its proposal: 8 epochs measured here. */
+const WINDOW_MS = 240_000;
 
 type AuditorStatus = { providers: { provider: Address; reputation: number; last?: Record<string, unknown> }[] };
 
