@@ -51,6 +51,7 @@ import { type Provider, startProvider } from '../../src/provider/startProvider.t
 import { createPathBuilder, type PathBuilder } from '../../src/session/buildPath.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
+import { ReceiptStore } from '../../src/store/ReceiptStore.ts';
 import { localAccount } from '../../src/wallet/localAccount.ts';
 import {
   accuracy,
@@ -181,6 +182,13 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     await node.dial(multiaddr(provider.multiaddrs[0] as string));
     return node;
   };
+  /** An auditor's state database: the probe key index and the probe receipts' archive. */
+  const auditorStores = (name: string) => {
+    const db = openDatabase({ file: join(dir, `${name}.db`) });
+    const index = new ChannelStore(db);
+    stores.push(index);
+    return { index, receipts: new ReceiptStore(db) };
+  };
   const newStore = (name: string) => {
     const store = new ChannelStore(openDatabase({ file: join(dir, `${name}.db`) }));
     stores.push(store);
@@ -215,7 +223,7 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
         probeNodes: { canary: probeNode, capacity: probeNode },
         stateDir: join(dir, `seed-${i}`),
         seed,
-        index: newStore(`index-${i}`),
+        ...auditorStores(`index-${i}`),
         fund: (probe) => fundLikeACustomer(probe, { deployment, reserveIn: RESERVE }),
         depositWei: DEPOSIT,
         creditBytes: CREDIT,
