@@ -146,8 +146,10 @@ export class Prober implements Component {
     m.probeSession = hop.sessionId;
     const open = (destination: { host: string; port: number }) => path.session.openStream(destination);
     const opened = Date.now();
-    const canaries = (async () => {
-      for (const moment of momentsIn(opened, end, probes)) {
+    // Each canary at its own moment, not one after another: a lost canary waits out its timeout, and a
+    // black hole must still see every canary sent inside the session (a slash needs MIN_PROBES of them).
+    const canaries = Promise.all(
+      momentsIn(opened, end, probes).map(async (moment) => {
         await scheduler.sleepUntil(moment);
         if (scheduler.stopped) return;
         m.probesSent++;
@@ -156,8 +158,8 @@ export class Prober implements Component {
           m.probesDelivered++;
           m.rtts.push(result.rttMicros);
         }
-      }
-    })();
+      }),
+    );
     const download = (async () => {
       await scheduler.sleepUntil(downloadMoment(opened, end, shape));
       if (scheduler.stopped) return;
