@@ -458,7 +458,8 @@ contract ProviderRegistry is EIP712 {
         _scheduleWeight(msg.sender, a, a.bonded);
     }
 
-    /// @notice Pays out unbonded auditor stake after the delay; deregisters an auditor left with none.
+    /// @notice Pays out unbonded auditor stake after the delay; deregisters an auditor left with none (once its
+    /// weight has been zero for `REPORT_WINDOW_EPOCHS`, else `WeightChangePending`).
     function withdrawAuditor() external {
         Auditor storage a = _auditors[msg.sender];
         if (!a.registered) revert NotRegistered(msg.sender);
@@ -466,6 +467,10 @@ contract ProviderRegistry is EIP712 {
         a.unbonding = 0;
         a.unbondingReadyAt = 0;
         if (a.bonded == 0) {
+            // Leaving the list changes the draw of every epoch it was weighed in: only once no epoch a
+            // slash may still be proposed for saw its weight.
+            uint64 free = a.weightEpoch + REPORT_WINDOW_EPOCHS;
+            if (currentEpoch() < free) revert WeightChangePending(msg.sender, free);
             delete _auditors[msg.sender];
             _removeAuditor(msg.sender);
             emit AuditorRemoved(msg.sender);

@@ -498,4 +498,32 @@ contract ProviderRegistrySlashTest is Test {
         vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.NotJailed.selector, provider));
         reg.unjail();
     }
+
+    /// @dev With epochs longer than the unbonding delay, an auditor that unbonded could leave the list while
+    /// epochs it weighed in can still be slashed for; it waits until they are out of the window.
+    function test_auditorLeavesTheDrawOnlyAfterTheReportWindow() public {
+        ProviderRegistry weekly = new ProviderRegistry(
+            IERC20(address(rbt)),
+            governance,
+            sink,
+            ProviderRegistry.Config(MIN, AMIN, 1 days, 5, 6_666, SLASH, BURN, 7 days, 7 days)
+        );
+        address a = makeAddr("weeklyAuditor");
+        rbt.mint(a, AMIN);
+        vm.startPrank(a);
+        rbt.approve(address(weekly), AMIN);
+        weekly.registerAuditor(AMIN);
+        uint64 epoch = weekly.currentEpoch();
+        vm.warp(block.timestamp + 2 * 7 days);
+        weekly.unbondAuditor(AMIN);
+        vm.warp(block.timestamp + 1 days);
+        uint64 free = epoch + 2 + 2 + 3;
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.WeightChangePending.selector, a, free));
+        weekly.withdrawAuditor();
+        vm.warp(uint256(free) * 7 days);
+        weekly.withdrawAuditor();
+        vm.stopPrank();
+        assertFalse(weekly.isAuditor(a));
+        assertEq(rbt.balanceOf(a), AMIN);
+    }
 }
