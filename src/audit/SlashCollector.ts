@@ -6,11 +6,14 @@
  * (`record`) — is kept per slash report; once a quorum has signed, the lowest signer address proposes at
  * once and each next one `SUBMIT_STAGGER_MS` later per rank, in case the ones before it did not (a second
  * proposal reverts with `ReportAlreadyUsed`, which is logged, not an error). The proposer finalizes the
- * slash when the dispute window has passed; a slash the provider disputed successfully stays void
- * (`SlashNotPending`, logged).
+ * slash when the dispute window has passed; every other signer tries too, later by its rank, with the
+ * signers the `SlashProposed` event names (a proposer that crashed must not leave the slash pending and
+ * the provider's withdrawal blocked); a slash the provider disputed, or one already finalized, is logged
+ * (`SlashNotPending`), not an error.
  */
 import type { Address, Hex, LocalAccount } from 'viem';
 import type { Telemetry } from '../api/telemetry.ts';
+import { readSlashProposal } from '../chain/actions/readSlashProposal.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { SerialWrites } from '../chain/serialWrites.ts';
 import type { Logger } from '../log/logger.ts';
@@ -18,7 +21,7 @@ import type { AuditDomain, AuditReport } from '../reputation/auditReport.ts';
 import type { CommitteeBook } from '../reputation/CommitteeBook.ts';
 import { findSlash } from '../reputation/slashFinding.ts';
 import { type SlashReport, signSlashReport } from '../reputation/slashReport.ts';
-import { finishSlash, slashReportOf, submitSlash } from './submitSlash.ts';
+import { finishSlash, slashIdOf, slashReportOf, submitSlash } from './submitSlash.ts';
 
 /** How long each auditor waits per rank before submitting a slash others may have submitted. */
 const SUBMIT_STAGGER_MS = 3_000;
@@ -126,8 +129,23 @@ export class SlashCollector {
       this.#finalizeLater(proposed, this.#p.disputeWindowMs + FINALIZE_MARGIN_MS);
     } catch (error) {
       const text = String((error as Error).message);
-      if (/ReportAlreadyUsed/.test(text)) logger.info({ provider, epoch }, 'slash already proposed');
-      else logger.warn({ err: error }, 'slash proposal failed');
+      if (/ReportAlreadyUsed/.test(text)) {
+        logger.info({ provider, epoch }, 'slash already proposed');
+        await this.#finalizeOthers(slashIdOf(provider, epoch), rank);
+      } else logger.warn({ err: error }, 'slash proposal failed');
+    }
+  }
+
+  /** Finalizes, as a fallback, a slash another member proposed: after its window plus `rank` staggers. */
+  async #finalizeOthers(id: Hex, rank: number): Promise<void> {
+    const { client, domain, logger } = this.#p;
+    try {
+      const proposal = await readSlashProposal(client, { registry: domain.registry, id });
+      if (!proposal) return;
+      const delayMs = proposal.readyAt * 1_000 - Date.now() + FINALIZE_MARGIN_MS + rank * SUBMIT_STAGGER_MS;
+      this.#finalizeLater({ id, signers: proposal.signers }, Math.max(0, delayMs));
+    } catch (error) {
+      logger.warn({ err: error, id }, 'reading the slash proposal failed');
     }
   }
 

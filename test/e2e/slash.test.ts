@@ -25,6 +25,7 @@ import { getProvider } from '../../src/chain/actions/getProvider.ts';
 import { readCommittee } from '../../src/chain/actions/readCommittee.ts';
 import { readProvider } from '../../src/chain/actions/readProvider.ts';
 import { readRegistryParameter } from '../../src/chain/actions/readRegistryParameter.ts';
+import { readSlashProposal } from '../../src/chain/actions/readSlashProposal.ts';
 import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
@@ -202,6 +203,11 @@ describe('slashing from audit reports', { timeout: 120_000 }, () => {
     const proposed = await submitSlash(submitter, domain, report, (await sign(signers, report)).reverse());
     assert.equal(proposed.id, slashIdOf(provider.address, epoch));
     assert.equal(await stakeOf(), before, 'nothing moves at the proposal');
+    // What any other member finalizes with: the proposal as its event recorded it.
+    const recorded = await readSlashProposal(read(), { registry: domain.registry, id: proposed.id });
+    assert.deepEqual(recorded?.signers, proposed.signers);
+    assert.equal(recorded?.epoch, epoch);
+    assert.ok((recorded?.readyAt ?? 0) > Number((await read().getBlock()).timestamp));
     await assert.rejects(finishSlash(submitter, domain, proposed), reverted('DisputeWindowOpen'));
     await waitDisputeWindow();
     await finishSlash(submitter, domain, proposed);
