@@ -171,11 +171,14 @@ describe('committees (CommitteeBook)', () => {
     let drawn = false;
     let reads = 0;
     let fail = false;
-    const book = new CommitteeBook(async (_provider, epoch) => {
-      reads++;
-      if (fail) throw new Error('rpc down');
-      return drawn ? { members: epoch === 7 ? members : [], quorum: 2 } : undefined;
-    });
+    const book = new CommitteeBook(
+      async (_provider, epoch) => {
+        reads++;
+        if (fail) throw new Error('rpc down');
+        return drawn ? { members: epoch === 7 ? members : [], quorum: 2 } : undefined;
+      },
+      async () => 8,
+    );
     assert.equal(await book.isMember(members[0] as Address, provider, 7), false, 'no seed: nobody');
     assert.equal(await book.committee(provider, 7), undefined);
     assert.equal(reads, 2, 'an absent committee is not remembered');
@@ -188,5 +191,12 @@ describe('committees (CommitteeBook)', () => {
     await assert.rejects(book.committee(provider, 8), /rpc down/);
     fail = false;
     assert.deepEqual((await book.committee(provider, 8))?.members, []);
+    // Made-up epochs, far behind or ahead of the chain's (8), are refused without a read.
+    const before = reads;
+    assert.equal(await book.committee(provider, 8 - 65), undefined);
+    assert.equal(await book.committee(provider, 10), undefined);
+    assert.equal(await book.isMember(members[0] as Address, provider, 1_000_000), false);
+    assert.equal(reads, before, 'no chain read for an epoch out of range');
+    assert.deepEqual((await book.committee(provider, 9))?.members, [], 'the next epoch is in range');
   });
 });
