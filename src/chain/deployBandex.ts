@@ -19,103 +19,33 @@ import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
 import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
-
-/** Every parameter the contracts are born with; governance can change them later within bounds. */
-export type DeployParameters = {
-  timelockDelaySec: bigint;
-  votingDelaySec: number;
-  votingPeriodSec: number;
-  proposalThreshold: bigint;
-  quorumPercent: bigint;
-  /** Opening formula reserve (reserve units) and supply (RBT wei): they set the opening price. */
-  virtualReserve: bigint;
-  virtualSupply: bigint;
-  reserveRatioPpm: bigint;
-  minReserveRatioPpm: bigint;
-  maxReserveRatioPpm: bigint;
-  maxRatioStepPpm: bigint;
-  demandEpochSec: bigint;
-  minStake: bigint;
-  auditorMinStake: bigint;
-  unbondingDelaySec: bigint;
-  /** Auditors drawn per provider and epoch, and the share of them a slash needs (bps, rounded up, ≥ 2). */
-  committeeSize: bigint;
-  quorumBps: bigint;
-  /** Audit epoch (s): reports, committees and slashes are per epoch; fixed at deployment. */
-  auditEpochSec: bigint;
-  /** How long a proposed slash waits for a dispute before stake moves (s, at least one epoch). */
-  disputeWindowSec: bigint;
-  slashBps: bigint;
-  slashBurnBps: bigint;
-  feeBps: bigint;
-  challengePeriodSec: bigint;
-};
-
-const RBT = 10n ** 18n;
-const DOLLAR = 10n ** 6n;
-
-/** Short periods so that a whole lifecycle fits in a test or a demo minute. Opening price 0.01 $/RBT. */
-export const devnetParameters: DeployParameters = {
-  timelockDelaySec: 60n,
-  votingDelaySec: 1,
-  votingPeriodSec: 60,
-  proposalThreshold: 0n,
-  quorumPercent: 4n,
-  virtualReserve: 5_000n * DOLLAR,
-  virtualSupply: 1_000_000n * RBT,
-  reserveRatioPpm: 500_000n,
-  minReserveRatioPpm: 100_000n,
-  maxReserveRatioPpm: 900_000n,
-  maxRatioStepPpm: 20_000n,
-  demandEpochSec: 60n,
-  minStake: 1_000n * RBT,
-  auditorMinStake: 1_000n * RBT,
-  unbondingDelaySec: 86_400n,
-  committeeSize: 5n,
-  quorumBps: 6_666n,
-  auditEpochSec: 20n,
-  disputeWindowSec: 20n,
-  slashBps: 1_000n,
-  slashBurnBps: 9_000n,
-  feeBps: 100n,
-  challengePeriodSec: 3_600n,
-};
-
-/** Periods for a real chain: a day to challenge, a week to unbond, two days of timelock. */
-export const productionParameters: DeployParameters = {
-  ...devnetParameters,
-  timelockDelaySec: 2n * 86_400n,
-  votingDelaySec: 86_400,
-  votingPeriodSec: 5 * 86_400,
-  proposalThreshold: 10_000n * RBT,
-  demandEpochSec: 86_400n,
-  unbondingDelaySec: 7n * 86_400n,
-  challengePeriodSec: 86_400n,
-  committeeSize: 7n,
-  auditEpochSec: 3_600n,
-  disputeWindowSec: 86_400n,
-};
+import { DEPLOY_PRESETS, type DeployParameters, type PresetName, recordParameters } from './deployPresets.ts';
 
 export type DeployBandexParameters = {
   client: ChainClient;
   /** The curve's reserve asset; omitted = deploy a TestDollar (devnets and testnets). */
   reserve?: Address;
-  parameters?: DeployParameters;
+  /** Which preset's parameters (default `devnet`); the deployment file records it. */
+  preset?: PresetName;
+  /** Parameters that differ from the preset's (the devnet's audit epoch, say); the record says `custom`. */
+  overrides?: Partial<DeployParameters>;
   logger?: Logger;
 };
 
 /**
  * @example
- * const deployment = await deployBandex({ client }); // anvil's first account as deployer
+ * const deployment = await deployBandex({ client }); // anvil's first account as deployer, devnet preset
+ * await deployBandex({ client: l2, preset: 'production', reserve: usdc });
  * console.log(deployment.contracts.channels);
  */
 export async function deployBandex({
   client,
   reserve,
-  parameters = devnetParameters,
+  preset = 'devnet',
+  overrides = {},
   logger = silentLogger,
 }: DeployBandexParameters): Promise<Deployment> {
-  const p = parameters;
+  const p: DeployParameters = { ...DEPLOY_PRESETS[preset], ...overrides };
   const deployer = client.account.address;
   await assertFactoryPresent(client);
   const deploymentBlock = Number(await client.getBlockNumber()) + 1;
@@ -198,6 +128,8 @@ export async function deployBandex({
     abiVersion: ABI_VERSION,
     deployer,
     contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock },
+    preset: Object.keys(overrides).length === 0 ? preset : 'custom',
+    parameters: recordParameters(p),
   };
 }
 

@@ -22,6 +22,10 @@ export type Deployment = {
   abiVersion: string;
   deployer: Address;
   contracts: Record<ContractName, Address>;
+  /** The parameter preset deployed with (`custom` when some were overridden); absent in older files. */
+  preset?: string;
+  /** Every parameter the contracts were born with, as decimal strings (`deployPresets.ts`). */
+  parameters?: Record<string, string>;
 };
 
 /** `deployments/<chainId>.json` under `dir`. */
@@ -73,5 +77,15 @@ export function parseDeployment(file: string, raw: unknown): Deployment {
     if (typeof address !== 'string' || !isAddress(address))
       throw new DeploymentFileError({ file, reason: `contracts.${name} is not an address` });
   }
+  if (value.preset !== undefined && typeof value.preset !== 'string')
+    throw new DeploymentFileError({ file, reason: 'preset is not a string' });
+  const parameters = value.parameters as Record<string, unknown> | undefined;
+  if (
+    parameters !== undefined &&
+    (typeof parameters !== 'object' ||
+      parameters === null ||
+      Object.values(parameters).some((v) => typeof v !== 'string'))
+  )
+    throw new DeploymentFileError({ file, reason: 'parameters must map names to decimal strings' });
   return value as unknown as Deployment;
 }

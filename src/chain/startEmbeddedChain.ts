@@ -7,8 +7,9 @@ import type { Logger } from '../log/logger.ts';
 import { silentLogger } from '../log/logger.ts';
 import { type Anvil, type StartAnvilParameters, startAnvil } from './anvil.ts';
 import { createChainClient } from './chainClient.ts';
-import { type DeployParameters, deployBandex } from './deployBandex.ts';
+import { deployBandex } from './deployBandex.ts';
 import { type Deployment, deploymentPath, writeDeployment } from './deployment.ts';
+import type { DeployParameters } from './deployPresets.ts';
 import { DEV_ACCOUNT_INDEX, devAccount } from './devAccounts.ts';
 
 export type EmbeddedChain = {
@@ -22,8 +23,8 @@ export type EmbeddedChain = {
 export type StartEmbeddedChainParameters = StartAnvilParameters & {
   /** Folder for `<chainId>.json`. */
   deploymentsDir: string;
-  /** Deployment parameters (default `devnetParameters`). */
-  parameters?: DeployParameters;
+  /** Parameters that differ from the devnet preset's. */
+  overrides?: Partial<DeployParameters>;
   logger?: Logger;
 };
 
@@ -33,7 +34,7 @@ export async function startEmbeddedChain(params: StartEmbeddedChainParameters): 
   logger.info({ rpc: anvil.rpcUrl, chainId: anvil.chainId }, 'embedded chain listening');
   try {
     const client = createChainClient(anvil.rpcUrl, devAccount(DEV_ACCOUNT_INDEX.deployer));
-    const deployment = await deployBandex({ client, logger, parameters: params.parameters });
+    const deployment = await deployBandex({ client, logger, overrides: params.overrides });
     const deploymentFile = writeDeployment(deploymentPath(params.deploymentsDir, anvil.chainId), deployment);
     logger.info({ file: deploymentFile }, 'deployment file written');
     return { anvil, deployment, deploymentFile, stop: () => anvil.stop() };

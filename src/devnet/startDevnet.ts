@@ -22,8 +22,8 @@ import { readRegistryParameter } from '../chain/actions/readRegistryParameter.ts
 import { registerAuditor } from '../chain/actions/registerAuditor.ts';
 import { registerProvider } from '../chain/actions/registerProvider.ts';
 import { createChainClient } from '../chain/chainClient.ts';
-import { devnetParameters } from '../chain/deployBandex.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import { devnetParameters } from '../chain/deployPresets.ts';
 import { DEV_ACCOUNT_INDEX, devAccount } from '../chain/devAccounts.ts';
 import { startEmbeddedChain } from '../chain/startEmbeddedChain.ts';
 import { type Client, startClient } from '../client/startClient.ts';
@@ -154,11 +154,10 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     accounts: DEV_ACCOUNTS,
     deploymentsDir: join(stateDir, 'deployments'),
     // The registry's epochs are the auditors' epochs; a slash waits one epoch for a dispute.
-    parameters: {
-      ...devnetParameters,
-      auditEpochSec: BigInt(epochMs / 1_000),
-      disputeWindowSec: BigInt(epochMs / 1_000),
-    },
+    overrides:
+      BigInt(epochMs / 1_000) === devnetParameters.auditEpochSec
+        ? {}
+        : { auditEpochSec: BigInt(epochMs / 1_000), disputeWindowSec: BigInt(epochMs / 1_000) },
     logger,
   });
   const stops: (() => Promise<void>)[] = [() => chain.stop()];

@@ -13,8 +13,8 @@ import { bandexTimelockAbi } from '../../src/chain/abi/bandexTimelock.ts';
 import { bondingCurveAbi } from '../../src/chain/abi/bondingCurve.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
-import { devnetParameters } from '../../src/chain/deployBandex.ts';
 import { readDeployment } from '../../src/chain/deployment.ts';
+import { devnetParameters } from '../../src/chain/deployPresets.ts';
 import { startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { isRunning } from '../support/processes.ts';
 

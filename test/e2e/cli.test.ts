@@ -8,6 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type Abi, type Address, createPublicClient, http } from 'viem';
+import { bandexGovernorAbi } from '../../src/chain/abi/bandexGovernor.ts';
+import { bandexTimelockAbi } from '../../src/chain/abi/bandexTimelock.ts';
+import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
+import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
+import { devPrivateKey } from '../../src/chain/devAccounts.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { descendantPids, isRunning, waitFor } from '../support/processes.ts';
 
@@ -57,6 +63,39 @@ describe('bandex CLI against the embedded chain', () => {
     const deployment = JSON.parse(readFileSync(join(out, '31337.json'), 'utf8'));
     const first = JSON.parse(readFileSync(info.deployment, 'utf8'));
     assert.notEqual(deployment.contracts.channels, first.contracts.channels, 'another deployer, other addresses');
+  });
+
+  test('deploy --preset production: the contracts are born with its periods, and the file says so', async () => {
+    const keyFile = join(dir, 'production.key');
+    writeFileSync(keyFile, `${devPrivateKey(7)}\n`, { mode: 0o600 });
+    const out = join(dir, 'production');
+    const result = await runCli([
+      'deploy',
+      '--rpc',
+      info.rpc,
+      '--key-file',
+      keyFile,
+      '--out',
+      out,
+      '--preset',
+      'production',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /with the production preset/);
+    const deployment = JSON.parse(readFileSync(join(out, '31337.json'), 'utf8'));
+    assert.equal(deployment.preset, 'production');
+    assert.equal(deployment.parameters.timelockDelaySec, '172800');
+    const chain = createPublicClient({ transport: http(info.rpc) });
+    const read = (address: Address, abi: Abi, functionName: string) =>
+      chain.readContract({ address, abi, functionName }) as Promise<bigint>;
+    assert.equal(await read(deployment.contracts.timelock, bandexTimelockAbi, 'getMinDelay'), 172_800n);
+    assert.equal(await read(deployment.contracts.registry, providerRegistryAbi, 'epochLength'), 3_600n);
+    assert.equal(await read(deployment.contracts.registry, providerRegistryAbi, 'unbondingDelay'), 604_800n);
+    assert.equal(await read(deployment.contracts.channels, paymentChannelsAbi, 'challengePeriod'), 86_400n);
+    assert.equal(await read(deployment.contracts.governor, bandexGovernorAbi, 'votingPeriod'), 432_000n);
+    const unknown = await runCli(['deploy', '--rpc', info.rpc, '--key-file', keyFile, '--preset', 'mainnet']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /argument 'mainnet' is invalid\. Allowed choices are devnet, testnet, production/);
   });
 
   test('an unreachable --rpc is a one-line error', async () => {
