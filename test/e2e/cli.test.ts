@@ -4,16 +4,19 @@
  * a bad key file — each a one-line error that says what to do, a non-zero exit, nothing left running.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type Abi, type Address, createPublicClient, http } from 'viem';
 import { bandexGovernorAbi } from '../../src/chain/abi/bandexGovernor.ts';
 import { bandexTimelockAbi } from '../../src/chain/abi/bandexTimelock.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
 import { devPrivateKey } from '../../src/chain/devAccounts.ts';
+import { packageVersion } from '../../src/packageVersion.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { descendantPids, isRunning, waitFor } from '../support/processes.ts';
 
@@ -96,6 +99,14 @@ describe('bandex CLI against the embedded chain', () => {
     const unknown = await runCli(['deploy', '--rpc', info.rpc, '--key-file', keyFile, '--preset', 'mainnet']);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /argument 'mainnet' is invalid\. Allowed choices are devnet, testnet, production/);
+  });
+
+  test("the README's way to run the CLI in a clone: npm run -s bandex, no warnings", () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+    const run = spawnSync('npm', ['run', '-s', 'bandex', '--', '--version'], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), packageVersion());
+    assert.equal(run.stderr, '', 'nothing on stderr: no engine warnings');
   });
 
   test('an unreachable --rpc is a one-line error', async () => {
