@@ -24,6 +24,7 @@ export type AccountingErrorCode =
   | 'RECEIPT_REGRESSED'
   | 'RECEIPT_MISMATCH'
   | 'RECEIPT_MISSING'
+  | 'RECEIPT_FLOOD'
   | 'RECEIPT_EQUIVOCATION';
 
 export class AccountingError extends BaseError<Record<string, unknown>> {

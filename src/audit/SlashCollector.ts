@@ -25,6 +25,8 @@ import { finishSlash, slashIdOf, slashReportOf, submitSlash } from './submitSlas
 
 /** How long each auditor waits per rank before submitting a slash others may have submitted. */
 const SUBMIT_STAGGER_MS = 3_000;
+/** Signatures kept this many epochs back (the registry takes slashes of the last 3 finished epochs). */
+const KEEP_EPOCHS = 4;
 /** Finalize this long after the dispute window ends (the next block's timestamp must have passed it). */
 const FINALIZE_MARGIN_MS = 2_000;
 
@@ -106,6 +108,12 @@ export class SlashCollector {
     if (!entry) {
       entry = { slash, bySigner: new Map() };
       this.#signatures.set(key, entry);
+      // A slash can be proposed for the last few epochs only: older signatures are of no use.
+      for (const [k, e] of this.#signatures)
+        if (e.slash.epoch < slash.epoch - KEEP_EPOCHS) {
+          this.#signatures.delete(k);
+          this.#submitting.delete(k);
+        }
     }
     return entry;
   }

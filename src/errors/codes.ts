@@ -56,6 +56,7 @@ export const accountingErrorCodes = [
   'RECEIPT_MISMATCH',
   /** The client let the session run too far past its last countersigned receipt. */
   'RECEIPT_MISSING',
+  'RECEIPT_FLOOD',
   /** The provider signed two different receipts for one checkpoint (slashable). */
   'RECEIPT_EQUIVOCATION',
 ] as const;

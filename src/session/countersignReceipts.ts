@@ -8,10 +8,13 @@
  * A bad proposal (malformed, replayed, for another session, inflated, regressed, wrongly signed) ends the
  * session with that code; the receipts already stored stay. A client that lets the session run more than
  * `maxUncoveredBytes` past its last countersigned receipt (withholding or deflating receipts) has its
- * session ended (`RECEIPT_MISSING`), checked once a second — never on the per-chunk path.
+ * session ended (`RECEIPT_MISSING`), checked once a second — never on the per-chunk path. A client that
+ * proposes faster than the session's traffic and the clock justify, or before its last proposal was
+ * answered, is ended too (`RECEIPT_FLOOD`, `RECEIPT_BURST`): each proposal costs the provider a signature
+ * check, a signature and a row.
  */
 import type { Hex, LocalAccount } from 'viem';
-import { RECEIPT_EVERY_BYTES, RECEIPT_MAX_UNCOVERED_BYTES } from '../accounting/constants.ts';
+import { RECEIPT_BURST, RECEIPT_EVERY_BYTES, RECEIPT_MAX_UNCOVERED_BYTES } from '../accounting/constants.ts';
 import { AccountingError } from '../accounting/errors.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { isReceiptSignedBy, type Receipt, type RegistryDomain, signReceipt } from '../accounting/receipt.ts';
@@ -63,6 +66,25 @@ export function countersignReceipts({
   let nextSeq = 0;
   let previous: Receipt | undefined;
   let queue: Promise<void> = Promise.resolve();
+  /** A proposal being checked and answered: the client must wait for the answer before the next. */
+  let pending = false;
+  let tokens = RECEIPT_BURST;
+  let refilledAt = now();
+  let creditedBytes = 0;
+  /** Spends a proposal token (refilled by time and by new traffic); false when none is left. */
+  const takeToken = (): boolean => {
+    const t = now();
+    const bytes = meter.received + meter.sent;
+    tokens = Math.min(
+      RECEIPT_BURST,
+      tokens + (t - refilledAt) / 1_000 + (bytes - creditedBytes) / (RECEIPT_EVERY_BYTES / 2),
+    );
+    refilledAt = t;
+    creditedBytes = bytes;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
 
   const fail = (error: unknown) => {
     logger.warn({ code: codeOf(error), err: error }, 'bad receipt; ending the session');
@@ -106,6 +128,19 @@ export function countersignReceipts({
 
   const onPayment = (payload: Buffer) => {
     if (!isReceiptMessage(payload) || session.closed) return;
+    if (pending || !takeToken()) {
+      fail(
+        new AccountingError(
+          'RECEIPT_FLOOD',
+          pending
+            ? 'a receipt proposal arrived before the previous one was answered'
+            : 'receipt proposals come faster than the session traffic and the clock allow',
+          `propose one checkpoint at a time, per ${RECEIPT_EVERY_BYTES} bytes or per 30 s, and at the end`,
+        ),
+      );
+      return;
+    }
+    pending = true;
     // What the provider saw when the proposal arrived: later bytes do not make an earlier claim true.
     const view = {
       received: BigInt(meter.received),
@@ -113,7 +148,12 @@ export function countersignReceipts({
       value: payee.value,
       now: seconds(),
     };
-    queue = queue.then(() => handle(payload, view)).catch(fail);
+    queue = queue
+      .then(() => handle(payload, view))
+      .catch(fail)
+      .finally(() => {
+        pending = false;
+      });
   };
 
   const timer = setInterval(() => {

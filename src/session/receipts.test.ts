@@ -13,9 +13,11 @@ import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { type Hex, parseUnits } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { RECEIPT_BURST } from '../accounting/constants.ts';
 import { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
-import { isReceiptSignedBy, sessionIdOf } from '../accounting/receipt.ts';
+import { checkpointIdOf, isReceiptSignedBy, sessionIdOf, signReceipt } from '../accounting/receipt.ts';
+import { encodeReceiptMessage, isReceiptMessage } from '../accounting/receiptMessages.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
@@ -228,5 +230,59 @@ describe('session receipts on a real tunnel', { timeout: 60_000 }, () => {
     const kept = pair.clientReceipts.latest(pair.sessionId);
     assert.equal(kept?.seq, 0, 'the client keeps its own signed proposal');
     assert.equal(kept?.providerSignature, undefined);
+  });
+
+  it('a client proposing receipts in a loop is ended after the burst (RECEIPT_FLOOD); the provider signed few', async () => {
+    const pair = await startPair(64 * 1024 * 1024);
+    const closed = once(pair.provider, 'close');
+    // Well-formed, correctly signed proposals, each waiting for its answer, with no traffic between them.
+    const answers: Buffer[] = [];
+    pair.client.exit.on('payment', (payload: Buffer) => {
+      if (isReceiptMessage(payload)) answers.push(payload);
+    });
+    const startTime = BigInt(Math.floor(Date.now() / 1000));
+    let sent = 0;
+    for (let seq = 0; seq < 40 && !pair.provider.closed; seq++) {
+      const receipt = {
+        sessionId: checkpointIdOf(pair.sessionId, seq),
+        channelId: pair.channelId,
+        bytesUp: 0n,
+        bytesDown: 0n,
+        amount: 0n,
+        startTime,
+        endTime: startTime,
+      };
+      const signature = await signReceipt(payerAccount, registry, receipt);
+      pair.client.exit.sendPayment(encodeReceiptMessage({ seq, receipt, signature }));
+      sent++;
+      const deadline = Date.now() + 2_000;
+      while (answers.length < seq + 1 && !pair.provider.closed && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+    }
+    const [error] = (await closed) as [Error | undefined];
+    assert.ok(hasErrorCode(error, 'RECEIPT_FLOOD'), String(error));
+    const signed = pair.providerReceipts.list({ session: pair.sessionId }).length;
+    assert.ok(signed <= RECEIPT_BURST + 1, `the provider signed ${signed} of ${sent} proposals`);
+    assert.ok(sent > signed, 'the flood went on past what was signed');
+
+    // Two proposals without waiting for the first answer: the second ends the session at once.
+    const eager = await startPair(64 * 1024 * 1024);
+    const eagerClosed = once(eager.provider, 'close');
+    for (const seq of [0, 1]) {
+      const receipt = {
+        sessionId: checkpointIdOf(eager.sessionId, seq),
+        channelId: eager.channelId,
+        bytesUp: 0n,
+        bytesDown: 0n,
+        amount: 0n,
+        startTime,
+        endTime: startTime,
+      };
+      eager.client.exit.sendPayment(
+        encodeReceiptMessage({ seq, receipt, signature: await signReceipt(payerAccount, registry, receipt) }),
+      );
+    }
+    const [eagerError] = (await eagerClosed) as [Error | undefined];
+    assert.ok(hasErrorCode(eagerError, 'RECEIPT_FLOOD'), String(eagerError));
   });
 });
