@@ -59,7 +59,7 @@ export const RECEIPT_MAX_UNCOVERED_BYTES = 3 * RECEIPT_EVERY_BYTES;
  * What a provider countersigns per session: proposals spend a token each from a bucket of
  * `RECEIPT_BURST` that refills one per second and one per half checkpoint of new bytes, and one proposal
  * at a time (the next only after the last was answered). An honest client proposes once per 64 MiB, per
- * 30 s or at its close and never comes near; a client proposing in a loop to make the provider verify,
+ * 30 s or at its close and has one out at a time; a client proposing in a loop to make the provider verify,
  * sign and store is ended (`RECEIPT_FLOOD`) after the burst.
  */
 export const RECEIPT_BURST = 8;

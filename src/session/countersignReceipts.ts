@@ -9,8 +9,8 @@
  * session with that code; the receipts already stored stay. A client that lets the session run more than
  * `maxUncoveredBytes` past its last countersigned receipt (withholding or deflating receipts) has its
  * session ended (`RECEIPT_MISSING`), checked once a second — never on the per-chunk path. A client that
- * proposes faster than the session's traffic and the clock justify, or before its last proposal was
- * answered, is ended too (`RECEIPT_FLOOD`, `RECEIPT_BURST`): each proposal costs the provider a signature
+ * proposes faster than the session's traffic and the clock justify, or has a third proposal out before
+ * the first was answered, is ended too (`RECEIPT_FLOOD`, `RECEIPT_BURST`): each proposal costs the provider a signature
  * check, a signature and a row.
  */
 import type { Hex, LocalAccount } from 'viem';
@@ -66,8 +66,9 @@ export function countersignReceipts({
   let nextSeq = 0;
   let previous: Receipt | undefined;
   let queue: Promise<void> = Promise.resolve();
-  /** A proposal being checked and answered: the client must wait for the answer before the next. */
-  let pending = false;
+  /** Proposals being checked and answered, and waiting: an honest client has one out at a time, so a
+   * second waiting behind it (a replay, say) is judged on its merits and a third is a flood. */
+  let inFlight = 0;
   let tokens = RECEIPT_BURST;
   let refilledAt = now();
   let creditedBytes = 0;
@@ -128,19 +129,19 @@ export function countersignReceipts({
 
   const onPayment = (payload: Buffer) => {
     if (!isReceiptMessage(payload) || session.closed) return;
-    if (pending || !takeToken()) {
+    if (inFlight >= 2 || !takeToken()) {
       fail(
         new AccountingError(
           'RECEIPT_FLOOD',
-          pending
-            ? 'a receipt proposal arrived before the previous one was answered'
+          inFlight >= 2
+            ? 'receipt proposals arrived while two were not answered yet'
             : 'receipt proposals come faster than the session traffic and the clock allow',
           `propose one checkpoint at a time, per ${RECEIPT_EVERY_BYTES} bytes or per 30 s, and at the end`,
         ),
       );
       return;
     }
-    pending = true;
+    inFlight++;
     // What the provider saw when the proposal arrived: later bytes do not make an earlier claim true.
     const view = {
       received: BigInt(meter.received),
@@ -152,7 +153,7 @@ export function countersignReceipts({
       .then(() => handle(payload, view))
       .catch(fail)
       .finally(() => {
-        pending = false;
+        inFlight--;
       });
   };
 
