@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { dial } from '../../test/support/tunnelHarness.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
-import { initiatorStart, responderRespond } from './noiseIK.ts';
+import { initiatorStart, responderRead, responderRespond } from './noiseIK.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import { generateStaticKeyPair } from './x25519.ts';
 
@@ -41,7 +41,82 @@ describe('Noise IK', () => {
   });
 });
 
+describe('Noise IK payloads (a proposal in message 1, the answer in message 2)', () => {
+  it('each side reads the other’s payload; a relay in between sees neither in clear', () => {
+    const initiator = generateStaticKeyPair();
+    const responder = generateStaticKeyPair();
+    const proposal = Buffer.from('{"type":"propose","secret":"payer-0xabc"}');
+    const start = initiatorStart(initiator, responder.publicKey, undefined, proposal);
+    assert.equal(start.message.indexOf(Buffer.from('payer-0xabc')), -1, 'message 1 carries ciphertext only');
+    const read = responderRead(responder, start.message);
+    assert.ok(read.payload.equals(proposal));
+    assert.ok(read.remoteStatic.equals(initiator.publicKey));
+    const answer = Buffer.from('{"type":"accept"}');
+    const response = read.respond(answer);
+    assert.equal(response.message.indexOf(answer), -1, 'message 2 carries ciphertext only');
+    assert.ok(start.finish(response.message).payload.equals(answer));
+  });
+
+  it('a tampered message 1 (any byte of the payload) fails the handshake', () => {
+    const responder = generateStaticKeyPair();
+    const start = initiatorStart(generateStaticKeyPair(), responder.publicKey, undefined, Buffer.from('proposal'));
+    for (const at of [0, 40, start.message.length - 20, start.message.length - 1]) {
+      const tampered = Buffer.from(start.message);
+      tampered[at] = (tampered[at] as number) ^ 1;
+      assert.throws(
+        () => responderRead(responder, tampered),
+        (e) => hasErrorCode(e, 'TUNNEL_HANDSHAKE_FAILED'),
+      );
+    }
+  });
+
+  it('a payload over MAX_HANDSHAKE_PAYLOAD is refused on both sides', () => {
+    const responder = generateStaticKeyPair();
+    assert.throws(
+      () => initiatorStart(generateStaticKeyPair(), responder.publicKey, undefined, Buffer.alloc(2_049)),
+      (e) => hasErrorCode(e, 'TUNNEL_HANDSHAKE_MALFORMED'),
+    );
+    assert.throws(
+      () => responderRead(responder, Buffer.alloc(96 + 2_049)),
+      (e) => hasErrorCode(e, 'TUNNEL_HANDSHAKE_MALFORMED'),
+    );
+  });
+});
+
 describe('SecureChannel', () => {
+  it('a proposal in the handshake: the responder answers it before the channel opens', async () => {
+    const [a, b] = await socketPair();
+    const server = generateStaticKeyPair();
+    const [client, peer] = await Promise.all([
+      SecureChannel.open({
+        transport: a,
+        localStatic: generateStaticKeyPair(),
+        remoteStatic: server.publicKey,
+        payload: Buffer.from('propose'),
+      }),
+      SecureChannel.open({
+        transport: b,
+        localStatic: server,
+        answer: async (payload) => Buffer.from(`answer to ${payload.toString()}`),
+      }),
+    ]);
+    assert.equal(peer.handshakePayload.toString(), 'propose');
+    assert.equal(client.handshakePayload.toString(), 'answer to propose');
+    client.close();
+    peer.close();
+  });
+
+  it('an answer that never comes fails the handshake at its deadline', async () => {
+    const [a, b] = await socketPair();
+    const server = generateStaticKeyPair();
+    const results = await Promise.allSettled([
+      SecureChannel.open({ transport: a, localStatic: generateStaticKeyPair(), remoteStatic: server.publicKey }),
+      SecureChannel.open({ transport: b, localStatic: server, timeoutMs: 200, answer: () => new Promise(() => {}) }),
+    ]);
+    assert.ok(results.every((r) => r.status === 'rejected'));
+    assert.ok(hasErrorCode((results[1] as PromiseRejectedResult).reason, 'TUNNEL_HANDSHAKE_TIMEOUT'));
+  });
+
   it('carries records both ways, across rekey-free sizes up to the max', async () => {
     const [a, b] = await socketPair();
     const server = generateStaticKeyPair();

@@ -11,9 +11,9 @@ import { ByteQueue } from './ByteQueue.ts';
 import './gcTuning.ts';
 import type { CipherState } from './CipherState.ts';
 import {
-  DH_LEN,
   HANDSHAKE_TIMEOUT_MS,
   MAX_HANDSHAKE_MESSAGE,
+  MAX_HANDSHAKE_PAYLOAD,
   MAX_RECORD_PLAINTEXT,
   RECORD_HEADER_LEN,
   REKEY_AFTER_RECORDS,
@@ -21,7 +21,7 @@ import {
   TAG_LEN,
 } from './constants.ts';
 import { HandshakeError, RecordError } from './errors.ts';
-import { initiatorStart, type NoiseResult, responderRespond } from './noiseIK.ts';
+import { initiatorStart, MIN_MESSAGE1, MIN_MESSAGE2, type NoiseResult, responderRead } from './noiseIK.ts';
 import { ReceiveArea } from './ReceiveArea.ts';
 import type { StaticKeyPair } from './x25519.ts';
 
@@ -74,6 +74,13 @@ export type SecureChannelParameters = {
   timeoutMs?: number;
   /** The transport is a socket connected with this area's `onread` (see `createReceiveArea`). */
   receiveArea?: ReceiveArea;
+  /** Initiator: message 1's payload (a session proposal), encrypted to `remoteStatic`. */
+  payload?: Buffer;
+  /**
+   * Responder: what message 2 carries, given message 1's payload and the initiator's authenticated static
+   * key (runs inside the handshake's deadline; a throw fails the handshake). Empty when unset.
+   */
+  answer?: (payload: Buffer, remoteStatic: Buffer) => Promise<Buffer>;
 };
 
 /** Records kept for a session that does not exist yet (see `#held`): a few control frames, never a stream. */
@@ -83,6 +90,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   readonly transport: Duplex;
   /** Authenticated static key of the peer (after `open()`). */
   remoteStatic: Buffer = Buffer.alloc(0);
+  /** The payload of the peer's handshake message: the answer on the initiator, the proposal on the responder. */
+  handshakePayload: Buffer = Buffer.alloc(0);
   /** Ciphertext bytes written and read on the transport, headers included. */
   bytesWritten = 0;
   bytesRead = 0;
@@ -91,7 +100,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #receive: CipherState | undefined;
   readonly #queue = new ByteQueue();
   #onHandshakeMessage: ((message: Buffer) => void) | undefined;
-  #expectedHandshakeLength = 0;
+  /** Lengths the awaited handshake message may have (its fixed part, plus at most `MAX_HANDSHAKE_PAYLOAD`). */
+  #handshakeLength = { min: 0, max: 0 };
   readonly #area: ReceiveArea | undefined;
   #corked = false;
   /**
@@ -132,13 +142,26 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     }
   }
 
-  async #handshake({ localStatic, remoteStatic, signal, timeoutMs = HANDSHAKE_TIMEOUT_MS }: SecureChannelParameters) {
-    this.#expectedHandshakeLength = remoteStatic ? DH_LEN + TAG_LEN : 2 * DH_LEN + 2 * TAG_LEN;
+  async #handshake({
+    localStatic,
+    remoteStatic,
+    signal,
+    timeoutMs = HANDSHAKE_TIMEOUT_MS,
+    payload,
+    answer,
+  }: SecureChannelParameters) {
+    const min = remoteStatic ? MIN_MESSAGE2 : MIN_MESSAGE1;
+    this.#handshakeLength = { min, max: min + MAX_HANDSHAKE_PAYLOAD };
     const messages: Buffer[] = [];
     let wake: (() => void) | undefined;
     let failure: Error | undefined;
+    let rejectFailed: (error: Error) => void = () => {};
+    // Settles with the handshake's failure (timeout, abort, peer gone): what the answer is raced against.
+    const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+    failed.catch(() => {});
     const fail = (error: Error) => {
       failure ??= error;
+      rejectFailed(failure);
       wake?.();
     };
     this.#onHandshakeMessage = (message) => {
@@ -163,17 +186,21 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     try {
       let result: NoiseResult;
       if (remoteStatic) {
-        const start = initiatorStart(localStatic, remoteStatic);
+        const start = initiatorStart(localStatic, remoteStatic, undefined, payload);
         this.#writeHandshake(start.message);
         result = start.finish(await next());
       } else {
-        const response = responderRespond(localStatic, await next());
+        const read = responderRead(localStatic, await next());
+        const reply = answer ? await Promise.race([answer(read.payload, read.remoteStatic), failed]) : undefined;
+        if (failure) throw failure;
+        const response = read.respond(reply);
         this.#writeHandshake(response.message);
-        result = response.result;
+        result = { ...response.result, payload: read.payload };
       }
       this.#send = result.send;
       this.#receive = result.receive;
       this.remoteStatic = result.remoteStatic;
+      this.handshakePayload = result.payload;
       this.#onHandshakeMessage = undefined;
       if (this.#queue.length > 0) queueMicrotask(() => this.#decodeRecords());
     } finally {
@@ -301,8 +328,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #decodeHandshake(): void {
     while (this.#onHandshakeMessage && this.#queue.length >= 2) {
       const length = this.#queue.peek(2).readUInt16BE(0);
-      // IK messages have fixed sizes (96 then 48 bytes with empty payloads): anything else is not a peer.
-      if (length !== this.#expectedHandshakeLength || length > MAX_HANDSHAKE_MESSAGE) {
+      // IK messages have a fixed part (96 then 48 bytes) and a bounded payload: anything else is not a peer.
+      if (length < this.#handshakeLength.min || length > this.#handshakeLength.max || length > MAX_HANDSHAKE_MESSAGE) {
         this.#fail(new HandshakeError('Malformed handshake framing', { code: 'TUNNEL_HANDSHAKE_MALFORMED' }));
         return;
       }
@@ -386,3 +413,4 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.emit('close', error);
   }
 }
+

@@ -16,6 +16,12 @@ export const HASH_LEN = 32;
 export const TAG_LEN = 16;
 /** Handshake messages are framed with a 2-byte length; Noise caps messages at 65535 bytes (spec §3). */
 export const MAX_HANDSHAKE_MESSAGE = 65_535;
+/**
+ * Largest handshake payload, in bytes: a session proposal (about 700 bytes of JSON) in message 1, the
+ * provider's answer (about 800 with a claim) in message 2. Anything larger is no Bandex peer; the cap
+ * bounds what a provider buffers and decrypts for an unauthenticated connection.
+ */
+export const MAX_HANDSHAKE_PAYLOAD = 2_048;
 /** A peer that does not finish the handshake in this time is dropped (slowloris guard). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 

@@ -8,17 +8,40 @@
  *
  * The initiator (client) knows the responder's (provider's) static key from its offer.
  * Both statics are authenticated; transport keys depend on both ephemerals (forward secrecy).
- * Payloads are empty in Bandex. No I/O here: `SecureChannel` frames and sends the messages.
+ * Each message may carry a payload (at most `MAX_HANDSHAKE_PAYLOAD` bytes): a paid hop's session
+ * proposal rides in the first (encrypted to the responder's static key after `es` and `ss`, so a
+ * relaying hop reads nothing), the provider's answer in the second (readable by the initiator only).
+ * No I/O here: `SecureChannel` frames and sends the messages.
  */
 
 import type { CipherState } from './CipherState.ts';
-import { DH_LEN, NOISE_PROLOGUE, NOISE_PROTOCOL_NAME, TAG_LEN } from './constants.ts';
+import { DH_LEN, MAX_HANDSHAKE_PAYLOAD, NOISE_PROLOGUE, NOISE_PROTOCOL_NAME, TAG_LEN } from './constants.ts';
 import { HandshakeError } from './errors.ts';
 import { SymmetricState } from './SymmetricState.ts';
 import { dh, generateStaticKeyPair, type StaticKeyPair } from './x25519.ts';
 
-/** Transport keys after a completed handshake. */
-export type NoiseResult = { send: CipherState; receive: CipherState; remoteStatic: Buffer; handshakeHash: Buffer };
+/** Transport keys after a completed handshake, and the payload of the peer's handshake message. */
+export type NoiseResult = {
+  send: CipherState;
+  receive: CipherState;
+  remoteStatic: Buffer;
+  handshakeHash: Buffer;
+  /** The initiator: the responder's answer (message 2's payload); the responder: empty. */
+  payload: Buffer;
+};
+
+/** Smallest message 1 (`e`, encrypted `s`, empty payload's tag) and message 2 (`e`, empty payload's tag). */
+export const MIN_MESSAGE1 = DH_LEN + DH_LEN + TAG_LEN + TAG_LEN;
+export const MIN_MESSAGE2 = DH_LEN + TAG_LEN;
+
+function checkPayload(payload: Buffer): void {
+  if (payload.length > MAX_HANDSHAKE_PAYLOAD) {
+    throw new HandshakeError('Handshake payload too large', {
+      code: 'TUNNEL_HANDSHAKE_MALFORMED',
+      meta: { length: payload.length, max: MAX_HANDSHAKE_PAYLOAD },
+    });
+  }
+}
 
 function initialState(responderStatic: Buffer): SymmetricState {
   const state = new SymmetricState(NOISE_PROTOCOL_NAME);
@@ -32,36 +55,44 @@ export function initiatorStart(
   local: StaticKeyPair,
   responderStatic: Buffer,
   ephemeral: StaticKeyPair = generateStaticKeyPair(),
+  payload1: Buffer = Buffer.alloc(0),
 ): { message: Buffer; finish: (message2: Buffer) => NoiseResult } {
+  checkPayload(payload1);
   const state = initialState(responderStatic);
   state.mixHash(ephemeral.publicKey);
   state.mixKey(dh(ephemeral.privateKey, responderStatic));
   const encryptedStatic = state.encryptAndHash(local.publicKey);
   state.mixKey(dh(local.privateKey, responderStatic));
-  const payload = state.encryptAndHash(Buffer.alloc(0));
+  const payload = state.encryptAndHash(payload1);
   const message = Buffer.concat([ephemeral.publicKey, encryptedStatic, payload]);
   const finish = (message2: Buffer): NoiseResult => {
-    if (message2.length !== DH_LEN + TAG_LEN) {
+    if (message2.length < MIN_MESSAGE2 || message2.length > MIN_MESSAGE2 + MAX_HANDSHAKE_PAYLOAD) {
       throw new HandshakeError('Malformed handshake response', { code: 'TUNNEL_HANDSHAKE_MALFORMED' });
     }
     const re = message2.subarray(0, DH_LEN);
     state.mixHash(re);
     state.mixKey(dh(ephemeral.privateKey, re));
     state.mixKey(dh(local.privateKey, re));
-    decryptOrFail(state, message2.subarray(DH_LEN));
+    const answer = decryptOrFail(state, message2.subarray(DH_LEN));
     const [send, receive] = state.split();
-    return { send, receive, remoteStatic: responderStatic, handshakeHash: state.h };
+    return { send, receive, remoteStatic: responderStatic, handshakeHash: state.h, payload: Buffer.from(answer) };
   };
   return { message, finish };
 }
 
-/** Responder: reads `-> e, es, s, ss`, returns `<- e, ee, se` and the transport keys. */
-export function responderRespond(
+/**
+ * Responder step 1: reads `-> e, es, s, ss`; returns the initiator's authenticated static key, message 1's
+ * payload, and `respond`, which builds `<- e, ee, se` carrying `payload2` and the transport keys.
+ */
+export function responderRead(
   local: StaticKeyPair,
   message1: Buffer,
-  ephemeral: StaticKeyPair = generateStaticKeyPair(),
-): { message: Buffer; result: NoiseResult } {
-  if (message1.length !== DH_LEN + DH_LEN + TAG_LEN + TAG_LEN) {
+): {
+  remoteStatic: Buffer;
+  payload: Buffer;
+  respond: (payload2?: Buffer, ephemeral?: StaticKeyPair) => { message: Buffer; result: NoiseResult };
+} {
+  if (message1.length < MIN_MESSAGE1 || message1.length > MIN_MESSAGE1 + MAX_HANDSHAKE_PAYLOAD) {
     throw new HandshakeError('Malformed handshake message', { code: 'TUNNEL_HANDSHAKE_MALFORMED' });
   }
   const state = initialState(local.publicKey);
@@ -70,16 +101,33 @@ export function responderRespond(
   state.mixKey(dh(local.privateKey, re));
   const rs = decryptOrFail(state, message1.subarray(DH_LEN, DH_LEN * 2 + TAG_LEN));
   state.mixKey(dh(local.privateKey, rs));
-  decryptOrFail(state, message1.subarray(DH_LEN * 2 + TAG_LEN));
-  state.mixHash(ephemeral.publicKey);
-  state.mixKey(dh(ephemeral.privateKey, re));
-  state.mixKey(dh(ephemeral.privateKey, rs));
-  const payload = state.encryptAndHash(Buffer.alloc(0));
-  const [receive, send] = state.split();
-  return {
-    message: Buffer.concat([ephemeral.publicKey, payload]),
-    result: { send, receive, remoteStatic: Buffer.from(rs), handshakeHash: state.h },
+  const payload = Buffer.from(decryptOrFail(state, message1.subarray(DH_LEN * 2 + TAG_LEN)));
+  const remoteStatic = Buffer.from(rs);
+  let responded = false;
+  const respond = (payload2: Buffer = Buffer.alloc(0), ephemeral: StaticKeyPair = generateStaticKeyPair()) => {
+    if (responded) throw new HandshakeError('Handshake already answered', { code: 'TUNNEL_HANDSHAKE_FAILED' });
+    responded = true;
+    checkPayload(payload2);
+    state.mixHash(ephemeral.publicKey);
+    state.mixKey(dh(ephemeral.privateKey, re));
+    state.mixKey(dh(ephemeral.privateKey, rs));
+    const encrypted = state.encryptAndHash(payload2);
+    const [receive, send] = state.split();
+    return {
+      message: Buffer.concat([ephemeral.publicKey, encrypted]),
+      result: { send, receive, remoteStatic, handshakeHash: state.h, payload: Buffer.alloc(0) },
+    };
   };
+  return { remoteStatic, payload, respond };
+}
+
+/** Responder in one step, with empty payloads: reads `-> e, es, s, ss`, returns `<- e, ee, se` and the keys. */
+export function responderRespond(
+  local: StaticKeyPair,
+  message1: Buffer,
+  ephemeral: StaticKeyPair = generateStaticKeyPair(),
+): { message: Buffer; result: NoiseResult } {
+  return responderRead(local, message1).respond(Buffer.alloc(0), ephemeral);
 }
 
 function decryptOrFail(state: SymmetricState, ciphertext: Buffer): Buffer {
