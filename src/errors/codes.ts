@@ -159,6 +159,8 @@ export const refusalCodes = [
   'PAYER_SESSION_LIMIT',
   /** The provider serves as many sessions as it allows. */
   'PROVIDER_BUSY',
+  /** The signed proposal names another tunnel key than the one its handshake authenticated. */
+  'TUNNEL_KEY_MISMATCH',
 ] as const;
 
 export const sessionErrorCodes = [

@@ -6,9 +6,6 @@
 /** Gossipsub topic on which providers publish signed offers. Bump the suffix with any incompatible change of the offer format. */
 export const OFFERS_TOPIC = '/bandex/offers/1';
 
-/** Session negotiation protocol (one proposal, one answer per stream). */
-export const SESSION_PROTOCOL = '/bandex/session/2';
-
 /**
  * Kademlia protocol of the Bandex DHT. A private prefix keeps Bandex nodes out of the
  * public IPFS DHT (and its records out of ours); see the kad-dht README, "protocol".
@@ -25,8 +22,11 @@ export const PROVIDER_RECORD_NAMESPACE = 'bandex';
  */
 export const PING_MAX_STREAMS = 4;
 
-/** Protocol versions a node of this build speaks, advertised in offers. */
-export const SUPPORTED_PROTOCOLS = [SESSION_PROTOCOL, '/bandex/tunnel/2'] as const;
+/**
+ * Protocol versions a node of this build speaks, advertised in offers. `/bandex/tunnel/3`: the session
+ * proposal and answer ride in the tunnel's Noise IK handshake (no libp2p session protocol).
+ */
+export const SUPPORTED_PROTOCOLS = ['/bandex/tunnel/3'] as const;
 
 /**
  * Largest encoded offer accepted from gossip, in bytes. A full offer (4 endpoints,
@@ -75,35 +75,11 @@ export const CHECK_PROVIDER_TIMEOUT_MS = 10_000;
 /** Most providers an offer directory keeps (a bound on memory if many staked providers exist). */
 export const MAX_DIRECTORY_ENTRIES = 10_000;
 
-/**
- * Largest session message body (JSON), in bytes. A proposal is about 600 bytes; the
- * cap bounds what a provider buffers for an unauthenticated stream.
- */
-export const MAX_SESSION_MESSAGE_BYTES = 4096;
-
-/** Length prefix of a session message: 4-byte big-endian unsigned integer. */
-export const SESSION_FRAME_HEADER_BYTES = 4;
-
-/**
- * Whole negotiation deadline on the client, in ms: dial (possibly through a relay),
- * protocol selection, the provider's on-chain channel check (one or two RPC reads).
- */
-export const SESSION_NEGOTIATION_TIMEOUT_MS = 15_000;
-
-/** Deadline on the provider from stream open to answer written, in ms (shorter than the client's so it answers first). */
-export const SESSION_HANDLER_TIMEOUT_MS = 12_000;
-
-/** Time the provider's `checkProposal` may take, in ms (an RPC read on a slow L2 endpoint is seconds). */
-export const CHECK_PROPOSAL_TIMEOUT_MS = 10_000;
+/** Time the provider's channel check may take, in ms (an RPC read on a slow L2 endpoint is seconds); within the handshake's 10 s. */
+export const CHECK_PROPOSAL_TIMEOUT_MS = 8_000;
 
 /** Longest refusal reason sent on the wire, in characters. */
 export const MAX_REFUSAL_REASON_LENGTH = 256;
-
-/** Concurrent inbound session streams per connection: a client negotiates one session at a time per provider, a few for multi-hop retries. */
-export const MAX_INBOUND_SESSION_STREAMS = 4;
-
-/** Concurrent outbound session streams per connection. */
-export const MAX_OUTBOUND_SESSION_STREAMS = 4;
 
 /** Largest credit window a proposal may ask for, in bytes (1 TiB: far above any sane window, below 2^53). */
 export const MAX_CREDIT_BYTES = 2 ** 40;

@@ -1,22 +1,24 @@
 /**
- * Messages of `/bandex/session/2` and their strict JSON codec.
+ * Session proposal and answer, and their strict JSON codec. They ride inside the tunnel handshake
+ * (docs/protocol.md, "Session setup inside the tunnel"): the proposal is Noise IK message 1's payload,
+ * encrypted to the provider's static key, the answer message 2's, readable by the client only.
  *
  * - client → provider: `propose` — the channel to pay through, the hash-chain anchor and
  *   tick value, the price and credit window, the chain and channels contract, a fresh
  *   random session nonce, the client's X25519 tunnel key, an expiry, and the payer's EIP-712
  *   signature over (channel, provider, tunnel key, nonce, expiry) — so nobody can open a
  *   session on a channel whose payer key they do not hold (`session/proposalSignature.ts`);
- * - provider → client: `accept` (session id, tunnel endpoint and the provider's X25519 key, and
+ * - provider → client: `accept` (session id, and
  *   what the channel already owes: the bytes served over its life and the best claim the provider
  *   holds, which the opening voucher must cover) or `refuse` (a stable code and a human reason).
  *   Both echo the nonce.
  *
  * Amounts travel as decimal strings, byte strings as 0x-hex, keys as base64.
  */
+import { randomBytes } from 'node:crypto';
 import { type Address, getAddress, type Hex, isAddress } from 'viem';
 import { MAX_CREDIT_BYTES, MAX_REFUSAL_REASON_LENGTH } from './constants.ts';
 import { SessionError } from './errors.ts';
-import { parseEndpoint } from './parseEndpoint.ts';
 import {
   exactKeys,
   isBytes32Hex,
@@ -34,7 +36,13 @@ const MAX_CLAIM_TICKS = 1_024;
 
 import { isX25519PublicKey } from './x25519Key.ts';
 
-export const SESSION_WIRE_VERSION = 2;
+/** 3: the messages travel in the tunnel handshake; the accept names no tunnel endpoint (the handshake is it). */
+export const SESSION_WIRE_VERSION = 3;
+
+/** A fresh 32-byte session nonce. */
+export function newSessionNonce(): Hex {
+  return `0x${randomBytes(32).toString('hex')}`;
+}
 
 export type SessionProposal = {
   /** Payment channel id (bytes32) in the channels contract. */
@@ -75,14 +83,10 @@ export type ChannelClaimView = {
 /** What a channel already owes, as the provider knows it: the opening voucher must cover it. */
 export type ChannelDebt = { servedBytes: number; claim: ChannelClaimView | null };
 
-/** Where and how to open the data-plane tunnel for an accepted session. */
-export type SessionTunnel = { host: string; port: number; publicKey: string };
-
 export type SessionAccept = {
   ok: true;
   sessionNonce: Hex;
   sessionId: Hex;
-  tunnel: SessionTunnel;
   channel: ChannelDebt;
 };
 export type SessionRefuse = { ok: false; sessionNonce: Hex; code: string; reason: string };
@@ -104,11 +108,10 @@ const PROPOSAL_KEYS = [
   'expiry',
   'signature',
 ] as const;
-const ACCEPT_KEYS = ['type', 'v', 'sessionNonce', 'sessionId', 'tunnel', 'channel'] as const;
+const ACCEPT_KEYS = ['type', 'v', 'sessionNonce', 'sessionId', 'channel'] as const;
 const DEBT_KEYS = ['servedBytes', 'claim'] as const;
 const CLAIM_KEYS = ['amount', 'tickAnchor', 'tickValue', 'signature', 'preimage', 'ticks'] as const;
 const REFUSE_KEYS = ['type', 'v', 'sessionNonce', 'code', 'reason'] as const;
-const TUNNEL_KEYS = ['host', 'port', 'publicKey'] as const;
 
 /** Refusal codes: SCREAMING_SNAKE_CASE, at most 64 characters. */
 export const REFUSAL_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -145,7 +148,6 @@ export function encodeAnswer(a: SessionAnswer): Uint8Array {
             v: SESSION_WIRE_VERSION,
             sessionNonce: a.sessionNonce,
             sessionId: a.sessionId,
-            tunnel: a.tunnel,
             channel: {
               servedBytes: a.channel.servedBytes,
               claim: a.channel.claim && {
@@ -211,13 +213,10 @@ export function decodeAnswer(bytes: Uint8Array): SessionAnswer {
   const m = parseMessage(bytes, 'accept', ACCEPT_KEYS);
   if (!isBytes32Hex(m.sessionNonce)) malformed('sessionNonce is not 32 bytes of hex');
   if (!isBytes32Hex(m.sessionId)) malformed('sessionId is not 32 bytes of hex');
-  const problem = exactKeys(m.tunnel, TUNNEL_KEYS, 'tunnel');
-  if (problem) malformed(problem);
   return {
     ok: true,
     sessionNonce: (m.sessionNonce as Hex).toLowerCase() as Hex,
     sessionId: (m.sessionId as Hex).toLowerCase() as Hex,
-    tunnel: checkTunnel(m.tunnel as JsonObject),
     channel: decodeDebt(m.channel),
   };
 }
@@ -248,16 +247,6 @@ function decodeDebt(value: unknown): ChannelDebt {
       ticks: c.ticks as number,
     },
   };
-}
-
-/** Validates a tunnel description (also used by the server on what `checkProposal` returns). */
-export function checkTunnel(t: { host?: unknown; port?: unknown; publicKey?: unknown }): SessionTunnel {
-  if (typeof t.host !== 'string' || !isSafeUint(t.port, 65_535) || t.port === 0) malformed('tunnel host/port invalid');
-  const host = t.host as string;
-  const endpoint = parseEndpoint(host.includes(':') ? `[${host}]:${t.port}` : `${host}:${t.port}`);
-  if (!endpoint) malformed('tunnel host is not an IP address or DNS name');
-  if (!isX25519PublicKey(t.publicKey)) malformed('tunnel publicKey is not base64 of 32 bytes');
-  return { host: (endpoint as { host: string }).host, port: t.port as number, publicKey: t.publicKey as string };
 }
 
 function parseMessage(bytes: Uint8Array, type: string, keys: readonly string[]): JsonObject {

@@ -1,21 +1,26 @@
 /**
- * The provider's answer to session proposals (the `checkProposal` of `net/SessionServer`): rate-limits
- * each peer, recovers the payer's signature, remembers nonces until they expire, reads the channel on
- * chain, applies `admitSession`'s checks, ends the channel's live session (the newer signed proposal
- * supersedes it), and answers with what the channel owes. An accepted proposal waits, keyed by the
- * client's tunnel key, for its tunnel connection (`take`), at most `PENDING_SESSION_TTL_MS`.
+ * The provider's answer to session proposals, given inside the tunnel handshake (the tunnel listener's
+ * `admit`: the proposal is Noise message 1's payload, the answer message 2's). Rate-limits each source
+ * address, checks the chain and contract, requires the signed tunnel key to be the handshake's
+ * authenticated one, recovers the payer's signature, remembers nonces until they expire, reads the
+ * channel on chain, applies `admitSession`'s checks, ends the channel's live session (the newer signed
+ * proposal supersedes it), and answers with what the channel owes. On accept the handshake's channel is
+ * the session. A proposal that does not decode fails the handshake: the connection closes unanswered.
  */
 import type { Address, Hex } from 'viem';
+import { isAddressEqual } from 'viem';
 import { sessionIdOf } from '../accounting/receipt.ts';
 import type { ChannelsDomain } from '../accounting/voucher.ts';
 import { getChannel } from '../chain/actions/getChannel.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import type { RefusalCode } from '../errors/codes.ts';
 import type { Logger } from '../log/logger.ts';
-import type { CheckProposal, CheckProposalResult } from '../net/SessionServer.ts';
-import type { SessionTunnel } from '../net/sessionMessages.ts';
+import { CHECK_PROPOSAL_TIMEOUT_MS, MAX_REFUSAL_REASON_LENGTH } from '../net/constants.ts';
+import { decodeProposal, encodeAnswer, type SessionAnswer, type SessionProposal } from '../net/sessionMessages.ts';
 import { recoverProposalSigner } from '../session/proposalSignature.ts';
-import { checkChannel, checkProposal } from './admitSession.ts';
+import type { Admission, HandshakeSource } from '../tunnel/startTunnelListener.ts';
+import { checkChannel, checkProposal, type Refusal } from './admitSession.ts';
 import type { ChannelLedgers } from './ChannelLedgers.ts';
 import {
   MAX_REMEMBERED_NONCES,
@@ -25,7 +30,7 @@ import {
   PROPOSALS_PER_PEER_PER_SECOND,
 } from './limits.ts';
 
-/** An accepted proposal, waiting for its tunnel connection. */
+/** An accepted proposal: its session starts as soon as the handshake completes. */
 export type PendingSession = {
   channelId: Hex;
   /** `sessionIdOf(channelId, sessionNonce)`: the session's receipts name its checkpoints. */
@@ -37,7 +42,6 @@ export type PendingSession = {
   priceWeiPerGiB: bigint;
   /** The channel's priority premium (bps): the session is scheduled with more weight. */
   premiumBps: number;
-  expiresAt: number;
 };
 
 export type SessionAdmissionParameters = {
@@ -47,20 +51,20 @@ export type SessionAdmissionParameters = {
   priceWeiPerGiB: bigint;
   maxCreditBytes: number;
   ledgers: ChannelLedgers;
-  /** Where accepted clients connect (known once the tunnel listens). */
-  tunnel: () => SessionTunnel;
   logger: Logger;
   now?: () => number;
+  /** Overrides `CHECK_PROPOSAL_TIMEOUT_MS` (tests). */
+  checkTimeoutMs?: number;
 };
 
 export class SessionAdmission {
   readonly #p: SessionAdmissionParameters;
   readonly #domain: ChannelsDomain;
-  /** By client tunnel key (base64). */
-  readonly #pending = new Map<string, PendingSession>();
+  /** Accepted, the handshake not yet done (counted against the payer's and the provider's limits): by session id. */
+  readonly #pending = new Map<Hex, PendingSession & { expiresAt: number }>();
   /** Session nonce → when it expires (ms). */
   readonly #nonces = new Map<string, number>();
-  /** Peer id → token bucket (tokens, last refill ms); insertion order = least recently seen first. */
+  /** Source address → token bucket (tokens, last refill ms); insertion order = least recently seen first. */
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(params: SessionAdmissionParameters) {
@@ -72,13 +76,55 @@ export class SessionAdmission {
     return (this.#p.now ?? Date.now)();
   }
 
-  readonly check: CheckProposal = async (proposal, { remotePeer }): Promise<CheckProposalResult> => {
+  /**
+   * The tunnel listener's `admit`: the answer to the proposal in `payload`.
+   * @throws {SessionError} `NET_SESSION_MALFORMED`: the handshake fails and the connection closes.
+   */
+  readonly admit = async (
+    payload: Buffer,
+    remoteStatic: Buffer,
+    source: HandshakeSource,
+  ): Promise<Admission<PendingSession>> => {
+    const proposal = decodeProposal(payload);
+    const decided = await this.check(proposal, remoteStatic, source.remoteAddress).catch(
+      (error): Refusal => {
+        this.#p.logger.error({ err: error }, 'the proposal check failed');
+        return { ok: false, code: 'INTERNAL_ERROR', reason: 'the provider could not check the proposal' };
+      },
+    );
+    const answer: SessionAnswer = decided.ok
+      ? { ok: true, sessionNonce: proposal.sessionNonce, sessionId: decided.session.sessionId, channel: decided.debt }
+      : {
+          ok: false,
+          sessionNonce: proposal.sessionNonce,
+          code: decided.code,
+          reason: decided.reason.slice(0, MAX_REFUSAL_REASON_LENGTH),
+        };
+    // The previous hop's address (the client's only for hop 1) and the channel; never a destination.
+    this.#p.logger.info(
+      { from: source.remoteAddress, channelId: proposal.channelId, code: decided.ok ? undefined : decided.code },
+      decided.ok ? 'session accepted' : 'session refused',
+    );
+    return { answer: Buffer.from(encodeAnswer(answer)), admitted: decided.ok ? decided.session : undefined };
+  };
+
+  /** Decides on a decoded proposal whose handshake authenticated `remoteStatic`, from `source`. */
+  async check(
+    proposal: SessionProposal,
+    remoteStatic: Buffer,
+    source: string,
+  ): Promise<Refusal | { ok: true; session: PendingSession; debt: ReturnType<ChannelLedgers['debt']> }> {
     const now = this.#now();
     this.#prune(now);
-    if (!this.#take(remotePeer, now))
-      return { ok: false, code: 'PROPOSAL_RATE_LIMITED', reason: 'too many proposals; wait a second' };
+    if (!this.#take(source, now)) return refuse('PROPOSAL_RATE_LIMITED', 'too many proposals; wait a second');
+    if (proposal.chainId !== this.#domain.chainId)
+      return refuse('WRONG_CHAIN', `this provider settles on chain ${this.#domain.chainId}`);
+    if (!isAddressEqual(proposal.channels, this.#domain.channels))
+      return refuse('WRONG_CONTRACT', `this provider is paid through ${this.#domain.channels}`);
+    if (proposal.clientTunnelKey !== remoteStatic.toString('base64'))
+      return refuse('TUNNEL_KEY_MISMATCH', 'the proposal names another tunnel key than this handshake’s');
     if (this.#nonces.size >= MAX_REMEMBERED_NONCES)
-      return { ok: false, code: 'PROVIDER_BUSY', reason: 'too many recent proposals; try again shortly' };
+      return refuse('PROVIDER_BUSY', 'too many recent proposals; try again shortly');
     const signer = recoverProposalSigner(
       this.#domain,
       {
@@ -100,7 +146,15 @@ export class SessionAdmission {
     if (early) return early;
     // Signed and fresh: the nonce is spent whatever the chain says next.
     this.#nonces.set(proposal.sessionNonce, proposal.expiry * 1000);
-    const channel = await getChannel(this.#p.client, { deployment: this.#p.deployment, channelId: proposal.channelId });
+    const timeout = AbortSignal.timeout(this.#p.checkTimeoutMs ?? CHECK_PROPOSAL_TIMEOUT_MS);
+    const channel = await raceAbort(
+      getChannel(this.#p.client, { deployment: this.#p.deployment, channelId: proposal.channelId }),
+      timeout,
+    ).catch((error: unknown) => {
+      if (timeout.aborted) return undefined;
+      throw error;
+    });
+    if (!channel) return refuse('CHECK_TIMEOUT', 'the channel check timed out; retry later');
     const { ledgers } = this.#p;
     const admitted = checkChannel({
       proposal,
@@ -118,38 +172,23 @@ export class SessionAdmission {
     // the channel owes stops moving before it is told.
     ledgers.supersede(proposal.channelId);
     for (const [key, entry] of this.#pending) if (entry.channelId === proposal.channelId) this.#pending.delete(key);
-    const sessionId = sessionIdOf(proposal.channelId, proposal.sessionNonce);
-    this.#pending.set(proposal.clientTunnelKey, {
+    const session: PendingSession = {
       channelId: proposal.channelId,
-      sessionId,
+      sessionId: sessionIdOf(proposal.channelId, proposal.sessionNonce),
       payer: channel.payer,
       deposit: channel.deposit,
       redeemed: channel.redeemed,
       creditBytes: proposal.creditBytes,
       priceWeiPerGiB: admitted.priceWeiPerGiB,
       premiumBps: admitted.premiumBps,
-      expiresAt: now + PENDING_SESSION_TTL_MS,
-    });
-    return {
-      ok: true,
-      sessionId,
-      tunnel: this.#p.tunnel(),
-      channel: ledgers.debt(proposal.channelId),
     };
-  };
-
-  /** True when a tunnel connection from `key` has an accepted proposal waiting. */
-  isPending(key: Buffer): boolean {
-    const entry = this.#pending.get(key.toString('base64'));
-    return entry !== undefined && entry.expiresAt > this.#now();
+    this.#pending.set(session.sessionId, { ...session, expiresAt: now + PENDING_SESSION_TTL_MS });
+    return { ok: true, session, debt: ledgers.debt(proposal.channelId) };
   }
 
-  /** The accepted proposal for `key`, once: one proposal, one session. */
-  take(key: Buffer): PendingSession | undefined {
-    const id = key.toString('base64');
-    const entry = this.#pending.get(id);
-    this.#pending.delete(id);
-    return entry !== undefined && entry.expiresAt > this.#now() ? entry : undefined;
+  /** The admitted session's handshake completed and its session is charged: no longer pending. */
+  started(session: PendingSession): void {
+    this.#pending.delete(session.sessionId);
   }
 
   #pendingOf(payer: Address, except: Hex): number {
@@ -159,10 +198,10 @@ export class SessionAdmission {
     return n;
   }
 
-  /** A token from `peer`'s bucket, or false when it is empty. */
-  #take(peer: string, now: number): boolean {
-    const bucket = this.#buckets.get(peer) ?? { tokens: PROPOSAL_BURST, at: now };
-    this.#buckets.delete(peer); // re-inserted last: most recently seen
+  /** A token from `source`'s bucket, or false when it is empty. */
+  #take(source: string, now: number): boolean {
+    const bucket = this.#buckets.get(source) ?? { tokens: PROPOSAL_BURST, at: now };
+    this.#buckets.delete(source); // re-inserted last: most recently seen
     bucket.tokens = Math.min(
       PROPOSAL_BURST,
       bucket.tokens + ((now - bucket.at) / 1000) * PROPOSALS_PER_PEER_PER_SECOND,
@@ -170,7 +209,7 @@ export class SessionAdmission {
     bucket.at = now;
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
-    this.#buckets.set(peer, bucket);
+    this.#buckets.set(source, bucket);
     while (this.#buckets.size > MAX_TRACKED_PEERS) this.#buckets.delete(this.#buckets.keys().next().value as string);
     return allowed;
   }
@@ -181,4 +220,17 @@ export class SessionAdmission {
     if (this.#nonces.size > MAX_REMEMBERED_NONCES / 2)
       for (const [nonce, expiresAt] of this.#nonces) if (expiresAt <= now) this.#nonces.delete(nonce);
   }
+}
+
+function refuse(code: RefusalCode, reason: string): Refusal {
+  return { ok: false, code, reason };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

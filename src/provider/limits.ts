@@ -6,7 +6,7 @@
 
 /** Most credit a provider grants a session unless configured: 8 MiB (128 ticks). */
 export const DEFAULT_MAX_CREDIT_BYTES = 8 * 1024 * 1024;
-/** An accepted proposal must be followed by its tunnel connection within this time. */
+/** An accepted proposal counts against the payer's sessions this long at most before its session starts (its handshake's last message is in flight). */
 export const PENDING_SESSION_TTL_MS = 30_000;
 /**
  * Sessions (live or accepted and pending) one payer may hold with this provider. A client uses one
@@ -17,12 +17,13 @@ export const MAX_SESSIONS_PER_PAYER = 4;
 /** Sessions (live or pending) the provider serves at once: each costs memory and sockets. */
 export const MAX_SESSIONS = 512;
 /**
- * Proposals one libp2p peer may send per second, with a burst: a proposal costs a signature recovery
- * (0.3 ms) and an RPC read. An honest client sends one per path it builds.
+ * Proposals one source address may send per second, with a burst: a proposal costs a signature recovery
+ * (0.3 ms) and an RPC read. An honest client sends one per path it builds; a hop relaying other clients'
+ * handshakes shares one bucket among them (docs/security.md).
  */
 export const PROPOSALS_PER_PEER_PER_SECOND = 2;
 export const PROPOSAL_BURST = 8;
-/** Peers whose proposal rate is remembered at once (oldest forgotten first): bounds the limiter's memory. */
+/** Source addresses whose proposal rate is remembered at once (oldest forgotten first): bounds the limiter's memory. */
 export const MAX_TRACKED_PEERS = 4_096;
 /**
  * A proposal's expiry may lie at most this far ahead: the provider remembers every nonce until its

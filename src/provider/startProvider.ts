@@ -7,9 +7,9 @@
  * | ledgers | `ChannelLedgers.ts` | one `PayeeChannel` per channel, its one live session, its life on chain |
  * | charger | `SessionCharger.ts` | each paid session: charged through its channel's ledger, counted |
  * | admission | `SessionAdmission.ts`, `admitSession.ts` | which proposals are accepted, and why not |
- * | tunnel | `tunnel/startTunnelListener.ts` | the data plane: admits only keys an accepted proposal named |
+ * | tunnel | `tunnel/startTunnelListener.ts` | the data plane: a session's proposal rides in its handshake |
  * | watcher | `watcher/ChannelWatcher.ts` | redemptions, and channel events (closing ends credit) |
- * | node, session server | `net/` | libp2p, `/bandex/session/2` |
+ * | node | `net/` | libp2p: offers, provider records, audit gossip |
  * | gossip, offers | `reputation/AuditGossip.ts`, `net/OfferPublisher.ts` | audit reports heard, offers published |
  * | api | `api/startDaemonApi.ts`, `metrics.ts` | status, metrics, dashboard |
  *
@@ -33,7 +33,6 @@ import { type Logger, silentLogger } from '../log/logger.ts';
 import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { OfferPublisher } from '../net/OfferPublisher.ts';
-import { SessionServer } from '../net/SessionServer.ts';
 import { joinAuditGossip } from '../reputation/AuditGossip.ts';
 import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
@@ -149,8 +148,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       logger,
       onSession: params.onSession,
     });
-    let tunnel: TunnelListener | undefined;
-    const tunnelHost = () => params.tunnelAnnounceHost ?? (tunnel as TunnelListener).address.host;
     const admission = new SessionAdmission({
       client,
       deployment,
@@ -158,11 +155,10 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       priceWeiPerGiB,
       maxCreditBytes: params.maxCreditBytes ?? DEFAULT_MAX_CREDIT_BYTES,
       ledgers,
-      tunnel: () => ({ host: tunnelHost(), port: (tunnel as TunnelListener).address.port, publicKey: tunnelPublicKey }),
       logger,
     });
-    tunnel = parts.running(
-      await startTunnelListener({
+    const tunnel = parts.running(
+      await startTunnelListener<PendingSession>({
         staticKeys: tunnelKeys,
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
@@ -170,12 +166,16 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         // Its own addresses are no destination: a client must not reach services bound to the provider's host.
         policy: createExitPolicy({ ...params.exitPolicy, ownAddresses: ownInterfaceAddresses() }),
         logger,
-        // Only a key an accepted (signed) proposal named gets past the handshake.
-        authorize: (remoteStatic) => admission.isPending(remoteStatic),
-        onSession: (session) => charger.charge(session, admission.take(session.channel.remoteStatic)),
+        // The session proposal rides in the handshake: only an accepted (signed, funded) one gets a session.
+        admit: admission.admit,
+        onSession: (session, admitted) => {
+          if (admitted) admission.started(admitted);
+          charger.charge(session, admitted);
+        },
       }),
       (t) => t.close(),
     );
+    const tunnelHost = () => params.tunnelAnnounceHost ?? tunnel.address.host;
     await parts.add(
       new ChannelWatcher({
         client,
@@ -201,15 +201,6 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       (n) => n.stop(),
     );
     const peerId = node.peerId.toString();
-    await parts.add(
-      new SessionServer({
-        node,
-        chainId: deployment.chainId,
-        channels: deployment.contracts.channels,
-        checkProposal: admission.check,
-        logger,
-      }),
-    );
     // The audit topic: providers forward auditors' reports (clients hear them through providers)
     // and know their own reputation.
     const { book, gossip, committees } = joinAuditGossip({ node, client, deployment, logger });

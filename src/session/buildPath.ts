@@ -1,32 +1,35 @@
 /**
  * Building a paid path through chosen providers — what a client does for its users and an auditor
  * does for its probes (the same protocol, so a provider cannot tell them apart). For each provider:
- * an open payment channel to it with deposit left (reused across sessions, else a new one), a
- * session proposal over libp2p with that channel and a fresh tunnel key, then the telescoped
- * tunnel through all of them and `payHop` paying each hop through its own channel. What each
- * channel has promised is persisted at every voucher and when the path is settled.
+ * an open payment channel to it with deposit left (reused across sessions, else a new one funded by
+ * the `ChannelFunder`), whose payer is a key of its own (`hopKeys.ts`: no two hops, and no hop and the
+ * wallet, share a signer). Then the telescoped tunnel: hop 1 over TCP, hop k through a RELAY stream of
+ * hop k-1. Each hop's session proposal (that channel, a fresh tunnel key, signed by the hop key) rides
+ * in the payload of the Noise IK handshake's first message, encrypted to hop k's static key; the answer
+ * in the second. So hop k sees hop k-1's address only, and the hops before it see ciphertext. `payHop`
+ * pays each hop through its own channel. What each channel has promised is persisted at every voucher
+ * and when the path is settled.
  */
-import { peerIdFromString } from '@libp2p/peer-id';
-import { type Address, formatUnits, type Hex, type LocalAccount } from 'viem';
+import type { Address, Hex, LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
-import { balanceOf } from '../chain/actions/balanceOf.ts';
 import { getChannel } from '../chain/actions/getChannel.ts';
-import { openChannel } from '../chain/actions/openChannel.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { createSerialWrites, type SerialWrites } from '../chain/serialWrites.ts';
-import { BaseError } from '../errors/BaseError.ts';
 import type { Logger } from '../log/logger.ts';
-import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
-import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
+import { parseEndpoint } from '../net/parseEndpoint.ts';
+import { decodeAnswer, encodeProposal, newSessionNonce } from '../net/sessionMessages.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
+import { type ChannelFunder, createWalletFunder } from './ChannelFunder.ts';
+import { newHopKey, recoverHopKey } from './hopKeys.ts';
 import { openingAmount } from './openingAmount.ts';
+import { PathError } from './PathError.ts';
 import { type PaidHop, payHop } from './payHop.ts';
 import { signSessionProposal } from './proposalSignature.ts';
 import { type Equivocation, type ReceiptSigner, signReceipts } from './signReceipts.ts';
@@ -34,13 +37,13 @@ import { type Equivocation, type ReceiptSigner, signReceipts } from './signRecei
 /** How long a signed proposal stays valid: a round trip to the provider and its chain read, with room. */
 const PROPOSAL_LIFETIME_S = 60;
 
-export class PathError extends BaseError<Record<string, unknown>> {
-  override name = 'PathError';
-}
+export { PathError };
 
 export type BuiltHop = {
   offer: SignedOffer;
   channelId: Hex;
+  /** The hop key: this hop's channel payer, signer of its proposal, vouchers and receipts. */
+  payer: Address;
   /** `sessionIdOf(channelId, sessionNonce)`: the session's receipts name its checkpoints. */
   sessionId: Hex;
   paid: PaidHop;
@@ -52,9 +55,13 @@ export type BuiltPath = { session: ClientSession; hops: BuiltHop[] };
 export type PathBuilderParameters = {
   client: ChainClient;
   deployment: Deployment;
+  /** The wallet: hop keys are derived from its signatures (`hopKeys.ts`); it signs nothing a provider sees. */
   account: LocalAccount;
-  node: BandexNode;
+  /** Who funds each hop key's channel; the wallet (`client`'s account) by default. */
+  funder?: ChannelFunder;
   store: ChannelStore;
+  /** The local address the client's tunnel socket (to hop 1) binds to; the system's choice when unset. */
+  localAddress?: string;
   /** Where every hop's checkpoint receipts are kept (signed by the payer key, countersigned by the provider). */
   receipts?: ReceiptStore;
   /** A hop's provider signed two different receipts for one checkpoint: the evidence for `slashEquivocation`. */
@@ -74,14 +81,17 @@ export type PathBuilderParameters = {
   onBlocked?: (reason: Error) => void;
 };
 
+/** A channel a path pays one provider through, and its hop key. */
+export type HopChannel = { channelId: Hex; deposit: bigint; account: LocalAccount };
+
 export type PathBuilder = {
-  /** The account that pays (signs proposals, vouchers and receipts) for every path this builder builds. */
-  readonly payer: Address;
+  /** The wallet the hop keys are derived from (and, by default, funded by). */
+  readonly wallet: Address;
   /**
-   * An open channel to the offer's provider with deposit left (opened now if needed). Channel opens
-   * are serialised: concurrent transactions from one account would race for the same nonce.
+   * An open channel to the offer's provider with deposit left, and its hop key (opened now if needed).
+   * Channel opens are serialised: concurrent transactions from one funder would race for the same nonce.
    */
-  channelFor(offer: SignedOffer): Promise<{ channelId: Hex; deposit: bigint }>;
+  channelFor(offer: SignedOffer): Promise<HopChannel>;
   /** A paid path through `offers`, in order (hop 1 first). */
   build(offers: readonly SignedOffer[]): Promise<BuiltPath>;
   /** Waits until every hop's last payment is settled and persists what each channel promised. */
@@ -91,8 +101,7 @@ export type PathBuilder = {
 };
 
 export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
-  const { client, deployment, account, node, store, logger } = params;
-  const address = account.address;
+  const { client, deployment, account, store, logger } = params;
   const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
   const registry = { chainId: deployment.chainId, registry: deployment.contracts.registry };
   const promisedKey = (channelId: Hex) => `payer.promised.${channelId.toLowerCase()}`;
@@ -101,37 +110,31 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
 
   const premiumBps = params.premiumBps ?? 0;
   const serialWrites = params.serialWrites ?? createSerialWrites();
+  const funder = params.funder ?? createWalletFunder({ client, deployment, logger });
 
   /** An open channel to `payee` with deposit left and this client's premium, reused across sessions; else a new one. */
-  const channelTo = async (payee: Address, tickValue: bigint): Promise<{ channelId: Hex; deposit: bigint }> => {
+  const channelTo = async (payee: Address, tickValue: bigint): Promise<HopChannel> => {
     const known = store.getMeta(channelKey(payee)) as Hex | undefined;
     if (known) {
       const c = await getChannel(client, { deployment, channelId: known });
       const usable = c.closesAt === 0n && c.deposit > 0n && promisedOn(known) + tickValue <= c.deposit;
-      if (usable && c.premiumBps === BigInt(premiumBps)) {
-        return { channelId: known, deposit: c.deposit };
-      }
+      const hopKey = usable && c.premiumBps === BigInt(premiumBps) && (await recoverHopKey(account, store, c.payer));
+      if (hopKey) return { channelId: known, deposit: c.deposit, account: hopKey };
     }
-    const balance = await balanceOf(client, { token: deployment.contracts.token, account: address });
-    if (balance < params.depositWei) {
-      throw new PathError(
-        `opening a channel needs ${formatUnits(params.depositWei, 18)} RBT; the wallet holds ${formatUnits(balance, 18)}`,
-        { code: 'CLIENT_INSUFFICIENT_RBT', details: 'buy RBT first (bandex token buy) or lower --deposit' },
-      );
-    }
-    logger.info({ payee, deposit: params.depositWei, premiumBps }, 'opening a payment channel');
-    const { channelId } = await openChannel(client, { deployment, payee, deposit: params.depositWei, premiumBps });
+    // A fresh hop key, its salt saved before the channel exists (the key is recoverable from the wallet).
+    const hopKey = await newHopKey(account, store);
+    const { channelId } = await funder.fund({ payer: hopKey.address, payee, deposit: params.depositWei, premiumBps });
     store.saveChannel({
       channelId,
       role: 'payer',
       chainId: deployment.chainId,
       contract: deployment.contracts.channels,
-      payer: address,
+      payer: hopKey.address,
       payee,
       deposit: params.depositWei,
     });
     store.setMeta(channelKey(payee), channelId);
-    return { channelId, deposit: params.depositWei };
+    return { channelId, deposit: params.depositWei, account: hopKey };
   };
 
   const channelFor = (signed: SignedOffer) =>
@@ -143,18 +146,21 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     const prepared: {
       signed: SignedOffer;
       channelId: Hex;
+      hopKey: LocalAccount;
+      deposit: bigint;
       payer: PayerChannel;
       hop: HopDescriptor;
       alreadyPromised: bigint;
+      sessionNonce: Hex;
       sessionId: Hex;
     }[] = [];
     for (const signed of offers) {
       const { offer } = signed;
       const price = premiumPrice(offer.priceWeiPerGiB, premiumBps);
-      const { channelId, deposit } = await channelFor(signed);
+      const { channelId, deposit, account: hopKey } = await channelFor(signed);
       const alreadyPromised = promisedOn(channelId);
       const payer = new PayerChannel({
-        account,
+        account: hopKey,
         domain,
         channelId,
         deposit,
@@ -166,16 +172,16 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       const clientTunnelKey = staticKeys.publicKey.toString('base64');
       const sessionNonce = newSessionNonce();
       const expiry = Math.floor(Date.now() / 1000) + PROPOSAL_LIFETIME_S;
-      const signature = await signSessionProposal(account, domain, {
+      const signature = await signSessionProposal(hopKey, domain, {
         channelId,
         provider: offer.provider,
         clientTunnelKey,
         sessionNonce,
         expiry,
       });
-      const answer = await proposeSession(node, peerIdFromString(offer.peerId), {
+      const proposal = encodeProposal({
         channelId,
-        payer: address,
+        payer: hopKey.address,
         tickAnchor: payer.tickAnchor,
         tickValue: payer.tickValue,
         priceWeiPerGiB: price,
@@ -187,46 +193,67 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         expiry,
         signature,
       });
-      if (!answer.ok) {
-        throw new PathError(`provider ${offer.provider} refused the session: ${answer.reason}`, {
+      const endpoint = offer.endpoints.map(parseEndpoint).find((e) => e !== undefined);
+      if (!endpoint) {
+        throw new PathError(`provider ${offer.provider} offers no usable tunnel endpoint`, {
           code: 'CLIENT_SESSION_REFUSED',
-          meta: { refusal: answer.code, provider: offer.provider },
+          meta: { provider: offer.provider },
         });
       }
-      // Resume from what the channel provably owes (a crash may have lost this client's own record).
-      payer.resumeFrom(
-        openingAmount({
-          domain,
-          channelId,
-          payer: address,
-          deposit,
-          tickValue: payer.tickValue,
-          creditBytes: params.creditBytes,
-          promised: alreadyPromised,
-          debt: answer.channel,
-        }),
-      );
       const hop: HopDescriptor = {
-        host: answer.tunnel.host,
-        port: answer.tunnel.port,
-        publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
+        host: endpoint.host,
+        port: endpoint.port,
+        publicKey: Buffer.from(offer.tunnelPublicKey, 'base64'),
         staticKeys,
+        hello: Buffer.from(proposal),
       };
       prepared.push({
         signed,
         channelId,
+        hopKey,
+        deposit,
         payer,
         hop,
         alreadyPromised,
+        sessionNonce,
         sessionId: sessionIdOf(channelId, sessionNonce),
       });
     }
     const hops: BuiltHop[] = [];
-    // Each hop is paid (its opening voucher sent) before the path is extended through it.
+    // Each hop answers its proposal in the handshake and is paid (its opening voucher sent) before the
+    // path is extended through it.
     const session = await connectClientSession({
       hops: prepared.map((p) => p.hop),
+      localAddress: params.localAddress,
       onHop: async (hopSession, i) => {
         const p = prepared[i] as (typeof prepared)[number];
+        const provider = p.signed.offer.provider;
+        const answer = decodeAnswer(hopSession.channel.handshakePayload);
+        if (answer.sessionNonce !== p.sessionNonce.toLowerCase()) {
+          throw new PathError(`provider ${provider} answered another proposal`, {
+            code: 'CLIENT_SESSION_REFUSED',
+            meta: { provider },
+          });
+        }
+        if (!answer.ok) {
+          throw new PathError(`provider ${provider} refused the session: ${answer.reason}`, {
+            code: 'CLIENT_SESSION_REFUSED',
+            meta: { refusal: answer.code, provider },
+          });
+        }
+        // Resume from what the channel provably owes (a crash may have lost this client's own record).
+        p.payer.resumeFrom(
+          openingAmount({
+            domain,
+            channelId: p.channelId,
+            payer: p.hopKey.address,
+            deposit: p.deposit,
+            tickValue: p.payer.tickValue,
+            creditBytes: params.creditBytes,
+            promised: p.alreadyPromised,
+            debt: answer.channel,
+          }),
+        );
         const paid = await payHop({
           session: hopSession,
           payer: p.payer,
@@ -238,11 +265,11 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         const receipts = signReceipts({
           session: hopSession,
           paid,
-          account,
+          account: p.hopKey,
           domain: registry,
           sessionId: p.sessionId,
           channelId: p.channelId,
-          provider: p.signed.offer.provider,
+          provider,
           store: params.receipts,
           onEquivocation: params.onEquivocation,
           logger: logger.child({ hop: i + 1 }),
@@ -250,6 +277,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         hops.push({
           offer: p.signed,
           channelId: p.channelId,
+          payer: p.hopKey.address,
           sessionId: p.sessionId,
           paid,
           receipts,
@@ -271,5 +299,5 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     await settle(path);
   };
 
-  return { payer: address, channelFor, build, settle, close };
+  return { wallet: account.address, channelFor, build, settle, close };
 }

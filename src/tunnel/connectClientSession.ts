@@ -15,11 +15,19 @@ import { createReceiveArea, SecureChannel } from './SecureChannel.ts';
 import { generateStaticKeyPair, type StaticKeyPair } from './x25519.ts';
 
 /**
- * One provider on the path: its tunnel address and static public key (from its offer), and
- * optionally the client key to use with this hop (the one its session proposal announced), so
- * that no two hops see the same client key.
+ * One provider on the path: its tunnel address and static public key (from its offer), optionally
+ * the client key to use with this hop (the one its session proposal announces), so that no two hops
+ * see the same client key, and the handshake's first payload (`hello`: a paid hop's session proposal,
+ * encrypted to this hop's key; the hops before it relay ciphertext). The hop's answer is its
+ * session's `channel.handshakePayload`.
  */
-export type HopDescriptor = { host: string; port: number; publicKey: Buffer; staticKeys?: StaticKeyPair };
+export type HopDescriptor = {
+  host: string;
+  port: number;
+  publicKey: Buffer;
+  staticKeys?: StaticKeyPair;
+  hello?: Buffer;
+};
 
 export type ConnectClientSessionParameters = {
   hops: readonly HopDescriptor[];
@@ -27,6 +35,8 @@ export type ConnectClientSessionParameters = {
   staticKeys?: StaticKeyPair;
   signal?: AbortSignal;
   meterTickBytes?: number;
+  /** The local address the socket to hop 1 binds to (the system's choice when unset). */
+  localAddress?: string;
   /**
    * Called with each hop's session as soon as it exists, before the path is extended through it (a paid
    * hop sends its opening voucher here: a provider carries nothing, not even the next hop's handshake,
@@ -65,6 +75,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
       onread: receiveArea.onread,
       host: first.host,
       port: first.port,
+      ...(params.localAddress ? { localAddress: params.localAddress } : {}),
       noDelay: true,
       allowHalfOpen: true,
       writableHighWaterMark: SOCKET_HIGH_WATER_MARK,
@@ -78,6 +89,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
       transport: socket,
       localStatic: first.staticKeys ?? staticKeys,
       remoteStatic: first.publicKey,
+      payload: first.hello,
       signal,
       receiveArea,
     });
@@ -90,6 +102,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
         transport: relay,
         localStatic: hop.staticKeys ?? staticKeys,
         remoteStatic: hop.publicKey,
+        payload: hop.hello,
         signal,
       });
       sessions.push(new MuxSession({ channel, meterTickBytes }));

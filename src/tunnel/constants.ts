@@ -6,8 +6,8 @@
 
 /** Noise protocol name hashed into the initial chaining key (Noise spec §5.2). */
 export const NOISE_PROTOCOL_NAME = 'Noise_IK_25519_ChaChaPoly_SHA256';
-/** Prologue mixed into the handshake hash: binds the handshake to this protocol version. */
-export const NOISE_PROLOGUE = 'bandex/tunnel/2';
+/** Prologue mixed into the handshake hash: binds the handshake to this protocol version (3: session setup in the handshake's payloads). */
+export const NOISE_PROLOGUE = 'bandex/tunnel/3';
 /** X25519 public key and DH output length (RFC 7748). */
 export const DH_LEN = 32;
 /** SHA-256 output length (Noise HASHLEN). */

@@ -1,8 +1,12 @@
 /**
  * The provider's tunnel port: accepts TCP connections, runs the Noise IK responder
  * handshake, and serves a `MuxSession` whose OPENs go through the exit policy to the
- * destination (CONNECT) or to the next hop's tunnel port (RELAY). `onSession` hands each
- * authenticated session (peer key, meter, gate) to the payment layer.
+ * destination (CONNECT) or to the next hop's tunnel port (RELAY). A paid provider admits
+ * sessions inside the handshake (`admit`: the session proposal is message 1's payload, the
+ * answer message 2's); `onSession` hands each admitted session (peer key, meter, gate, what
+ * `admit` accepted) to the payment layer. Handshakes are bounded: at most
+ * `MAX_PENDING_HANDSHAKES_PER_SOURCE` at once from one address and `MAX_PENDING_HANDSHAKES` in all
+ * (more are closed unread), each within the handshake deadline.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { codeOf } from '../errors/codeOf.ts';
@@ -15,7 +19,17 @@ import type { RateLimiter } from './RateLimiter.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import type { StaticKeyPair } from './x25519.ts';
 
-export type StartTunnelListenerParameters = {
+/** Handshakes in progress from one source address: a relaying hop carries many clients' at once. */
+export const MAX_PENDING_HANDSHAKES_PER_SOURCE = 32;
+/** Handshakes in progress in all: each holds a socket and, while admitted, a chain read. */
+export const MAX_PENDING_HANDSHAKES = 256;
+
+/** What `admit` decided: the answer sent in message 2, and what was admitted (none: refused, then closed). */
+export type Admission<T> = { answer: Buffer; admitted?: T };
+/** Where the handshake came from: the TCP peer's address (for a relayed hop, the previous hop's). */
+export type HandshakeSource = { remoteAddress: string; remotePort: number };
+
+export type StartTunnelListenerParameters<T = undefined> = {
   staticKeys: StaticKeyPair;
   /** Defaults to 127.0.0.1 and an ephemeral port. */
   host?: string;
@@ -23,9 +37,13 @@ export type StartTunnelListenerParameters = {
   policy?: ExitPolicy;
   /** Refuse RELAY opens (do not act as an inner hop). Default false. */
   disableRelay?: boolean;
-  /** Accept or refuse an authenticated client by its static key (e.g. only those with a session). */
-  authorize?: (remoteStatic: Buffer) => boolean;
-  onSession?: (session: MuxSession) => void;
+  /**
+   * Admits or refuses a client inside the handshake, given message 1's payload (its session proposal)
+   * and its authenticated static key; throwing fails the handshake (the connection closes, nothing is
+   * answered). Unset: every client is served with empty payloads (unpaid tunnels: tests, the bench).
+   */
+  admit?: (payload: Buffer, remoteStatic: Buffer, source: HandshakeSource) => Promise<Admission<T>>;
+  onSession?: (session: MuxSession, admitted: T | undefined) => void;
   meterTickBytes?: number;
   /** The provider's capacity: one bucket shared by every session's outgoing DATA. */
   limiter?: RateLimiter;
@@ -47,31 +65,62 @@ export type TunnelListener = {
  * const listener = await startTunnelListener({ staticKeys: generateStaticKeyPair(), policy: createExitPolicy() });
  * // offer listener.address and staticKeys.publicKey to clients
  */
-export async function startTunnelListener(params: StartTunnelListenerParameters): Promise<TunnelListener> {
+export async function startTunnelListener<T = undefined>(
+  params: StartTunnelListenerParameters<T>,
+): Promise<TunnelListener> {
   const { staticKeys, host = '127.0.0.1', port = 0, logger = silentLogger } = params;
   const policy = params.policy ?? createExitPolicy();
   const sessions = new Set<MuxSession>();
   // Received DATA buffered over every session of this listener: one count, so a per-process budget holds.
   const receiveBuffers = { bytes: 0 };
   const sockets = new Set<Socket>();
+  /** Handshakes in progress by source address. */
+  const pending = new Map<string, number>();
+  let pendingTotal = 0;
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
+      const source = socket.remoteAddress ?? '';
+      if (pendingTotal >= MAX_PENDING_HANDSHAKES || (pending.get(source) ?? 0) >= MAX_PENDING_HANDSHAKES_PER_SOURCE) {
+        logger.debug({ pending: pendingTotal }, 'too many handshakes in progress; connection closed');
+        socket.destroy();
+        return;
+      }
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
       socket.on('error', () => {});
-      void accept(socket);
+      pending.set(source, (pending.get(source) ?? 0) + 1);
+      pendingTotal++;
+      void accept(socket).finally(() => {
+        pendingTotal--;
+        const left = (pending.get(source) ?? 1) - 1;
+        if (left > 0) pending.set(source, left);
+        else pending.delete(source);
+      });
     },
   );
   const accept = async (socket: Socket) => {
+    const source = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
     let channel: SecureChannel;
+    let admission: Admission<T> | undefined;
+    const admit = params.admit;
     try {
-      channel = await SecureChannel.open({ transport: socket, localStatic: staticKeys });
+      channel = await SecureChannel.open({
+        transport: socket,
+        localStatic: staticKeys,
+        answer: admit
+          ? async (payload, remoteStatic) => {
+              admission = await admit(payload, remoteStatic, source);
+              return admission.answer;
+            }
+          : undefined,
+      });
     } catch (error) {
       logger.debug({ code: codeOf(error) }, 'tunnel handshake failed');
       return;
     }
-    if (params.authorize && !params.authorize(channel.remoteStatic)) {
+    if (admit && admission?.admitted === undefined) {
+      // Refused: the answer (message 2) said why; nothing more is served.
       channel.close();
       return;
     }
@@ -101,7 +150,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
       sessions.delete(session);
       logger.debug({ code: codeOf(error) }, 'tunnel session closed');
     });
-    params.onSession?.(session);
+    params.onSession?.(session, admission?.admitted);
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

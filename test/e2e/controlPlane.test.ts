@@ -1,6 +1,7 @@
 /**
- * End-to-end control plane on 127.0.0.1: a relay/bootstrap node, a provider, a client,
- * and a provider reachable only through the relay. Real libp2p nodes, real sockets.
+ * End-to-end control plane on 127.0.0.1: a relay/bootstrap node, a provider, a client. Real libp2p
+ * nodes, real sockets. (Sessions are not negotiated over libp2p: their proposals ride in the tunnel
+ * handshake, tested in `test/e2e/onionSetup.e2e.test.ts` and `adversarial/proposals.e2e.test.ts`.)
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import type { Connection } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { hasErrorCode } from '../../src/errors/BaseError.ts';
-import { OFFERS_TOPIC, SESSION_PROTOCOL } from '../../src/net/constants.ts';
+import { OFFERS_TOPIC } from '../../src/net/constants.ts';
 import { type BandexNode, createBandexNode } from '../../src/net/createBandexNode.ts';
 import { encodeOffer } from '../../src/net/encodeOffer.ts';
 import type { OfferError } from '../../src/net/errors.ts';
@@ -22,16 +23,12 @@ import { forwardOffers } from '../../src/net/forwardOffers.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import { OfferDirectory } from '../../src/net/OfferDirectory.ts';
 import { OfferPublisher } from '../../src/net/OfferPublisher.ts';
-import { proposeSession } from '../../src/net/proposeSession.ts';
 import { publishProviderRecord } from '../../src/net/publishProviderRecord.ts';
-import { type CheckProposal, SessionServer } from '../../src/net/SessionServer.ts';
 import { signOffer } from '../../src/net/signOffer.ts';
 import { signPeerBinding } from '../../src/net/signPeerBinding.ts';
-import { TEST_CHAIN_ID, TEST_TUNNEL_KEY, testOfferFields, testProposal } from '../support/netFixtures.ts';
+import { TEST_CHAIN_ID, TEST_TUNNEL_KEY, testOfferFields } from '../support/netFixtures.ts';
 
 const PRICE = 10n ** 15n;
-const GOOD_CHANNEL = `0x${'ab'.repeat(32)}` as const;
-const HANGING_CHANNEL = `0x${'ee'.repeat(32)}` as const;
 
 async function until<T>(
   what: string,
@@ -49,19 +46,6 @@ async function until<T>(
 
 const providerAccount = privateKeyToAccount(generatePrivateKey());
 const relayedAccount = privateKeyToAccount(generatePrivateKey());
-
-const checkProposal: CheckProposal = async (proposal, { signal }) => {
-  if (proposal.channelId === HANGING_CHANNEL) {
-    await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-  }
-  if (proposal.channelId !== GOOD_CHANNEL) return { ok: false, code: 'CHANNEL_UNKNOWN', reason: 'no such channel' };
-  return {
-    ok: true,
-    sessionId: `0x${'5e'.repeat(32)}`,
-    tunnel: { host: '127.0.0.1', port: 7000, publicKey: TEST_TUNNEL_KEY },
-    channel: { servedBytes: 0, claim: null },
-  };
-};
 
 describe('control plane on loopback', { timeout: 40_000 }, () => {
   const nodes: BandexNode[] = [];
@@ -92,15 +76,6 @@ describe('control plane on loopback', { timeout: 40_000 }, () => {
     stops.push(forwardOffers(relay, { chainId: TEST_CHAIN_ID }));
     provider = await start({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [tcpAddr.toString()], role: 'provider' });
     client = await start({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [wsAddr.toString()] });
-    const server = new SessionServer({
-      node: provider,
-      chainId: TEST_CHAIN_ID,
-      channels: testProposal().channels,
-      checkProposal,
-      checkTimeoutMs: 300,
-    });
-    await server.start();
-    stops.push(() => server.stop());
   });
 
   after(async () => {
@@ -211,103 +186,6 @@ describe('control plane on loopback', { timeout: 40_000 }, () => {
       return false;
     });
     assert.equal(directory.get(providerAccount.address), before, 'the held offer is unchanged');
-  });
-
-  it('negotiates a session: accepted, refused, wrong chain/contract, check timeout', async () => {
-    const accepted = await proposeSession(client, provider.peerId, testProposal({ channelId: GOOD_CHANNEL }));
-    assert.deepEqual(accepted.ok && accepted.tunnel, { host: '127.0.0.1', port: 7000, publicKey: TEST_TUNNEL_KEY });
-    assert.equal(accepted.ok && accepted.sessionId, `0x${'5e'.repeat(32)}`);
-
-    const refused = await proposeSession(client, provider.peerId, testProposal({ channelId: `0x${'01'.repeat(32)}` }));
-    assert.deepEqual(refused.ok ? undefined : [refused.code, refused.reason], ['CHANNEL_UNKNOWN', 'no such channel']);
-
-    const wrongChain = await proposeSession(
-      client,
-      provider.peerId,
-      testProposal({ channelId: GOOD_CHANNEL, chainId: 1 }),
-    );
-    assert.equal(wrongChain.ok ? undefined : wrongChain.code, 'WRONG_CHAIN');
-
-    const wrongContract = await proposeSession(
-      client,
-      provider.peerId,
-      testProposal({ channelId: GOOD_CHANNEL, channels: '0x0000000000000000000000000000000000000001' }),
-    );
-    assert.equal(wrongContract.ok ? undefined : wrongContract.code, 'WRONG_CONTRACT');
-
-    const slow = await proposeSession(client, provider.peerId, testProposal({ channelId: HANGING_CHANNEL }));
-    assert.equal(slow.ok ? undefined : slow.code, 'CHECK_TIMEOUT');
-  });
-
-  it('times out and aborts on the client side', async () => {
-    await assert.rejects(
-      proposeSession(client, provider.peerId, testProposal({ channelId: HANGING_CHANNEL }), { timeoutMs: 100 }),
-      (e) => hasErrorCode(e, 'NET_SESSION_TIMEOUT'),
-    );
-    await assert.rejects(
-      proposeSession(client, provider.peerId, testProposal(), { signal: AbortSignal.abort() }),
-      (e) => hasErrorCode(e, 'NET_SESSION_ABORTED'),
-    );
-  });
-
-  it('resets the stream on malformed input and keeps serving', async () => {
-    for (const garbage of [
-      new Uint8Array([0, 0, 0, 3, 1, 2, 3]),
-      new Uint8Array([0xff, 0xff, 0xff, 0xff]),
-      new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'),
-    ]) {
-      const stream = await client.dialProtocol(provider.peerId, SESSION_PROTOCOL);
-      stream.send(garbage);
-      await stream.close().catch(() => {});
-      const received: Uint8Array[] = [];
-      await assert.rejects(
-        async () => {
-          for await (const chunk of stream) received.push(chunk.subarray());
-        },
-        { name: 'StreamResetError' },
-      );
-      assert.equal(stream.status, 'reset');
-      assert.deepEqual(received, []);
-    }
-    const answer = await proposeSession(client, provider.peerId, testProposal({ channelId: GOOD_CHANNEL }));
-    assert.equal(answer.ok, true);
-  });
-
-  it('negotiates with a provider reachable only through the relay', async () => {
-    const relayAddr = relay.getMultiaddrs().find((a) => !a.toString().includes('/ws'));
-    assert.ok(relayAddr);
-    const hidden = await start({
-      listen: [`${relayAddr}/p2p-circuit`],
-      bootstrap: [relayAddr.toString()],
-      role: 'provider',
-    });
-    const seen: boolean[] = [];
-    const server = new SessionServer({
-      node: hidden,
-      chainId: TEST_CHAIN_ID,
-      checkProposal: (proposal, context) => {
-        seen.push(context.relayed);
-        return checkProposal(proposal, context);
-      },
-    });
-    await server.start();
-    stops.push(() => server.stop());
-    const circuit = await until('circuit address', () =>
-      hidden.getMultiaddrs().find((a) => a.toString().includes('/p2p-circuit')),
-    );
-    assert.ok(
-      hidden.getMultiaddrs().every((a) => a.toString().includes('/p2p-circuit')),
-      'no direct address',
-    );
-    const answer = await proposeSession(
-      client,
-      multiaddr(circuit.toString()),
-      testProposal({ channelId: GOOD_CHANNEL }),
-    );
-    assert.equal(answer.ok, true);
-    assert.deepEqual(seen, [true], 'the provider saw a relayed (limited) connection');
-    const connection = client.getConnections(hidden.peerId)[0];
-    assert.match(connection?.remoteAddr.toString() ?? '', /p2p-circuit/);
   });
 
   it('keeps its peer id across restarts with a persisted key', async () => {

@@ -4,8 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { SignedOffer } from '../../src/net/offer.ts';
-import { newSessionNonce } from '../../src/net/proposeSession.ts';
-import type { SessionProposal } from '../../src/net/sessionMessages.ts';
+import { newSessionNonce, type SessionProposal } from '../../src/net/sessionMessages.ts';
 import { type SignOfferParameters, signOffer } from '../../src/net/signOffer.ts';
 
 export const TEST_CHAIN_ID = 31337;
@@ -28,7 +27,7 @@ export function testOfferFields(peerId: string, overrides: Partial<SignOfferPara
     capacityBytesPerSecond: 12_500_000,
     endpoints: ['127.0.0.1:7000', '[::1]:7000', 'node.example.org:443'],
     tunnelPublicKey: TEST_TUNNEL_KEY,
-    protocols: ['/bandex/session/2', '/bandex/tunnel/2'],
+    protocols: ['/bandex/tunnel/3'],
     issuedAt: now,
     expiresAt: now + 300,
     sequence: 1,
