@@ -1,7 +1,9 @@
 /**
  * The payers of the auditor's probe sessions: for each (key period, provider, purpose) a fresh key
  * (`probeKeys.ts`), never the registered auditor address, with its own path builder — the client's own
- * `createPathBuilder`, so the proposal, credit, channel and vouchers are a customer's — and its own
+ * `createPathBuilder`, so the proposal (in the tunnel handshake, never from the auditor's libp2p node),
+ * the hop key, credit, channel and vouchers are a customer's; the probe key is that builder's wallet,
+ * funding each hop key's channel as a customer's wallet does — and its own
  * channel state in `<stateDir>/probes/<address>.db`. A key is funded once (`FundProbe`: on the devnet as
  * customers are, elsewhere by the auditor) before its first channel opens; `auditor.db` records every key
  * address and whether it was funded, so a restarted auditor re-derives the same keys, finds their
@@ -9,14 +11,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerIdFromString } from '@libp2p/peer-id';
 import { type Address, createWalletClient, custom, type Hex, publicActions } from 'viem';
 import { balanceOf } from '../chain/actions/balanceOf.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import type { Component } from '../daemon/component.ts';
 import type { Logger } from '../log/logger.ts';
-import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { createPathBuilder, type PathBuilder } from '../session/buildPath.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
@@ -30,14 +30,6 @@ export type ProbePayersParameters = {
   /** The auditor's client: probe keys send through its RPC connection. */
   client: ChainClient;
   deployment: Deployment;
-  /** The auditor's own node: it knows the providers' addresses. */
-  node: BandexNode;
-  /**
-   * The nodes probe sessions are proposed from, by purpose: not the auditor's own node, whose peer id
-   * publishes its reports, and not one node for both purposes, or the recognisable capacity session
-   * would tag the canary sessions proposed from the same peer.
-   */
-  probeNodes: Record<ProbePurpose, BandexNode>;
   stateDir: string;
   /** The auditor's probe key seed (`probeSeed`). */
   seed: Hex;
@@ -78,7 +70,6 @@ export class ProbePayers implements Component {
       index.setMeta(funded, new Date().toISOString());
     }
     await payer.builder.channelFor(offer);
-    await this.#introduce(offer, this.#p.probeNodes[purpose]);
     this.#retire(epoch);
     return payer.builder;
   }
@@ -87,8 +78,7 @@ export class ProbePayers implements Component {
     const id = `${purpose}.${period}.${provider.toLowerCase()}`;
     const known = this.#payers.get(id);
     if (known) return known;
-    const { client, deployment, probeNodes, stateDir, seed, index, receipts, depositWei, creditBytes, logger } =
-      this.#p;
+    const { client, deployment, stateDir, seed, index, receipts, depositWei, creditBytes, logger } = this.#p;
     const account = localAccount(probeKey(seed, period, provider, purpose));
     index.setMeta(`probe.key.${id}`, account.address);
     // The probe key's transactions go through the auditor's RPC connection, signed by the probe key.
@@ -103,7 +93,6 @@ export class ProbePayers implements Component {
       client: probeClient,
       deployment,
       account,
-      node: probeNodes[purpose],
       store,
       receipts,
       depositWei,
@@ -119,17 +108,6 @@ export class ProbePayers implements Component {
     };
     this.#payers.set(id, payer);
     return payer;
-  }
-
-  /** Tells the probe node where the provider is, as the auditor's own node has heard. */
-  async #introduce(offer: SignedOffer, probeNode: BandexNode): Promise<void> {
-    const peer = peerIdFromString(offer.offer.peerId);
-    try {
-      const known = await this.#p.node.peerStore.get(peer);
-      await probeNode.peerStore.merge(peer, { multiaddrs: known.addresses.map((a) => a.multiaddr) });
-    } catch (error) {
-      this.#p.logger.debug({ err: error, provider: offer.offer.provider }, 'no address known for the provider yet');
-    }
   }
 
   /** Closes the stores of keys whose last epoch ended before the one being prepared began (their sessions are over). */

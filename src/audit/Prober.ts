@@ -117,7 +117,8 @@ export class Prober implements Component {
       claimedBps: slot === undefined ? 0 : offer.offer.capacityBytesPerSecond,
       sessionsAttempted: 0,
       sessionsServed: 0,
-      probePayer: builders.canary.payer,
+      // The canary session's hop key once it opens (its receipts' signer); the probe key until then.
+      probePayer: builders.canary.wallet,
       probeSession: NO_SESSION,
       bytesReceived: 0,
     };
@@ -144,6 +145,7 @@ export class Prober implements Component {
     if (!path) return;
     const hop = path.hops[0] as BuiltHop;
     m.probeSession = hop.sessionId;
+    m.probePayer = hop.payer;
     const open = (destination: { host: string; port: number }) => path.session.openStream(destination);
     const opened = Date.now();
     // Each canary at its own moment, not one after another: a lost canary waits out its timeout, and a

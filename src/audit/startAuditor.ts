@@ -18,7 +18,6 @@
  * | `startDaemonApi` | status (`auditorStatus.ts`), events |
  */
 import { join } from 'node:path';
-import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Address, LocalAccount } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
@@ -174,19 +173,12 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
     const archive = await parts.add(
       new AuditArchive({ book, reports: new AuditReportStore(db), receipts, auditor: address, domain, logger }),
     );
-    // Probe sessions are proposed from nodes of their own (fresh peer ids each start), one per purpose.
-    const probeNodes = {
-      canary: parts.running(await startProbeNode(params, logger), (n) => n.stop()),
-      capacity: parts.running(await startProbeNode(params, logger), (n) => n.stop()),
-    };
     // The seed of every probe key: only this auditor's key can make it, and it makes the same one after a restart.
     const seed = probeSeed(await account.signMessage({ message: probeSeedMessage(deployment.chainId) }));
     const payers = await parts.add(
       new ProbePayers({
         client,
         deployment,
-        node,
-        probeNodes,
         stateDir,
         seed,
         index: store,
@@ -262,13 +254,3 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
 }
 
 /** A client node with a fresh identity, joined to the same bootstrap peers as the auditor's own. */
-async function startProbeNode(params: StartAuditorParameters, logger: Logger): Promise<BandexNode> {
-  return createBandexNode({
-    privateKey: await generateKeyPair('Ed25519'),
-    listen: params.listen,
-    bootstrap: params.bootstrap,
-    role: 'client',
-    allowPrivateAddresses: params.allowPrivateAddresses,
-    logger: logger.child({ module: 'probe-node' }),
-  });
-}

@@ -45,6 +45,11 @@ export type PathManagerParameters = {
   builder: Omit<PathBuilderParameters, 'onBlocked'>;
   /** Offers to choose from, once there are enough for `hops` (`waitForOffers`). */
   offers(): Promise<SignedOffer[]>;
+  /**
+   * Called with a path's providers before it is built: the client's libp2p node then keeps away from
+   * every hop but the entry (`startClient`), so no later hop sees the client's address or peer id.
+   */
+  onPathChosen?: (offers: readonly SignedOffer[]) => void;
   /** Auditors' reports and the client's own observations of providers. */
   book: ReputationBook;
   telemetry: Telemetry;
@@ -158,6 +163,7 @@ export class PathManager implements Component {
         details: 'widen --allow-region / --deny-region, use fewer hops, or wait for better providers',
       });
     }
+    this.#p.onPathChosen?.(offers);
     let path: BuiltPath;
     try {
       path = await this.#builder.build(offers);

@@ -129,7 +129,9 @@ export async function startClient(params: StartClientParameters): Promise<Client
       logger,
     });
     const minStakeWei = await readRegistryParameter(client, { deployment, name: 'minStake' });
-    const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, logger });
+    // The current path's hops after the entry: the node never connects to them (they must not learn its peer id or address).
+    const laterHops = new Set<string>();
+    const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, denyPeers: laterHops, logger });
     // Stopped in reverse: the audit gossip and the offer directory before the node they run on.
     parts.running(node, (n) => n.stop());
     parts.running(directory, (d) => d.stop());
@@ -143,7 +145,6 @@ export async function startClient(params: StartClientParameters): Promise<Client
           client,
           deployment,
           account,
-          node,
           store,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
@@ -155,6 +156,13 @@ export async function startClient(params: StartClientParameters): Promise<Client
           logger,
         },
         offers: () => waitForOffers({ client, deployment, directory, hops: params.hops, prefer: params.prefer }),
+        onPathChosen: (offers) => {
+          laterHops.clear();
+          for (const o of offers.slice(1)) laterHops.add(o.offer.peerId);
+          for (const peer of laterHops)
+            for (const c of node.getConnections())
+              if (c.remotePeer.toString() === peer) void c.close().catch(() => c.abort(new Error('later hop')));
+        },
         book,
         telemetry,
         logger,

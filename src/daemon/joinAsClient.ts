@@ -22,6 +22,8 @@ export type JoinAsClientParameters = {
   listen: string[];
   bootstrap: string[];
   allowPrivateAddresses?: boolean;
+  /** Peers the node neither dials nor accepts (`createBandexNode`): the current path's non-entry hops. */
+  denyPeers?: ReadonlySet<string>;
   /** The registry's `minStake`: offers from providers with less are ignored. */
   minStakeWei: bigint;
   logger: Logger;
@@ -37,6 +39,7 @@ export async function joinAsClient(params: JoinAsClientParameters) {
     bootstrap: params.bootstrap,
     role: 'client',
     allowPrivateAddresses: params.allowPrivateAddresses,
+    denyPeers: params.denyPeers,
     logger,
   });
   const directory = new OfferDirectory({

@@ -12,7 +12,7 @@ import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } f
 import { dcutr } from '@libp2p/dcutr';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
 import { type Identify, identify } from '@libp2p/identify';
-import type { Libp2p, PrivateKey } from '@libp2p/interface';
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface';
 import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
 import { type Ping, ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
@@ -65,6 +65,11 @@ export type CreateBandexNodeParameters = {
    * private addresses are neither dialled nor put into the DHT routing table.
    */
   allowPrivateAddresses?: boolean;
+  /**
+   * Peers this node neither dials nor accepts (read at every connection attempt, so it may change):
+   * a client's non-entry hops, which must never see its address or peer id.
+   */
+  denyPeers?: ReadonlySet<string>;
   logger?: Logger;
   /** Cancels start-up only; stop a started node with `node.stop()`. */
   signal?: AbortSignal;
@@ -118,9 +123,10 @@ export async function createBandexNode(params: CreateBandexNodeParameters): Prom
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: bootstrap.length > 0 ? [bootstrapDiscovery({ list: bootstrap })] : [],
-      connectionGater: allowPrivate
-        ? { denyDialMultiaddr: () => false }
-        : { denyDialMultiaddr: (ma) => isPrivateMultiaddr(ma) },
+      connectionGater: {
+        denyDialMultiaddr: allowPrivate ? () => false : (ma) => isPrivateMultiaddr(ma),
+        ...(params.denyPeers ? denyPeersGater(params.denyPeers) : {}),
+      },
       // libp2p refuses more than 5 inbound connections a second from one host; on one machine (the devnet,
       // tests) every peer is that host, and a provider that several auditors, clients and providers dial
       // at start would reset the connection of the sixth.
@@ -142,4 +148,14 @@ export async function createBandexNode(params: CreateBandexNodeParameters): Prom
   }
   log.info({ peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String), role }, 'libp2p node started');
   return node;
+}
+
+/** Gater rules keeping `peers` away: no dial to them, no connection from them (checked once they are authenticated). */
+function denyPeersGater(peers: ReadonlySet<string>) {
+  const denied = (peer: PeerId) => peers.has(peer.toString());
+  return {
+    denyDialPeer: denied,
+    denyInboundEncryptedConnection: denied,
+    denyOutboundEncryptedConnection: denied,
+  };
 }

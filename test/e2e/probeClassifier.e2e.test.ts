@@ -10,7 +10,8 @@
  *   `SEEDS` auditors' seeds, three epochs;
  * - customers: fresh keys funded by the devnet's customer funding, each visiting with `runCustomerSession`
  *   (the client's path builder, the shared session shape), with exponential gaps;
- * - old probes: the same `Prober` paying from registered auditors' own accounts, as it did before.
+ * - old probes: the same `Prober` paying from registered auditors' own wallets (each hop key's channel
+ *   funded by the registered auditor), as it did before probe keys.
  *
  * The best single-feature threshold rule and a 5-NN, trained on half of probes ∪ customers, must stay
  * within 3σ of chance on the other half; the same rule trained on old probes ∪ customers must be perfect,
@@ -169,19 +170,6 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     await chain?.stop();
   });
 
-  const newNode = async () => {
-    const node = await createBandexNode({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      role: 'client',
-      allowPrivateAddresses: true,
-      logger: silentLogger,
-    });
-    nodes.push(node);
-    await node.dial(multiaddr(provider.multiaddrs[0] as string));
-    return node;
-  };
   /** An auditor's state database: the probe key index and the probe receipts' archive. */
   const auditorStores = (name: string) => {
     const db = openDatabase({ file: join(dir, `${name}.db`) });
@@ -214,13 +202,9 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     for (let i = 0; i < SEEDS; i++) {
       const auditor = localAccount(generatePrivateKey());
       const seed = probeSeed(await auditor.signMessage({ message: probeSeedMessage(deployment.chainId) }));
-      // Each auditor its own probe node (one node proposing for many keys at once is no auditor's pattern).
-      const probeNode = await newNode();
       const payers = new ProbePayers({
         client: createChainClient(rpc, auditor),
         deployment,
-        node: probeNode,
-        probeNodes: { canary: probeNode, capacity: probeNode },
         stateDir: join(dir, `seed-${i}`),
         seed,
         ...auditorStores(`index-${i}`),
@@ -243,7 +227,9 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
         old: false,
       });
     }
-    const oldNode = await newNode();
+    // Which kind a channel is, by the store of the builder that opened it (payers are hop keys now).
+    const oldStores: ReturnType<typeof newStore>[] = [];
+    const customerStores: ReturnType<typeof newStore>[] = [];
     for (const index of OLD_AUDITORS) {
       const account = devAccount(index);
       const client = createChainClient(rpc, account);
@@ -253,8 +239,7 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
         client,
         deployment,
         account,
-        node: oldNode,
-        store: newStore(`old-${index}`),
+        store: oldStores[oldStores.push(newStore(`old-${index}`)) - 1] as ReturnType<typeof newStore>,
         depositWei: DEPOSIT,
         creditBytes: CREDIT,
         logger: silentLogger,
@@ -279,14 +264,12 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
         old: true,
       });
     }
-    const oldPayers = new Set(OLD_AUDITORS.map((i) => devAccount(i).address.toLowerCase()));
 
     // Customers: fresh keys funded as the devnet funds its customers, visiting at random.
     const customers: { account: LocalAccount; builder: PathBuilder }[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
       const account = localAccount(generatePrivateKey());
       const client: ChainClient = createChainClient(rpc, account);
-      const customerNode = await newNode();
       await fundLikeACustomer(client, { deployment, reserveIn: RESERVE });
       customers.push({
         account,
@@ -294,15 +277,13 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
           client,
           deployment,
           account,
-          node: customerNode,
-          store: newStore(`customer-${i}`),
+          store: customerStores[customerStores.push(newStore(`customer-${i}`)) - 1] as ReturnType<typeof newStore>,
           depositWei: DEPOSIT,
           creditBytes: CREDIT,
           logger: silentLogger,
         }),
       });
     }
-    const customerPayers = new Set(customers.map((c) => c.account.address.toLowerCase()));
 
     // Epochs first..first+EPOCHS−1, each started one epoch ahead, as the AuditLoop does.
     const first = Math.floor(Date.now() / EPOCH_MS) + 2;
@@ -342,8 +323,8 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     const providerClient = createChainClient(rpc, devAccount(PROVIDER_INDEX));
     const samples: (Sample & { kind: 'probe' | 'customer' | 'old' })[] = [];
     for (const o of observed) {
-      const payer = o.payer.toLowerCase();
-      const kind = oldPayers.has(payer) ? 'old' : customerPayers.has(payer) ? 'customer' : 'probe';
+      const opened = (stores: ReturnType<typeof newStore>[]) => stores.some((st) => st.getChannel(o.channelId));
+      const kind = opened(oldStores) ? 'old' : opened(customerStores) ? 'customer' : 'probe';
       const f = await readSessionFeatures(providerClient, {
         deployment,
         payer: o.payer,

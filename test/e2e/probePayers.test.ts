@@ -60,8 +60,6 @@ describe('probe payers', { timeout: 120_000 }, () => {
       const payers = new ProbePayers({
         client,
         deployment,
-        node,
-        probeNodes: { canary: node, capacity: node },
         stateDir: dir,
         seed,
         index,
@@ -81,8 +79,8 @@ describe('probe payers', { timeout: 120_000 }, () => {
     const first = start();
     const builder = await first.payers.ready(100, offer, 'canary');
     const { channelId } = await builder.channelFor(offer);
-    assert.notEqual(builder.payer, auditor.address);
-    assert.deepEqual(funded, [builder.payer], 'the new key was funded once');
+    assert.notEqual(builder.wallet, auditor.address);
+    assert.deepEqual(funded, [builder.wallet], 'the new key was funded once');
     const channel = await getChannel(client, { deployment, channelId });
     assert.equal(channel.deposit, DEPOSIT);
     first.payers.stop();
@@ -91,13 +89,13 @@ describe('probe payers', { timeout: 120_000 }, () => {
     // A restart: same key, same channel, no second funding.
     const second = start();
     const again = await second.payers.ready(100, offer, 'canary');
-    assert.equal(again.payer, builder.payer);
+    assert.equal(again.wallet, builder.wallet);
     assert.equal((await again.channelFor(offer)).channelId, channelId);
     assert.equal(funded.length, 1, 'not funded twice');
     // The next epoch, and the capacity push, pay from keys of their own.
     const next = await second.payers.ready(101, offer, 'canary');
     const capacity = await second.payers.ready(101, offer, 'capacity');
-    assert.equal(new Set([builder.payer, next.payer, capacity.payer, auditor.address]).size, 4);
+    assert.equal(new Set([builder.wallet, next.wallet, capacity.wallet, auditor.address]).size, 4);
     assert.equal(funded.length, 3);
     second.payers.stop();
     second.index.close();

@@ -1,7 +1,7 @@
 /**
  * The adversarial suite's bench (issue 14): a real chain with the real contracts, a real provider in a
  * process of its own (`providerProcess.ts`: SIGKILL-able, its memory measurable), and a misbehaving
- * client built on the real code — a libp2p node speaking `/bandex/session/2`, the real Noise tunnel and
+ * client built on the real code — session proposals in the real Noise handshake, the real tunnel and
  * mux, real EIP-712 vouchers and hash-chain ticks — that sends whatever an attacker would. Origins on
  * loopback count what crossed the exit. `unpaid()` says what a channel got that its claim does not pay for.
  */
@@ -11,9 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { type Hex, type LocalAccount, parseUnits } from 'viem';
 import { TICK_BYTES } from '../../src/accounting/constants.ts';
 import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
@@ -26,11 +24,10 @@ import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount, devPrivateKey } from '../../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { silentLogger } from '../../src/log/logger.ts';
-import { type BandexNode, createBandexNode } from '../../src/net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import type { SignedOffer } from '../../src/net/offer.ts';
-import { newSessionNonce, proposeSession } from '../../src/net/proposeSession.ts';
-import type { SessionAnswer } from '../../src/net/sessionMessages.ts';
+import { decodeAnswer, encodeProposal, newSessionNonce, type SessionAnswer } from '../../src/net/sessionMessages.ts';
+import { loadOrCreateTunnelKey } from '../../src/provider/loadOrCreateTunnelKey.ts';
 import { createPathBuilder } from '../../src/session/buildPath.ts';
 import { signSessionProposal } from '../../src/session/proposalSignature.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
@@ -73,6 +70,8 @@ export type ProposeOptions = {
   nonce?: Hex;
   expiry?: number;
   keys?: StaticKeyPair;
+  /** Run the handshake with these keys instead of the signed `keys` (another client's proposal). */
+  handshakeKeys?: StaticKeyPair;
   /** Sign for another domain or provider than the real one. */
   signDomain?: ChannelsDomain;
   signProvider?: `0x${string}`;
@@ -97,13 +96,18 @@ export type AdversaryBench = {
   chain: EmbeddedChain;
   domain: ChannelsDomain;
   provider: ProviderProcess;
-  node: BandexNode;
+  /** The provider's offer as a client uses it (its tunnel endpoint and key, read now: a restart moves the port). */
+  offer(): SignedOffer;
   origins: Origins;
   /** Funded dev account `index` (RBT bought). */
   account(index: number): Promise<LocalAccount>;
   openChannel(payer: LocalAccount, deposit?: bigint): Promise<Hex>;
-  propose(options: ProposeOptions): Promise<{ answer: SessionAnswer; keys: StaticKeyPair }>;
-  /** Proposes and, when accepted, connects the tunnel (throws on a refusal). */
+  /**
+   * Connects to the provider's tunnel with `options`' proposal in the handshake: its answer, and the
+   * session when accepted (kept open until the bench stops; close it to end it sooner).
+   */
+  propose(options: ProposeOptions): Promise<{ answer: SessionAnswer; keys: StaticKeyPair; session?: ClientSession }>;
+  /** Proposes in the handshake; the accepted session (throws on a refusal). */
   session(options: ProposeOptions): Promise<{ session: ClientSession; answer: SessionAnswer & { ok: true } }>;
   payer(account: LocalAccount, channelId: Hex, alreadyPromised?: bigint, deposit?: bigint): PayerChannel;
   /** The provider's durable view of a channel (read from its database). */
@@ -148,16 +152,18 @@ export async function startAdversaryBench(
     ...options,
   });
   provider.address = devAccount(PROVIDER_INDEX).address;
-  const node = await createBandexNode({
-    privateKey: await generateKeyPair('Ed25519'),
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    role: 'client',
-    allowPrivateAddresses: true,
-    logger: silentLogger,
-  });
-  const dialProvider = () => node.dial(multiaddr(provider.multiaddrs[0] as string));
-  await dialProvider();
+  const tunnelPublicKey = loadOrCreateTunnelKey(join(stateDir, 'tunnel.key')).publicKey.toString('base64');
+  const offer = () =>
+    ({
+      offer: {
+        provider: provider.address,
+        peerId: provider.peerId,
+        priceWeiPerGiB: PRICE,
+        endpoints: [`${provider.tunnel.host}:${provider.tunnel.port}`],
+        tunnelPublicKey,
+      },
+    }) as SignedOffer;
+  const sessions = new Set<ClientSession>();
   const origins = await startOrigins();
   const funded = new Map<number, LocalAccount>();
   const account = async (index: number) => {
@@ -187,8 +193,8 @@ export async function startAdversaryBench(
       expiry,
     });
     const price = o.priceWeiPerGiB ?? PRICE;
-    const send = () =>
-      proposeSession(node, peerIdFromString(provider.peerId), {
+    const hello = Buffer.from(
+      encodeProposal({
         channelId: o.channelId,
         payer: o.payer.address,
         tickAnchor: `0x${'00'.repeat(32)}`,
@@ -201,14 +207,39 @@ export async function startAdversaryBench(
         clientTunnelKey,
         expiry,
         signature,
+      }),
+    );
+    const send = async () => {
+      let answer: SessionAnswer | undefined;
+      const session = await connectClientSession({
+        hops: [
+          {
+            host: provider.tunnel.host,
+            port: provider.tunnel.port,
+            publicKey: Buffer.from(tunnelPublicKey, 'base64'),
+            staticKeys: o.handshakeKeys ?? keys,
+            hello,
+          },
+        ],
+        onHop: async (hop) => {
+          answer = decodeAnswer(hop.channel.handshakePayload);
+        },
       });
-    let answer = await send();
-    // The suite proposes far faster than a client does: wait out the provider's per-peer rate limit.
-    for (let i = 0; i < 20 && !o.noRetry && !answer.ok && answer.code === 'PROPOSAL_RATE_LIMITED'; i++) {
+      if (!answer?.ok) {
+        session.close();
+        return { answer: answer as SessionAnswer, session: undefined };
+      }
+      sessions.add(session);
+      session.exit.once('close', () => sessions.delete(session));
+      return { answer, session };
+    };
+    let sent = await send();
+    // The suite proposes far faster than a client does: wait out the provider's per-source rate limit.
+    for (let i = 0; i < 20 && !o.noRetry && !sent.answer.ok && sent.answer.code === 'PROPOSAL_RATE_LIMITED'; i++) {
       await new Promise((r) => setTimeout(r, 600));
-      answer = await send();
+      sent = await send();
     }
-    return { answer, keys };
+    return { ...sent, keys };
   };
 
   const claim = (channelId: Hex) => {
@@ -224,7 +255,7 @@ export async function startAdversaryBench(
     chain,
     domain,
     provider,
-    node,
+    offer,
     origins,
     account,
     openChannel: async (payer, deposit = DEPOSIT) => {
@@ -237,18 +268,8 @@ export async function startAdversaryBench(
     },
     propose,
     session: async (o) => {
-      const { answer, keys } = await propose(o);
-      if (!answer.ok) throw new Error(`refused: ${answer.code} ${answer.reason}`);
-      const session = await connectClientSession({
-        hops: [
-          {
-            host: answer.tunnel.host,
-            port: answer.tunnel.port,
-            publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
-            staticKeys: keys,
-          },
-        ],
-      });
+      const { answer, session } = await propose(o);
+      if (!answer.ok || !session) throw new Error(`refused: ${answer.ok ? '' : `${answer.code} ${answer.reason}`}`);
       return { session, answer };
     },
     payer: (a, channelId, alreadyPromised = 0n, deposit = DEPOSIT) =>
@@ -272,16 +293,12 @@ export async function startAdversaryBench(
         client: createChainClient(chain.anvil.rpcUrl, honest),
         deployment,
         account: honest,
-        node,
         store,
         depositWei: DEPOSIT,
         creditBytes: CREDIT,
         logger: silentLogger,
       });
-      const offer = {
-        offer: { provider: provider.address, peerId: provider.peerId, priceWeiPerGiB: PRICE },
-      } as SignedOffer;
-      const path = await builder.build([offer]);
+      const path = await builder.build([offer()]);
       try {
         const stream = await path.session.openStream({ host: '127.0.0.1', port: origins.download });
         let got = 0;
@@ -298,7 +315,7 @@ export async function startAdversaryBench(
       }
     },
     stop: async () => {
-      await node.stop();
+      for (const session of sessions) session.close();
       await provider.stop();
       await origins.stop();
       await chain.stop();

@@ -1,19 +1,22 @@
 /**
- * Issue 14: session proposals a provider must refuse before any byte — foreign channels, forged,
+ * Issue 14 and 17: session proposals a provider must refuse before any byte — foreign channels, forged,
  * replayed, expired or misdirected signatures, closing/settled/underfunded channels, wrong terms, a
- * flood from one peer, slow and oversize proposals — against a real provider process. Each case
- * asserts the refusal code the client sees; the last one that an honest client still gets served.
+ * flood from one source, slow, oversize and garbage handshakes, a flood of half-open handshakes — and
+ * what a relaying hop (hop k-1) can do to the proposal it carries for hop k: read it (ciphertext only),
+ * alter it (the handshake fails), replay it (refused; the original session is untouched). Against a
+ * real provider process; each case asserts the refusal code the client sees or the closed connection;
+ * the last one that an honest client still gets served.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { LocalAccount } from 'viem';
 import { startCloseChannel } from '../../../src/chain/actions/startCloseChannel.ts';
 import { createChainClient } from '../../../src/chain/chainClient.ts';
-import { SESSION_PROTOCOL } from '../../../src/net/constants.ts';
-import { newSessionNonce } from '../../../src/net/proposeSession.ts';
-import { connectClientSession } from '../../../src/tunnel/connectClientSession.ts';
+import { newSessionNonce } from '../../../src/net/sessionMessages.ts';
+import { MAX_PENDING_HANDSHAKES_PER_SOURCE } from '../../../src/tunnel/startTunnelListener.ts';
 import { generateStaticKeyPair } from '../../../src/tunnel/x25519.ts';
 import { type AdversaryBench, CREDIT, PRICE, startAdversaryBench } from '../../support/adversary.ts';
 import { closedWithin } from '../../support/attackerSession.ts';
@@ -107,25 +110,14 @@ describe('nothing for free: proposals', { timeout: 300_000 }, () => {
     assert.equal(await refusal({ payer: attacker, channelId: closing }), 'CHANNEL_CLOSING');
   });
 
-  it('a tunnel key other than the signed one gets no session (the handshake is refused)', async () => {
-    const { answer } = await bench.propose({ payer: attacker, channelId: ownChannel });
-    assert.ok(answer.ok);
-    await assert.rejects(
-      connectClientSession({
-        hops: [
-          {
-            host: answer.tunnel.host,
-            port: answer.tunnel.port,
-            publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
-            staticKeys: generateStaticKeyPair(),
-          },
-        ],
-      }).then(async (s) => {
-        // The provider closes an unauthorised channel right after the handshake.
-        if ((await closedWithin(s.exit, 3_000)) === 'open') return s;
-        throw new Error('closed');
-      }),
-    );
+  it('a handshake with another tunnel key than the signed one: TUNNEL_KEY_MISMATCH', async () => {
+    const { answer, session } = await bench.propose({
+      payer: attacker,
+      channelId: ownChannel,
+      handshakeKeys: generateStaticKeyPair(),
+    });
+    assert.equal(answer.ok ? 'ACCEPTED' : answer.code, 'TUNNEL_KEY_MISMATCH');
+    assert.equal(session, undefined);
   });
 
   it('more sessions than a payer may hold: PAYER_SESSION_LIMIT', async () => {
@@ -147,22 +139,116 @@ describe('nothing for free: proposals', { timeout: 300_000 }, () => {
     assert.ok(codes.filter((c) => c === 'PROPOSAL_BAD_SIGNATURE').length <= 10, 'the burst is bounded');
   });
 
-  it('slow and oversize proposal streams do not stop the provider answering others', async () => {
-    const peer = peerIdFromString(bench.provider.peerId);
-    // Half a frame, then nothing (slowloris), and a header announcing 2 GiB.
-    const slow = await bench.node.dialProtocol(peer, SESSION_PROTOCOL);
-    slow.send(Uint8Array.of(0, 0, 1));
-    const huge = await bench.node.dialProtocol(peer, SESSION_PROTOCOL);
-    huge.send(Uint8Array.of(0x7f, 0xff, 0xff, 0xff));
-    await sleep(1_500);
+  it('slow, oversize and garbage handshakes are closed and do not stop the provider answering others', async () => {
+    const { host, port } = bench.provider.tunnel;
+    const dial = async () => {
+      const socket = connect({ host, port });
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      return socket;
+    };
+    // Half a message 1, then nothing (slowloris); a length over the largest message 1; garbage.
+    const slow = await dial();
+    slow.write(Buffer.from([0, 200, 1, 2, 3]));
+    const huge = await dial();
+    huge.write(Buffer.from([0xff, 0xff, ...Buffer.alloc(64)]));
+    const garbage = await dial();
+    garbage.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await Promise.all([once(huge, 'close'), once(garbage, 'close')]);
     const { answer } = await bench.propose({
       payer: attacker,
       channelId: await bench.openChannel(await bench.account(5)),
-      signer: undefined,
     });
-    assert.equal(answer.ok ? 'ACCEPTED' : answer.code, 'WRONG_PAYER', 'still answering while they hang');
-    slow.abort(new Error('done'));
-    huge.abort(new Error('done'));
+    assert.equal(answer.ok ? 'ACCEPTED' : answer.code, 'WRONG_PAYER', 'still answering while one hangs');
+    await once(slow, 'close'); // at the handshake deadline
+  });
+
+  it('a flood of half-open handshakes from one source is bounded; the provider still answers', async () => {
+    const { host, port } = bench.provider.tunnel;
+    const n = MAX_PENDING_HANDSHAKES_PER_SOURCE + 8;
+    const sockets: Socket[] = [];
+    const closed: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const socket = connect({ host, port });
+      socket.on('error', () => {});
+      closed.push(once(socket, 'close'));
+      sockets.push(socket);
+    }
+    // The ones over the bound are closed at once, unread; the others wait out the handshake deadline.
+    let closedCount = 0;
+    await new Promise<void>((resolve) => {
+      for (const c of closed)
+        void c.then(() => {
+          if (++closedCount === n - MAX_PENDING_HANDSHAKES_PER_SOURCE) resolve();
+        });
+    });
+    const open = sockets.filter((socket) => !socket.destroyed).length;
+    assert.equal(open, MAX_PENDING_HANDSHAKES_PER_SOURCE, 'exactly the bound is held open');
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(closed);
+    const { answer } = await bench.propose({ payer: attacker, channelId: ownChannel });
+    assert.equal(answer.ok, true, answer.ok ? '' : answer.code);
+  });
+
+  it('hop k-1 relaying the handshake sees only ciphertext, cannot alter it, and a replay is refused', async () => {
+    // The attacker is the relay: a TCP proxy in front of the provider's tunnel port that records what
+    // it carries, and on request flips a byte of message 1.
+    const { host, port } = bench.provider.tunnel;
+    let tamper = false;
+    const recorded: Buffer[] = [];
+    const relay = createServer((inbound) => {
+      inbound.on('error', () => {});
+      const outbound = connect({ host, port });
+      outbound.on('error', () => {});
+      let first = true;
+      inbound.on('data', (chunk: Buffer) => {
+        let bytes = Buffer.from(chunk);
+        if (first) {
+          first = false;
+          recorded.push(bytes);
+          if (tamper) {
+            bytes = Buffer.from(bytes);
+            bytes[bytes.length - 20] = (bytes[bytes.length - 20] as number) ^ 1;
+          }
+        }
+        outbound.write(bytes);
+      });
+      outbound.on('data', (chunk) => inbound.write(chunk));
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+    });
+    relay.listen(0, '127.0.0.1');
+    await once(relay, 'listening');
+    const relayPort = (relay.address() as { port: number }).port;
+    const realTunnel = { ...bench.provider.tunnel };
+    bench.provider.tunnel = { host: '127.0.0.1', port: relayPort };
+    try {
+      const channelId = await bench.openChannel(attacker);
+      const { answer, session } = await bench.propose({ payer: attacker, channelId });
+      assert.ok(answer.ok && session, 'accepted through the relay');
+      // 1. What the relay carried: no field of the proposal in clear.
+      const message1 = recorded.at(-1) as Buffer;
+      for (const clear of [attacker.address.slice(2).toLowerCase(), attacker.address.slice(2), channelId.slice(2)])
+        assert.equal(message1.toString('latin1').indexOf(clear), -1, `${clear} is not in the relayed bytes`);
+      assert.equal(message1.indexOf(Buffer.from(channelId.slice(2), 'hex')), -1, 'nor the channel id in binary');
+      // 2. A replay of the same message 1 by the relay: refused (nonce seen) and closed; the original
+      // session is not superseded by it.
+      const replay = connect({ host: realTunnel.host, port: realTunnel.port });
+      replay.on('error', () => {});
+      await once(replay, 'connect');
+      replay.write(message1);
+      await once(replay, 'close');
+      assert.equal(session.exit.closed, false, 'the original session lives on');
+      const stream = await session.openStream({ host: '127.0.0.1', port: bench.origins.sink });
+      stream.destroy();
+      session.close();
+      // 3. A tampered message 1: the handshake fails, nothing is answered.
+      tamper = true;
+      await assert.rejects(bench.propose({ payer: attacker, channelId: await bench.openChannel(attacker) }));
+    } finally {
+      bench.provider.tunnel = realTunnel;
+      relay.close();
+    }
   });
 
   it('an honest client is still served', async () => {

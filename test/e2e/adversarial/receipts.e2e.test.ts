@@ -46,7 +46,6 @@ function clientOf(bench: AdversaryBench, account: LocalAccount, onEquivocation?:
     client: createChainClient(bench.chain.anvil.rpcUrl, account),
     deployment: bench.chain.deployment,
     account,
-    node: bench.node,
     store,
     receipts,
     onEquivocation,
@@ -54,9 +53,7 @@ function clientOf(bench: AdversaryBench, account: LocalAccount, onEquivocation?:
     creditBytes: CREDIT,
     logger: silentLogger,
   });
-  const offer = {
-    offer: { provider: bench.provider.address, peerId: bench.provider.peerId, priceWeiPerGiB: PRICE },
-  } as SignedOffer;
+  const offer = bench.offer();
   const download = async (bytes: number) => {
     const path = await builder.build([offer]);
     const stream = await path.session.openStream({ host: '127.0.0.1', port: bench.origins.download });
