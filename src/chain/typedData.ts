@@ -8,7 +8,9 @@
  *   are per-tick payments (PayWord). Claim = amount + ticks × tickValue, capped at
  *   the deposit.
  * - `CloseChannel` (PaymentChannels domain): the payee's consent to close a channel
- *   cooperatively with a final cumulative amount.
+ *   cooperatively with a final cumulative amount (and, for `cooperativeCloseSigned`, the payer's).
+ * - `StartClose` (PaymentChannels domain): the payer's consent to a unilateral close that anyone may
+ *   submit (`startCloseSigned`): a one-time payer key holds no gas.
  * - `Receipt` (ProviderRegistry domain): a session's closing statement; two different
  *   receipts signed by one provider for the same session are equivocation.
  * - `Report` (ProviderRegistry domain): an auditor's signed per-epoch finding.
@@ -35,6 +37,10 @@ export const closeChannelTypes = {
     { name: 'channelId', type: 'bytes32' },
     { name: 'amount', type: 'uint256' },
   ],
+} as const;
+
+export const startCloseTypes = {
+  StartClose: [{ name: 'channelId', type: 'bytes32' }],
 } as const;
 
 export const receiptTypes = {
