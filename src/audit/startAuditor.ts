@@ -31,7 +31,7 @@ import { createSerialWrites } from '../chain/serialWrites.ts';
 import { ComponentStack } from '../daemon/component.ts';
 import { type JoinAsClientParameters, joinAsClient } from '../daemon/joinAsClient.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
-import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
+import type { BandexNode } from '../net/createBandexNode.ts';
 import type { AuditDomain } from '../reputation/auditReport.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { AuditReportStore } from '../store/AuditReportStore.ts';

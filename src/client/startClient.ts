@@ -79,6 +79,8 @@ export type StartClientParameters = {
   apiPort?: number;
   socksCredentials?: { username: string; password: string };
   allowPrivateAddresses?: boolean;
+  /** The local address the tunnel socket to the entry hop binds to (the system's choice when unset). */
+  tunnelLocalAddress?: string;
   logger?: Logger;
 };
 
@@ -131,7 +133,14 @@ export async function startClient(params: StartClientParameters): Promise<Client
     const minStakeWei = await readRegistryParameter(client, { deployment, name: 'minStake' });
     // The current path's hops after the entry: the node never connects to them (they must not learn its peer id or address).
     const laterHops = new Set<string>();
-    const { node, directory, book, gossip } = await joinAsClient({ ...params, minStakeWei, denyPeers: laterHops, logger });
+    // It connects to its bootstrap nodes only and accepts no connection: no other provider learns its peer id or address.
+    const { node, directory, book, gossip } = await joinAsClient({
+      ...params,
+      minStakeWei,
+      denyPeers: laterHops,
+      bootstrapOnly: true,
+      logger,
+    });
     // Stopped in reverse: the audit gossip and the offer directory before the node they run on.
     parts.running(node, (n) => n.stop());
     parts.running(directory, (d) => d.stop());
@@ -146,6 +155,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           deployment,
           account,
           store,
+          localAddress: params.tunnelLocalAddress,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
           serialWrites,

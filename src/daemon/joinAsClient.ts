@@ -24,6 +24,8 @@ export type JoinAsClientParameters = {
   allowPrivateAddresses?: boolean;
   /** Peers the node neither dials nor accepts (`createBandexNode`): the current path's non-entry hops. */
   denyPeers?: ReadonlySet<string>;
+  /** Connect to the bootstrap nodes only and accept no connection (`createBandexNode`): a client's node. */
+  bootstrapOnly?: boolean;
   /** The registry's `minStake`: offers from providers with less are ignored. */
   minStakeWei: bigint;
   logger: Logger;
@@ -40,6 +42,7 @@ export async function joinAsClient(params: JoinAsClientParameters) {
     role: 'client',
     allowPrivateAddresses: params.allowPrivateAddresses,
     denyPeers: params.denyPeers,
+    bootstrapOnly: params.bootstrapOnly,
     logger,
   });
   const directory = new OfferDirectory({

@@ -17,6 +17,7 @@ import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } 
 import { type Ping, ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';
+import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Logger } from '../log/logger.ts';
 import { silentLogger } from '../log/logger.ts';
@@ -70,6 +71,12 @@ export type CreateBandexNodeParameters = {
    * a client's non-entry hops, which must never see its address or peer id.
    */
   denyPeers?: ReadonlySet<string>;
+  /**
+   * Connect to the bootstrap peers only: no dial to any other peer and no inbound connection. A client's
+   * node needs nothing else (offers and reports reach it by gossip through them), and so no provider but
+   * its bootstrap nodes ever learns its peer id or address from it.
+   */
+  bootstrapOnly?: boolean;
   logger?: Logger;
   /** Cancels start-up only; stop a started node with `node.stop()`. */
   signal?: AbortSignal;
@@ -125,7 +132,7 @@ export async function createBandexNode(params: CreateBandexNodeParameters): Prom
       peerDiscovery: bootstrap.length > 0 ? [bootstrapDiscovery({ list: bootstrap })] : [],
       connectionGater: {
         denyDialMultiaddr: allowPrivate ? () => false : (ma) => isPrivateMultiaddr(ma),
-        ...(params.denyPeers ? denyPeersGater(params.denyPeers) : {}),
+        ...peersGater(params.denyPeers ?? new Set(), params.bootstrapOnly ? bootstrapPeerIds(bootstrap) : undefined),
       },
       // libp2p refuses more than 5 inbound connections a second from one host; on one machine (the devnet,
       // tests) every peer is that host, and a provider that several auditors, clients and providers dial
@@ -150,12 +157,30 @@ export async function createBandexNode(params: CreateBandexNodeParameters): Prom
   return node;
 }
 
-/** Gater rules keeping `peers` away: no dial to them, no connection from them (checked once they are authenticated). */
-function denyPeersGater(peers: ReadonlySet<string>) {
-  const denied = (peer: PeerId) => peers.has(peer.toString());
+/**
+ * Gater rules: no connection to or from `denied` peers (checked once they are authenticated) and, with
+ * `only`, no dial to a peer outside it and no inbound connection at all.
+ */
+function peersGater(denied: ReadonlySet<string>, only: ReadonlySet<string> | undefined) {
+  const deny = (peer: PeerId) => denied.has(peer.toString()) || (only !== undefined && !only.has(peer.toString()));
   return {
-    denyDialPeer: denied,
-    denyInboundEncryptedConnection: denied,
-    denyOutboundEncryptedConnection: denied,
+    denyDialPeer: deny,
+    denyOutboundEncryptedConnection: deny,
+    denyInboundEncryptedConnection: deny,
+    ...(only ? { denyInboundConnection: () => true } : {}),
   };
+}
+
+/** The peer ids named by `/p2p/<id>` in bootstrap multiaddrs. */
+function bootstrapPeerIds(bootstrap: readonly string[]): Set<string> {
+  const ids = new Set<string>();
+  for (const address of bootstrap) {
+    // The last /p2p/ component: a relayed address names the relay first, then the peer.
+    const id = multiaddr(address)
+      .getComponents()
+      .filter((c) => c.name === 'p2p')
+      .at(-1)?.value;
+    if (id) ids.add(id);
+  }
+  return ids;
 }

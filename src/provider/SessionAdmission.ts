@@ -86,12 +86,10 @@ export class SessionAdmission {
     source: HandshakeSource,
   ): Promise<Admission<PendingSession>> => {
     const proposal = decodeProposal(payload);
-    const decided = await this.check(proposal, remoteStatic, source.remoteAddress).catch(
-      (error): Refusal => {
-        this.#p.logger.error({ err: error }, 'the proposal check failed');
-        return { ok: false, code: 'INTERNAL_ERROR', reason: 'the provider could not check the proposal' };
-      },
-    );
+    const decided = await this.check(proposal, remoteStatic, source.remoteAddress).catch((error): Refusal => {
+      this.#p.logger.error({ err: error }, 'the proposal check failed');
+      return { ok: false, code: 'INTERNAL_ERROR', reason: 'the provider could not check the proposal' };
+    });
     const answer: SessionAnswer = decided.ok
       ? { ok: true, sessionNonce: proposal.sessionNonce, sessionId: decided.session.sessionId, channel: decided.debt }
       : {

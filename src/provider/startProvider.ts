@@ -34,7 +34,6 @@ import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { OfferPublisher } from '../net/OfferPublisher.ts';
 import { joinAuditGossip } from '../reputation/AuditGossip.ts';
-import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
@@ -71,6 +70,8 @@ export type StartProviderParameters = {
   tunnelHost?: string;
   tunnelPort?: number;
   tunnelAnnounceHost?: string;
+  /** The local address the provider's outgoing tunnel connections (next hop, destinations) bind to. */
+  outboundHost?: string;
   apiHost?: string;
   apiPort?: number;
   exitPolicy?: ExitPolicyConfig;
@@ -163,6 +164,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
         port: params.tunnelPort ?? 0,
+        outboundHost: params.outboundHost,
         // Its own addresses are no destination: a client must not reach services bound to the provider's host.
         policy: createExitPolicy({ ...params.exitPolicy, ownAddresses: ownInterfaceAddresses() }),
         logger,

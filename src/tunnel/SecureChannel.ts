@@ -413,4 +413,3 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.emit('close', error);
   }
 }
-

@@ -46,6 +46,8 @@ export type HandleExitOpenParameters = {
   resolve?: ResolveHost;
   /** Open sockets of this provider (for shutdown and leak checks). */
   sockets?: Set<Socket>;
+  /** The local address outgoing connections bind to (the provider's own; the system's choice when unset). */
+  localAddress?: string;
 };
 
 export async function handleExitOpen({
@@ -56,6 +58,7 @@ export async function handleExitOpen({
   logger,
   resolve = defaultResolve,
   sockets,
+  localAddress,
 }: HandleExitOpenParameters): Promise<void> {
   let addresses: string[];
   try {
@@ -77,6 +80,7 @@ export async function handleExitOpen({
     onread: reader.onread,
     host: allowed,
     port: destination.port,
+    ...(localAddress ? { localAddress } : {}),
     noDelay: true,
     allowHalfOpen: true,
     writableHighWaterMark: SOCKET_HIGH_WATER_MARK,

@@ -35,6 +35,11 @@ export type StartTunnelListenerParameters<T = undefined> = {
   host?: string;
   port?: number;
   policy?: ExitPolicy;
+  /**
+   * The local address outgoing connections (to the next hop, to destinations) bind to: the address the
+   * next hop sees this provider come from. The system's choice when unset.
+   */
+  outboundHost?: string;
   /** Refuse RELAY opens (do not act as an inner hop). Default false. */
   disableRelay?: boolean;
   /**
@@ -142,6 +147,7 @@ export async function startTunnelListener<T = undefined>(
           logger,
           resolve: params.resolve,
           sockets,
+          localAddress: params.outboundHost,
         });
       },
     });

@@ -19,7 +19,6 @@ import { newSessionNonce } from '../../../src/net/sessionMessages.ts';
 import { MAX_PENDING_HANDSHAKES_PER_SOURCE } from '../../../src/tunnel/startTunnelListener.ts';
 import { generateStaticKeyPair } from '../../../src/tunnel/x25519.ts';
 import { type AdversaryBench, CREDIT, PRICE, startAdversaryBench } from '../../support/adversary.ts';
-import { closedWithin } from '../../support/attackerSession.ts';
 
 describe('nothing for free: proposals', { timeout: 300_000 }, () => {
   let bench: AdversaryBench;

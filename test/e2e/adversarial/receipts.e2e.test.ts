@@ -26,14 +26,13 @@ import { createChainClient } from '../../../src/chain/chainClient.ts';
 import { createSerialWrites } from '../../../src/chain/serialWrites.ts';
 import { EquivocationReporter } from '../../../src/client/EquivocationReporter.ts';
 import { silentLogger } from '../../../src/log/logger.ts';
-import type { SignedOffer } from '../../../src/net/offer.ts';
 import { createPathBuilder } from '../../../src/session/buildPath.ts';
 import { payHop } from '../../../src/session/payHop.ts';
 import type { Equivocation } from '../../../src/session/signReceipts.ts';
 import { ChannelStore } from '../../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../../src/store/openDatabase.ts';
 import { ReceiptStore } from '../../../src/store/ReceiptStore.ts';
-import { type AdversaryBench, CREDIT, DEPOSIT, PRICE, startAdversaryBench } from '../../support/adversary.ts';
+import { type AdversaryBench, CREDIT, DEPOSIT, startAdversaryBench } from '../../support/adversary.ts';
 
 const MiB = 1024 * 1024;
 
