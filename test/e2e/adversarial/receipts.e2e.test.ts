@@ -93,7 +93,9 @@ describe('session receipts, honest provider', { timeout: 180_000 }, () => {
     assert.equal(theirs.seq, mine.seq);
     const domain = { chainId: bench.chain.deployment.chainId, registry: bench.chain.deployment.contracts.registry };
     assert.equal(await isReceiptSignedBy(domain, mine.receipt, mine.providerSignature, bench.provider.address), true);
-    assert.equal(await isReceiptSignedBy(domain, mine.receipt, theirs.clientSignature, account.address), true);
+    // Signed by the hop's own payer key, not the wallet (issue 17: no hop sees the wallet).
+    assert.notEqual(hop.payer, account.address);
+    assert.equal(await isReceiptSignedBy(domain, mine.receipt, theirs.clientSignature, hop.payer), true);
     assert.equal(mine.receipt.sessionId, checkpointIdOf(hop.sessionId, mine.seq));
     client.store.close();
   });
