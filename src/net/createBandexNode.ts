@@ -110,7 +110,7 @@ export async function createBandexNode(params: CreateBandexNodeParameters): Prom
     pubsub: gossipsub({
       allowPublishToZeroTopicPeers: true,
       // Gossipsub lowers the score of every peer once more than 10 share an IP address; on one machine (the
-      // devnet, tests) every peer is 127.0.0.1, and with an auditor's probe nodes a devnet passes 10 peers:
+      // devnet, tests) every peer is 127.0.0.1, and with its auditors and clients a devnet can pass 10 peers:
       // every mesh would empty and no report would travel.
       ...(allowPrivate ? { scoreParams: { IPColocationFactorWhitelist: new Set(LOOPBACK_IPS) } } : {}),
     }),

@@ -4,7 +4,17 @@
  * insufficient balance, not the payer, too early, unknown channel) with exit code and message.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { getChannel } from '../../src/chain/actions/getChannel.ts';
+import { createChainClient } from '../../src/chain/chainClient.ts';
+import { devAccount } from '../../src/chain/devAccounts.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import { createWalletFunder } from '../../src/session/ChannelFunder.ts';
+import { newHopKey } from '../../src/session/hopKeys.ts';
+import { ChannelStore } from '../../src/store/ChannelStore.ts';
+import { openDatabase } from '../../src/store/openDatabase.ts';
 import { assertFailure, type Bench, startBench } from '../support/bandexCli.ts';
 
 describe('bandex channel', () => {
@@ -108,5 +118,32 @@ describe('bandex channel', () => {
     ]);
     assert.match(open.stdout, /No open channels for/);
     assert.equal(JSON.parse(all.stdout)[0].status, 'closed');
+  });
+
+  test('a hop key’s channel (funded by the wallet) is closed by the wallet with the client’s state dir', async () => {
+    // What `bandex connect` does for each hop: a fresh hop key, its salt in <state-dir>/client.db, the
+    // channel opened by the wallet for that key (refunds to the wallet).
+    const stateDir = join(bench.dir, 'client-state');
+    mkdirSync(stateDir, { recursive: true });
+    const store = new ChannelStore(openDatabase({ file: join(stateDir, 'client.db') }));
+    const wallet = devAccount(1);
+    const hopKey = await newHopKey(wallet, store);
+    store.close();
+    const walletClient = createChainClient(bench.rpc, wallet);
+    const { channelId } = await createWalletFunder({
+      client: walletClient,
+      deployment: bench.chain.deployment,
+      logger: silentLogger,
+    }).fund({ payer: hopKey.address, payee: provider.address, deposit: 5n * 10n ** 18n, premiumBps: 0 });
+    assertFailure(
+      await as(client, ['channel', 'close', channelId, '--state-dir', join(bench.dir, 'elsewhere')]),
+      /only the payer 0x[0-9a-fA-F]{40} can close channel/,
+    );
+    assertFailure(await as(stranger, ['channel', 'close', channelId, '--state-dir', stateDir]), /only the payer/);
+    const closing = await as(client, ['channel', 'close', channelId, '--state-dir', stateDir, '--json']);
+    assert.equal(closing.code, 0, closing.stderr);
+    const channel = await getChannel(walletClient, { deployment: bench.chain.deployment, channelId });
+    assert.notEqual(channel.closesAt, 0n, 'the challenge period runs');
+    assert.equal(channel.payer, hopKey.address);
   });
 });

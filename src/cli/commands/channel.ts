@@ -3,9 +3,12 @@
  * payee. Closing without the payee's signature is two steps: `close` starts the challenge period (the
  * payee may still redeem its latest voucher), `settle` ends the channel after it and refunds the payer.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Address, Hex, PublicClient } from 'viem';
+import type { Address, Hex, LocalAccount, PublicClient } from 'viem';
 import { getBlock } from 'viem/actions';
+import { signStartClose } from '../../accounting/closeChannel.ts';
 import { paymentChannelsAbi } from '../../chain/abi/paymentChannels.ts';
 import { balanceOf } from '../../chain/actions/balanceOf.ts';
 import { type GetChannelReturnType, getChannel, isChannelGone } from '../../chain/actions/getChannel.ts';
@@ -15,6 +18,9 @@ import { startCloseChannel } from '../../chain/actions/startCloseChannel.ts';
 import { topUpChannel } from '../../chain/actions/topUpChannel.ts';
 import type { ReadClient } from '../../chain/chainClient.ts';
 import type { Deployment } from '../../chain/deployment.ts';
+import { recoverHopKey } from '../../session/hopKeys.ts';
+import { ChannelStore } from '../../store/ChannelStore.ts';
+import { openDatabase } from '../../store/openDatabase.ts';
 import { formatRbt, parseAddress, parseBytes32, parseRbt } from '../amounts.ts';
 import {
   accountAddress,
@@ -248,25 +254,45 @@ function closeCommand(): Command {
     .description('start closing channel ID (payer only): the challenge period begins, then `channel settle`')
     .argument('<id>', 'channel id (0x + 64 hex digits)', parseBytes32)
     .option('--json', 'print one JSON line: id, closesAt, tx')
+    .option(
+      '--state-dir <dir>',
+      'the client state directory whose hop keys pay channels this wallet funded',
+      join(process.cwd(), '.bandex-client'),
+    )
     .addHelpText(
       'after',
       `
 This is the payer's unilateral close: during the challenge period the payee may still redeem its
-latest voucher; afterwards \`bandex channel settle ID\` refunds the rest to the payer. (A cooperative
+latest voucher; afterwards \`bandex channel settle ID\` refunds the rest to the channel's refund address.
+A channel that \`bandex connect\` opened is paid by a hop key of its own (funded by this wallet, refunds to
+it): the hop key, re-derived from the wallet and the client's state directory, signs the close and the
+wallet sends it. (A cooperative
 close needs the payee's signature and is done by \`bandex connect\` at the end of a session.)
 
 Examples:
   $ bandex channel close 0x9f2c…e1
   $ bandex channel close 0x9f2c…e1 --json`,
     )
-    .action(async (id: Hex, flags: ChainFlags) => {
+    .action(async (id: Hex, flags: ChainFlags & { stateDir: string }) => {
       const { client, deployment, account, wallet } = await openWallet(flags);
       const channel = await requireChannel(client, deployment, id);
-      if (channel.payer.toLowerCase() !== account.address.toLowerCase())
-        throw new NotAllowedNowError({
-          reason: `only the payer ${channel.payer} can close channel ${id}`,
-          hint: 'a payee ends a channel by redeeming; the payer closes it',
-        });
+      let payerSignature: Hex | undefined;
+      if (channel.payer.toLowerCase() !== account.address.toLowerCase()) {
+        const hopKey =
+          channel.refundTo.toLowerCase() === account.address.toLowerCase()
+            ? await hopKeyIn(flags.stateDir, account, channel.payer)
+            : undefined;
+        if (!hopKey)
+          throw new NotAllowedNowError({
+            reason: `only the payer ${channel.payer} can close channel ${id}`,
+            hint: 'a payee ends a channel by redeeming; the payer (or the wallet that funded its hop key, with --state-dir) closes it',
+          });
+        payerSignature = await signStartClose(
+          hopKey,
+          { chainId: deployment.chainId, channels: deployment.contracts.channels },
+          id,
+        );
+      }
       if (channel.closesAt !== 0n) {
         const over = (await getBlock(client)).timestamp >= channel.closesAt;
         throw new NotAllowedNowError({
@@ -274,7 +300,12 @@ Examples:
           hint: over ? `run \`bandex channel settle ${id}\` now` : 'run `bandex channel settle ID` after that',
         });
       }
-      const receipt = await startCloseChannel(wallet, { deployment, channelId: id, onProgress: reportProgress });
+      const receipt = await startCloseChannel(wallet, {
+        deployment,
+        channelId: id,
+        payerSignature,
+        onProgress: reportProgress,
+      });
       const after = await getChannel(client, { deployment, channelId: id });
       const result = { id, closesAt: formatTime(after.closesAt), tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -293,7 +324,8 @@ function settleCommand(): Command {
     .addHelpText(
       'after',
       `
-Anyone may settle; the refund always goes to the payer.
+Anyone may settle; the refund always goes to the channel's refund address (the payer, or the wallet that
+funded a hop key's channel).
 
 Examples:
   $ bandex channel settle 0x9f2c…e1`,
@@ -323,4 +355,16 @@ Examples:
       else
         console.log(`Settled channel ${id}: ${result.redeemed} RBT went to the payee, ${result.refund} RBT refunded`);
     });
+}
+
+/** The hop key `payer`, re-derived from `wallet` and the salt kept in `<stateDir>/client.db`, if there. */
+async function hopKeyIn(stateDir: string, wallet: LocalAccount, payer: Address): Promise<LocalAccount | undefined> {
+  const file = join(stateDir, 'client.db');
+  if (!existsSync(file)) return undefined;
+  const store = new ChannelStore(openDatabase({ file }));
+  try {
+    return await recoverHopKey(wallet, store, payer);
+  } finally {
+    store.close();
+  }
 }
