@@ -73,24 +73,18 @@ export class OfferError extends BaseError<{ provider?: string }> {
   }
 }
 
-/** Codes of a failed session negotiation (a refusal is an answer, not an error). */
-export type SessionErrorCode =
-  | 'NET_SESSION_MALFORMED'
-  | 'NET_SESSION_OVERSIZE'
-  | 'NET_SESSION_TIMEOUT'
-  | 'NET_SESSION_ABORTED'
-  | 'NET_SESSION_STREAM'
-  | 'NET_SESSION_NONCE_MISMATCH';
+/**
+ * Codes of a session message that does not decode (a refusal is an answer, not an error). The messages
+ * ride in the tunnel handshake: its timeouts, aborts and transport failures are `TUNNEL_HANDSHAKE_*`.
+ */
+export type SessionErrorCode = 'NET_SESSION_MALFORMED';
 
 export class SessionError extends BaseError<{ peer?: string }> {
   override name = 'SessionError';
   constructor(code: SessionErrorCode, reason: string, meta: { peer?: string } = {}, cause?: unknown) {
-    super(`session negotiation failed: ${reason}`, {
+    super(`session message rejected: ${reason}`, {
       code,
-      details:
-        code === 'NET_SESSION_TIMEOUT' || code === 'NET_SESSION_STREAM'
-          ? 'the provider is slow or unreachable; try the next provider'
-          : 'the peer speaks a different or broken protocol; try the next provider',
+      details: 'the peer speaks a different or broken protocol; try the next provider',
       meta,
       cause,
     });
