@@ -54,7 +54,7 @@ export type Offer = {
   endpoints: string[];
   /** The tunnel's X25519 static public key, canonical base64 of 32 bytes. */
   tunnelPublicKey: string;
-  /** Protocol identifiers spoken, e.g. `/bandex/session/2`. */
+  /** Protocol identifiers spoken, e.g. `/bandex/tunnel/3`. */
   protocols: string[];
   /** Unix seconds. */
   issuedAt: number;
