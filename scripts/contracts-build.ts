@@ -22,6 +22,7 @@ const CONTRACTS: Record<string, string> = {
   TestDollar: 'testDollar',
   ProviderRegistry: 'providerRegistry',
   PaymentChannels: 'paymentChannels',
+  DeviceBudgets: 'deviceBudgets',
   BandexGovernor: 'bandexGovernor',
   BandexTimelock: 'bandexTimelock',
 };

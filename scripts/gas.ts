@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Address, createTestClient, type Hex, http, maxUint256, parseEventLogs, sha256 } from 'viem';
-import type { LocalAccount } from 'viem/accounts';
+import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts';
 import { signCloseChannel } from '../src/accounting/closeChannel.ts';
 import { slashIdOf } from '../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
@@ -19,6 +19,8 @@ import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { testDollarAbi } from '../src/chain/abi/testDollar.ts';
 import { buyRbt } from '../src/chain/actions/buyRbt.ts';
+import { fundDeviceBudgets } from '../src/chain/actions/fundDeviceBudgets.ts';
+import { openDeviceChannel } from '../src/chain/actions/openDeviceChannel.ts';
 import { registerAuditor } from '../src/chain/actions/registerAuditor.ts';
 import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
@@ -252,6 +254,45 @@ async function measure(rpc: string, deployment: Deployment) {
         await signCloseChannel(payeeAccount, { chainId, channels }, coopPremium.id, 4n * RBT),
       ],
     }),
+  );
+
+  // A channel for a one-time key funded by the wallet (refunds to the wallet), closed by both signatures.
+  const hopKey = privateKeyToAccount(generatePrivateKey());
+  const forReceipt = await sendTransaction(payer, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'openFor',
+    args: [hopKey.address, payeeAccount.address, 10n * RBT, 0n, payerAccount.address],
+  });
+  record('openFor', forReceipt);
+  const [forEvent] = parseEventLogs({ abi: paymentChannelsAbi, logs: forReceipt.logs, eventName: 'ChannelOpened' });
+  const forId = (forEvent as { args: { channelId: Hex } }).args.channelId;
+  record(
+    'cooperativeCloseSigned',
+    await sendTransaction(payee, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'cooperativeCloseSigned',
+      args: [
+        forId,
+        4n * RBT,
+        await signCloseChannel(hopKey, { chainId, channels }, forId, 4n * RBT),
+        await signCloseChannel(payeeAccount, { chainId, channels }, forId, 4n * RBT),
+      ],
+    }),
+  );
+
+  // A device's channel from its owner's on-chain budget, submitted by a relayer.
+  const device = privateKeyToAccount(generatePrivateKey());
+  await fundDeviceBudgets(payer, {
+    deployment,
+    deposit: 20n * RBT,
+    devices: [{ device: device.address, budget: 10n * RBT, periodSec: 86_400 }],
+  });
+  await openDeviceChannel(payee, { deployment, device, payee: payeeAccount.address, deposit: RBT });
+  record(
+    'openDeviceChannel',
+    (await openDeviceChannel(payee, { deployment, device, payee: payeeAccount.address, deposit: RBT })).receipt,
   );
 
   // Unilateral close: start, wait out the challenge period, settle.

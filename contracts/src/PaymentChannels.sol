@@ -6,6 +6,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IChannelRefundReceiver} from "./interfaces/IChannelRefundReceiver.sol";
 
 /**
  * @title PaymentChannels
@@ -31,6 +32,10 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
  * applies after the burn), the payee gets `x − burned(x) − fee(x)`; each redemption pays the increase. Burned
  * shares are booked with the fees when the channel closes and leave with {sweepBurn}.
  *
+ * Funded for another key: {openFor} lets anyone (a wallet, or the shielded pool) fund a channel whose voucher
+ * signer is a different, often one-time, `payer` key, with the unspent rest going to `refundTo` (told through
+ * {IChannelRefundReceiver} when it is a contract). Such a key holds no gas: {cooperativeCloseSigned} and
+ * {startCloseSigned} take its signature instead of its transaction.
  * Token transfers use Solady's SafeTransferLib (cheaper than SafeERC20; same revert-on-failure semantics).
  *
  * Gas layout: a channel is two storage slots written at open (payer|deposit|challenge minutes and
@@ -67,6 +72,8 @@ contract PaymentChannels is EIP712 {
         /// @dev Priority premium of the channel (0 = none) and the burned share of it, both fixed at open.
         uint256 premiumBps;
         uint256 premiumBurnBps;
+        /// @dev Who gets the unspent rest at close: the payer, or the funder's `refundTo` of {openFor}.
+        address refundTo;
     }
 
     /// @dev Storage slot A of a channel.
@@ -76,7 +83,7 @@ contract PaymentChannels is EIP712 {
         uint16 challengeMinutes;
     }
 
-    /// @dev Storage slot B of a channel. `terms`: fee bps in bits 0-14, {PREMIUM_FLAG} in bit 15.
+    /// @dev Storage slot B of a channel. `terms`: fee bps in bits 0-13, {REFUND_FLAG} in bit 14, {PREMIUM_FLAG} in 15.
     struct ChannelTail {
         address payee;
         uint80 redeemed;
@@ -90,6 +97,11 @@ contract PaymentChannels is EIP712 {
         keccak256("Voucher(bytes32 channelId,uint256 amount,bytes32 tickAnchor,uint256 tickValue)");
     /// @notice EIP-712 type hash of `CloseChannel` (must match src/chain/typedData.ts).
     bytes32 public constant CLOSE_CHANNEL_TYPEHASH = keccak256("CloseChannel(bytes32 channelId,uint256 amount)");
+    /// @notice EIP-712 type hash of `StartClose`, the payer's consent to a unilateral close ({startCloseSigned}).
+    bytes32 public constant START_CLOSE_TYPEHASH = keccak256("StartClose(bytes32 channelId)");
+    /// @notice Gas given to a refund receiver's {IChannelRefundReceiver.onChannelRefund}: enough to book a
+    /// refund, too little to make closing costly; a receiver that fails or runs out is ignored.
+    uint256 public constant REFUND_CALLBACK_GAS = 100_000;
 
     /// @notice Hard cap of the protocol fee: 5 %. Governance can never charge more.
     uint256 public constant MAX_FEE_BPS = 500;
@@ -120,8 +132,10 @@ contract PaymentChannels is EIP712 {
     uint256 private constant FEES_SENTINEL = 1;
     /// @dev Bit 15 of a channel's `terms`: the channel has premium terms in {_premiums}.
     uint256 private constant PREMIUM_FLAG = 0x8000;
-    /// @dev Bits 0-14 of `terms`: the fee (<= MAX_FEE_BPS).
-    uint256 private constant FEE_MASK = 0x7fff;
+    /// @dev Bit 14 of a channel's `terms`: its refund goes to {_refundTo}, not to the payer.
+    uint256 private constant REFUND_FLAG = 0x4000;
+    /// @dev Bits 0-13 of `terms`: the fee (<= MAX_FEE_BPS).
+    uint256 private constant FEE_MASK = 0x3fff;
     /// @dev The accumulator packs unswept fees (+ FEES_SENTINEL) in its low 128 bits and unswept burns above.
     uint256 private constant LOW_128 = type(uint128).max;
 
@@ -168,6 +182,8 @@ contract PaymentChannels is EIP712 {
     event TreasuryUpdated(address oldTreasury, address newTreasury);
     event ChallengePeriodUpdated(uint256 oldPeriod, uint256 newPeriod);
     /// @notice Emitted right after `ChannelOpened` for a channel opened with a priority premium.
+    /// @notice A channel opened by {openFor} whose unspent rest goes to `refundTo` (not its payer).
+    event ChannelRefundTo(bytes32 indexed channelId, address indexed funder, address indexed refundTo);
     event ChannelPremium(bytes32 indexed channelId, uint256 premiumBps, uint256 premiumBurnBps);
     event BurnSwept(address indexed burnSink, uint256 amount);
     event PremiumBurnUpdated(uint256 oldPremiumBurnBps, uint256 newPremiumBurnBps);
@@ -195,6 +211,8 @@ contract PaymentChannels is EIP712 {
     mapping(bytes32 channelId => uint256) private _closesAt;
     /// @dev Premium terms of a premium channel: premiumBps | premiumBurnBps << 16 (written only if non-zero).
     mapping(bytes32 channelId => uint256) private _premiums;
+    /// @dev Refund receiver of a channel with {REFUND_FLAG} (written only then).
+    mapping(bytes32 channelId => address) private _refundTo;
 
     // ─────────────────────────────────────────────── constructor ─────────────────────────────────
 
@@ -238,7 +256,7 @@ contract PaymentChannels is EIP712 {
      * @return id `keccak256(abi.encode(payer, payee, nonce))` with the payer's current nonce.
      */
     function open(address payee, uint256 deposit) external returns (bytes32 id) {
-        return _open(payee, deposit, 0);
+        return _open(msg.sender, payee, deposit, 0, msg.sender);
     }
 
     /**
@@ -246,7 +264,7 @@ contract PaymentChannels is EIP712 {
      * `premiumBurnBps` of the premium part is burned on redemption. `premiumBps` <= MAX_PREMIUM_BPS; 0 is {open}.
      */
     function openWithPremium(address payee, uint256 deposit, uint256 premiumBps) external returns (bytes32 id) {
-        return _open(payee, deposit, premiumBps);
+        return _open(msg.sender, payee, deposit, premiumBps, msg.sender);
     }
 
     /**
@@ -258,7 +276,7 @@ contract PaymentChannels is EIP712 {
         returns (bytes32 id)
     {
         _permit(deposit, deadline, v, r, s);
-        return _open(payee, deposit, 0);
+        return _open(msg.sender, payee, deposit, 0, msg.sender);
     }
 
     /// @notice {openWithPremium} with an ERC-2612 permit in the same transaction (see {openWithPermit}).
@@ -272,7 +290,37 @@ contract PaymentChannels is EIP712 {
         bytes32 s
     ) external returns (bytes32 id) {
         _permit(deposit, deadline, v, r, s);
-        return _open(payee, deposit, premiumBps);
+        return _open(msg.sender, payee, deposit, premiumBps, msg.sender);
+    }
+
+    /**
+     * @notice Opens a channel whose voucher signer is `payer`, funded by `msg.sender` (an allowance), with
+     * priority premium `premiumBps` (0 = none). The unspent rest goes to `refundTo` at close (the payer when
+     * `refundTo` is zero or the payer); a contract `refundTo` is then told through
+     * {IChannelRefundReceiver.onChannelRefund}. The id is `channelId(payer, payee, nonceOf(payer))`.
+     * A wallet funds a one-time key this way, and the shielded pool funds one from a note.
+     */
+    function openFor(address payer, address payee, uint256 deposit, uint256 premiumBps, address refundTo)
+        external
+        returns (bytes32 id)
+    {
+        return _open(payer, payee, deposit, premiumBps, refundTo);
+    }
+
+    /// @notice {openFor} with an ERC-2612 permit of the funder in the same transaction (see {openWithPermit}).
+    function openForWithPermit(
+        address payer,
+        address payee,
+        uint256 deposit,
+        uint256 premiumBps,
+        address refundTo,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 id) {
+        _permit(deposit, deadline, v, r, s);
+        return _open(payer, payee, deposit, premiumBps, refundTo);
     }
 
     /// @notice Adds `amount` to a channel's deposit. Anyone may fund a channel; the payer usually does.
@@ -346,17 +394,23 @@ contract PaymentChannels is EIP712 {
         ChannelHead memory head = _heads[id];
         if (head.payer == address(0)) revert ChannelNotFound(id);
         if (msg.sender != head.payer) revert NotPayer(id, msg.sender, head.payer);
-        ChannelTail memory tail = _tails[id];
-        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(CLOSE_CHANNEL_TYPEHASH, id, amount)));
-        _checkSigner(id, digest, payeeSignature, tail.payee);
-        uint256 final_ = amount < head.deposit ? amount : head.deposit;
-        if (final_ < tail.redeemed) revert CloseBelowRedeemed(id, final_, tail.redeemed);
-        (uint256 payout, uint256 refund) = _finalize(id, head.deposit, tail, final_);
-        // A cooperative close does not clear a pending `closesAt` slot (saves 2.2k gas in the usual case
-        // where there is none); ids are never reused and every reader checks that the channel exists.
-        emit ChannelClosed(id, final_, refund);
-        if (payout != 0) SafeTransferLib.safeTransfer(address(_token), tail.payee, payout);
-        if (refund != 0) SafeTransferLib.safeTransfer(address(_token), head.payer, refund);
+        _closeCooperatively(id, head, amount, payeeSignature);
+    }
+
+    /**
+     * @notice {cooperativeClose} for a payer key without gas: anyone submits both parties' signatures of
+     * `CloseChannel(channelId, amount)` (the payee has every reason to: it is paid at once).
+     */
+    function cooperativeCloseSigned(
+        bytes32 id,
+        uint256 amount,
+        bytes calldata payerSignature,
+        bytes calldata payeeSignature
+    ) external {
+        ChannelHead memory head = _heads[id];
+        if (head.payer == address(0)) revert ChannelNotFound(id);
+        _checkSigner(id, _closeDigest(id, amount), payerSignature, head.payer);
+        _closeCooperatively(id, head, amount, payeeSignature);
     }
 
     /// @notice Starts the payer's unilateral close; the payee may still redeem until {settle}.
@@ -365,14 +419,17 @@ contract PaymentChannels is EIP712 {
         address payer = head.payer;
         if (payer == address(0)) revert ChannelNotFound(id);
         if (msg.sender != payer) revert NotPayer(id, msg.sender, payer);
-        uint256 closesAt = _closesAt[id];
-        if (closesAt != 0) revert AlreadyClosing(id, closesAt);
-        // At most block.timestamp + 65535 minutes: cannot overflow.
-        unchecked {
-            closesAt = block.timestamp + uint256(head.challengeMinutes) * CHALLENGE_PERIOD_UNIT;
-        }
-        _closesAt[id] = closesAt;
-        emit ChannelCloseStarted(id, closesAt);
+        _startClose(id, head.challengeMinutes);
+    }
+
+    /// @notice {startClose} for a payer key without gas: anyone submits the payer's signed `StartClose(channelId)`.
+    function startCloseSigned(bytes32 id, bytes calldata payerSignature) external {
+        ChannelHead storage head = _heads[id];
+        address payer = head.payer;
+        if (payer == address(0)) revert ChannelNotFound(id);
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(START_CLOSE_TYPEHASH, id)));
+        _checkSigner(id, digest, payerSignature, payer);
+        _startClose(id, head.challengeMinutes);
     }
 
     /// @notice After the challenge period, anyone may settle: the payer gets the unredeemed rest.
@@ -386,7 +443,7 @@ contract PaymentChannels is EIP712 {
         delete _closesAt[id];
         (, uint256 refund) = _finalize(id, head.deposit, tail, tail.redeemed);
         emit ChannelSettled(id, tail.redeemed, refund);
-        if (refund != 0) SafeTransferLib.safeTransfer(address(_token), head.payer, refund);
+        _refund(id, tail.terms, head.payer, refund);
     }
 
     /// @notice Sends the accrued protocol fees to the treasury. Anyone may call.
@@ -467,6 +524,7 @@ contract PaymentChannels is EIP712 {
             c.premiumBps = premium & 0xffff;
             c.premiumBurnBps = premium >> 16;
         }
+        c.refundTo = tail.terms & REFUND_FLAG != 0 ? _refundTo[id] : head.payer;
     }
 
     /// @notice The amount a voucher (plus `ticks` ticks) would pay the payee now, after the fee.
@@ -497,7 +555,12 @@ contract PaymentChannels is EIP712 {
 
     /// @notice The EIP-712 digest of a `CloseChannel` consent (what the payee signs).
     function closeDigest(bytes32 id, uint256 amount) external view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(CLOSE_CHANNEL_TYPEHASH, id, amount)));
+        return _closeDigest(id, amount);
+    }
+
+    /// @notice The EIP-712 digest of a `StartClose` consent (what the payer signs for {startCloseSigned}).
+    function startCloseDigest(bytes32 id) external view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(START_CLOSE_TYPEHASH, id)));
     }
 
     /// @notice The EIP-712 domain separator.
@@ -545,15 +608,19 @@ contract PaymentChannels is EIP712 {
 
     // ─────────────────────────────────────────────── internal ────────────────────────────────────
 
-    function _open(address payee, uint256 deposit, uint256 premiumBps) internal returns (bytes32 id) {
-        if (payee == address(0)) revert ZeroAddress();
+    /// @dev Opens a channel signed for by `payer`, funded by `msg.sender`, refunded to `refundTo` (0 = payer).
+    function _open(address payer, address payee, uint256 deposit, uint256 premiumBps, address refundTo)
+        internal
+        returns (bytes32 id)
+    {
+        if (payer == address(0) || payee == address(0)) revert ZeroAddress();
         if (deposit == 0) revert ZeroAmount();
-        uint256 nonce = _nonces[msg.sender];
-        id = channelId(msg.sender, payee, nonce);
+        uint256 nonce = _nonces[payer];
+        id = channelId(payer, payee, nonce);
         if (deposit > MAX_DEPOSIT) revert DepositTooLarge(id, deposit, MAX_DEPOSIT);
         // A nonce counts channels opened by one address: it cannot reach 2^256.
         unchecked {
-            _nonces[msg.sender] = nonce + 1;
+            _nonces[payer] = nonce + 1;
         }
         uint16 minutes_;
         // The stored period is bounded by MAX_CHALLENGE_PERIOD (43200 minutes < 2^16).
@@ -572,14 +639,68 @@ contract PaymentChannels is EIP712 {
             _premiums[id] = premiumBps | (burnBps << 16);
             emit ChannelPremium(id, premiumBps, burnBps);
         }
+        if (refundTo != address(0) && refundTo != payer) {
+            terms |= REFUND_FLAG;
+            _refundTo[id] = refundTo;
+            emit ChannelRefundTo(id, msg.sender, refundTo);
+        }
         // Whole-slot writes of fresh slots: pack by hand so the compiler does not read-mask-write.
         // Layout (low to high bits): address (160) | amount (80) | uint16 (16), as Solidity packs the structs.
         assembly ("memory-safe") {
-            sstore(head.slot, or(or(caller(), shl(160, deposit)), shl(240, minutes_)))
+            sstore(head.slot, or(or(payer, shl(160, deposit)), shl(240, minutes_)))
             sstore(tail.slot, or(payee, shl(240, terms)))
         }
-        emit ChannelOpened(id, msg.sender, payee, deposit);
+        emit ChannelOpened(id, payer, payee, deposit);
         SafeTransferLib.safeTransferFrom(address(_token), msg.sender, address(this), deposit);
+    }
+
+    /// @dev Pays the payee `amount` (capped at the deposit) and refunds the rest: a cooperative close.
+    function _closeCooperatively(bytes32 id, ChannelHead memory head, uint256 amount, bytes calldata payeeSignature)
+        internal
+    {
+        ChannelTail memory tail = _tails[id];
+        _checkSigner(id, _closeDigest(id, amount), payeeSignature, tail.payee);
+        uint256 final_ = amount < head.deposit ? amount : head.deposit;
+        if (final_ < tail.redeemed) revert CloseBelowRedeemed(id, final_, tail.redeemed);
+        (uint256 payout, uint256 refund) = _finalize(id, head.deposit, tail, final_);
+        // A cooperative close does not clear a pending `closesAt` slot (saves 2.2k gas in the usual case
+        // where there is none); ids are never reused and every reader checks that the channel exists.
+        emit ChannelClosed(id, final_, refund);
+        if (payout != 0) SafeTransferLib.safeTransfer(address(_token), tail.payee, payout);
+        _refund(id, tail.terms, head.payer, refund);
+    }
+
+    function _startClose(bytes32 id, uint16 challengeMinutes) internal {
+        uint256 closesAt = _closesAt[id];
+        if (closesAt != 0) revert AlreadyClosing(id, closesAt);
+        // At most block.timestamp + 65535 minutes: cannot overflow.
+        unchecked {
+            closesAt = block.timestamp + uint256(challengeMinutes) * CHALLENGE_PERIOD_UNIT;
+        }
+        _closesAt[id] = closesAt;
+        emit ChannelCloseStarted(id, closesAt);
+    }
+
+    /**
+     * @dev Sends a closed channel's unspent rest to its payer, or to the funder's `refundTo` (then told through
+     * {IChannelRefundReceiver}, with bounded gas; a receiver that fails does not undo the close).
+     */
+    function _refund(bytes32 id, uint256 terms, address payer, uint256 refund) internal {
+        if (terms & REFUND_FLAG == 0) {
+            if (refund != 0) SafeTransferLib.safeTransfer(address(_token), payer, refund);
+            return;
+        }
+        address to = _refundTo[id];
+        delete _refundTo[id];
+        if (refund == 0) return;
+        SafeTransferLib.safeTransfer(address(_token), to, refund);
+        if (to.code.length != 0) {
+            try IChannelRefundReceiver(to).onChannelRefund{gas: REFUND_CALLBACK_GAS}(id, refund) {} catch {}
+        }
+    }
+
+    function _closeDigest(bytes32 id, uint256 amount) internal view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(CLOSE_CHANNEL_TYPEHASH, id, amount)));
     }
 
     function _permit(uint256 deposit, uint256 deadline, uint8 v, bytes32 r, bytes32 s) internal {
@@ -683,10 +804,10 @@ contract PaymentChannels is EIP712 {
         unchecked {
             refund = deposit - final_;
             if (terms & PREMIUM_FLAG == 0) {
-                // terms is the fee alone.
-                booked = final_ * terms / BPS;
+                uint256 fee = terms & FEE_MASK;
+                booked = final_ * fee / BPS;
                 uint256 redeemed = tail.redeemed;
-                payout = (final_ - booked) - (redeemed - redeemed * terms / BPS);
+                payout = (final_ - booked) - (redeemed - redeemed * fee / BPS);
             } else {
                 uint256 premium = _premiums[id];
                 (uint256 burned, uint256 fee) = _deductions(final_, terms, premium);
@@ -710,7 +831,10 @@ contract PaymentChannels is EIP712 {
     function _payout(bytes32 id, uint256 terms, uint256 from, uint256 to) internal view returns (uint256) {
         // The payee's share is non-decreasing (see _deductions); fee <= amount.
         unchecked {
-            if (terms & PREMIUM_FLAG == 0) return (to - to * terms / BPS) - (from - from * terms / BPS);
+            if (terms & PREMIUM_FLAG == 0) {
+                uint256 fee = terms & FEE_MASK;
+                return (to - to * fee / BPS) - (from - from * fee / BPS);
+            }
             uint256 premium = _premiums[id];
             return _net(to, terms, premium) - _net(from, terms, premium);
         }

@@ -1,9 +1,11 @@
 /**
- * The payee's consent to close a channel cooperatively at a final cumulative amount (EIP-712
- * `CloseChannel`, channels domain). The payer submits it to `PaymentChannels.cooperativeClose`.
+ * Consents to end a channel (EIP-712, channels domain):
+ * - `CloseChannel`: a cooperative close at a final cumulative amount. The payee signs it and the payer submits
+ *   it to `PaymentChannels.cooperativeClose`; or both sign and anyone submits `cooperativeCloseSigned`.
+ * - `StartClose`: the payer's unilateral close, submitted by anyone to `startCloseSigned`.
  */
 import type { Hex, LocalAccount } from 'viem';
-import { channelsDomain, closeChannelTypes } from '../chain/typedData.ts';
+import { channelsDomain, closeChannelTypes, startCloseTypes } from '../chain/typedData.ts';
 import type { ChannelsDomain } from './voucher.ts';
 
 /**
@@ -21,5 +23,18 @@ export function signCloseChannel(
     types: closeChannelTypes,
     primaryType: 'CloseChannel',
     message: { channelId, amount },
+  });
+}
+
+/**
+ * @example
+ * const signature = await signStartClose(oneTimePayer, { chainId, channels }, channelId);
+ */
+export function signStartClose(account: LocalAccount, domain: ChannelsDomain, channelId: Hex): Promise<Hex> {
+  return account.signTypedData({
+    domain: channelsDomain(domain.chainId, domain.channels),
+    types: startCloseTypes,
+    primaryType: 'StartClose',
+    message: { channelId },
   });
 }

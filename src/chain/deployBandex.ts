@@ -1,7 +1,7 @@
 /**
  * Deploys the whole Bandex system to a chain and returns its deployment record:
  * reserve token (a TestDollar unless one is given), timelock, bonding curve (which deploys RBT),
- * governor, provider registry and payment channels, each through the CREATE2 factory; then hands
+ * governor, provider registry, payment channels and device budgets, each through the CREATE2 factory; then hands
  * the timelock to the governor and renounces the deployer's admin role, so no externally-owned
  * account controls anything afterwards. Re-running it on a chain where it already ran only
  * finishes what is missing.
@@ -12,6 +12,7 @@ import { ABI_VERSION } from './abi/abiVersion.ts';
 import { bandexGovernorAbi, bandexGovernorBytecode } from './abi/bandexGovernor.ts';
 import { bandexTimelockAbi, bandexTimelockBytecode } from './abi/bandexTimelock.ts';
 import { bondingCurveAbi, bondingCurveBytecode } from './abi/bondingCurve.ts';
+import { deviceBudgetsAbi, deviceBudgetsBytecode } from './abi/deviceBudgets.ts';
 import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChannels.ts';
 import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
@@ -118,7 +119,13 @@ export async function deployBandex({
     args: [token, timelock, timelock, p.feeBps, p.challengePeriodSec, curve],
     salt: salt('PaymentChannels'),
   });
-  logger.info({ token, curve, registry, channels, governor, timelock }, 'contracts deployed');
+  const budgets = await deployDeterministic(client, {
+    abi: deviceBudgetsAbi,
+    bytecode: deviceBudgetsBytecode,
+    args: [token, channels],
+    salt: salt('DeviceBudgets'),
+  });
+  logger.info({ token, curve, registry, channels, budgets, governor, timelock }, 'contracts deployed');
 
   await handTimelockToGovernor(client, timelock, governor);
   return {
@@ -127,7 +134,7 @@ export async function deployBandex({
     deploymentBlock,
     abiVersion: ABI_VERSION,
     deployer,
-    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock },
+    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock, budgets },
     preset: Object.keys(overrides).length === 0 ? preset : 'custom',
     parameters: recordParameters(p),
   };

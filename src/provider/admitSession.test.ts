@@ -19,6 +19,7 @@ const channel = {
   redeemed: 0n,
   closesAt: 0n,
   premiumBps: 0n,
+  refundTo: proposal.payer,
 };
 const channelFacts = {
   proposal,

@@ -13,7 +13,7 @@ import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
 import { balanceOf } from '../chain/actions/balanceOf.ts';
 import { getChannel } from '../chain/actions/getChannel.ts';
-import { openChannel } from '../chain/actions/openChannel.ts';
+import { openChannel } from '../chain/actions/openChannelFor.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { createSerialWrites, type SerialWrites } from '../chain/serialWrites.ts';

@@ -24,7 +24,7 @@ import { NO_TICKS, signVoucher } from '../../src/accounting/voucher.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
-import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { openChannel } from '../../src/chain/actions/openChannelFor.ts';
 import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';

@@ -10,13 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ContractFunctionRevertedError, type Hex, sha256, BaseError as ViemBaseError } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { signCloseChannel, signStartClose } from '../../src/accounting/closeChannel.ts';
 import { type Receipt, sessionIdOf, signReceipt } from '../../src/accounting/receipt.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../../src/chain/abi/providerRegistry.ts';
+import { balanceOf } from '../../src/chain/actions/balanceOf.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
-import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { cooperativeCloseSigned } from '../../src/chain/actions/cooperativeCloseSigned.ts';
+import { getChannel } from '../../src/chain/actions/getChannel.ts';
+import { openChannel, openChannelFor } from '../../src/chain/actions/openChannelFor.ts';
 import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
+import { startCloseChannel } from '../../src/chain/actions/startCloseChannel.ts';
 import { type ChainClient, createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { CallRevertedError } from '../../src/chain/errors.ts';
@@ -183,6 +189,58 @@ describe('contracts from TypeScript', () => {
       }),
       (error) => revertName(error) === 'InvalidTickPreimage',
     );
+  });
+
+  test('a wallet funds a channel for a one-time key, which closes it by signature without gas', async () => {
+    const deployment = chainA.deployment;
+    const wallet = createChainClient(chainA.anvil.rpcUrl, payerAccount);
+    const payee = createChainClient(chainA.anvil.rpcUrl, payeeAccount);
+    const hopKey = privateKeyToAccount(generatePrivateKey());
+    const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
+    const balance = () => balanceOf(wallet, { token: deployment.contracts.token, account: payerAccount.address });
+    const before = await balance();
+    const { channelId } = await openChannelFor(wallet, {
+      deployment,
+      payer: hopKey.address,
+      payee: payeeAccount.address,
+      deposit: 10n * RBT,
+    });
+    const opened = await getChannel(wallet, { deployment, channelId });
+    assert.equal(opened.payer, hopKey.address);
+    assert.equal(opened.refundTo, payerAccount.address);
+    assert.equal(await balance(), before - 10n * RBT);
+    // The key signs, the payee submits: the key never needs gas.
+    const amount = 3n * RBT;
+    await cooperativeCloseSigned(payee, {
+      deployment,
+      channelId,
+      amount,
+      payerSignature: await signCloseChannel(hopKey, domain, channelId, amount),
+      payeeSignature: await signCloseChannel(payeeAccount, domain, channelId, amount),
+    });
+    assert.equal(await balance(), before - amount);
+    assert.equal(await wallet.getBalance({ address: hopKey.address }), 0n);
+    // A unilateral close by the key's signature, submitted by the wallet.
+    const { channelId: second } = await openChannelFor(wallet, {
+      deployment,
+      payer: hopKey.address,
+      payee: payeeAccount.address,
+      deposit: RBT,
+    });
+    await assert.rejects(
+      startCloseChannel(wallet, {
+        deployment,
+        channelId: second,
+        payerSignature: await signStartClose(payeeAccount, domain, second),
+      }),
+      (error) => revertName(error) === 'InvalidSigner',
+    );
+    await startCloseChannel(wallet, {
+      deployment,
+      channelId: second,
+      payerSignature: await signStartClose(hopKey, domain, second),
+    });
+    assert.notEqual((await getChannel(wallet, { deployment, channelId: second })).closesAt, 0n);
   });
 
   test('two different receipts signed in TypeScript for one session slash the provider on chain', async () => {

@@ -18,7 +18,7 @@ import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
-import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { openChannel } from '../../src/chain/actions/openChannelFor.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';

@@ -20,7 +20,7 @@ import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
 import { tickValueFor } from '../../src/accounting/price.ts';
 import type { ChannelsDomain } from '../../src/accounting/voucher.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
-import { openChannel } from '../../src/chain/actions/openChannel.ts';
+import { openChannel } from '../../src/chain/actions/openChannelFor.ts';
 import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount, devPrivateKey } from '../../src/chain/devAccounts.ts';

@@ -18,6 +18,8 @@ export type GetChannelReturnType = {
   closesAt: bigint;
   /** Priority premium fixed at open, in basis points (0 = none). */
   premiumBps: bigint;
+  /** Who gets the unspent rest at close: the payer, or whoever `openFor` named (a wallet, the pool). */
+  refundTo: Address;
 };
 export type GetChannelErrorType = Error;
 
@@ -42,6 +44,7 @@ export async function getChannel(
     redeemed: c.redeemed,
     closesAt: c.closesAt,
     premiumBps: c.premiumBps,
+    refundTo: c.refundTo,
   };
 }
 

@@ -9,7 +9,7 @@ import { getBlock } from 'viem/actions';
 import { paymentChannelsAbi } from '../../chain/abi/paymentChannels.ts';
 import { balanceOf } from '../../chain/actions/balanceOf.ts';
 import { type GetChannelReturnType, getChannel, isChannelGone } from '../../chain/actions/getChannel.ts';
-import { openChannel } from '../../chain/actions/openChannel.ts';
+import { openChannel } from '../../chain/actions/openChannelFor.ts';
 import { settleChannel } from '../../chain/actions/settleChannel.ts';
 import { startCloseChannel } from '../../chain/actions/startCloseChannel.ts';
 import { topUpChannel } from '../../chain/actions/topUpChannel.ts';

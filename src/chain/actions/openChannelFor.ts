@@ -1,11 +1,14 @@
 /**
- * Opens a payment channel in one transaction: the payer signs an ERC-2612 permit for the deposit and
- * `openWithPermit` pulls it, so no separate approval is ever needed. Returns the channel id from the
- * `ChannelOpened` event. With `premiumBps` > 0 it calls `openWithPermitAndPremium`: the channel carries a
- * priority premium (the payer pays price × (1 + premiumBps / 10,000); a governance-set share of the premium
- * is burned on redemption, see docs/contracts.md).
+ * Opens a payment channel in one transaction: the funding account signs an ERC-2612 permit for the deposit
+ * and the contract pulls it, so no separate approval is ever needed. Returns the channel id from the
+ * `ChannelOpened` event.
+ * - `openChannel`: the account is the channel's payer (it signs the vouchers): `openWithPermit`, or
+ *   `openWithPermitAndPremium` with `premiumBps` > 0 (the payer pays price × (1 + premiumBps / 10,000); a
+ *   governance-set share of the premium is burned on redemption, see docs/contracts.md).
+ * - `openChannelFor`: the account funds a channel whose payer is another key (a one-time key per hop), and
+ *   the unspent rest goes to `refundTo` (`openForWithPermit`).
  */
-import { type Address, type Hex, parseEventLogs, parseSignature, type TransactionReceipt } from 'viem';
+import { type Address, type Hex, isAddressEqual, parseEventLogs, parseSignature, type TransactionReceipt } from 'viem';
 import { getBlock, readContract } from 'viem/actions';
 import { bandwidthTokenAbi } from '../abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../abi/paymentChannels.ts';
@@ -29,6 +32,12 @@ export type OpenChannelParameters = TransactionOptions & {
   /** Priority premium in basis points, 0 … 10,000 (`MAX_PREMIUM_BPS`); 0 or omitted = a normal channel. */
   premiumBps?: number;
 };
+export type OpenChannelForParameters = OpenChannelParameters & {
+  /** The key that signs the channel's vouchers (its payer). */
+  payer: Address;
+  /** Who gets the unspent rest at close; the funding account when omitted. */
+  refundTo?: Address;
+};
 export type OpenChannelReturnType = { channelId: Hex; receipt: TransactionReceipt };
 export type OpenChannelErrorType = InvalidArgumentError | AccountUnsupportedError | SendTransactionErrorType;
 
@@ -36,9 +45,27 @@ export type OpenChannelErrorType = InvalidArgumentError | AccountUnsupportedErro
  * @example
  * const { channelId } = await openChannel(client, { deployment, payee: provider, deposit: 10n ** 19n });
  */
-export async function openChannel(
+export function openChannel(client: ChainClient, params: OpenChannelParameters): Promise<OpenChannelReturnType> {
+  return openChannelFor(client, { ...params, payer: client.account.address });
+}
+
+/**
+ * @example
+ * const hopKey = privateKeyToAccount(generatePrivateKey());
+ * const { channelId } = await openChannelFor(client, { deployment, payer: hopKey.address, payee, deposit });
+ */
+export async function openChannelFor(
   client: ChainClient,
-  { deployment, payee, deposit, premiumBps = 0, label = 'open channel', onProgress }: OpenChannelParameters,
+  {
+    deployment,
+    payer,
+    payee,
+    deposit,
+    premiumBps = 0,
+    refundTo,
+    label = 'open channel',
+    onProgress,
+  }: OpenChannelForParameters,
 ): Promise<OpenChannelReturnType> {
   if (!Number.isInteger(premiumBps) || premiumBps < 0 || premiumBps > MAX_PREMIUM_BPS)
     throw new InvalidArgumentError({
@@ -71,8 +98,17 @@ export async function openChannel(
   if (!signature) throw new AccountUnsupportedError({ needs: 'sign typed data (an ERC-2612 permit)' });
   const { r, s, v, yParity } = parseSignature(signature);
   const vByte = v === undefined ? yParity + LEGACY_V_OFFSET : Number(v);
-  const receipt =
-    premiumBps === 0
+  const forAnotherKey = !isAddressEqual(payer, owner);
+  const receipt = forAnotherKey
+    ? await sendTransaction(client, {
+        address: channels,
+        abi: paymentChannelsAbi,
+        functionName: 'openForWithPermit',
+        args: [payer, payee, deposit, BigInt(premiumBps), refundTo ?? owner, deadline, vByte, r, s],
+        label,
+        onProgress,
+      })
+    : premiumBps === 0
       ? await sendTransaction(client, {
           address: channels,
           abi: paymentChannelsAbi,
