@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { type Address, getContractAddress, keccak256, toHex } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { bindingOf, type ChannelRequest } from '../src/pool/bindingOf.ts';
-import { DEFAULT_POOL_DENOMINATIONS, POOL_CIRCUIT, SNARK_SCALAR_FIELD } from '../src/pool/constants.ts';
+import { POOL_DENOMINATIONS } from '../src/chain/deployPresets.ts';
+import { POOL_CIRCUIT, SNARK_SCALAR_FIELD } from '../src/pool/constants.ts';
 import { commitmentOf, type Note, noteCommitment, noteKey } from '../src/pool/note.ts';
 import { poolTree } from '../src/pool/poolTree.ts';
 import { spendInput } from '../src/pool/spendInput.ts';
@@ -35,7 +36,7 @@ const note = (seed: string, value: bigint): Note => ({
   secret: field(`${seed}/secret`),
 });
 
-const [ONE, TEN] = DEFAULT_POOL_DENOMINATIONS;
+const [ONE, TEN] = POOL_DENOMINATIONS;
 const deposits = [note('deposit-0', TEN), note('deposit-1', ONE), note('deposit-2', TEN)];
 const payee = privateKeyToAddress(toHex(0xb0bn, { size: 32 }));
 const CLOSE_AMOUNT = ONE;
@@ -121,7 +122,7 @@ const fixture = {
   chainId: String(CHAIN_ID),
   channels: context.channels,
   pool: context.pool,
-  denominations: DEFAULT_POOL_DENOMINATIONS.map(String),
+  denominations: POOL_DENOMINATIONS.map(String),
   depositKeys: deposits.map((n) => String(noteKey(n))),
   depositValues: deposits.map((n) => String(n.value)),
   closeAmount: String(CLOSE_AMOUNT),

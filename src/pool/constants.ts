@@ -14,6 +14,3 @@ export const POOL_VALUE_BITS = 96;
 
 /** The circuit whose proofs the pool verifies. */
 export const POOL_CIRCUIT = 'poolSpend';
-
-/** The pool's deposit sizes on a devnet (RBT wei): each is its own anonymity set. */
-export const DEFAULT_POOL_DENOMINATIONS = [10n ** 18n, 10n ** 19n, 10n ** 20n] as const;
