@@ -207,6 +207,11 @@ export const walletErrorCodes = [
   'WALLET_WRONG_PASSWORD',
 ] as const;
 
+export const poolErrorCodes = [
+  /** The notes file was sealed by another wallet, or altered: it is left as it is. */
+  'POOL_NOTES_UNREADABLE',
+] as const;
+
 export const zkErrorCodes = [
   /** No `circuits/<name>.circom`, or one of its includes is in no include root. */
   'ZK_CIRCUIT_NOT_FOUND',
@@ -235,6 +240,7 @@ export const errorCodes = [
   ...tunnelErrorCodes,
   ...walletErrorCodes,
   ...zkErrorCodes,
+  ...poolErrorCodes,
 ] as const;
 
 /** Every code a Bandex error or refusal may carry. */

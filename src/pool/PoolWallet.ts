@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Hex, LocalAccount } from 'viem';
+import { BaseError } from '../errors/BaseError.ts';
 import { type Note, noteCommitment } from './note.ts';
 import { notesKey, openNotes, type SealedNotes, sealNotes } from './sealNotes.ts';
 
@@ -32,8 +33,18 @@ export class PoolWallet {
   /** Opens (or creates) the notes file of `account`. */
   static async open(file: string, account: Pick<LocalAccount, 'signMessage'>): Promise<PoolWallet> {
     const key = await notesKey(account);
-    const notes = existsSync(file) ? openNotes(JSON.parse(readFileSync(file, 'utf8')) as SealedNotes, key) : [];
-    return new PoolWallet(file, key, notes);
+    if (!existsSync(file)) return new PoolWallet(file, key, []);
+    try {
+      return new PoolWallet(file, key, openNotes(JSON.parse(readFileSync(file, 'utf8')) as SealedNotes, key));
+    } catch (cause) {
+      throw new BaseError(`cannot read the pool notes in ${file} with this wallet`, {
+        code: 'POOL_NOTES_UNREADABLE',
+        details:
+          'it was sealed by another wallet or altered; it was left unchanged (open it with the wallet that wrote it)',
+        meta: { file },
+        cause,
+      });
+    }
   }
 
   get notes(): readonly PoolNoteRecord[] {
