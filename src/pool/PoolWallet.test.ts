@@ -50,13 +50,14 @@ describe('PoolWallet', () => {
     assert.equal(wallet.pick(11n)?.value, 100n);
     assert.equal(wallet.pick(101n), undefined);
     assert.equal(wallet.pick(3n)?.value, 10n, 'a note without a leaf index is not spendable yet');
+    assert.equal(wallet.balance(), 110n, 'nor counted');
   });
 
   it("learns a refund note's value and leaf index from the chain", async () => {
     const wallet = await PoolWallet.open(file(), privateKeyToAccount(generatePrivateKey()));
     const refund = createNote(0n);
     const channelId = `0x${'ab'.repeat(32)}` as const;
-    wallet.add({ ...refund, status: 'refund', channelId });
+    wallet.add({ ...refund, status: 'refund', refundOf: channelId });
     wallet.sync([], new Map());
     assert.equal(wallet.balance(), 0n);
     const commitment = noteCommitment({ ...refund, value: 7n });

@@ -15,8 +15,10 @@ export type PoolNoteRecord = Note & {
   status: 'unspent' | 'spent' | 'refund';
   /** Leaf index in the pool's tree, once appended. */
   leafIndex?: number;
-  /** The channel a `refund` note is the refund of, or the channel a `spent` note funded. */
-  channelId?: Hex;
+  /** For a refund note: the channel whose unspent rest it is. */
+  refundOf?: Hex;
+  /** For a spent note: the channel it funded. */
+  spentOn?: Hex;
 };
 
 export class PoolWallet {
@@ -51,9 +53,14 @@ export class PoolWallet {
     return this.#notes;
   }
 
-  /** RBT wei in spendable notes. */
+  /**
+   * RBT wei in spendable notes: unspent and in the tree. A note whose transaction has not landed (or failed) has
+   * no leaf index and does not count until `sync` finds its commitment on chain.
+   */
   balance(): bigint {
-    return this.#notes.filter((n) => n.status === 'unspent').reduce((sum, n) => sum + n.value, 0n);
+    return this.#notes
+      .filter((n) => n.status === 'unspent' && n.leafIndex !== undefined)
+      .reduce((sum, n) => sum + n.value, 0n);
   }
 
   add(record: PoolNoteRecord): void {
@@ -80,8 +87,8 @@ export class PoolWallet {
   sync(commitments: readonly bigint[], refunds: ReadonlyMap<Hex, { refund: bigint }>): void {
     const index = new Map(commitments.map((c, i) => [c, i]));
     for (const note of this.#notes) {
-      if (note.status === 'refund' && note.channelId) {
-        const queued = refunds.get(note.channelId);
+      if (note.status === 'refund' && note.refundOf) {
+        const queued = refunds.get(note.refundOf);
         if (queued) Object.assign(note, { value: queued.refund, status: 'unspent' });
       }
       if (note.status === 'unspent' && note.leafIndex === undefined) {

@@ -35,60 +35,75 @@ export type CreatePoolFunderParameters = {
 };
 
 export function createPoolFunder({ reader, relayer, deployment, wallet }: CreatePoolFunderParameters): PoolFunder {
+  // One spend at a time: two concurrent ones would pick the same note, and the second would be refused.
+  let queue: Promise<unknown> = Promise.resolve();
   const context = {
     chainId: BigInt(deployment.chainId),
     pool: deployment.contracts.pool,
     channels: deployment.contracts.channels,
   };
   return {
-    async fund({ payer, payee, deposit, premiumBps }) {
-      const { commitments, refunds } = await readPoolCommitments(reader, { deployment });
-      wallet.sync(commitments, refunds);
-      const note = wallet.pick(deposit);
-      if (!note || note.leafIndex === undefined) {
-        throw new BaseError(`no note in the shielded pool covers ${deposit} wei`, {
-          code: 'CLIENT_INSUFFICIENT_RBT',
-          details: 'deposit into the pool first (a note of at least the channel deposit)',
-          meta: { deposit, balance: wallet.balance() },
-        });
-      }
-      const change = createNote(0n);
-      const refund = createNote(0n);
-      const request = { payer, payee, amount: deposit, premiumBps: BigInt(premiumBps), refundKey: noteKey(refund) };
-      const built = spendInput({
-        tree: poolTree(commitments),
-        leafIndex: note.leafIndex,
-        note,
-        amount: deposit,
-        change,
-        binding: bindingOf(context, request),
-      });
-      const started = performance.now();
-      const { solidity } = await proveGroth16(POOL_CIRCUIT, built.input);
-      const proveMs = performance.now() - started;
-      // A fresh payer key's first channel: PaymentChannels.channelId(payer, payee, nonce 0).
-      const expectedId = keccak256(
-        encodeAbiParameters([{ type: 'address' }, { type: 'address' }, { type: 'uint256' }], [payer, payee, 0n]),
-      );
-      wallet.add({ ...built.changeNote, status: 'unspent' });
-      const refundRecord: PoolNoteRecord = { ...refund, status: 'refund', channelId: expectedId };
-      wallet.add(refundRecord);
-      const { channelId } = await fundChannelFromPool(relayer, {
-        pool: deployment.contracts.pool,
-        spend: {
-          pA: solidity.pA,
-          pB: solidity.pB,
-          pC: solidity.pC,
-          root: built.root,
-          nullifierHash: built.nullifierHash,
-          changeCommitment: built.changeCommitment,
-        },
-        request,
-      });
-      wallet.update(note, { status: 'spent', channelId });
-      // A reused payer key has a later nonce: the refund belongs to the channel actually opened.
-      if (channelId !== expectedId) wallet.update(refundRecord, { channelId });
-      return { channelId, proveMs };
+    fund(request) {
+      const run = queue.then(() => fundOne(request));
+      queue = run.catch(() => {});
+      return run;
     },
   };
+
+  async function fundOne({
+    payer,
+    payee,
+    deposit,
+    premiumBps,
+  }: PoolFundRequest): Promise<{ channelId: Hex; proveMs: number }> {
+    const { commitments, refunds } = await readPoolCommitments(reader, { deployment });
+    wallet.sync(commitments, refunds);
+    const note = wallet.pick(deposit);
+    if (!note || note.leafIndex === undefined) {
+      throw new BaseError(`no note in the shielded pool covers ${deposit} wei`, {
+        code: 'CLIENT_INSUFFICIENT_RBT',
+        details: 'deposit into the pool first (a note of at least the channel deposit)',
+        meta: { deposit, balance: wallet.balance() },
+      });
+    }
+    const change = createNote(0n);
+    const refund = createNote(0n);
+    const request = { payer, payee, amount: deposit, premiumBps: BigInt(premiumBps), refundKey: noteKey(refund) };
+    const built = spendInput({
+      tree: poolTree(commitments),
+      leafIndex: note.leafIndex,
+      note,
+      amount: deposit,
+      change,
+      binding: bindingOf(context, request),
+    });
+    const started = performance.now();
+    const { solidity } = await proveGroth16(POOL_CIRCUIT, built.input);
+    const proveMs = performance.now() - started;
+    // A fresh payer key's first channel: PaymentChannels.channelId(payer, payee, nonce 0).
+    const expectedId = keccak256(
+      encodeAbiParameters([{ type: 'address' }, { type: 'address' }, { type: 'uint256' }], [payer, payee, 0n]),
+    );
+    const changeRecord: PoolNoteRecord = { ...built.changeNote, status: 'unspent' };
+    wallet.add(changeRecord);
+    const refundRecord: PoolNoteRecord = { ...refund, status: 'refund', refundOf: expectedId };
+    wallet.add(refundRecord);
+    const { channelId, changeIndex } = await fundChannelFromPool(relayer, {
+      pool: deployment.contracts.pool,
+      spend: {
+        pA: solidity.pA,
+        pB: solidity.pB,
+        pC: solidity.pC,
+        root: built.root,
+        nullifierHash: built.nullifierHash,
+        changeCommitment: built.changeCommitment,
+      },
+      request,
+    });
+    wallet.update(note, { status: 'spent', spentOn: channelId });
+    wallet.update(changeRecord, { leafIndex: changeIndex });
+    // A reused payer key has a later nonce: the refund belongs to the channel actually opened.
+    if (channelId !== expectedId) wallet.update(refundRecord, { refundOf: channelId });
+    return { channelId, proveMs };
+  }
 }

@@ -152,19 +152,21 @@ describe('the shielded pool on chain', () => {
       payerSignature: await signCloseChannel(firstKey, domain, first.channelId, RBT),
       payeeSignature: await signCloseChannel(devAccount(2), domain, first.channelId, RBT),
     });
-    // The next pool transaction appends it: here, the next funding, paid from the change.
-    await funder.fund({
-      payer: privateKeyToAccount(generatePrivateKey()).address,
-      payee: providers[1] as Address,
-      deposit: RBT,
-      premiumBps: 0,
-    });
+    // The next pool transaction appends it: here, the next fundings, paid from the change — two at once, which
+    // the funder serialises (both would pick the same note otherwise).
+    const fresh = () => privateKeyToAccount(generatePrivateKey()).address;
+    await Promise.all([
+      funder.fund({ payer: fresh(), payee: providers[1] as Address, deposit: RBT, premiumBps: 0 }),
+      funder.fund({ payer: fresh(), payee: providers[2] as Address, deposit: RBT, premiumBps: 0 }),
+    ]);
     const refreshed = await readPoolCommitments(client, { deployment });
     wallet.sync(refreshed.commitments, refreshed.refunds);
-    const refundNote = wallet.notes.find((n) => n.channelId === first.channelId && n.status === 'unspent');
+    const refundNote = wallet.notes.find((n) => n.refundOf === first.channelId);
     assert.ok(refundNote, 'the refund is a note of the client');
     assert.equal(refundNote.value, RBT);
     assert.ok(refundNote.leafIndex !== undefined, 'and it is in the tree');
-    assert.equal(wallet.balance(), DENOMINATION - 7n * RBT + RBT);
+    // The smallest note covering 1 RBT: the second of the concurrent fundings spent it, like any other note.
+    assert.equal(refundNote.status, 'spent');
+    assert.equal(wallet.balance(), DENOMINATION - 8n * RBT + RBT);
   });
 });

@@ -102,16 +102,18 @@ function depositCommand(): Command {
 function balanceCommand(): Command {
   return withNotes(new Command('balance'))
     .description('spendable RBT in the pool, after syncing the notes with the chain')
-    .option('--json', 'print one JSON line: balance, notes, pendingRefunds')
+    .option('--json', 'print one JSON line: balance, notes, pendingNotes, pendingRefunds, poolSize')
     .action(async (flags: PoolFlags) => {
       const context = await openWallet(flags);
       const notes = await openNotes(context, flags);
       const { commitments, refunds } = await readPoolCommitments(context.client, { deployment: context.deployment });
       notes.sync(commitments, refunds);
-      const spendable = notes.notes.filter((n) => n.status === 'unspent');
+      const spendable = notes.notes.filter((n) => n.status === 'unspent' && n.leafIndex !== undefined);
       const info = {
         balance: formatRbt(notes.balance()),
-        notes: spendable.map((n) => ({ value: formatRbt(n.value), leafIndex: n.leafIndex ?? null })),
+        notes: spendable.map((n) => ({ value: formatRbt(n.value), leafIndex: n.leafIndex })),
+        /** Notes whose transaction is not in the pool (yet): not counted. */
+        pendingNotes: notes.notes.filter((n) => n.status === 'unspent' && n.leafIndex === undefined).length,
         pendingRefunds: notes.notes.filter((n) => n.status === 'refund').length,
         poolSize: commitments.length,
       };
