@@ -21,7 +21,7 @@ import {
   openWallet,
   type WalletContext,
 } from '../chainContext.ts';
-import { InsufficientBalanceError } from '../errors.ts';
+import { InsufficientBalanceError, NotAllowedNowError } from '../errors.ts';
 import { reportProgress } from '../progress.ts';
 
 type PoolFlags = ChainFlags & { notes?: string; json?: boolean };
@@ -71,6 +71,12 @@ function depositCommand(): Command {
       }
       const context = await openWallet(flags);
       const { wallet, deployment, account } = context;
+      if (deployment.preset === 'production') {
+        throw new NotAllowedNowError({
+          reason: "this deployment's pool verifier comes from the development ceremony: anyone can forge its proofs",
+          hint: 'deposits wait for a verifier from a multi-party ceremony (docs/privacy.md "Trusted setup")',
+        });
+      }
       const have = await balanceOf(wallet, { token: deployment.contracts.token, account: account.address });
       if (have < amount) {
         throw new InsufficientBalanceError({
