@@ -5,8 +5,12 @@
  * spend proven by src/zk and submitted by a relayer (a provider), not by the client's wallet. An observer with
  * the chain's whole history sees deposits from four wallets and channels funded by the pool: no address or
  * value of the client's deposit transaction appears in the funding transactions. A channel closed at 1 RBT
- * returns its unspent rest as a new note the client syncs. (The path is funded, not tunnelled: the session
- * layer's pool funder is wired with onion session setup.)
+ * returns its unspent rest as a new note the client syncs and spends.
+ *
+ * Then a download paid from the pool: a real provider process (`adversary.ts` bench), a channel the pool funded
+ * for a one-time key that never holds gas or RBT, the client's real path builder paying through it. (One hop:
+ * main's path builder pays every hop with one key; per-hop keys and the proof carried to the provider come with
+ * onion session setup.)
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -25,9 +29,15 @@ import { readPoolCommitments } from '../../src/chain/actions/readPoolCommitments
 import { type ChainClient, createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import type { SignedOffer } from '../../src/net/offer.ts';
 import { createPoolFunder } from '../../src/pool/createPoolFunder.ts';
 import { createNote, noteKey } from '../../src/pool/note.ts';
 import { PoolWallet } from '../../src/pool/PoolWallet.ts';
+import { createPathBuilder } from '../../src/session/buildPath.ts';
+import { ChannelStore } from '../../src/store/ChannelStore.ts';
+import { openDatabase } from '../../src/store/openDatabase.ts';
+import { type AdversaryBench, CREDIT, DEPOSIT, PRICE, startAdversaryBench } from '../support/adversary.ts';
 
 const RBT = 10n ** 18n;
 const DENOMINATION = 10n * RBT;
@@ -168,5 +178,86 @@ describe('the shielded pool on chain', () => {
     // The smallest note covering 1 RBT: the second of the concurrent fundings spent it, like any other note.
     assert.equal(refundNote.status, 'spent');
     assert.equal(wallet.balance(), DENOMINATION - 8n * RBT + RBT);
+  });
+});
+
+describe('a download paid from the shielded pool', { timeout: 180_000 }, () => {
+  let bench: AdversaryBench;
+  before(async () => {
+    bench = await startAdversaryBench('pool');
+  });
+  after(async () => {
+    await bench?.stop();
+  });
+
+  test('a one-time key with neither gas nor RBT pays a real provider through a channel the pool funded', async () => {
+    const { deployment } = bench.chain;
+    const rpc = bench.chain.anvil.rpcUrl;
+    const clientAccount = await bench.account(7);
+    const client = createChainClient(rpc, clientAccount);
+    const wallet = await PoolWallet.open(
+      join(mkdtempSync(join(tmpdir(), 'bandex-notes-')), 'notes.json'),
+      clientAccount,
+    );
+    const note = createNote(DEPOSIT); // 100 RBT, a denomination
+    const { leafIndex } = await depositToPool(client, {
+      deployment,
+      noteKey: noteKey(note),
+      denomination: DEPOSIT,
+    });
+    wallet.add({ ...note, status: 'unspent', leafIndex });
+
+    // The provider relays the spend; the hop key signs vouchers only.
+    const hopKey = privateKeyToAccount(generatePrivateKey());
+    const relayer = createChainClient(rpc, devAccount(3));
+    const funder = createPoolFunder({ reader: client, relayer, deployment, wallet });
+    const { channelId } = await funder.fund({
+      payer: hopKey.address,
+      payee: bench.provider.address,
+      deposit: DEPOSIT,
+      premiumBps: 0,
+    });
+
+    const db = openDatabase({ file: join(mkdtempSync(join(tmpdir(), 'bandex-pool-client-')), 'client.db') });
+    const store = new ChannelStore(db);
+    store.saveChannel({
+      channelId,
+      role: 'payer',
+      chainId: deployment.chainId,
+      contract: deployment.contracts.channels,
+      payer: hopKey.address,
+      payee: bench.provider.address,
+      deposit: DEPOSIT,
+    });
+    store.setMeta(`payer.channel.${bench.provider.address.toLowerCase()}`, channelId);
+    const builder = createPathBuilder({
+      client: createChainClient(rpc, hopKey),
+      deployment,
+      account: hopKey,
+      node: bench.node,
+      store,
+      depositWei: DEPOSIT,
+      creditBytes: CREDIT,
+      logger: silentLogger,
+    });
+    const offer = {
+      offer: { provider: bench.provider.address, peerId: bench.provider.peerId, priceWeiPerGiB: PRICE },
+    } as SignedOffer;
+    const path = await builder.build([offer]);
+    assert.equal(path.hops[0]?.channelId, channelId, 'the pool-funded channel pays the hop');
+    const stream = await path.session.openStream({ host: '127.0.0.1', port: bench.origins.download });
+    let got = 0;
+    for await (const chunk of stream) {
+      got += (chunk as Buffer).length;
+      if (got >= 2 * 1024 * 1024) break;
+    }
+    stream.destroy();
+    await builder.close(path);
+    assert.ok(got >= 2 * 1024 * 1024);
+    assert.ok(bench.claim(channelId).value > 0n, 'the provider holds a paying voucher of the hop key');
+    assert.equal(await client.getBalance({ address: hopKey.address }), 0n, 'the hop key never held gas');
+    const channel = await getChannel(client, { deployment, channelId });
+    assert.equal(channel.refundTo, deployment.contracts.pool);
+    store.close();
   });
 });
