@@ -70,7 +70,7 @@ const LAYERS: Record<string, Layer> = {
   },
   sdk: {
     mayImport: ['client'],
-    why: 'the package entry point (`import { createClient } from \'bandex\'`): a client in an app’s process',
+    why: "the package entry point (`import { createClient } from 'bandex'`): a client in an app’s process",
   },
   devnet: {
     mayImport: ['api', 'audit', 'client', 'provider'],
