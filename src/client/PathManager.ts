@@ -26,7 +26,7 @@ import {
   type PathBuilder,
   type PathBuilderParameters,
 } from '../session/buildPath.ts';
-import type { OpenTunnelStream } from '../tunnel/frontTypes.ts';
+import type { OpenTunnelFlow, OpenTunnelStream } from '../tunnel/frontTypes.ts';
 import { ClientError } from './ClientError.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
@@ -138,6 +138,16 @@ export class PathManager implements Component {
   readonly openStream: OpenTunnelStream = async (destination, options) => {
     try {
       return (await this.ensurePath()).session.openStream(destination, options);
+    } catch (error) {
+      this.#p.telemetry.countError(codeOf(error));
+      throw error;
+    }
+  };
+
+  /** What the SOCKS5 front opens UDP flows with (UDP ASSOCIATE): through the current path's exit. */
+  readonly openFlow: OpenTunnelFlow = async (destination) => {
+    try {
+      return (await this.ensurePath()).session.openFlow(destination);
     } catch (error) {
       this.#p.telemetry.countError(codeOf(error));
       throw error;
