@@ -544,7 +544,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     if (flowId === 0 || payload.length > MAX_DATAGRAM_PAYLOAD) throw protocolError('bad DATAGRAM frame');
     this.meter.addReceived(payload.length);
     const flow = this.flows.get(flowId);
-    if (!flow || !flow.isOpen || (this.#onOpen && !this.gate.isOpen)) {
+    if (!flow?.isOpen || (this.#onOpen && !this.gate.isOpen)) {
       this.datagrams.dropped++;
       flow?.countDrop();
       return;

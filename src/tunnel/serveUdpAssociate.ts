@@ -87,8 +87,8 @@ export async function serveUdpAssociate(
     if (clientPort === undefined) clientPort = from.port;
     else if (from.port !== clientPort) return;
     const datagram = decodeSocksUdpDatagram(message);
-    if (!datagram || datagram.frag !== 0) return; // malformed, or a fragment: dropped (RFC 1928 §7)
-    const { destination, data } = datagram;
+    if (datagram?.frag !== 0) return; // malformed, or a fragment: dropped (RFC 1928 §7)
+    const { destination, data } = datagram as NonNullable<typeof datagram>;
     const key = `${destination.port} ${destination.host}`;
     const entry = flows.get(key);
     if (entry?.flow) entry.flow.send(data);
