@@ -41,7 +41,9 @@ for (const hops of [1, 3]) {
       assert.equal(status0.path.length, hops);
       const providerApi = (address: Address) => info.providers.find((p) => p.address === address)?.api as string;
       const served0 = await Promise.all(
-        status0.path.map(async (h) => (await getJson<ProviderStatus>(`${providerApi(h.provider)}/api/status`)).bytesServed),
+        status0.path.map(
+          async (h) => (await getJson<ProviderStatus>(`${providerApi(h.provider)}/api/status`)).bytesServed,
+        ),
       );
 
       let sent = 0;
