@@ -444,7 +444,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       this.#handleDatagram(streamId, payload);
       return;
     }
-    const flow = this.flows.get(streamId);
+    const flow = this.flows.size > 0 ? this.flows.get(streamId) : undefined;
     if (flow) {
       if (type !== FrameType.close && type !== FrameType.reset) throw protocolError('stream frame on a UDP flow');
       this.flows.delete(streamId);
