@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FLOW_QUEUE_DATAGRAMS,
   MAX_FLOWS_PER_SESSION,
+  OpenKind,
   OpenReply,
   SESSION_DATAGRAM_QUEUE_BYTES,
   SocksReply,
@@ -218,7 +219,7 @@ describe('UDP against the exit policy and provider roles', { timeout: 60_000 }, 
     }
   });
 
-  it('a relay-only provider refuses CONNECT and UDP opens (TUNNEL_OPEN_NOT_EXIT) and relays to an exit', async () => {
+  it('a relay-only provider refuses CONNECT and UDP opens (TUNNEL_OPEN_NOT_EXIT), carries RELAY, and relays to an exit', async () => {
     const echo = await startUdpEcho();
     const alone = await startNetwork(1, { roles: ['relay-only'] });
     try {
@@ -232,6 +233,20 @@ describe('UDP against the exit policy and provider roles', { timeout: 60_000 }, 
       assert.equal((error as { meta?: { reply: number } }).meta?.reply, OpenReply.notAnExit);
       assert.equal(alone.providers[0]?.udpSockets.size, 0);
       assert.equal(echo.received, 0);
+      // What it does carry, RELAY (a TCP hop), is how auditors probe it (`audit/Prober.ts`).
+      const origin = await startOrigin(1024);
+      const relayed = await alone.client.exit.openStream(
+        { host: '127.0.0.1', port: origin.port },
+        { kind: OpenKind.relay },
+      );
+      relayed.end('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      const body = await new Promise<Buffer>((resolve) => {
+        const chunks: Buffer[] = [];
+        relayed.on('data', (c: Buffer) => chunks.push(c));
+        relayed.once('end', () => resolve(Buffer.concat(chunks)));
+      });
+      assert.ok(body.subarray(body.length - origin.body.length).equals(origin.body));
+      await origin.close();
     } finally {
       await alone.close();
     }
