@@ -165,7 +165,8 @@ export class PathManager implements Component {
     if (offers.length < n) {
       throw new ClientError(`only ${offers.length} providers pass the region policy and the reputation threshold`, {
         code: 'CLIENT_NOT_ENOUGH_PROVIDERS',
-        details: 'widen --allow-region / --deny-region, use fewer hops, or wait for better providers',
+        details:
+          'widen --allow-region / --deny-region, use fewer hops, or wait for better providers (the last hop must be an exit, not a relay-only provider)',
       });
     }
     let path: BuiltPath;
