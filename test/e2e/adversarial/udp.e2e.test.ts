@@ -160,6 +160,34 @@ describe('UDP flows under attack', { timeout: 300_000 }, () => {
     for (const session of sessions) session.close();
   });
 
+  it('a destination flooding a flow while the client stops reading: the exit drops, its memory holds', async (t) => {
+    // The "destination" answers the first datagram with 64 MiB of datagrams, as fast as it can send them.
+    const flooder = createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
+    await new Promise<void>((resolve) => flooder.bind(0, '127.0.0.1', resolve));
+    let flooded = 0;
+    flooder.once('message', async (_m, from) => {
+      const payload = Buffer.alloc(1_024, 4);
+      for (let i = 0; i < 64 * 1024; i++) {
+        flooder.send(payload, from.port, from.address);
+        flooded++;
+        if (i % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    const { session } = await paidSession();
+    const flow = session.exit.openFlow({ host: '127.0.0.1', port: flooder.address().port });
+    await once(flow, 'open');
+    const rss = bench.provider.rssKiB();
+    session.exit.channel.pause(); // the attacker reads nothing: the exit's channel backs up
+    flow.send(Buffer.from('go'));
+    while (flooded < 64 * 1024) await sleep(100);
+    await sleep(500);
+    const grew = bench.provider.rssKiB() - rss;
+    t.diagnostic(`provider RSS grew ${grew} KiB while 64 MiB of datagrams were aimed at an unread session`);
+    assert.ok(grew < RSS_SLACK_KIB, `provider RSS grew ${grew} KiB`);
+    flooder.close();
+    session.close();
+  });
+
   it('an honest client is still served', async () => {
     assert.ok((await bench.honestDownload(1024 * 1024)) >= 1024 * 1024);
   });
