@@ -198,6 +198,26 @@ describe('UDP next to TCP, under a flood, and against the exit policy', { timeou
 });
 
 describe('UDP against the exit policy and provider roles', { timeout: 60_000 }, () => {
+  it('an idle flow expires at the exit: its socket closes, the client is told (CLOSE), a new datagram reopens', async () => {
+    const network = await startNetwork(1, { flowIdleMs: 300 });
+    const echo = await startUdpEcho();
+    try {
+      const app = await associate(network.socks.address.port);
+      app.send('127.0.0.1', echo.port, Buffer.from('once'));
+      assert.deepEqual(await app.next(), Buffer.from('once'));
+      const [flow] = network.client.exit.flows.values();
+      assert.ok(flow);
+      assert.equal(await closeOf(flow), undefined, 'closed by the exit, without an error');
+      await pollUntil('the exit to close its UDP socket', () => network.providers[0]?.udpSockets.size === 0);
+      app.send('127.0.0.1', echo.port, Buffer.from('again'));
+      assert.deepEqual(await app.next(), Buffer.from('again'));
+      app.close();
+    } finally {
+      echo.close();
+      await network.close();
+    }
+  });
+
   it('a datagram to a forbidden destination (loopback, not a devnet exit) is refused; nothing arrives', async () => {
     const network = await startNetwork(1, { devnet: false });
     const echo = await startUdpEcho();

@@ -62,12 +62,17 @@ export type Network = {
 /** `hops` devnet providers on 127.0.0.1 and a client session through all of them, with both fronts. */
 export async function startNetwork(
   hops: number,
-  { devnet = true, roles = [] as ProviderRole[] } = {},
+  { devnet = true, roles = [] as ProviderRole[], flowIdleMs = undefined as number | undefined } = {},
 ): Promise<Network> {
   const providers: Network['providers'] = [];
   for (let i = 0; i < hops; i++) {
     const staticKeys = generateStaticKeyPair();
-    const listener = await startTunnelListener({ staticKeys, policy: createExitPolicy({ devnet }), role: roles[i] });
+    const listener = await startTunnelListener({
+      staticKeys,
+      policy: createExitPolicy({ devnet }),
+      role: roles[i],
+      flowIdleMs,
+    });
     providers.push(Object.assign(listener, { publicKey: staticKeys.publicKey }));
   }
   const client = await connectClientSession({
