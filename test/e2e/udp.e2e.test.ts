@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FLOW_QUEUE_DATAGRAMS,
+  MAX_DATAGRAM_PAYLOAD,
   MAX_FLOWS_PER_SESSION,
   OpenKind,
   OpenReply,
@@ -169,6 +170,7 @@ describe('UDP next to TCP, under a flood, and against the exit policy', { timeou
     assert.ok(flow.queued <= FLOW_QUEUE_DATAGRAMS);
     assert.ok(session.datagrams.queuedPeak <= SESSION_DATAGRAM_QUEUE_BYTES);
     assert.equal(accepted + flow.counters.dropped, 20_000);
+    assert.equal(flow.send(Buffer.alloc(MAX_DATAGRAM_PAYLOAD + 1)), false, 'an oversize datagram is dropped, not sent');
     // The flow still works once the flood has drained.
     let echoed = 0;
     flow.on('datagram', () => {
