@@ -10,20 +10,14 @@
  * Everything runs offline: the compiler is the `circom2` npm package, the ceremony is snarkjs's with a public
  * beacon, nothing is downloaded.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { buildCircuit } from '../src/zk/buildCircuit.ts';
+import { checkCircuits, circuitNames } from '../src/zk/checkCircuits.ts';
 import { circuitManifest, manifestPath, verifierPath } from '../src/zk/circuitManifest.ts';
-import { CIRCUITS_DIR, REPO_ROOT, VERIFIERS_DIR } from '../src/zk/constants.ts';
+import { REPO_ROOT, VERIFIERS_DIR } from '../src/zk/constants.ts';
 
 const [command, name] = process.argv.slice(2);
-
-function circuits(): string[] {
-  return readdirSync(CIRCUITS_DIR)
-    .filter((f) => f.endsWith('.circom'))
-    .map((f) => f.slice(0, -'.circom'.length))
-    .sort();
-}
 
 const log = (line: string) => console.error(line);
 const rel = (path: string) => relative(REPO_ROOT, path);
@@ -48,36 +42,18 @@ async function build(names: string[]): Promise<void> {
 }
 
 async function check(): Promise<number> {
-  const problems: string[] = [];
-  const names = circuits();
-  for (const circuit of names) {
-    const { verifier, manifest } = await expected(circuit);
-    for (const [path, text] of [
-      [verifierPath(circuit), verifier],
-      [manifestPath(circuit), manifest],
-    ] as const) {
-      if (!existsSync(path)) problems.push(`missing: ${rel(path)}`);
-      else if (readFileSync(path, 'utf8') !== text) problems.push(`stale: ${rel(path)}`);
-    }
-  }
-  const expectedVerifiers = new Set(names.map((c) => rel(verifierPath(c))));
-  if (existsSync(VERIFIERS_DIR)) {
-    for (const file of readdirSync(VERIFIERS_DIR)) {
-      const path = rel(`${VERIFIERS_DIR}/${file}`);
-      if (!expectedVerifiers.has(path)) problems.push(`no circuit builds ${path}`);
-    }
-  }
+  const problems = await checkCircuits({ log });
   for (const problem of problems) console.error(problem);
   if (problems.length > 0) {
     console.error('the committed ZK verifiers do not match their circuits: run `node scripts/zk.ts build` and commit');
     return 1;
   }
-  console.error(`ZK verifiers and manifests match their circuits (${names.join(', ')})`);
+  console.error(`ZK verifiers and manifests match their circuits (${circuitNames().join(', ')})`);
   return 0;
 }
 
 if (command === 'build') {
-  await build(name ? [name] : circuits());
+  await build(name ? [name] : circuitNames());
 } else if (command === 'check') {
   process.exitCode = await check();
 } else {
