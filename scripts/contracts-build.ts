@@ -22,6 +22,10 @@ const CONTRACTS: Record<string, string> = {
   TestDollar: 'testDollar',
   ProviderRegistry: 'providerRegistry',
   PaymentChannels: 'paymentChannels',
+  DeviceBudgets: 'deviceBudgets',
+  ShieldedPool: 'shieldedPool',
+  PoolSpendVerifier: 'poolSpendVerifier',
+  PoseidonT3: 'poseidonT3',
   BandexGovernor: 'bandexGovernor',
   BandexTimelock: 'bandexTimelock',
 };

@@ -9,8 +9,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Address, createTestClient, type Hex, http, maxUint256, parseEventLogs, sha256 } from 'viem';
-import type { LocalAccount } from 'viem/accounts';
+import {
+  type Address,
+  createPublicClient,
+  createTestClient,
+  type Hex,
+  http,
+  maxUint256,
+  parseEventLogs,
+  sha256,
+} from 'viem';
+import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts';
 import { signCloseChannel } from '../src/accounting/closeChannel.ts';
 import { slashIdOf } from '../src/audit/submitSlash.ts';
 import { bandwidthTokenAbi } from '../src/chain/abi/bandwidthToken.ts';
@@ -19,6 +28,11 @@ import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { testDollarAbi } from '../src/chain/abi/testDollar.ts';
 import { buyRbt } from '../src/chain/actions/buyRbt.ts';
+import { depositToPool } from '../src/chain/actions/depositToPool.ts';
+import { fundChannelFromPool } from '../src/chain/actions/fundChannelFromPool.ts';
+import { fundDeviceBudgets } from '../src/chain/actions/fundDeviceBudgets.ts';
+import { openDeviceChannel } from '../src/chain/actions/openDeviceChannel.ts';
+import { readPoolCommitments } from '../src/chain/actions/readPoolCommitments.ts';
 import { registerAuditor } from '../src/chain/actions/registerAuditor.ts';
 import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
@@ -26,17 +40,53 @@ import type { Deployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, ReportKind, registryDomain, reportTypes, voucherTypes } from '../src/chain/typedData.ts';
+import { bindingOf } from '../src/pool/bindingOf.ts';
+import { POOL_CIRCUIT } from '../src/pool/constants.ts';
+import { createNote, type Note, noteCommitment, noteKey } from '../src/pool/note.ts';
+import { poolTree } from '../src/pool/poolTree.ts';
+import { spendInput } from '../src/pool/spendInput.ts';
+import { proveGroth16 } from '../src/zk/proveGroth16.ts';
+import { installL1Fees, L1_SCENARIOS, l1FeeOf } from './opStackFees.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RBT = 10n ** 18n;
 const BATCH = 50;
 
-const chain = await startEmbeddedChain({ port: 0, deploymentsDir: mkdtempSync(join(tmpdir(), 'bandex-gas-')) });
+/** An L2 gas price typical of OP Mainnet (0.001 gwei): what L2 execution costs next to the L1 data fee. */
+const L2_GAS_PRICE_WEI = 1_000_000n;
+
+// An OP-stack-style chain (anvil's optimism mode) with Optimism's fee predeploys: every figure is also a rollup's.
+const chain = await startEmbeddedChain({
+  port: 0,
+  network: 'optimism',
+  deploymentsDir: mkdtempSync(join(tmpdir(), 'bandex-gas-')),
+});
 try {
   const gas = await measure(chain.anvil.rpcUrl, chain.deployment);
   writeFileSync(join(root, 'contracts/gas.json'), `${JSON.stringify(gas, null, 2)}\n`);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(gas)}\n`);
-  else console.table(Object.fromEntries(Object.entries(gas.gasUsed).map(([k, v]) => [k, { gasUsed: v }])));
+  else {
+    console.table(
+      Object.fromEntries(
+        Object.entries(gas.gasUsed).map(([k, v]) => [
+          k,
+          {
+            gasUsed: v,
+            ...Object.fromEntries(
+              gas.rollup.scenarios.map((s) => [
+                `L1 fee (gwei), ${s.name}`,
+                s.l1FeeWei[k] === undefined ? '' : Number(s.l1FeeWei[k]) / 1e9,
+              ]),
+            ),
+          },
+        ]),
+      ),
+    );
+    for (const s of gas.rollup.scenarios)
+      console.log(
+        `${s.name}: per GiB settled ${s.perGiBWei.singleRedeem} wei single, ${s.perGiBWei.batchedRedeem} wei batched`,
+      );
+  }
 } finally {
   await chain.stop();
 }
@@ -53,7 +103,9 @@ async function measure(rpc: string, deployment: Deployment) {
   );
   const testClient = createTestClient({ mode: 'anvil', transport: http(rpc) });
   const gasUsed: Record<string, number> = {};
-  const record = (name: string, receipt: { gasUsed: bigint }) => {
+  const hashes: Record<string, Hex> = {};
+  const record = (name: string, receipt: { gasUsed: bigint; transactionHash: Hex }) => {
+    hashes[name] = receipt.transactionHash;
     gasUsed[name] = Number(receipt.gasUsed);
   };
 
@@ -223,7 +275,7 @@ async function measure(rpc: string, deployment: Deployment) {
     functionName: 'redeemBatch',
     args: [batch],
   });
-  gasUsed.redeemBatch50 = Number(batchReceipt.gasUsed);
+  record('redeemBatch50', batchReceipt);
   gasUsed.redeemBatchPerChannel50 = Math.round(Number(batchReceipt.gasUsed) / BATCH);
 
   // Cooperative close with the payee's consent.
@@ -252,6 +304,45 @@ async function measure(rpc: string, deployment: Deployment) {
         await signCloseChannel(payeeAccount, { chainId, channels }, coopPremium.id, 4n * RBT),
       ],
     }),
+  );
+
+  // A channel for a one-time key funded by the wallet (refunds to the wallet), closed by both signatures.
+  const hopKey = privateKeyToAccount(generatePrivateKey());
+  const forReceipt = await sendTransaction(payer, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'openFor',
+    args: [hopKey.address, payeeAccount.address, 10n * RBT, 0n, payerAccount.address],
+  });
+  record('openFor', forReceipt);
+  const [forEvent] = parseEventLogs({ abi: paymentChannelsAbi, logs: forReceipt.logs, eventName: 'ChannelOpened' });
+  const forId = (forEvent as { args: { channelId: Hex } }).args.channelId;
+  record(
+    'cooperativeCloseSigned',
+    await sendTransaction(payee, {
+      address: channels,
+      abi: paymentChannelsAbi,
+      functionName: 'cooperativeCloseSigned',
+      args: [
+        forId,
+        4n * RBT,
+        await signCloseChannel(hopKey, { chainId, channels }, forId, 4n * RBT),
+        await signCloseChannel(payeeAccount, { chainId, channels }, forId, 4n * RBT),
+      ],
+    }),
+  );
+
+  // A device's channel from its owner's on-chain budget, submitted by a relayer.
+  const device = privateKeyToAccount(generatePrivateKey());
+  await fundDeviceBudgets(payer, {
+    deployment,
+    deposit: 20n * RBT,
+    devices: [{ device: device.address, budget: 10n * RBT, periodSec: 86_400 }],
+  });
+  await openDeviceChannel(payee, { deployment, device, payee: payeeAccount.address, deposit: RBT });
+  record(
+    'openDeviceChannel',
+    (await openDeviceChannel(payee, { deployment, device, payee: payeeAccount.address, deposit: RBT })).receipt,
   );
 
   // Unilateral close: start, wait out the challenge period, settle.
@@ -390,8 +481,78 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
 
+  // Shielded pool: the 8th deposit of 1 RBT (a tree of 8 leaves: 3 hashes), then a spend of the first note into
+  // a channel for a one-time key, submitted by another account (a real Groth16 proof). The verifier alone is not
+  // measured: eth_estimateGas under-reports it (a precompile short of gas returns false, it does not revert).
+  const poolNotes = Array.from({ length: 8 }, () => createNote(RBT));
+  for (const note of poolNotes) {
+    const { receipt } = await depositToPool(payer, { deployment, noteKey: noteKey(note), denomination: RBT });
+    record('poolDeposit', receipt);
+  }
+  const { commitments } = await readPoolCommitments(payer, { deployment });
+  const poolHopKey = privateKeyToAccount(generatePrivateKey()).address;
+  const request = { payer: poolHopKey, payee: payeeAccount.address, amount: RBT / 2n, premiumBps: 0n, refundKey: 1n };
+  const binding = bindingOf({ chainId: BigInt(chainId), pool: deployment.contracts.pool, channels }, request);
+  const built = spendInput({
+    tree: poolTree(commitments),
+    leafIndex: commitments.indexOf(noteCommitment(poolNotes[0] as Note)),
+    note: poolNotes[0] as Note,
+    amount: request.amount,
+    change: createNote(0n),
+    binding,
+  });
+  const { solidity } = await proveGroth16(POOL_CIRCUIT, built.input);
+  const spend = {
+    ...solidity,
+    root: built.root,
+    nullifierHash: built.nullifierHash,
+    changeCommitment: built.changeCommitment,
+  };
+  record(
+    'poolFundChannel',
+    (await fundChannelFromPool(payee, { pool: deployment.contracts.pool, spend, request })).receipt,
+  );
+
+  const rollup = await rollupCosts(rpc, gasUsed, hashes);
   return {
-    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; regenerate with `npm run gas`',
+    note: 'gasUsed of real transactions on the embedded chain (anvil in optimism mode), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; poolDeposit is the 8th deposit of a shielded pool (3 Poseidon hashes; about +21k per extra hash as the tree grows), poolFundChannel a spend into a new channel (Groth16 verification, nullifier, change note, openFor); regenerate with `npm run gas`',
     gasUsed,
+    rollup,
+  };
+}
+
+/**
+ * What each operation costs on an OP-stack rollup: L2 execution (gasUsed × an L2 gas price) and the L1 data
+ * fee Optimism's GasPriceOracle charges for the transaction's bytes, per L1 scenario; and the cost of settling
+ * a GiB when each channel carries 1 GiB: open, one redemption (alone, or its share of a batch of 50) and a
+ * cooperative close.
+ */
+async function rollupCosts(rpc: string, gasUsed: Record<string, number>, hashes: Record<string, Hex>) {
+  const client = createPublicClient({ transport: http(rpc) });
+  const scenarios = [];
+  for (const scenario of L1_SCENARIOS) {
+    await installL1Fees(rpc, scenario);
+    const l1FeeWei: Record<string, string> = {};
+    const fee: Record<string, bigint> = {};
+    for (const [name, hash] of Object.entries(hashes)) {
+      fee[name] = await l1FeeOf(client, hash);
+      l1FeeWei[name] = String(fee[name]);
+    }
+    const cost = (name: string, share = 1n) =>
+      (BigInt(gasUsed[name] ?? 0) * L2_GAS_PRICE_WEI + (fee[name] ?? 0n)) / share;
+    const single = cost('openChannel') + cost('redeem') + cost('cooperativeClose');
+    const batched = cost('openChannel') + cost('redeemBatch50', BigInt(BATCH)) + cost('cooperativeClose');
+    scenarios.push({
+      ...scenario,
+      l1BaseFee: String(scenario.l1BaseFee),
+      blobBaseFee: String(scenario.blobBaseFee),
+      l1FeeWei,
+      perGiBWei: { singleRedeem: String(single), batchedRedeem: String(batched) },
+    });
+  }
+  return {
+    note: `OP-stack (Fjord) costs: l2 execution at ${L2_GAS_PRICE_WEI} wei/gas plus the L1 data fee of Optimism's GasPriceOracle (@eth-optimism/contracts-bedrock predeploys in anvil --network optimism); perGiBWei: a channel carrying 1 GiB settles with openChannel + one redeem (alone, or 1/${BATCH} of redeemBatch50) + cooperativeClose`,
+    l2GasPriceWei: String(L2_GAS_PRICE_WEI),
+    scenarios,
   };
 }

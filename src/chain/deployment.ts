@@ -10,7 +10,17 @@ import { DeploymentFileError } from './errors.ts';
 
 export const DEPLOYMENT_FORMAT_VERSION = 1;
 
-export const CONTRACT_NAMES = ['token', 'curve', 'reserve', 'registry', 'channels', 'governor', 'timelock'] as const;
+export const CONTRACT_NAMES = [
+  'token',
+  'curve',
+  'reserve',
+  'registry',
+  'channels',
+  'governor',
+  'timelock',
+  'budgets',
+  'pool',
+] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export type Deployment = {

@@ -14,6 +14,7 @@
  * - `Receipt` (ProviderRegistry domain): a session's closing statement; two different
  *   receipts signed by one provider for the same session are equivocation.
  * - `Report` (ProviderRegistry domain): an auditor's signed per-epoch finding.
+ * - `OpenChannel` (DeviceBudgets domain): a device key's request to open a channel from its owner's budget.
  * - `SessionProposal` (PaymentChannels domain, checked off chain only): the payer's consent to open a
  *   session on its channel with one provider, for one client tunnel key, once (nonce), until expiry.
  */
@@ -21,6 +22,7 @@ import type { Address, Hex, TypedDataDomain } from 'viem';
 
 export const CHANNELS_DOMAIN_NAME = 'Bandex Channels';
 export const REGISTRY_DOMAIN_NAME = 'Bandex Registry';
+export const DEVICE_BUDGETS_DOMAIN_NAME = 'Bandex Device Budgets';
 export const DOMAIN_VERSION = '1';
 
 export const voucherTypes = {
@@ -41,6 +43,17 @@ export const closeChannelTypes = {
 
 export const startCloseTypes = {
   StartClose: [{ name: 'channelId', type: 'bytes32' }],
+} as const;
+
+/** A device's request to open a channel from its owner's budget (`DeviceBudgets.openChannel`). */
+export const deviceOpenChannelTypes = {
+  OpenChannel: [
+    { name: 'payee', type: 'address' },
+    { name: 'deposit', type: 'uint256' },
+    { name: 'premiumBps', type: 'uint256' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'deadline', type: 'uint256' },
+  ],
 } as const;
 
 export const receiptTypes = {
@@ -99,4 +112,8 @@ export function channelsDomain(chainId: number, channels: Address): TypedDataDom
 
 export function registryDomain(chainId: number, registry: Address): TypedDataDomain {
   return { name: REGISTRY_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: registry };
+}
+
+export function deviceBudgetsDomain(chainId: number, budgets: Address): TypedDataDomain {
+  return { name: DEVICE_BUDGETS_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: budgets };
 }

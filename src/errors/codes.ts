@@ -184,6 +184,7 @@ export const tunnelErrorCodes = [
   'TUNNEL_MUX_PROTOCOL',
   'TUNNEL_NONCE_EXHAUSTED',
   'TUNNEL_OPEN_FAILED',
+  'TUNNEL_OPEN_NOT_EXIT',
   'TUNNEL_PROXY_BAD_REQUEST',
   'TUNNEL_PROXY_TIMEOUT',
   'TUNNEL_PROXY_TOO_LARGE',
@@ -192,6 +193,7 @@ export const tunnelErrorCodes = [
   'TUNNEL_SESSION_CLOSED',
   'TUNNEL_STREAM_DESTROYED',
   'TUNNEL_STREAM_RESET',
+  'TUNNEL_TOO_MANY_FLOWS',
   'TUNNEL_TOO_MANY_STREAMS',
   'TUNNEL_TRUNCATED',
 ] as const;
@@ -202,6 +204,22 @@ export const walletErrorCodes = [
   'WALLET_NO_ACCOUNT',
   'WALLET_NO_PASSWORD',
   'WALLET_WRONG_PASSWORD',
+] as const;
+
+export const poolErrorCodes = [
+  /** The notes file was sealed by another wallet, or altered: it is left as it is. */
+  'POOL_NOTES_UNREADABLE',
+] as const;
+
+export const zkErrorCodes = [
+  /** No `circuits/<name>.circom`, or one of its includes is in no include root. */
+  'ZK_CIRCUIT_NOT_FOUND',
+  /** circom refused the circuit, or a ceremony step failed. */
+  'ZK_BUILD_FAILED',
+  /** A committed verifier or manifest differs from what its circuit builds (`node scripts/zk.ts build`). */
+  'ZK_ARTIFACT_STALE',
+  /** The witness does not satisfy the circuit (an input is wrong): no proof exists for it. */
+  'ZK_WITNESS_INVALID',
 ] as const;
 
 export const errorCodes = [
@@ -220,6 +238,8 @@ export const errorCodes = [
   ...storeErrorCodes,
   ...tunnelErrorCodes,
   ...walletErrorCodes,
+  ...zkErrorCodes,
+  ...poolErrorCodes,
 ] as const;
 
 /** Every code a Bandex error or refusal may carry. */

@@ -8,6 +8,7 @@
 import { connect, type NetConnectOpts } from 'node:net';
 import { MAX_HOPS, OpenKind, SOCKET_HIGH_WATER_MARK } from './constants.ts';
 import { MuxError } from './errors.ts';
+import type { MuxFlow } from './MuxFlow.ts';
 import { MuxSession } from './MuxSession.ts';
 import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
@@ -52,6 +53,8 @@ export type ClientSession = {
   exit: MuxSession;
   /** `early`: resolve once the OPEN is sent (see `MuxSession.openStream`). */
   openStream(destination: Destination, options?: { signal?: AbortSignal; early?: boolean }): Promise<MuxStream>;
+  /** A UDP flow through the exit (see `MuxSession.openFlow`). */
+  openFlow(destination: Destination): MuxFlow;
   close(): void;
 };
 
@@ -122,6 +125,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     hops: sessions,
     exit,
     openStream: (destination, options) => exit.openStream(destination, options),
+    openFlow: (destination) => exit.openFlow(destination),
     close: () => closeAll(),
   };
 }

@@ -1,18 +1,21 @@
 /**
  * The provider's tunnel port: accepts TCP connections, runs the Noise IK responder
  * handshake, and serves a `MuxSession` whose OPENs go through the exit policy to the
- * destination (CONNECT) or to the next hop's tunnel port (RELAY). A paid provider admits
+ * destination (CONNECT, UDP flows) or to the next hop's tunnel port (RELAY). A paid provider admits
  * sessions inside the handshake (`admit`: the session proposal is message 1's payload, the
  * answer message 2's); `onSession` hands each admitted session (peer key, meter, gate, what
  * `admit` accepted) to the payment layer. Handshakes are bounded: at most
  * `MAX_PENDING_HANDSHAKES_PER_SOURCE` at once from one address and `MAX_PENDING_HANDSHAKES` in all
- * (more are closed unread), each within the handshake deadline.
+ * (more are closed unread), each within the handshake deadline. A relay-only listener answers
+ * CONNECT and UDP opens with `OpenReply.notAnExit` and carries RELAY streams only.
  */
+import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
-import { SOCKET_HIGH_WATER_MARK } from './constants.ts';
+import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
+import { handleExitFlow } from './handleExitFlow.ts';
 import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
 import { MuxSession } from './MuxSession.ts';
 import type { RateLimiter } from './RateLimiter.ts';
@@ -43,6 +46,13 @@ export type StartTunnelListenerParameters<T = undefined> = {
   /** Refuse RELAY opens (do not act as an inner hop). Default false. */
   disableRelay?: boolean;
   /**
+   * `exit` (default): CONNECT, UDP and RELAY; `relay-only`: RELAY only — CONNECT and UDP opens are answered
+   * `OpenReply.notAnExit` (the provider never opens a connection or a flow to a destination for others).
+   */
+  role?: ProviderRole;
+  /** A UDP flow idle this long is closed (default `FLOW_IDLE_TIMEOUT_MS`). */
+  flowIdleMs?: number;
+  /**
    * Admits or refuses a client inside the handshake, given message 1's payload (its session proposal)
    * and its authenticated static key; throwing fails the handshake (the connection closes, nothing is
    * answered). Unset: every client is served with empty payloads (unpaid tunnels: tests, the bench).
@@ -56,12 +66,17 @@ export type StartTunnelListenerParameters<T = undefined> = {
   resolve?: ResolveHost;
 };
 
+/** What a provider carries for others: see `StartTunnelListenerParameters.role`. */
+export type ProviderRole = 'exit' | 'relay-only';
+
 export type TunnelListener = {
   /** Bound address, `{ host, port }`. */
   address: { host: string; port: number };
   sessions: Set<MuxSession>;
   /** Every socket this listener holds (client connections and exit connections). */
   sockets: Set<Socket>;
+  /** The exit's UDP sockets, one per open flow. */
+  udpSockets: Set<UdpSocket>;
   close(): Promise<void>;
 };
 
@@ -82,6 +97,8 @@ export async function startTunnelListener<T = undefined>(
   /** Handshakes in progress by source address. */
   const pending = new Map<string, number>();
   let pendingTotal = 0;
+  const udpSockets = new Set<UdpSocket>();
+  const exit = (params.role ?? 'exit') === 'exit';
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
@@ -134,9 +151,14 @@ export async function startTunnelListener<T = undefined>(
       meterTickBytes: params.meterTickBytes,
       limiter: params.limiter,
       receiveBuffers,
+      flowIdleMs: params.flowIdleMs,
       onOpen: (request, stream) => {
-        if (request.kind === 2 && params.disableRelay) {
-          session.answerOpen(stream, 2);
+        if (request.kind === OpenKind.relay && params.disableRelay) {
+          session.answerOpen(stream, SocksReply.notAllowedByRuleset);
+          return;
+        }
+        if (request.kind !== OpenKind.relay && !exit) {
+          session.answerOpen(stream, OpenReply.notAnExit);
           return;
         }
         void handleExitOpen({
@@ -149,6 +171,21 @@ export async function startTunnelListener<T = undefined>(
           sockets,
           localAddress: params.outboundHost,
         });
+      },
+      onFlow: (destination, flow) => {
+        if (!exit) session.answerFlow(flow, OpenReply.notAnExit);
+        else if (udpSockets.size >= MAX_FLOWS_PER_PROCESS) session.answerFlow(flow, SocksReply.generalFailure);
+        else {
+          void handleExitFlow({
+            session,
+            flow,
+            destination,
+            policy,
+            logger,
+            resolve: params.resolve,
+            sockets: udpSockets,
+          });
+        }
       },
     });
     sessions.add(session);
@@ -167,6 +204,7 @@ export async function startTunnelListener<T = undefined>(
     address: { host: bound.address, port: bound.port },
     sessions,
     sockets,
+    udpSockets,
     close: () =>
       new Promise<void>((resolve) => {
         for (const session of sessions) session.close();

@@ -22,6 +22,8 @@ type NodeFlags = ChainFlags & {
   devnet?: boolean;
   redeemEveryS: number;
   rateLimit?: number;
+  exit?: boolean;
+  relayOnly?: boolean;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -45,6 +47,16 @@ export function nodeCommand(): Command {
     .option('--exit-deny <cidr>', 'refuse this network as a destination (repeatable)', collect, [])
     .option('--exit-ports <list>', 'only allow these destination ports, e.g. 80,443')
     .option('--allow-private', 'dial and advertise private libp2p addresses (LAN, namespaces)')
+    .addOption(
+      new Option(
+        '--exit',
+        'be an exit: open connections and UDP flows to destinations for clients (the default)',
+      ).conflicts('relayOnly'),
+    )
+    .option(
+      '--relay-only',
+      "carry only encrypted relay hops for others, never be anybody's exit (signed in your offer; exit opens are refused)",
+    )
     .option('--devnet', 'devnet exit policy: loopback destinations allowed (never on a real network)')
     .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addOption(
@@ -67,6 +79,7 @@ link-local ranges are refused unless allowed with --exit-allow.
 Examples:
   $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --listen /ip4/0.0.0.0/tcp/4001
   $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --rate-limit 12500000   # sell 100 Mbit/s
+  $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --relay-only   # share without being an exit
   $ bandex node --key-file dev.key --rpc http://127.0.0.1:8545 --listen /ip4/127.0.0.1/tcp/0 --tunnel-host 127.0.0.1 --allow-private --devnet`,
     )
     .action(async (flags: NodeFlags) => {
@@ -94,6 +107,7 @@ Examples:
         redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
         allowPrivateAddresses: flags.allowPrivate,
         rateLimitBytesPerSecond: flags.rateLimit,
+        role: flags.relayOnly ? 'relay-only' : 'exit',
         logger,
       });
       // Signal handlers before the ready line: whoever reads it may stop us at once.
@@ -107,6 +121,7 @@ Examples:
             tunnel: `${provider.tunnel.address.host}:${provider.tunnel.address.port}`,
             api: provider.api.url,
             priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
+            role: flags.relayOnly ? 'relay-only' : 'exit',
           })}\n`,
         );
       } else {
