@@ -5,7 +5,7 @@
  * younger than an epoch, a start at the top of an epoch — and black-holes the rest. The auditors' probes
  * pay from fresh keys funded as customers are, so it black-holes them too: within `WINDOW_MS` its
  * reputation (an auditor's view of the gossiped reports) falls below the selection threshold and its
- * stake drops on chain. The chain shows why: no probe channel names an auditor as payer, and every probe
+ * stake drops on chain. The chain shows why: no probe channel names an auditor as payer or funder, and every probe
  * key got its first tUSD and RBT minted by the faucet and the curve, like the client.
  */
 import assert from 'node:assert/strict';
@@ -76,7 +76,9 @@ describe('a provider that serves auditors and black-holes customers is caught', 
       assert.equal(await stakeOf(p.address), initialStake.get(p.address), `${p.address} keeps its stake`);
     assert.ok(lowestHonest >= SELECTION_THRESHOLD, `honest providers stay selectable (lowest ${lowestHonest})`);
 
-    // No channel to a provider names an auditor as payer; every probe payer was funded like the client.
+    // No channel to a provider names an auditor as payer or was funded by one; every channel is paid by a
+    // hop key of its own (which never holds RBT) and funded by a wallet (a probe key, or the client's)
+    // that got its RBT like the client.
     const opened = await chain.getContractEvents({
       address: info.contracts.channels,
       abi: paymentChannelsAbi,
@@ -85,22 +87,27 @@ describe('a provider that serves auditors and black-holes customers is caught', 
     });
     const auditors = new Set(info.auditors.map((a) => a.address.toLowerCase()));
     const payers = new Set(opened.map((e) => (e.args.payer as Address).toLowerCase()));
-    payers.delete(info.client.address.toLowerCase());
-    t.diagnostic(`${opened.length} channels opened, ${payers.size} probe payers`);
-    assert.ok(payers.size >= info.providers.length, 'a probe payer per provider at least');
-    for (const a of auditors) assert.ok(!payers.has(a), `auditor ${a} pays no probe`);
+    const funders = new Set<string>();
+    for (const e of opened) funders.add((await chain.getTransaction({ hash: e.transactionHash })).from.toLowerCase());
+    funders.delete(info.client.address.toLowerCase());
+    t.diagnostic(`${opened.length} channels opened, ${payers.size} hop keys, ${funders.size} probe funders`);
+    assert.equal(payers.size, opened.length, 'a payer key per channel');
+    assert.ok(funders.size >= info.providers.length, 'a probe key per provider at least');
+    for (const a of auditors) assert.ok(!payers.has(a) && !funders.has(a), `auditor ${a} pays and funds no probe`);
     const transfer = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
-    for (const payer of payers) {
-      for (const token of [info.contracts.token]) {
-        const [first] = await chain.getLogs({
-          address: token,
+    const firstRbt = async (to: string) =>
+      (
+        await chain.getLogs({
+          address: info.contracts.token,
           event: transfer,
-          args: { to: payer as Address },
+          args: { to: to as Address },
           fromBlock: 0n,
-        });
-        assert.equal(first?.args.from, zeroAddress, `${payer}'s first RBT was minted by the curve`);
-      }
-      assert.equal(await chain.getBalance({ address: payer as Address, blockNumber: 0n }), 0n, 'no genesis ETH');
+        })
+      )[0];
+    for (const payer of payers) assert.equal(await firstRbt(payer), undefined, `hop key ${payer} never holds RBT`);
+    for (const funder of funders) {
+      assert.equal((await firstRbt(funder))?.args.from, zeroAddress, `${funder}'s first RBT was minted by the curve`);
+      assert.equal(await chain.getBalance({ address: funder as Address, blockNumber: 0n }), 0n, 'no genesis ETH');
     }
   });
 });
