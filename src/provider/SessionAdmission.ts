@@ -27,7 +27,7 @@ import {
   MAX_TRACKED_PEERS,
   PENDING_SESSION_TTL_MS,
   PROPOSAL_BURST,
-  PROPOSALS_PER_PEER_PER_SECOND,
+  PROPOSALS_PER_SOURCE_PER_SECOND,
 } from './limits.ts';
 
 /** An accepted proposal: its session starts as soon as the handshake completes. */
@@ -202,7 +202,7 @@ export class SessionAdmission {
     this.#buckets.delete(source); // re-inserted last: most recently seen
     bucket.tokens = Math.min(
       PROPOSAL_BURST,
-      bucket.tokens + ((now - bucket.at) / 1000) * PROPOSALS_PER_PEER_PER_SECOND,
+      bucket.tokens + ((now - bucket.at) / 1000) * PROPOSALS_PER_SOURCE_PER_SECOND,
     );
     bucket.at = now;
     const allowed = bucket.tokens >= 1;

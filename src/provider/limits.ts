@@ -19,15 +19,16 @@ export const MAX_SESSIONS = 512;
 /**
  * Proposals one source address may send per second, with a burst: a proposal costs a signature recovery
  * (0.3 ms) and an RPC read. An honest client sends one per path it builds; a hop relaying other clients'
- * handshakes shares one bucket among them (docs/security.md).
+ * handshakes shares one bucket among them (docs/security.md), as do clients behind one NAT: 16 a second
+ * (burst 64) bounds the chain reads one source causes without starving a busy middle hop.
  */
-export const PROPOSALS_PER_PEER_PER_SECOND = 2;
-export const PROPOSAL_BURST = 8;
+export const PROPOSALS_PER_SOURCE_PER_SECOND = 16;
+export const PROPOSAL_BURST = 64;
 /** Source addresses whose proposal rate is remembered at once (oldest forgotten first): bounds the limiter's memory. */
 export const MAX_TRACKED_PEERS = 4_096;
 /**
  * A proposal's expiry may lie at most this far ahead: the provider remembers every nonce until its
- * expiry, so this bounds that memory (with `PROPOSALS_PER_PEER_PER_SECOND`), and a leaked signed
+ * expiry, so this bounds that memory (with `PROPOSALS_PER_SOURCE_PER_SECOND`), and a leaked signed
  * proposal is useless after it.
  */
 export const MAX_PROPOSAL_LIFETIME_S = 120;

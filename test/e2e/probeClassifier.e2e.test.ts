@@ -46,6 +46,7 @@ import { silentLogger } from '../../src/log/logger.ts';
 import type { BandexNode } from '../../src/net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import type { SignedOffer } from '../../src/net/offer.ts';
+import { loadOrCreateTunnelKey } from '../../src/provider/loadOrCreateTunnelKey.ts';
 import { type Provider, startProvider } from '../../src/provider/startProvider.ts';
 import { createPathBuilder, type PathBuilder } from '../../src/session/buildPath.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
@@ -185,8 +186,16 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
     const { deployment } = chain;
     const rpc = chain.anvil.rpcUrl;
     const offer = {
-      offer: { provider: provider.address, peerId: provider.peerId, priceWeiPerGiB: PRICE, capacityBytesPerSecond: 0 },
-    } as SignedOffer;
+      offer: {
+        provider: provider.address,
+        peerId: provider.peerId,
+        priceWeiPerGiB: PRICE,
+        capacityBytesPerSecond: 0,
+        protocols: [],
+        endpoints: [`${provider.tunnel.address.host}:${provider.tunnel.address.port}`],
+        tunnelPublicKey: loadOrCreateTunnelKey(join(dir, 'provider', 'tunnel.key')).publicKey.toString('base64'),
+      },
+    } as unknown as SignedOffer;
     const target = await startAuditTarget({ host: '127.0.0.1', port: 0 });
     stops.push(() => target.close());
     const origin = await startDemoOrigin();
