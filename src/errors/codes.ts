@@ -199,6 +199,21 @@ export const tunnelErrorCodes = [
   'TUNNEL_TRUNCATED',
 ] as const;
 
+export const transportErrorCodes = [
+  /** A transport named in an offer or a flag is not one this node speaks. */
+  'TRANSPORT_UNKNOWN',
+  /** A transport's parameters (in an offer, a flag or a config) are malformed. */
+  'TRANSPORT_BAD_PARAMS',
+  /** The provider offers none of the transports the client's policy allows. */
+  'TRANSPORT_NONE_OFFERED',
+  /** A transport's own framing was violated (bad tag, oversized or malformed frame). */
+  'TRANSPORT_FRAMING',
+  /** The transport's connection or its own handshake (TLS, WebSocket upgrade) failed. */
+  'TRANSPORT_CONNECT_FAILED',
+  /** The transport's handshake did not finish in time. */
+  'TRANSPORT_TIMEOUT',
+] as const;
+
 export const walletErrorCodes = [
   'WALLET_KEYSTORE',
   'WALLET_KEY_FILE',
@@ -222,6 +237,7 @@ export const errorCodes = [
   ...sessionErrorCodes,
   ...storeErrorCodes,
   ...tunnelErrorCodes,
+  ...transportErrorCodes,
   ...walletErrorCodes,
 ] as const;
 

@@ -5,8 +5,10 @@
  * authenticated session (peer key, meter, gate) to the payment layer.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
 import { SOCKET_HIGH_WATER_MARK } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
@@ -31,6 +33,8 @@ export type StartTunnelListenerParameters = {
   limiter?: RateLimiter;
   logger?: Logger;
   resolve?: ResolveHost;
+  /** Further transports, each on its own port (`host`/`port` above are `plain`'s). */
+  transports?: readonly TransportListenConfig[];
 };
 
 export type TunnelListener = {
@@ -39,6 +43,8 @@ export type TunnelListener = {
   sessions: Set<MuxSession>;
   /** Every socket this listener holds (client connections and exit connections). */
   sockets: Set<Socket>;
+  /** The obfuscated transports' listeners, in the order configured. */
+  transports: TransportServer[];
   close(): Promise<void>;
 };
 
@@ -63,10 +69,10 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
       void accept(socket);
     },
   );
-  const accept = async (socket: Socket) => {
+  const accept = async (transport: Duplex) => {
     let channel: SecureChannel;
     try {
-      channel = await SecureChannel.open({ transport: socket, localStatic: staticKeys });
+      channel = await SecureChannel.open({ transport, localStatic: staticKeys });
     } catch (error) {
       logger.debug({ code: codeOf(error) }, 'tunnel handshake failed');
       return;
@@ -108,15 +114,26 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as { address: string; port: number };
+  const transports: TransportServer[] = [];
+  try {
+    for (const config of params.transports ?? []) {
+      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream)));
+    }
+  } catch (error) {
+    for (const t of transports) await t.close();
+    server.close();
+    throw error;
+  }
   return {
     address: { host: bound.address, port: bound.port },
     sessions,
     sockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const session of sessions) session.close();
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    transports,
+    close: async () => {
+      for (const session of sessions) session.close();
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(transports.map((t) => t.close()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
