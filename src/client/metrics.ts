@@ -25,6 +25,8 @@ export type HopStatus = {
   paidWei: bigint;
   /** Local address of the client's socket to hop 1 (absent for inner hops). */
   localAddress?: string;
+  /** How hop 1's connection looks on the wire (absent for inner hops). */
+  transport?: string;
 };
 
 export type ClientStatus = {
@@ -50,7 +52,9 @@ export function clientStatus(address: Address, paths: PathState): ClientStatus {
   const live = current?.session;
   let paidWei = totals.paidWei;
   for (const h of path) paidWei += h.paid.payer.promised - h.startPromised;
-  const first = live?.hops[0]?.channel.transport as { localAddress?: string; localPort?: number } | undefined;
+  // Hop 1's transport is the socket itself (plain) or a framed stream over one (`.socket`).
+  const carrier = live?.hops[0]?.channel.transport as { socket?: unknown } | undefined;
+  const first = (carrier?.socket ?? carrier) as { localAddress?: string; localPort?: number } | undefined;
   return {
     address,
     bytesDown: totals.bytesDown + (live?.exit.meter.received ?? 0),
@@ -69,6 +73,7 @@ export function clientStatus(address: Address, paths: PathState): ClientStatus {
       bytesUp: h.paid.bytesUp,
       paidWei: h.paid.payer.promised - h.startPromised,
       localAddress: i === 0 && first?.localPort ? `${first.localAddress}:${first.localPort}` : undefined,
+      transport: i === 0 ? live?.transport : undefined,
     })),
   };
 }

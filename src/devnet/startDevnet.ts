@@ -9,6 +9,7 @@
  * client, the token) is served on its own local port; with `demo`, a traffic generator downloads
  * from a local origin through the client so earnings move. `stop()` ends everything it started.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +33,13 @@ import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { detectDevnetChanges } from '../provider/metrics.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import { createBlackhole } from './blackhole.ts';
 import { createCustomerBlackhole } from './blackholeCustomers.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
 import type { FaultMode } from './faultModes.ts';
 import { fundLikeACustomer } from './fundLikeACustomer.ts';
+import { removeCert, selfSignedCert } from './selfSignedCert.ts';
 
 /** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {
@@ -85,6 +88,11 @@ export type StartDevnetParameters = {
   hops?: number;
   /** How many providers to run (at least `hops`). */
   providers?: number;
+  /**
+   * How the client reaches hop 1, in order of preference (`plain` by default). Every provider serves
+   * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer) besides plain.
+   */
+  transports?: TransportName[];
   /** The client's spending cap per channel in RBT wei (default: the deposit). */
   clientBudgetWei?: bigint;
   /** Port of the network dashboard (0 picks a free one). */
@@ -161,6 +169,9 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     logger,
   });
   const stops: (() => Promise<void>)[] = [() => chain.stop()];
+  // One certificate for every provider's wss listener (each offer pins it).
+  const certificate = selfSignedCert();
+  stops.push(async () => removeCert(certificate));
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.warn({ err: error }, 'stop failed'));
   };
@@ -192,6 +203,15 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         listen: ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: providers[0] ? [providers[0].multiaddrs[0] as string] : [],
         exitPolicy: { devnet: true },
+        transports: [
+          { name: 'obfs', psk: randomBytes(32) },
+          {
+            name: 'wss',
+            path: `/${randomBytes(16).toString('base64url')}`,
+            tls: { key: certificate.key, cert: certificate.cert },
+            certSha256: certificate.sha256,
+          },
+        ],
         redeemPolicy: DEVNET_REDEEM_POLICY,
         confirmations: 0,
         watcherPollMs: 2_000,
@@ -246,6 +266,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
       listen: ['/ip4/127.0.0.1/tcp/0'],
       bootstrap: providers.map((p) => p.multiaddrs[0] as string),
       hops,
+      transports: params.transports,
       depositWei: CUSTOMER_DEPOSIT,
       budgetWei: params.clientBudgetWei,
       allowPrivateAddresses: true,

@@ -19,7 +19,7 @@ import { signOffer } from './signOffer.ts';
 export type OfferContent = Pick<
   Offer,
   'priceWeiPerGiB' | 'region' | 'capacityBytesPerSecond' | 'endpoints' | 'tunnelPublicKey'
-> & { protocols?: string[] };
+> & { protocols?: string[]; transports?: Offer['transports'] };
 
 export type OfferPublisherParameters = {
   node: BandexNode;
@@ -117,6 +117,7 @@ export class OfferPublisher {
       capacityBytesPerSecond: content.capacityBytesPerSecond,
       endpoints: content.endpoints,
       tunnelPublicKey: content.tunnelPublicKey,
+      transports: content.transports ?? [],
       protocols: content.protocols ?? [...SUPPORTED_PROTOCOLS],
       issuedAt,
       expiresAt: issuedAt + (this.#params.ttlSeconds ?? OFFER_TTL_SECONDS),

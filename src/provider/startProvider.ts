@@ -39,6 +39,8 @@ import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
+import type { TransportListenConfig } from '../transport/listenTransport.ts';
+import { formatTransportParams } from '../transport/transportSpec.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
@@ -72,6 +74,11 @@ export type StartProviderParameters = {
   tunnelHost?: string;
   tunnelPort?: number;
   tunnelAnnounceHost?: string;
+  /**
+   * Obfuscated transports served next to `plain`, each on its own port and listed in the signed offer;
+   * `announce` (host:port) is what clients dial when it differs (a reverse proxy in front of wss).
+   */
+  transports?: (TransportListenConfig & { announce?: string })[];
   apiHost?: string;
   apiPort?: number;
   exitPolicy?: ExitPolicyConfig;
@@ -167,6 +174,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
         port: params.tunnelPort ?? 0,
+        transports: params.transports,
         // Its own addresses are no destination: a client must not reach services bound to the provider's host.
         policy: createExitPolicy({ ...params.exitPolicy, ownAddresses: ownInterfaceAddresses() }),
         logger,
@@ -241,6 +249,14 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           capacityBytesPerSecond: record.capacityBytesPerSecond,
           endpoints: [formatEndpoint(tunnelHost(), tunnel.address.port)],
           tunnelPublicKey,
+          transports: [
+            { name: 'plain', endpoint: formatEndpoint(tunnelHost(), tunnel.address.port), params: '' },
+            ...tunnel.transports.map((t, i) => ({
+              name: t.name,
+              endpoint: params.transports?.[i]?.announce ?? formatEndpoint(tunnelHost(), t.address.port),
+              params: formatTransportParams(t.spec),
+            })),
+          ],
         }),
       }),
     );

@@ -21,9 +21,11 @@ import { BaseError } from '../errors/BaseError.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { parseEndpoint } from '../net/parseEndpoint.ts';
 import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
+import { chooseTransports, type TransportName } from '../transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { openingAmount } from './openingAmount.ts';
@@ -72,6 +74,11 @@ export type PathBuilderParameters = {
   logger: Logger;
   /** A hop stopped paying (budget or deposit exhausted). */
   onBlocked?: (reason: Error) => void;
+  /**
+   * How hop 1 may connect, in order of preference (`--transport`): the first its offer serves is used.
+   * `plain` (the default) is always served on the session's tunnel address.
+   */
+  transports?: readonly TransportName[];
 };
 
 export type PathBuilder = {
@@ -206,12 +213,24 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           debt: answer.channel,
         }),
       );
-      const hop: HopDescriptor = {
+      let hop: HopDescriptor = {
         host: answer.tunnel.host,
         port: answer.tunnel.port,
         publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
         staticKeys,
       };
+      if (prepared.length === 0) {
+        // Only hop 1's connection is on the wire; later hops ride inside the tunnel.
+        const offered = [
+          { name: 'plain', endpoint: `${answer.tunnel.host}:${answer.tunnel.port}`, params: '' },
+          ...signed.offer.transports.filter((t) => t.name !== 'plain'),
+        ];
+        const [choice] = chooseTransports(offered, params.transports ?? ['plain']);
+        const endpoint = parseEndpoint((choice as { endpoint: string }).endpoint);
+        if (choice && endpoint && choice.spec.name !== 'plain') {
+          hop = { ...hop, host: endpoint.host, port: endpoint.port, transport: choice.spec };
+        }
+      }
       prepared.push({
         signed,
         channelId,

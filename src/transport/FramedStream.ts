@@ -35,7 +35,11 @@ export class FramedStream extends Duplex {
   readonly #jitterMs: number;
 
   constructor(socket: Socket, codec: FrameCodec, options: FramedStreamOptions = {}) {
-    super({ allowHalfOpen: true, readableHighWaterMark: TRANSPORT_HIGH_WATER_MARK, writableHighWaterMark: TRANSPORT_HIGH_WATER_MARK });
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: TRANSPORT_HIGH_WATER_MARK,
+      writableHighWaterMark: TRANSPORT_HIGH_WATER_MARK,
+    });
     this.socket = socket;
     this.#codec = codec;
     this.#jitterMs = options.jitterMs ?? 0;

@@ -10,7 +10,8 @@ export const DEFAULT_COVER_PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>Notes</h1><p>Nothing new here yet. Check back soon.</p></main></body></html>
 `;
-const NOT_FOUND = '<!doctype html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n';
+const NOT_FOUND =
+  '<!doctype html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n';
 
 /** Answers one request of the cover site. */
 export function serveCoverSite(page: string, request: IncomingMessage, response: ServerResponse): void {

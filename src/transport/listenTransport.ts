@@ -44,11 +44,17 @@ export async function listenTransport(
   if (config.name === 'obfs') {
     const salts = new SaltMemory();
     spec = { name: 'obfs', psk: config.psk, ...(config.jitterMs ? { jitterMs: config.jitterMs } : {}) };
-    server = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: TRANSPORT_HIGH_WATER_MARK }, (socket) => {
-      void acceptObfs(socket, { psk: config.psk, jitterMs: config.jitterMs, salts, timeoutMs: config.timeoutMs }).then(
-        (stream) => stream && onStream(stream),
-      );
-    });
+    server = createServer(
+      { allowHalfOpen: true, noDelay: true, highWaterMark: TRANSPORT_HIGH_WATER_MARK },
+      (socket) => {
+        void acceptObfs(socket, {
+          psk: config.psk,
+          jitterMs: config.jitterMs,
+          salts,
+          timeoutMs: config.timeoutMs,
+        }).then((stream) => stream && onStream(stream));
+      },
+    );
   } else {
     spec = {
       name: 'wss',

@@ -7,15 +7,15 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
-import {
-  OBFS_MAX_SKEW_S,
-  OBFS_PROBE_CLOSE_MAX,
-  OBFS_PROBE_CLOSE_MIN,
-  TRANSPORT_AUTH_TIMEOUT_MS,
-} from './constants.ts';
-import { FramedStream } from './FramedStream.ts';
 import { connectTcp } from './connectTcp.ts';
-import { createObfsClientCodec, createObfsServerCodec, OBFS_CLIENT_HELLO_LEN, openObfsClientHello } from './obfsCodec.ts';
+import { OBFS_MAX_SKEW_S, OBFS_PROBE_CLOSE_MAX, OBFS_PROBE_CLOSE_MIN, TRANSPORT_AUTH_TIMEOUT_MS } from './constants.ts';
+import { FramedStream } from './FramedStream.ts';
+import {
+  createObfsClientCodec,
+  createObfsServerCodec,
+  OBFS_CLIENT_HELLO_LEN,
+  openObfsClientHello,
+} from './obfsCodec.ts';
 import type { SaltMemory } from './SaltMemory.ts';
 
 export type ObfsParameters = { psk: Buffer; jitterMs?: number };
@@ -96,4 +96,3 @@ export function acceptObfs(socket: Socket, params: AcceptObfsParameters): Promis
     socket.once('close', onGone);
   });
 }
-

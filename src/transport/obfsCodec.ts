@@ -163,7 +163,10 @@ class ObfsOpener {
 }
 
 /** The client's codec: sends its salt and a timestamped first record; expects the server's salt first. */
-export function createObfsClientCodec(psk: Buffer, now: () => number = () => Math.floor(Date.now() / 1000)): FrameCodec {
+export function createObfsClientCodec(
+  psk: Buffer,
+  now: () => number = () => Math.floor(Date.now() / 1000),
+): FrameCodec {
   const salt = randomBytes(OBFS_SALT_LEN);
   const sealer = new ObfsSealer(salt, obfsKey(psk, salt, 'c2s'), now);
   let opener: ObfsOpener | undefined;

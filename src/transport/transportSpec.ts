@@ -66,7 +66,8 @@ export function parseTransport(name: string, params: string): TransportSpec {
   if (name === 'obfs') {
     onlyKeys(map, ['iat', 'psk']);
     const psk = Buffer.from(map.get('psk') ?? '', 'base64url');
-    if (psk.length !== OBFS_PSK_LEN || psk.toString('base64url') !== map.get('psk')) bad('psk is not base64url of 32 bytes');
+    if (psk.length !== OBFS_PSK_LEN || psk.toString('base64url') !== map.get('psk'))
+      bad('psk is not base64url of 32 bytes');
     const iat = map.get('iat');
     if (iat === undefined) return { name, psk };
     if (!/^\d{1,4}$/.test(iat) || Number(iat) > MAX_JITTER_MS) bad(`iat is not 0..${MAX_JITTER_MS} ms`);

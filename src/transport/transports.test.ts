@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { removeCert, type SelfSignedCert, selfSignedCert } from '../../test/support/selfSignedCert.ts';
 import { type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from '../devnet/selfSignedCert.ts';
 import { connectClientSession } from '../tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../tunnel/exitPolicy.ts';
 import type { MuxStream } from '../tunnel/MuxStream.ts';
@@ -87,9 +87,19 @@ describe('transports under the tunnel', () => {
     const hop = hopFor('wss');
     await assert.rejects(
       connectClientSession({
-        hops: [{ ...hop, transport: { ...(hop.transport as TransportSpec & { name: 'wss' }), path: `/${randomBytes(16).toString('base64url')}` }, publicKey: staticKeys.publicKey }],
+        hops: [
+          {
+            ...hop,
+            transport: {
+              ...(hop.transport as TransportSpec & { name: 'wss' }),
+              path: `/${randomBytes(16).toString('base64url')}`,
+            },
+            publicKey: staticKeys.publicKey,
+          },
+        ],
       }),
-      (error: Error & { code?: string }) => error.code === 'TRANSPORT_CONNECT_FAILED' && /HTTP 404/.test(String((error.cause as Error)?.message)),
+      (error: Error & { code?: string }) =>
+        error.code === 'TRANSPORT_CONNECT_FAILED' && /HTTP 404/.test(String((error.cause as Error)?.message)),
     );
   });
 
@@ -97,7 +107,13 @@ describe('transports under the tunnel', () => {
     const hop = hopFor('wss');
     await assert.rejects(
       connectClientSession({
-        hops: [{ ...hop, transport: { ...(hop.transport as TransportSpec & { name: 'wss' }), certSha256: 'ab'.repeat(32) }, publicKey: staticKeys.publicKey }],
+        hops: [
+          {
+            ...hop,
+            transport: { ...(hop.transport as TransportSpec & { name: 'wss' }), certSha256: 'ab'.repeat(32) },
+            publicKey: staticKeys.publicKey,
+          },
+        ],
       }),
       { code: 'TRANSPORT_CONNECT_FAILED' },
     );

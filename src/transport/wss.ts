@@ -9,7 +9,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { serveCoverSite, DEFAULT_COVER_PAGE } from './coverSite.ts';
 import {
   TRANSPORT_AUTH_TIMEOUT_MS,
   TRANSPORT_HIGH_WATER_MARK,
@@ -17,13 +16,15 @@ import {
   WS_REQUEST_SIZE_MAX,
   WS_REQUEST_SIZE_MIN,
 } from './constants.ts';
+import { DEFAULT_COVER_PAGE, serveCoverSite } from './coverSite.ts';
 import { TransportError } from './errors.ts';
 import { FramedStream } from './FramedStream.ts';
 import { createWsCodec } from './wsFrame.ts';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** A browser's user agent: the upgrade request should read like one (only its size leaves TLS). */
-const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 export type WssParameters = {
   /** The secret path, `/` + base64url of `WS_SECRET_LEN` random bytes. */
@@ -35,7 +36,9 @@ export type WssParameters = {
 };
 
 export function webSocketAccept(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 /** The upgrade request, padded with a random cookie to a uniform size in the range of a browser's GET. */

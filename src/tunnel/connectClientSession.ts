@@ -44,6 +44,8 @@ export type ConnectClientSessionParameters = {
 };
 
 export type ClientSession = {
+  /** Hop 1's transport. */
+  transport: TransportSpec['name'];
   /** One session per hop, hop 1 first. `hops[i].meter` counts bytes hop i carried for us. */
   hops: MuxSession[];
   /** The exit's session (last hop): its meter counts the client's payload bytes. */
@@ -108,6 +110,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     for (const session of [...sessions].reverse()) session.close(error);
   };
   return {
+    transport: path[0]?.transport?.name ?? 'plain',
     hops: sessions,
     exit,
     openStream: (destination, options) => exit.openStream(destination, options),
