@@ -163,11 +163,8 @@ export function createWssServer(params: WssServerParameters): Server {
     request.headers.upgrade?.toLowerCase() === 'websocket' &&
     request.headers['sec-websocket-version'] === '13' &&
     typeof request.headers['sec-websocket-key'] === 'string';
-  const options = {
-    shouldUpgradeCallback: isTunnel,
-    highWaterMark: TRANSPORT_HIGH_WATER_MARK,
-    requestTimeout: TRANSPORT_AUTH_TIMEOUT_MS * 3,
-  };
+  // Node's defaults otherwise (timeouts included): a prober timing an idle request sees an ordinary Node site.
+  const options = { shouldUpgradeCallback: isTunnel, highWaterMark: TRANSPORT_HIGH_WATER_MARK };
   const onRequest = (request: IncomingMessage, response: import('node:http').ServerResponse) =>
     serveCoverSite(page, request, response);
   const server: Server = params.tls
