@@ -54,7 +54,15 @@ const WARMUP_MIB = 256;
 const LATENCY_WARMUP = 50;
 /** In the order they run: the paths a ratio compares sit next to each other (shadowsocks, then the unpaid
  * and the paid 1-hop tunnel), so they see the same moment of a shared machine. */
-const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex1hop', 'bandex3hop'] as const;
+const PATHS = [
+  'direct',
+  'shadowsocks',
+  'bandex1hopNoAccounting',
+  'bandex1hopObfs',
+  'bandex1hopWss',
+  'bandex1hop',
+  'bandex3hop',
+] as const;
 type PathName = (typeof PATHS)[number];
 /** What a path's proxy processes have used: CPU seconds (user + system), read and write system calls. */
 type Counters = { cpu: number; reads: number; writes: number };
@@ -215,11 +223,14 @@ async function main(): Promise<void> {
     stoppers.push(child.stop);
     return child;
   };
-  const provider = async (accounting = false, profile = false, env?: Record<string, string>) =>
-    (await node(['provider', ...(accounting ? ['--accounting'] : [])], env, profile)).ready as {
-      port: number;
-      publicKey: string;
-    };
+  const provider = async (accounting = false, profile = false, env?: Record<string, string>, transport?: string) =>
+    (
+      await node(
+        ['provider', ...(accounting ? ['--accounting'] : []), ...(transport ? ['--transport', transport] : [])],
+        env,
+        profile,
+      )
+    ).ready as { port: number; publicKey: string };
   const client = async (hops: unknown[], accounting = false, profile = false, env?: Record<string, string>) =>
     (
       (await node(['client', '--hops', JSON.stringify(hops), ...(accounting ? ['--accounting'] : [])], env, profile))
@@ -245,6 +256,17 @@ async function main(): Promise<void> {
     const p = await provider(false, values.profile);
     socksPorts.bandex1hopNoAccounting = await client([p], false, values.profile);
     countersOf.bandex1hopNoAccounting = childCounters(since(from));
+  }
+  // The transports (issue 20): the unpaid 1-hop tunnel with hop 1 reached over obfs or wss instead of plain.
+  for (const [path, transport] of [
+    ['bandex1hopObfs', 'obfs'],
+    ['bandex1hopWss', 'wss'],
+  ] as const) {
+    if (!paths.includes(path)) continue;
+    const from = children.length;
+    const p = await provider(false, values.profile, undefined, transport);
+    socksPorts[path] = await client([p], false, values.profile);
+    countersOf[path] = childCounters(since(from));
   }
   if (paths.includes('bandex3hop')) {
     const from = children.length;
@@ -371,6 +393,11 @@ async function main(): Promise<void> {
     bandex1hopNoAccountingVsShadowsocks: ratio(t.bandex1hopNoAccounting, t.shadowsocks),
     bandex3hopVsShadowsocks: ratio(t.bandex3hop, t.shadowsocks),
     bandex3hopVsBandex1hop: ratio(t.bandex3hop, t.bandex1hopNoAccounting),
+    // Issue 20's target: the obfuscated transports within 15 % of plain (throughput ≥ 0.85, CPU ≤ 1.15).
+    obfsVsPlain: ratio(t.bandex1hopObfs, t.bandex1hopNoAccounting),
+    wssVsPlain: ratio(t.bandex1hopWss, t.bandex1hopNoAccounting),
+    obfsCpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopObfs, cpuSecondsPerGiB.bandex1hopNoAccounting),
+    wssCpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopWss, cpuSecondsPerGiB.bandex1hopNoAccounting),
     shadowsocksVsDirect: ratio(t.shadowsocks, t.direct),
     bandex1hopVsDirect: ratio(t.bandex1hop, t.direct),
     accountingOverhead:

@@ -126,35 +126,38 @@ class ObfsOpener {
     const out: Buffer[] = [];
     while (this.#pendingLength >= this.#need) {
       const sealed = this.#take(this.#need);
-      const plain = this.#cipher.open(sealed);
       if (this.#body) {
-        if (this.#body.payload > 0) out.push(plain.subarray(0, this.#body.payload));
+        // The payload, in the pieces it was decrypted in, without the padding behind it.
+        let left = this.#body.payload;
+        for (const piece of this.#cipher.openPieces(sealed)) {
+          if (left <= 0) break;
+          out.push(piece.length <= left ? piece : piece.subarray(0, left));
+          left -= piece.length;
+        }
         this.#body = undefined;
         this.#need = OBFS_HEADER_LEN + OBFS_TAG_LEN;
       } else {
+        const plain = this.#cipher.open(sealed);
         this.#expectBody(plain.readUIntBE(0, 3), plain.readUInt16BE(3));
       }
     }
     return out;
   }
 
-  #take(n: number): Buffer {
-    const first = this.#pending[0] as Buffer;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.#pending.shift();
-      else this.#pending[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let at = 0;
-      while (at < n) {
-        const piece = this.#pending[0] as Buffer;
-        const take = Math.min(piece.length, n - at);
-        piece.copy(out, at, 0, take);
-        at += take;
-        if (take === piece.length) this.#pending.shift();
-        else this.#pending[0] = piece.subarray(take);
+  /** The next `n` pending bytes, as the pieces they arrived in (no copy). */
+  #take(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      const piece = this.#pending[0] as Buffer;
+      if (piece.length <= left) {
+        out.push(piece);
+        this.#pending.shift();
+        left -= piece.length;
+      } else {
+        out.push(piece.subarray(0, left));
+        this.#pending[0] = piece.subarray(left);
+        left = 0;
       }
     }
     this.#pendingLength -= n;
