@@ -33,6 +33,7 @@ import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { detectDevnetChanges } from '../provider/metrics.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
+import type { TransportListenConfig } from '../transport/listenTransport.ts';
 import type { TransportName } from '../transport/transportSpec.ts';
 import { createBlackhole } from './blackhole.ts';
 import { createCustomerBlackhole } from './blackholeCustomers.ts';
@@ -93,6 +94,8 @@ export type StartDevnetParameters = {
    * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer) besides plain.
    */
   transports?: TransportName[];
+  /** Replaces the obfs and wss listeners of provider `index` (tests: a fixed port, an announced proxy in front). */
+  providerTransports?: (index: number) => (TransportListenConfig & { announce?: string })[];
   /** The client's spending cap per channel in RBT wei (default: the deposit). */
   clientBudgetWei?: bigint;
   /** Port of the network dashboard (0 picks a free one). */
@@ -203,7 +206,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         listen: ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: providers[0] ? [providers[0].multiaddrs[0] as string] : [],
         exitPolicy: { devnet: true },
-        transports: [
+        transports: params.providerTransports?.(i) ?? [
           { name: 'obfs', psk: randomBytes(32) },
           {
             name: 'wss',

@@ -4,7 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { OBFS_FIRST_PADDING, OBFS_SALT_LEN } from './constants.ts';
-import { createObfsClientCodec, createObfsServerCodec, OBFS_CLIENT_HELLO_LEN, openObfsClientHello } from './obfsCodec.ts';
+import {
+  createObfsClientCodec,
+  createObfsServerCodec,
+  OBFS_CLIENT_HELLO_LEN,
+  openObfsClientHello,
+} from './obfsCodec.ts';
 
 /** Feeds `wire` to `decode` in pieces cut at `cuts` (fractions), returning what came out. */
 function feed(decode: (b: Buffer) => Buffer[], wire: Buffer, cuts: number[]): Buffer {
@@ -43,7 +48,8 @@ describe('obfs framing', () => {
 
   it('has no fixed-size first packet: the first record is padded by a random amount', () => {
     const sizes = new Set<number>();
-    for (let i = 0; i < 50; i++) sizes.add(Buffer.concat(createObfsClientCodec(randomBytes(32)).encode([Buffer.alloc(98)])).length);
+    for (let i = 0; i < 50; i++)
+      sizes.add(Buffer.concat(createObfsClientCodec(randomBytes(32)).encode([Buffer.alloc(98)])).length);
     assert.ok(sizes.size > 25, `only ${sizes.size} first-packet sizes`);
     const largest = OBFS_SALT_LEN + 29 + 98 + OBFS_FIRST_PADDING + 16;
     for (const s of sizes) assert.ok(s <= largest);

@@ -11,7 +11,12 @@ describe('transport specs', () => {
       { name: 'obfs', psk: randomBytes(32) },
       { name: 'obfs', psk: randomBytes(32), jitterMs: 20 },
       { name: 'wss', path: `/${randomBytes(16).toString('base64url')}` },
-      { name: 'wss', path: `/${randomBytes(16).toString('base64url')}`, serverName: 'cdn.example.org', certSha256: 'ab'.repeat(32) },
+      {
+        name: 'wss',
+        path: `/${randomBytes(16).toString('base64url')}`,
+        serverName: 'cdn.example.org',
+        certSha256: 'ab'.repeat(32),
+      },
     ];
     for (const spec of specs) assert.deepEqual(parseTransport(spec.name, formatTransportParams(spec)), spec);
   });

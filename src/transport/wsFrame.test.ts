@@ -74,7 +74,9 @@ describe('WebSocket framing', () => {
     const [pongHeader, pongBody] = server.takeReplies?.() ?? [];
     assert.equal((pongHeader as Buffer)[0], 0x80 | WsOpcode.pong);
     assert.equal(String(pongBody), 'x');
-    const out = server.decode(Buffer.concat([Buffer.concat(encodeWsFrame(WsOpcode.close, [], true)), ...client.encode([Buffer.from('late')])]));
+    const out = server.decode(
+      Buffer.concat([Buffer.concat(encodeWsFrame(WsOpcode.close, [], true)), ...client.encode([Buffer.from('late')])]),
+    );
     assert.equal(server.ended, true);
     assert.deepEqual(out, []);
     assert.equal(server.takeReplies?.().length, 1);
