@@ -22,6 +22,12 @@ type NodeFlags = ChainFlags & {
   devnet?: boolean;
   redeemEveryS: number;
   rateLimit?: number;
+  obfsPort?: number;
+  wssPort?: number;
+  wssCert?: string;
+  wssKey?: string;
+  wssName?: string;
+  wssAnnounce?: string;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -40,6 +46,24 @@ export function nodeCommand(): Command {
     .option('--tunnel-host <ip>', 'address the data-plane tunnel binds', '0.0.0.0')
     .addOption(new Option('--tunnel-port <port>', 'tunnel port (0 picks one)').default(4100).argParser(parsePort))
     .option('--tunnel-announce <host>', 'host clients dial for the tunnel (public IP or DNS name)')
+    .addOption(
+      new Option('--obfs-port <port>', 'also serve the obfs transport (looks like nothing) on this port').argParser(
+        parsePort,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--wss-port <port>',
+        'also serve the wss transport (looks like HTTPS, a cover site) on this port',
+      ).argParser(parsePort),
+    )
+    .option('--wss-cert <file>', 'PEM certificate for wss (without it: plain HTTP behind a TLS-terminating proxy)')
+    .option('--wss-key <file>', 'PEM private key for wss')
+    .option(
+      '--wss-name <dns-name>',
+      'the DNS name clients use for wss (CA-checked; without it the certificate is pinned)',
+    )
+    .option('--wss-announce <host:port>', 'where clients dial wss when a proxy or CDN is in front')
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4180).argParser(parsePort))
     .option('--exit-allow <cidr>', 'also allow this network as a destination (repeatable)', collect, [])
     .option('--exit-deny <cidr>', 'refuse this network as a destination (repeatable)', collect, [])
@@ -74,6 +98,7 @@ Examples:
       const { wallet, deployment } = await openWallet(flags);
       // Loaded here, not at the top: libp2p would slow every other command's start.
       const { startProvider } = await import('../../provider/startProvider.ts');
+      const { providerTransports } = await import('../../provider/providerTransports.ts');
       const provider = await startProvider({
         client: wallet,
         deployment,
@@ -94,6 +119,15 @@ Examples:
         redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
         allowPrivateAddresses: flags.allowPrivate,
         rateLimitBytesPerSecond: flags.rateLimit,
+        transports: providerTransports(flags.stateDir, {
+          host: flags.tunnelHost,
+          obfsPort: flags.obfsPort,
+          wssPort: flags.wssPort,
+          wssCertFile: flags.wssCert,
+          wssKeyFile: flags.wssKey,
+          wssName: flags.wssName,
+          wssAnnounce: flags.wssAnnounce,
+        }),
         logger,
       });
       // Signal handlers before the ready line: whoever reads it may stop us at once.
@@ -105,6 +139,7 @@ Examples:
             peerId: provider.peerId,
             multiaddrs: provider.multiaddrs,
             tunnel: `${provider.tunnel.address.host}:${provider.tunnel.address.port}`,
+            transports: provider.tunnel.transports.map((t) => ({ name: t.name, port: t.address.port })),
             api: provider.api.url,
             priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
           })}\n`,
