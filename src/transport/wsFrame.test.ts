@@ -40,7 +40,7 @@ describe('WebSocket framing', () => {
         const view = copy.subarray(offset);
         applyMask(view, 0xa1b2c3d4, phase);
         const key = [0xa1, 0xb2, 0xc3, 0xd4];
-        view.forEach((b, i) => assert.equal(b, (data[i] as number) ^ (key[(phase + i) & 3] as number)));
+        for (const [i, b] of view.entries()) assert.equal(b, (data[i] as number) ^ (key[(phase + i) & 3] as number));
       }
     }
   });

@@ -165,7 +165,7 @@ describe('active probing', { timeout: 120_000 }, () => {
         name,
       );
       // Lengths match but for the ECDSA signature's DER encoding (a byte or two either way).
-      a.forEach(([, length], i) => assert.ok(Math.abs(length - (b[i] as [number, number])[1]) <= 2, name));
+      for (const [i, [, length]] of a.entries()) assert.ok(Math.abs(length - (b[i] as [number, number])[1]) <= 2, name);
       assert.equal(transport.ended, site.ended, name);
     }
   });
