@@ -40,7 +40,7 @@ import { createCustomerBlackhole } from './blackholeCustomers.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
 import type { FaultMode } from './faultModes.ts';
 import { fundLikeACustomer } from './fundLikeACustomer.ts';
-import { removeCert, selfSignedCert } from './selfSignedCert.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from './selfSignedCert.ts';
 
 /** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {
@@ -172,9 +172,16 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     logger,
   });
   const stops: (() => Promise<void>)[] = [() => chain.stop()];
-  // One certificate for every provider's wss listener (each offer pins it).
-  const certificate = selfSignedCert();
-  stops.push(async () => removeCert(certificate));
+  // One certificate for every provider's wss listener (each offer pins it); made with the openssl CLI:
+  // without it the devnet serves obfs only.
+  let certificate: SelfSignedCert | undefined;
+  try {
+    certificate = selfSignedCert();
+    const made = certificate;
+    stops.push(async () => removeCert(made));
+  } catch (error) {
+    logger.warn({ err: error }, 'no openssl: the devnet providers serve no wss transport');
+  }
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.warn({ err: error }, 'stop failed'));
   };
@@ -208,12 +215,16 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         exitPolicy: { devnet: true },
         transports: params.providerTransports?.(i) ?? [
           { name: 'obfs', psk: randomBytes(32) },
-          {
-            name: 'wss',
-            path: `/${randomBytes(16).toString('base64url')}`,
-            tls: { key: certificate.key, cert: certificate.cert },
-            certSha256: certificate.sha256,
-          },
+          ...(certificate
+            ? [
+                {
+                  name: 'wss' as const,
+                  path: `/${randomBytes(16).toString('base64url')}`,
+                  tls: { key: certificate.key, cert: certificate.cert },
+                  certSha256: certificate.sha256,
+                },
+              ]
+            : []),
         ],
         redeemPolicy: DEVNET_REDEEM_POLICY,
         confirmations: 0,

@@ -17,10 +17,10 @@ export const OBFS_HEADER_LEN = 5;
 /** obfs: the first client header also carries the sender's unix time in seconds (8), against replays. */
 export const OBFS_FIRST_HEADER_LEN = 8 + OBFS_HEADER_LEN;
 /**
- * obfs: largest payload per record: 64 KiB, one socket read and about one tunnel record, so the
- * per-record AEAD cost is amortised (the plain path's reason too).
+ * obfs: largest payload per record: 256 KiB, a few tunnel records (a bulk writev carries several), so
+ * the per-record cost (two AEAD set-ups per side) is amortised; a receiver buffers at most one record.
  */
-export const OBFS_MAX_PAYLOAD = 65_536;
+export const OBFS_MAX_PAYLOAD = 262_144;
 /** obfs: most padding per record (2-byte field). */
 export const OBFS_MAX_PADDING = 65_535;
 /** obfs: the first record of each direction is padded by a uniform 0..this many bytes: no fixed-size first packet. */

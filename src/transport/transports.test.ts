@@ -73,6 +73,18 @@ describe('transports under the tunnel', () => {
     });
   }
 
+  it('downloads through an obfs hop 1 with timing jitter (iat)', async () => {
+    const hop = hopFor('obfs');
+    const transport = { ...(hop.transport as TransportSpec & { name: 'obfs' }), jitterMs: 3 };
+    const session = await connectClientSession({ hops: [{ ...hop, transport, publicKey: staticKeys.publicKey }] });
+    try {
+      const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+      assert.ok(body.equals(origin.body));
+    } finally {
+      session.close();
+    }
+  });
+
   it('an obfs client with another key gets no session (and no answer)', async () => {
     const hop = hopFor('obfs');
     await assert.rejects(
