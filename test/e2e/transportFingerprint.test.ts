@@ -33,6 +33,7 @@ import {
   flightFeatures,
   gfwBlocks,
   logisticAccuracy,
+  sequenceFeatures,
 } from '../support/trafficFeatures.ts';
 
 const PER_CLASS = 120;
@@ -153,10 +154,10 @@ describe('transport fingerprints: a learned classifier and the GFW rule', { time
     if (cert) removeCert(cert);
   });
 
-  const learners = (a: FirstFlights[], b: FirstFlights[]) => {
+  const learners = (a: FirstFlights[], b: FirstFlights[], features = flightFeatures) => {
     const samples: Sample[] = [
-      ...a.map((f) => ({ features: flightFeatures(f), label: 0 as const })),
-      ...b.map((f) => ({ features: flightFeatures(f), label: 1 as const })),
+      ...a.map((f) => ({ features: features(f), label: 0 as const })),
+      ...b.map((f) => ({ features: features(f), label: 1 as const })),
     ];
     const { train, test } = splitHalves(samples);
     return {
@@ -182,6 +183,14 @@ describe('transport fingerprints: a learned classifier and the GFW rule', { time
     const result = learners(flights.wss, flights.cover);
     t.diagnostic(`wss vs cover HTTPS: ${JSON.stringify(result)}`);
     for (const [learner, acc] of Object.entries(result)) assert.ok(acc <= 0.65, `${learner} tells them apart: ${acc}`);
+  });
+
+  it('reported, not hidden: the first round trips after the handshake (TLS-in-TLS, Xue et al. 2024) tell wss from a page visit', (t) => {
+    // The nested Noise handshake and the 101 answer have sizes and a direction pattern a page visit lacks:
+    // docs/transports.md says so; this measures it.
+    t.diagnostic(
+      `wss vs cover HTTPS on chunk sizes: ${JSON.stringify(learners(flights.wss, flights.cover, sequenceFeatures))}`,
+    );
   });
 
   it('obfs against random bytes (reported: its first packet is random, the server answers it)', (t) => {

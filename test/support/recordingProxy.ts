@@ -4,7 +4,7 @@
  * between the client's first chunk and the server's answer. Real sockets, nothing altered.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { FirstFlights } from './trafficFeatures.ts';
+import { type FirstFlights, SEQUENCE_LENGTH } from './trafficFeatures.ts';
 
 export type RecordingProxy = {
   port: number;
@@ -31,7 +31,9 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     let server1 = 0;
     let t1 = 0n;
     let gapMs = 0;
+    const sizes: number[] = [];
     client.on('data', (chunk: Buffer) => {
+      if (sizes.length < SEQUENCE_LENGTH) sizes.push(chunk.length);
       if (!client1) {
         client1 = Buffer.from(chunk);
         t1 = process.hrtime.bigint();
@@ -39,6 +41,7 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (sizes.length < SEQUENCE_LENGTH) sizes.push(-chunk.length);
       if (server1 === 0 && client1) {
         server1 = chunk.length;
         gapMs = Number(process.hrtime.bigint() - t1) / 1e6;
@@ -53,7 +56,7 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
       done = true;
       client.destroy();
       upstream.destroy();
-      if (client1) flights.push({ client1, server1, client2, gapMs });
+      if (client1) flights.push({ client1, server1, client2, gapMs, sizes });
       for (const w of [...waiters]) {
         if (flights.length >= w.n) {
           waiters.splice(waiters.indexOf(w), 1);

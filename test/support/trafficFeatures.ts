@@ -7,7 +7,17 @@
 import type { Sample } from './sessionClassifier.ts';
 
 /** What a recording proxy saw of one connection: the client's first two chunks, the server's first, the gap. */
-export type FirstFlights = { client1: Buffer; server1: number; client2: number; gapMs: number };
+export type FirstFlights = {
+  client1: Buffer;
+  server1: number;
+  client2: number;
+  gapMs: number;
+  /** Sizes of the first chunks either way, in order, client's positive and server's negative (a packet-size sequence). */
+  sizes: number[];
+};
+
+/** How many chunks of each connection `sizes` keeps (the first round trips, where TLS-in-TLS shows). */
+export const SEQUENCE_LENGTH = 10;
 
 const isPrintable = (b: number) => b >= 0x20 && b <= 0x7e;
 
@@ -76,6 +86,17 @@ export function flightFeatures(f: FirstFlights): number[] {
     looksLikeTls(f.client1) ? 1 : 0,
     looksLikeHttp(f.client1) ? 1 : 0,
   ];
+}
+
+/**
+ * Features of the first round trips after the first flight, in the manner of Xue et al. (USENIX Security
+ * 2024, TLS-in-TLS): the size and direction of each of the first chunks, zero-padded.
+ */
+export function sequenceFeatures(f: FirstFlights): number[] {
+  return Array.from({ length: SEQUENCE_LENGTH }, (_, i) => {
+    const v = f.sizes[i] ?? 0;
+    return Math.sign(v) * Math.log2(1 + Math.abs(v));
+  });
 }
 
 /** Logistic regression on z-scored features, batch gradient descent with a little L2. */
