@@ -9,7 +9,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Address, createTestClient, type Hex, http, maxUint256, parseEventLogs, sha256 } from 'viem';
+import {
+  type Address,
+  createPublicClient,
+  createTestClient,
+  type Hex,
+  http,
+  maxUint256,
+  parseEventLogs,
+  sha256,
+} from 'viem';
 import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts';
 import { signCloseChannel } from '../src/accounting/closeChannel.ts';
 import { slashIdOf } from '../src/audit/submitSlash.ts';
@@ -28,17 +37,47 @@ import type { Deployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, ReportKind, registryDomain, reportTypes, voucherTypes } from '../src/chain/typedData.ts';
+import { installL1Fees, L1_SCENARIOS, l1FeeOf } from './opStackFees.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RBT = 10n ** 18n;
 const BATCH = 50;
 
-const chain = await startEmbeddedChain({ port: 0, deploymentsDir: mkdtempSync(join(tmpdir(), 'bandex-gas-')) });
+/** An L2 gas price typical of OP Mainnet (0.001 gwei): what L2 execution costs next to the L1 data fee. */
+const L2_GAS_PRICE_WEI = 1_000_000n;
+
+// An OP-stack-style chain (anvil's optimism mode) with Optimism's fee predeploys: every figure is also a rollup's.
+const chain = await startEmbeddedChain({
+  port: 0,
+  network: 'optimism',
+  deploymentsDir: mkdtempSync(join(tmpdir(), 'bandex-gas-')),
+});
 try {
   const gas = await measure(chain.anvil.rpcUrl, chain.deployment);
   writeFileSync(join(root, 'contracts/gas.json'), `${JSON.stringify(gas, null, 2)}\n`);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(gas)}\n`);
-  else console.table(Object.fromEntries(Object.entries(gas.gasUsed).map(([k, v]) => [k, { gasUsed: v }])));
+  else {
+    console.table(
+      Object.fromEntries(
+        Object.entries(gas.gasUsed).map(([k, v]) => [
+          k,
+          {
+            gasUsed: v,
+            ...Object.fromEntries(
+              gas.rollup.scenarios.map((s) => [
+                `L1 fee (gwei), ${s.name}`,
+                s.l1FeeWei[k] === undefined ? '' : Number(s.l1FeeWei[k]) / 1e9,
+              ]),
+            ),
+          },
+        ]),
+      ),
+    );
+    for (const s of gas.rollup.scenarios)
+      console.log(
+        `${s.name}: per GiB settled ${s.perGiBWei.singleRedeem} wei single, ${s.perGiBWei.batchedRedeem} wei batched`,
+      );
+  }
 } finally {
   await chain.stop();
 }
@@ -55,7 +94,9 @@ async function measure(rpc: string, deployment: Deployment) {
   );
   const testClient = createTestClient({ mode: 'anvil', transport: http(rpc) });
   const gasUsed: Record<string, number> = {};
-  const record = (name: string, receipt: { gasUsed: bigint }) => {
+  const hashes: Record<string, Hex> = {};
+  const record = (name: string, receipt: { gasUsed: bigint; transactionHash: Hex }) => {
+    hashes[name] = receipt.transactionHash;
     gasUsed[name] = Number(receipt.gasUsed);
   };
 
@@ -225,7 +266,7 @@ async function measure(rpc: string, deployment: Deployment) {
     functionName: 'redeemBatch',
     args: [batch],
   });
-  gasUsed.redeemBatch50 = Number(batchReceipt.gasUsed);
+  record('redeemBatch50', batchReceipt);
   gasUsed.redeemBatchPerChannel50 = Math.round(Number(batchReceipt.gasUsed) / BATCH);
 
   // Cooperative close with the payee's consent.
@@ -431,8 +472,46 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
 
+  const rollup = await rollupCosts(rpc, gasUsed, hashes);
   return {
-    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; regenerate with `npm run gas`',
+    note: 'gasUsed of real transactions on the embedded chain (anvil in optimism mode), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; regenerate with `npm run gas`',
     gasUsed,
+    rollup,
+  };
+}
+
+/**
+ * What each operation costs on an OP-stack rollup: L2 execution (gasUsed × an L2 gas price) and the L1 data
+ * fee Optimism's GasPriceOracle charges for the transaction's bytes, per L1 scenario; and the cost of settling
+ * a GiB when each channel carries 1 GiB: open, one redemption (alone, or its share of a batch of 50) and a
+ * cooperative close.
+ */
+async function rollupCosts(rpc: string, gasUsed: Record<string, number>, hashes: Record<string, Hex>) {
+  const client = createPublicClient({ transport: http(rpc) });
+  const scenarios = [];
+  for (const scenario of L1_SCENARIOS) {
+    await installL1Fees(rpc, scenario);
+    const l1FeeWei: Record<string, string> = {};
+    const fee: Record<string, bigint> = {};
+    for (const [name, hash] of Object.entries(hashes)) {
+      fee[name] = await l1FeeOf(client, hash);
+      l1FeeWei[name] = String(fee[name]);
+    }
+    const cost = (name: string, share = 1n) =>
+      (BigInt(gasUsed[name] ?? 0) * L2_GAS_PRICE_WEI + (fee[name] ?? 0n)) / share;
+    const single = cost('openChannel') + cost('redeem') + cost('cooperativeClose');
+    const batched = cost('openChannel') + cost('redeemBatch50', BigInt(BATCH)) + cost('cooperativeClose');
+    scenarios.push({
+      ...scenario,
+      l1BaseFee: String(scenario.l1BaseFee),
+      blobBaseFee: String(scenario.blobBaseFee),
+      l1FeeWei,
+      perGiBWei: { singleRedeem: String(single), batchedRedeem: String(batched) },
+    });
+  }
+  return {
+    note: `OP-stack (Fjord) costs: l2 execution at ${L2_GAS_PRICE_WEI} wei/gas plus the L1 data fee of Optimism's GasPriceOracle (@eth-optimism/contracts-bedrock predeploys in anvil --network optimism); perGiBWei: a channel carrying 1 GiB settles with openChannel + one redeem (alone, or 1/${BATCH} of redeemBatch50) + cooperativeClose`,
+    l2GasPriceWei: String(L2_GAS_PRICE_WEI),
+    scenarios,
   };
 }

@@ -68,6 +68,10 @@ const LAYERS: Record<string, Layer> = {
     mayImport: ['daemon', 'watcher'],
     why: 'the provider daemon; a sibling of audit and client, imports neither',
   },
+  sdk: {
+    mayImport: ['client'],
+    why: "the package entry point (`import { createClient } from 'bandex'`): a client in an app’s process",
+  },
   devnet: {
     mayImport: ['api', 'audit', 'client', 'provider'],
     why: 'a local network of every daemon for demos and tests; top',

@@ -128,6 +128,16 @@ contract PaymentChannels is EIP712 {
     uint256 public constant MAX_PREMIUM_BPS = 10_000;
     /// @notice Share of the premium burned when governance has not changed it (half).
     uint256 public constant DEFAULT_PREMIUM_BURN_BPS = 5_000;
+    /// @notice {RedemptionSkipped} reasons: the channel does not exist (or closed meanwhile) ...
+    uint256 public constant SKIP_CHANNEL_NOT_FOUND = 1;
+    /// @notice ... the voucher is not signed by the channel's payer ...
+    uint256 public constant SKIP_INVALID_SIGNATURE = 2;
+    /// @notice ... the ticks do not hash to the voucher's anchor (or are too many, or there is no anchor) ...
+    uint256 public constant SKIP_INVALID_TICKS = 3;
+    /// @notice ... the claim is not above what was already redeemed ...
+    uint256 public constant SKIP_NOTHING_TO_REDEEM = 4;
+    /// @notice ... or the channel pays another payee than the batch's first redeemed element.
+    uint256 public constant SKIP_PAYEE_MISMATCH = 5;
     /// @dev Offset kept in the fee accumulator so its slot never returns to zero (see {sweepFees}).
     uint256 private constant FEES_SENTINEL = 1;
     /// @dev Bit 15 of a channel's `terms`: the channel has premium terms in {_premiums}.
@@ -159,6 +169,7 @@ contract PaymentChannels is EIP712 {
     error InvalidTickPreimage(bytes32 channelId, uint256 ticks);
     error PayeeMismatch(bytes32 channelId, address payee, address expected);
     error EmptyBatch();
+    error NothingRedeemed();
     error AlreadyClosing(bytes32 channelId, uint256 closesAt);
     error NotClosing(bytes32 channelId);
     error ChallengePeriodActive(bytes32 channelId, uint256 closesAt, uint256 now_);
@@ -173,6 +184,8 @@ contract PaymentChannels is EIP712 {
     event ChannelToppedUp(bytes32 indexed channelId, address indexed funder, uint256 amount, uint256 deposit);
     /// @param redeemed the new cumulative redeemed amount (fee included); @param payout sent to the payee now.
     event ChannelRedeemed(bytes32 indexed channelId, uint256 redeemed, uint256 payout);
+    /// @notice A {redeemBatch} element that was not redeemed, and why (one of the `SKIP_` codes).
+    event RedemptionSkipped(bytes32 indexed channelId, uint256 reason);
     event ChannelCloseStarted(bytes32 indexed channelId, uint256 closesAt);
     /// @dev `redeemed` is the final cumulative amount; its fee is `redeemed * feeBps / 10_000` (channel's feeBps).
     event ChannelClosed(bytes32 indexed channelId, uint256 redeemed, uint256 refund);
@@ -361,25 +374,30 @@ contract PaymentChannels is EIP712 {
     }
 
     /**
-     * @notice Redeems vouchers of many channels that share one payee with a single token transfer.
-     * Every element must increase its channel's redeemed amount, or the whole batch reverts.
+     * @notice Redeems vouchers of many channels that share one payee with a single token transfer. An element
+     * that cannot be redeemed — its channel is gone, its signature or ticks are invalid, it claims nothing new,
+     * or its payee differs from the first redeemed element's — is skipped with {RedemptionSkipped} instead of
+     * reverting the batch, so one stale or bad voucher never blocks the others. Reverts {NothingRedeemed} when
+     * every element is skipped.
+     * @return redeemed how many elements were redeemed.
      */
-    function redeemBatch(Redemption[] calldata redemptions) external {
+    function redeemBatch(Redemption[] calldata redemptions) external returns (uint256 redeemed) {
         uint256 n = redemptions.length;
         if (n == 0) revert EmptyBatch();
         address payee;
         uint256 total;
         for (uint256 i = 0; i < n; ++i) {
-            Redemption calldata r = redemptions[i];
-            (address p, uint256 payout) = _redeem(r.voucher, r.signature, r.preimage, r.ticks);
-            if (i == 0) payee = p;
-            else if (p != payee) revert PayeeMismatch(r.voucher.channelId, p, payee);
+            (address p, uint256 payout) = _redeemElement(redemptions[i], payee);
+            if (p == address(0)) continue;
+            payee = p;
             // Each payout is at most one channel's deposit (< 2^80) and n is bounded by calldata size,
-            // so the sum cannot overflow 256 bits.
+            // so neither sum can overflow 256 bits.
             unchecked {
                 total += payout;
+                ++redeemed;
             }
         }
+        if (redeemed == 0) revert NothingRedeemed();
         SafeTransferLib.safeTransfer(address(_token), payee, total);
     }
 
@@ -722,11 +740,60 @@ contract PaymentChannels is EIP712 {
         _checkSigner(id, voucherDigest(voucher), signature, head.payer);
         if (ticks != 0) _checkTicks(voucher, preimage, ticks);
         ChannelTail storage tail = _tails[id];
-        payee = tail.payee;
         uint256 redeemed = tail.redeemed;
-        uint256 terms = tail.terms;
         uint256 claim = _claim(voucher, ticks, head.deposit);
         if (claim <= redeemed) revert NothingToRedeem(id, claim, redeemed);
+        return (tail.payee, _book(id, tail, redeemed, claim));
+    }
+
+    /**
+     * @dev One {redeemBatch} element, {_redeem} that reports instead of reverting: its payee and payout, or a
+     * zero payee after {RedemptionSkipped} and nothing changed. `expectedPayee` (unless zero) must be the
+     * channel's payee.
+     */
+    function _redeemElement(Redemption calldata r, address expectedPayee)
+        internal
+        returns (address payee, uint256 payout)
+    {
+        bytes32 id = r.voucher.channelId;
+        (uint256 skip, ChannelTail memory tail, uint256 claim) = _skipReason(r, expectedPayee);
+        if (skip != 0) {
+            emit RedemptionSkipped(id, skip);
+            return (address(0), 0);
+        }
+        payee = tail.payee;
+        // claim <= deposit < 2^80 fits the slot.
+        // casting is safe because claim <= deposit <= type(uint80).max
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _tails[id].redeemed = uint80(claim);
+        payout = _payout(id, tail.terms, tail.redeemed, claim);
+        emit ChannelRedeemed(id, claim, payout);
+    }
+
+    /// @dev 0 if the element can be redeemed (with the channel's tail and the claim), else why not (a `SKIP_` code).
+    function _skipReason(Redemption calldata r, address expectedPayee)
+        internal
+        view
+        returns (uint256 skip, ChannelTail memory tail, uint256 claim)
+    {
+        bytes32 id = r.voucher.channelId;
+        ChannelHead memory head = _heads[id];
+        if (head.payer == address(0)) return (SKIP_CHANNEL_NOT_FOUND, tail, 0);
+        (address signer, bool ok) = _recover(voucherDigest(r.voucher), r.signature);
+        if (!ok || signer != head.payer) return (SKIP_INVALID_SIGNATURE, tail, 0);
+        if (r.ticks != 0 && !_ticksValid(r.voucher, r.preimage, r.ticks)) return (SKIP_INVALID_TICKS, tail, 0);
+        tail = _tails[id];
+        if (expectedPayee != address(0) && tail.payee != expectedPayee) return (SKIP_PAYEE_MISMATCH, tail, 0);
+        claim = _claim(r.voucher, r.ticks, head.deposit);
+        if (claim <= tail.redeemed) return (SKIP_NOTHING_TO_REDEEM, tail, 0);
+    }
+
+    /// @dev Records `claim` (> `redeemed`, <= deposit) as redeemed; returns the payee's share of the increase.
+    function _book(bytes32 id, ChannelTail storage tail, uint256 redeemed, uint256 claim)
+        internal
+        returns (uint256 payout)
+    {
+        uint256 terms = tail.terms;
         // claim <= deposit < 2^80 fits the slot.
         // casting is safe because claim <= deposit <= type(uint80).max
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -762,8 +829,14 @@ contract PaymentChannels is EIP712 {
     function _checkTicks(Voucher calldata voucher, bytes32 preimage, uint256 ticks) internal view {
         bytes32 id = voucher.channelId;
         if (ticks > MAX_TICKS_PER_REDEEM) revert TooManyTicks(id, ticks, MAX_TICKS_PER_REDEEM);
+        if (voucher.tickAnchor == bytes32(0)) revert NoTickAnchor(id);
+        if (!_ticksValid(voucher, preimage, ticks)) revert InvalidTickPreimage(id, ticks);
+    }
+
+    /// @dev Whether `ticks` (at most {MAX_TICKS_PER_REDEEM}) sha256 steps from `preimage` reach the voucher's anchor.
+    function _ticksValid(Voucher calldata voucher, bytes32 preimage, uint256 ticks) internal view returns (bool) {
         bytes32 anchor = voucher.tickAnchor;
-        if (anchor == bytes32(0)) revert NoTickAnchor(id);
+        if (ticks > MAX_TICKS_PER_REDEEM || anchor == bytes32(0)) return false;
         bytes32 h = preimage;
         bool ok = true;
         assembly ("memory-safe") {
@@ -774,20 +847,25 @@ contract PaymentChannels is EIP712 {
             }
             h := mload(0x00)
         }
-        if (!ok || h != anchor) revert InvalidTickPreimage(id, ticks);
+        return ok && h == anchor;
     }
 
     /// @dev Recovers the signer of `digest` (65-byte or EIP-2098 64-byte, low-s only) and requires `expected`.
     function _checkSigner(bytes32 id, bytes32 digest, bytes calldata signature, address expected) internal pure {
-        address signer;
+        (address signer, bool ok) = _recover(digest, signature);
+        if (!ok) revert InvalidSignature(id);
+        if (signer != expected) revert InvalidSigner(id, signer, expected);
+    }
+
+    /// @dev The signer of `digest` (65-byte or EIP-2098 64-byte, low-s only); `ok` false for a malformed one.
+    function _recover(bytes32 digest, bytes calldata signature) internal pure returns (address signer, bool ok) {
         ECDSA.RecoverError err;
         if (signature.length == 64) {
             (signer, err,) = ECDSA.tryRecover(digest, bytes32(signature[0:32]), bytes32(signature[32:64]));
         } else {
             (signer, err,) = ECDSA.tryRecoverCalldata(digest, signature);
         }
-        if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(id);
-        if (signer != expected) revert InvalidSigner(id, signer, expected);
+        ok = err == ECDSA.RecoverError.NoError;
     }
 
     /**

@@ -85,6 +85,8 @@ contract ProviderRegistry is EIP712 {
         uint64 registeredAt;
         /// @dev Non-zero while jailed: the first epoch in which the provider may {unjail}.
         uint64 jailedUntil;
+        /// @dev The epoch of the last change of the offer (registration or {updateProvider}): one per epoch.
+        uint64 offerEpoch;
     }
 
     /// @notice An auditor's stake record. Its committee weight is `weight` from epoch `weightEpoch` on and
@@ -192,6 +194,7 @@ contract ProviderRegistry is EIP712 {
     error ParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
     error AlreadyRegistered(address account);
     error NotRegistered(address account);
+    error OfferUpdateTooSoon(address provider, uint64 nextEpoch);
     error InsufficientStake(address account, uint256 stake, uint256 needed);
     error InsufficientBonded(address account, uint256 bonded, uint256 requested);
     error EmptyPeerId();
@@ -362,13 +365,18 @@ contract ProviderRegistry is EIP712 {
         p.metadata = metadata;
         p.bonded = stake;
         p.registeredAt = uint64(block.timestamp);
+        p.offerEpoch = currentEpoch();
         _providerList.push(msg.sender);
         _providerIndex[msg.sender] = _providerList.length;
         emit ProviderRegistered(msg.sender, peerId, priceWeiPerGiB, region, capacityBytesPerSec, metadata, stake);
         _token.safeTransferFrom(msg.sender, address(this), stake);
     }
 
-    /// @notice Updates the caller's offer (stake is unchanged).
+    /**
+     * @notice Updates the caller's offer (stake is unchanged), at most once per epoch (`OfferUpdateTooSoon`):
+     * a provider cannot switch its price, capacity or region back and forth while clients choose and auditors
+     * measure; sessions keep the price they started with.
+     */
     function updateProvider(
         bytes calldata peerId,
         uint256 priceWeiPerGiB,
@@ -379,6 +387,9 @@ contract ProviderRegistry is EIP712 {
         if (_providerIndex[msg.sender] == 0) revert NotRegistered(msg.sender);
         _checkOffer(peerId, metadata);
         Provider storage p = _providers[msg.sender];
+        uint64 epoch = currentEpoch();
+        if (p.offerEpoch == epoch) revert OfferUpdateTooSoon(msg.sender, epoch + 1);
+        p.offerEpoch = epoch;
         p.peerId = peerId;
         p.priceWeiPerGiB = priceWeiPerGiB;
         p.region = region;

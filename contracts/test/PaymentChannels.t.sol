@@ -427,12 +427,58 @@ contract PaymentChannelsTest is PaymentChannelsBase {
         PaymentChannels.Voucher memory vb = _voucher(b, 1e18);
         rs[0] = PaymentChannels.Redemption(va, _signVoucher(payerKey, va), bytes32(0), 0);
         rs[1] = PaymentChannels.Redemption(vb, _signVoucher(payerKey, vb), bytes32(0), 0);
-        vm.expectRevert(abi.encodeWithSelector(PaymentChannels.PayeeMismatch.selector, b, other, payee));
-        pc.redeemBatch(rs);
-        // A stale element reverts the whole batch.
+        // The element of another payee is skipped; the rest is redeemed.
+        vm.expectEmit(address(pc));
+        emit PaymentChannels.RedemptionSkipped(b, pc.SKIP_PAYEE_MISMATCH());
+        assertEq(pc.redeemBatch(rs), 1);
+        assertEq(pc.getChannel(a).redeemed, 1e18);
+        assertEq(pc.getChannel(b).redeemed, 0);
+        // A batch where every element is stale redeems nothing and says so.
         rs[1] = rs[0];
-        vm.expectRevert(abi.encodeWithSelector(PaymentChannels.NothingToRedeem.selector, a, 1e18, 1e18));
+        vm.expectRevert(PaymentChannels.NothingRedeemed.selector);
         pc.redeemBatch(rs);
+    }
+
+    function test_redeemBatch_skipsBadElements_paysTheRest() public {
+        bytes32 d = _open(10e18);
+        bytes32 gone = _open(10e18);
+        // `gone` closes cooperatively before the batch lands (the watcher could not know).
+        bytes memory consent = _sign(payeeKey, pc.closeDigest(gone, 1e18));
+        vm.prank(payer);
+        pc.cooperativeClose(gone, 1e18, consent);
+        bytes32 seed = keccak256("seed");
+        PaymentChannels.Voucher memory vt = PaymentChannels.Voucher(d, 1e18, _chain(seed, 10), 1e17);
+        PaymentChannels.Redemption[] memory rs = new PaymentChannels.Redemption[](6);
+        rs[0] = _element(gone, 5e18, payerKey); // channel gone
+        rs[1] = _element(_open(10e18), 2e18, payerKey); // good
+        rs[2] = _element(_open(10e18), 3e18, payeeKey); // wrong signer
+        rs[3] = _element(_open(10e18), 4e18, payerKey);
+        rs[3].signature = hex"1234"; // malformed signature
+        rs[4] = PaymentChannels.Redemption(vt, _signVoucher(payerKey, vt), _chain(seed, 1), 10); // bad ticks
+        rs[5] = PaymentChannels.Redemption(vt, _signVoucher(payerKey, vt), seed, 10); // good with ticks
+        uint256 before = rbt.balanceOf(payee);
+        vm.recordLogs();
+        assertEq(pc.redeemBatch(rs), 2);
+        assertEq(rbt.balanceOf(payee) - before, _net(2e18, FEE) + _net(2e18, FEE));
+        assertEq(pc.getChannel(rs[1].voucher.channelId).redeemed, 2e18);
+        assertEq(pc.getChannel(rs[2].voucher.channelId).redeemed, 0);
+        assertEq(pc.getChannel(rs[3].voucher.channelId).redeemed, 0);
+        assertEq(pc.getChannel(d).redeemed, 2e18);
+        uint256 skipped;
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].topics[0] == PaymentChannels.RedemptionSkipped.selector) ++skipped;
+        }
+        assertEq(skipped, 4);
+    }
+
+    function _element(bytes32 id, uint256 amount, uint256 key)
+        internal
+        view
+        returns (PaymentChannels.Redemption memory)
+    {
+        PaymentChannels.Voucher memory v = _voucher(id, amount);
+        return PaymentChannels.Redemption(v, _signVoucher(key, v), bytes32(0), 0);
     }
 
     // ───────────────────────────── cooperative close ─────────────────────────────

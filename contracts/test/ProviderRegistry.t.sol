@@ -180,8 +180,18 @@ contract ProviderRegistryTest is Test {
 
     function test_updateProvider() public {
         _register(provider, MIN);
+        // Not in the epoch of the registration: one offer change per epoch.
+        uint64 epoch = reg.currentEpoch();
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.OfferUpdateTooSoon.selector, provider, epoch + 1));
         vm.prank(provider);
         reg.updateProvider(hex"02", 2e18, "US", 1, "m");
+        vm.warp(block.timestamp + reg.epochLength());
+        vm.prank(provider);
+        reg.updateProvider(hex"02", 2e18, "US", 1, "m");
+        // A bait and switch back within the same epoch is refused.
+        vm.expectRevert(abi.encodeWithSelector(ProviderRegistry.OfferUpdateTooSoon.selector, provider, epoch + 2));
+        vm.prank(provider);
+        reg.updateProvider(hex"02", 1e18, "US", 1, "m");
         ProviderRegistry.Provider memory p = reg.getProvider(provider);
         assertEq(p.peerId, hex"02");
         assertEq(p.priceWeiPerGiB, 2e18);
@@ -282,6 +292,7 @@ contract ProviderRegistryTest is Test {
         assertTrue(reg.isProvider(provider));
         assertFalse(reg.isActiveProvider(provider));
         assertEq(reg.providers(0, type(uint256).max).length, 1);
+        vm.warp(block.timestamp + reg.epochLength());
         vm.expectRevert(ProviderRegistry.EmptyPeerId.selector);
         vm.prank(provider);
         reg.updateProvider("", 1, "EU", 1, "");

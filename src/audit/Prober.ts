@@ -19,9 +19,10 @@ import type { Address, Hex } from 'viem';
 import type { Component } from '../daemon/component.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
-import type { SignedOffer } from '../net/offer.ts';
+import { offerRole, type SignedOffer } from '../net/offer.ts';
 import { NO_SESSION } from '../reputation/auditReport.ts';
 import type { BuiltHop, BuiltPath, PathBuilder } from '../session/buildPath.ts';
+import { OpenKind } from '../tunnel/constants.ts';
 import { downloadFromTarget } from './downloadFromTarget.ts';
 import { type CapacityPlan, CLOSE_BEFORE_END_MS, sessionsEnd, slotLength, slotStart } from './epochSchedule.ts';
 import { measureCapacity } from './measureCapacity.ts';
@@ -144,7 +145,7 @@ export class Prober implements Component {
     if (!path) return;
     const hop = path.hops[0] as BuiltHop;
     m.probeSession = hop.sessionId;
-    const open = (destination: { host: string; port: number }) => path.session.openStream(destination);
+    const open = openThrough(path, offer);
     const opened = Date.now();
     // Each canary at its own moment, not one after another: a lost canary waits out its timeout, and a
     // black hole must still see every canary sent inside the session (a slash needs MIN_PROBES of them).
@@ -192,7 +193,7 @@ export class Prober implements Component {
     if (!path) return;
     await scheduler.sleepUntil(begin);
     if (!scheduler.stopped) {
-      const open = (destination: { host: string; port: number }) => path.session.openStream(destination);
+      const open = openThrough(path, offer);
       const share = await measureCapacity(open, target, capacity);
       m.throughputBps = Math.round(share.bytesPerSecond);
     }
@@ -229,4 +230,13 @@ export class Prober implements Component {
     for (const [path] of live) path.session.close();
     await Promise.all(live.map(([path, builder]) => builder.settle(path)));
   }
+}
+
+/**
+ * How a probe reaches the audit target through `offer`'s provider: CONNECT through an exit; RELAY through a
+ * relay-only provider (which refuses CONNECT), so it is measured on what it sells — carrying a hop's TCP.
+ */
+function openThrough(path: BuiltPath, offer: SignedOffer) {
+  const kind = offerRole(offer.offer) === 'relay-only' ? OpenKind.relay : OpenKind.connect;
+  return (destination: { host: string; port: number }) => path.session.exit.openStream(destination, { kind });
 }

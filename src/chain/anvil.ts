@@ -25,6 +25,8 @@ export type StartAnvilParameters = {
   blockTime?: number;
   /** Number of funded dev accounts. */
   accounts?: number;
+  /** `optimism`: anvil's OP-stack mode (deposit transactions), for rollup settlement figures. Default Ethereum. */
+  network?: 'ethereum' | 'optimism';
 };
 
 export type Anvil = {
@@ -66,6 +68,7 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
   const args = ['--host', host, '--port', String(port), '--chain-id', String(chainId), '--mnemonic', ANVIL_MNEMONIC];
   if (params.blockTime !== undefined) args.push('--block-time', String(params.blockTime));
   if (params.accounts !== undefined) args.push('--accounts', String(params.accounts));
+  if (params.network === 'optimism') args.push('--network', 'optimism');
 
   const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

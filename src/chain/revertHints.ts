@@ -10,6 +10,7 @@ export const REVERT_HINTS: Readonly<Record<string, string>> = {
   InsufficientStake: 'a provider must keep at least the minimum stake bonded (see `bandex wallet show`)',
   InsufficientBonded: 'you cannot unbond more than is bonded (see `bandex wallet show`)',
   NotRegistered: 'register first with `bandex stake AMOUNT --peer-id ID`',
+  OfferUpdateTooSoon: 'a provider changes its offer at most once per epoch: try again in the next one',
   AlreadyRegistered: 'the wallet is already a provider; `bandex stake AMOUNT` adds stake',
   UnbondingNotReady: 'wait until the unbonding period is over, then run `bandex unstake --withdraw` again',
   NothingToWithdraw: 'nothing is unbonding; start with `bandex unstake AMOUNT`',

@@ -26,7 +26,7 @@ import {
   type PathBuilder,
   type PathBuilderParameters,
 } from '../session/buildPath.ts';
-import type { OpenTunnelStream } from '../tunnel/frontTypes.ts';
+import type { OpenTunnelFlow, OpenTunnelStream } from '../tunnel/frontTypes.ts';
 import { ClientError } from './ClientError.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
@@ -144,6 +144,16 @@ export class PathManager implements Component {
     }
   };
 
+  /** What the SOCKS5 front opens UDP flows with (UDP ASSOCIATE): through the current path's exit. */
+  readonly openFlow: OpenTunnelFlow = async (destination) => {
+    try {
+      return (await this.ensurePath()).session.openFlow(destination);
+    } catch (error) {
+      this.#p.telemetry.countError(codeOf(error));
+      throw error;
+    }
+  };
+
   async #build(): Promise<BuiltPath> {
     const { hops: n, book, telemetry, logger } = this.#p;
     const offers = selectPath(await this.#p.offers(), n, {
@@ -155,7 +165,8 @@ export class PathManager implements Component {
     if (offers.length < n) {
       throw new ClientError(`only ${offers.length} providers pass the region policy and the reputation threshold`, {
         code: 'CLIENT_NOT_ENOUGH_PROVIDERS',
-        details: 'widen --allow-region / --deny-region, use fewer hops, or wait for better providers',
+        details:
+          'widen --allow-region / --deny-region, use fewer hops, or wait for better providers (the last hop must be an exit, not a relay-only provider)',
       });
     }
     let path: BuiltPath;

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Address } from 'viem';
+import { RELAY_ONLY_PROTOCOL, SUPPORTED_PROTOCOLS } from '../net/constants.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { selectPath } from './selectPath.ts';
 
-const offer = (n: number, priceRbt: number, region = 'DE'): SignedOffer =>
+const offer = (n: number, priceRbt: number, region = 'DE', relayOnly = false): SignedOffer =>
   ({
     offer: {
       provider: `0x${n.toString(16).padStart(40, '0')}` as Address,
       priceWeiPerGiB: BigInt(priceRbt) * 10n ** 18n,
       region,
+      protocols: relayOnly ? [...SUPPORTED_PROTOCOLS, RELAY_ONLY_PROTOCOL] : [...SUPPORTED_PROTOCOLS],
     },
   }) as SignedOffer;
 const addr = (o: SignedOffer) => o.offer.provider;
@@ -37,4 +39,26 @@ test('reputation: below the threshold never chosen; lower reputation ranks a pro
 test('RTT ranks a far provider down', () => {
   const rttMs = new Map([[addr(a).toLowerCase(), 300]]); // 100 × 2.5 = 250 > 120
   assert.deepEqual(selectPath([a, b], 2, { rttMs }).map(addr), [b, a].map(addr));
+});
+
+test('roles: a relay-only provider is never the last hop; with no exit there is no path', () => {
+  const r1 = offer(4, 10, 'DE', true);
+  const r2 = offer(5, 20, 'DE', true);
+  // Cheapest are relay-only: they fill the inner hops, the best exit goes last.
+  assert.deepEqual(selectPath([a, b, r1, r2], 3).map(addr), [r1, r2, a].map(addr));
+  assert.deepEqual(selectPath([a, b, r1, r2], 2).map(addr), [r1, a].map(addr));
+  assert.deepEqual(selectPath([a, b, r1, r2], 1).map(addr), [addr(a)]);
+  // Preferred relay-only providers keep their inner places; an exit beyond them is brought in.
+  assert.deepEqual(selectPath([a, r1, r2], 2, { prefer: [addr(r2), addr(r1)] }).map(addr), [r2, a].map(addr));
+  assert.deepEqual(selectPath([r1, r2], 2).map(addr), []);
+  // Whatever the ranks, the last hop is an exit.
+  for (let seed = 0; seed < 50; seed++) {
+    const offers = [a, b, c, r1, r2, offer(6, 5, 'DE', true)];
+    const random = () => ((seed * 9301 + 49297) % 233280) / 233280;
+    for (const hops of [1, 2, 3]) {
+      const path = selectPath(offers, hops, { random });
+      assert.equal(path.length, hops);
+      assert.ok(!path.at(-1)?.offer.protocols.includes(RELAY_ONLY_PROTOCOL));
+    }
+  }
 });

@@ -7,9 +7,13 @@
  *
  * lowest first (an unknown reputation counts as the prior, an unknown RTT as 0), ties broken at random
  * so load spreads. Providers in `exclude` (e.g. the one that just failed) are skipped.
+ *
+ * The last hop is the exit: it is always a provider whose signed offer is an exit (`offerRole`); a
+ * relay-only provider is only ever an inner hop. Among the chosen, the best-placed exit moves last; if
+ * none was chosen, the best exit beyond them takes the last place; with no eligible exit the path is empty.
  */
 import { type Address, isAddressEqual } from 'viem';
-import type { SignedOffer } from '../net/offer.ts';
+import { offerRole, type SignedOffer } from '../net/offer.ts';
 import { PRIOR, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 
 export type RegionPolicy = { allow?: readonly string[]; deny?: readonly string[] };
@@ -60,5 +64,15 @@ export function selectPath(
     .map((o) => ({ o, rank: rankOf(o, options), tie: random() }))
     .sort((a, b) => a.rank - b.rank || a.tie - b.tie)
     .map(({ o }) => o);
-  return [...preferred, ...rest].slice(0, hops);
+  const ordered = [...preferred, ...rest];
+  const path = ordered.slice(0, hops);
+  const isExit = (o: SignedOffer) => offerRole(o.offer) === 'exit';
+  if (path.length === 0 || isExit(path.at(-1) as SignedOffer)) return path;
+  const chosen = path.findIndex(isExit);
+  if (chosen >= 0) {
+    const [exit] = path.splice(chosen, 1) as [SignedOffer];
+    return [...path, exit];
+  }
+  const next = ordered.slice(hops).find(isExit);
+  return next ? [...path.slice(0, -1), next] : [];
 }

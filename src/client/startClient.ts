@@ -165,10 +165,16 @@ export async function startClient(params: StartClientParameters): Promise<Client
         logger,
       }),
     );
-    const { openStream } = paths;
+    const { openStream, openFlow } = paths;
     const host = params.host ?? '127.0.0.1';
     const socks = parts.running(
-      await startSocksServer({ openStream, host, port: params.socksPort ?? 0, credentials: params.socksCredentials }),
+      await startSocksServer({
+        openStream,
+        openFlow,
+        host,
+        port: params.socksPort ?? 0,
+        credentials: params.socksCredentials,
+      }),
       (s) => s.close(),
     );
     const http = parts.running(await startHttpProxyServer({ openStream, host, port: params.httpPort ?? 0 }), (s) =>

@@ -8,18 +8,30 @@
 import type { LocalAccount } from 'viem';
 import type { Logger } from '../log/logger.ts';
 import { silentLogger } from '../log/logger.ts';
-import { OFFER_REFRESH_INTERVAL_MS, OFFER_TTL_SECONDS, OFFERS_TOPIC, SUPPORTED_PROTOCOLS } from './constants.ts';
+import {
+  OFFER_REFRESH_INTERVAL_MS,
+  OFFER_TTL_SECONDS,
+  OFFERS_TOPIC,
+  RELAY_ONLY_PROTOCOL,
+  SUPPORTED_PROTOCOLS,
+} from './constants.ts';
 import type { BandexNode } from './createBandexNode.ts';
 import { createOfferTopicValidator } from './createOfferTopicValidator.ts';
 import { encodeOffer } from './encodeOffer.ts';
-import type { Offer, SignedOffer } from './offer.ts';
+import type { Offer, OfferRole, SignedOffer } from './offer.ts';
 import { signOffer } from './signOffer.ts';
 
 /** What the provider sells right now; read before every publication (price or endpoints may change). */
 export type OfferContent = Pick<
   Offer,
   'priceWeiPerGiB' | 'region' | 'capacityBytesPerSecond' | 'endpoints' | 'tunnelPublicKey'
-> & { protocols?: string[]; transports?: Offer['transports'] };
+> & {
+  protocols?: string[];
+  /** `relay-only` adds `RELAY_ONLY_PROTOCOL` to the protocols (ignored when `protocols` is given). */
+  role?: OfferRole;
+  /** How hop 1 may connect (`transport/`); none: `plain` on `endpoints`. */
+  transports?: Offer['transports'];
+};
 
 export type OfferPublisherParameters = {
   node: BandexNode;
@@ -118,7 +130,9 @@ export class OfferPublisher {
       endpoints: content.endpoints,
       tunnelPublicKey: content.tunnelPublicKey,
       transports: content.transports ?? [],
-      protocols: content.protocols ?? [...SUPPORTED_PROTOCOLS],
+      protocols:
+        content.protocols ??
+        (content.role === 'relay-only' ? [...SUPPORTED_PROTOCOLS, RELAY_ONLY_PROTOCOL] : [...SUPPORTED_PROTOCOLS]),
       issuedAt,
       expiresAt: issuedAt + (this.#params.ttlSeconds ?? OFFER_TTL_SECONDS),
       sequence: this.#sequence,

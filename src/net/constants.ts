@@ -25,8 +25,18 @@ export const PROVIDER_RECORD_NAMESPACE = 'bandex';
  */
 export const PING_MAX_STREAMS = 4;
 
+/** UDP flows in the tunnel (OPEN kind UDP, DATAGRAM frames, `docs/tunnel.md`): an exit advertising it carries them. */
+export const UDP_PROTOCOL = '/bandex/udp/1';
+
+/**
+ * In an offer's (signed) `protocols`: the provider is relay-only — it carries RELAY hops and opens no
+ * connection or flow to a destination. An offer without it is an exit, which is what every offer before
+ * roles existed was; so old offers keep their meaning, and the role needs no new EIP-712 type.
+ */
+export const RELAY_ONLY_PROTOCOL = '/bandex/role/relay-only/1';
+
 /** Protocol versions a node of this build speaks, advertised in offers. */
-export const SUPPORTED_PROTOCOLS = [SESSION_PROTOCOL, '/bandex/tunnel/2'] as const;
+export const SUPPORTED_PROTOCOLS = [SESSION_PROTOCOL, '/bandex/tunnel/2', UDP_PROTOCOL] as const;
 
 /**
  * Largest encoded offer accepted from gossip, in bytes. A full offer (4 endpoints,

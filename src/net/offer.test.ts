@@ -4,10 +4,11 @@ import fc from 'fast-check';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { TEST_CHAIN_ID, testOfferFields, testProvider, testSignedOffer } from '../../test/support/netFixtures.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
-import { MAX_OFFER_BYTES } from './constants.ts';
+import { MAX_OFFER_BYTES, RELAY_ONLY_PROTOCOL, SUPPORTED_PROTOCOLS } from './constants.ts';
 import { decodeOffer } from './decodeOffer.ts';
 import { encodeOffer } from './encodeOffer.ts';
 import { OfferError } from './errors.ts';
+import { offerRole } from './offer.ts';
 import { signOffer } from './signOffer.ts';
 import { verifyOffer } from './verifyOffer.ts';
 
@@ -35,6 +36,25 @@ describe('offers', () => {
     const forged = await signOffer(mallory, testOfferFields(peerId));
     const claimed = { ...forged, offer: { ...forged.offer, provider: account.address } };
     await assert.rejects(verifyOffer(decodeOffer(encodeOffer(claimed)), verifyOptions), (e) =>
+      hasErrorCode(e, 'NET_OFFER_BAD_SIGNATURE'),
+    );
+  });
+
+  it('roles: an offer without the relay-only marker is an exit (old offers too); the marker is signed', async () => {
+    const exit = await testSignedOffer(account, peerId);
+    assert.equal(offerRole(exit.offer), 'exit');
+    const relay = await signOffer(account, {
+      ...testOfferFields(peerId),
+      protocols: [...SUPPORTED_PROTOCOLS, RELAY_ONLY_PROTOCOL],
+    });
+    const decoded = decodeOffer(encodeOffer(relay));
+    await verifyOffer(decoded, verifyOptions);
+    assert.equal(offerRole(decoded.offer), 'relay-only');
+    // A relay could not be passed off as an exit by a forwarder stripping the marker (nor the reverse).
+    const stripped = mutateJson(encodeOffer(relay), (j) => {
+      j.offer.protocols = [...SUPPORTED_PROTOCOLS];
+    });
+    await assert.rejects(verifyOffer(decodeOffer(stripped), verifyOptions), (e) =>
       hasErrorCode(e, 'NET_OFFER_BAD_SIGNATURE'),
     );
   });

@@ -14,6 +14,7 @@
  */
 import type { Address, Hex, TypedDataDomain } from 'viem';
 import type { OfferTransport } from '../transport/transportSpec.ts';
+import { RELAY_ONLY_PROTOCOL } from './constants.ts';
 import { x25519KeyToBytes32 } from './x25519Key.ts';
 
 export const OFFERS_DOMAIN_NAME = 'Bandex Offers';
@@ -76,6 +77,14 @@ export type Offer = {
   /** Strictly increasing per provider; a receiver drops an offer not newer than the one it holds. */
   sequence: number;
 };
+
+/** What a provider carries for others: `exit` (the default) or `relay-only` (RELAY hops only). */
+export type OfferRole = 'exit' | 'relay-only';
+
+/** The role an offer signs (`RELAY_ONLY_PROTOCOL` among its protocols), `exit` otherwise. */
+export function offerRole(offer: Pick<Offer, 'protocols'>): OfferRole {
+  return offer.protocols.includes(RELAY_ONLY_PROTOCOL) ? 'relay-only' : 'exit';
+}
 
 /** An offer with its two signatures. */
 export type SignedOffer = {

@@ -44,7 +44,7 @@ import { formatTransportParams } from '../transport/transportSpec.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
-import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
+import { type ProviderRole, startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
 import { ChannelLedgers } from './ChannelLedgers.ts';
@@ -82,6 +82,12 @@ export type StartProviderParameters = {
   apiHost?: string;
   apiPort?: number;
   exitPolicy?: ExitPolicyConfig;
+  /**
+   * `exit` (default): carries CONNECT streams, UDP flows and RELAY hops. `relay-only`: RELAY hops only — it
+   * never opens a connection or flow to a destination for others; its offer says so (signed), clients never
+   * make it their last hop, and an exit OPEN to it is refused (`TUNNEL_OPEN_NOT_EXIT`).
+   */
+  role?: ProviderRole;
   maxCreditBytes?: number;
   redeemPolicy: RedeemPolicy;
   confirmations?: number;
@@ -173,6 +179,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         staticKeys: tunnelKeys,
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
+        role: params.role,
         port: params.tunnelPort ?? 0,
         transports: params.transports,
         // Its own addresses are no destination: a client must not reach services bound to the provider's host.
@@ -257,6 +264,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
               params: formatTransportParams(t.spec),
             })),
           ],
+          role: params.role,
         }),
       }),
     );

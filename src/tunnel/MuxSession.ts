@@ -4,22 +4,35 @@
  * provider's `SendGate` and optional shared `RateLimiter` (its capacity), PAYMENT frames for the
  * payment layer (never gated), and PING / PONG for liveness. The client opens streams (odd ids);
  * the provider answers each OPEN through the `onOpen` handler (exit or relay).
+ *
+ * UDP flows (`openFlow`, OPEN of kind UDP) share the id space; their DATAGRAM frames bypass stream and
+ * session credit (no head-of-line blocking behind TCP streams) but are metered like DATA, held by the
+ * gate and the limiter (dropped, not queued, when those say no), and go out before any blocked stream
+ * when the channel drains; what cannot go out waits in one bounded queue per session and is dropped
+ * beyond it.
  */
 import { EventEmitter } from 'node:events';
 import { ByteMeter } from './ByteMeter.ts';
 import {
   DEFAULT_SESSION_RECEIVE_WINDOW,
+  FLOW_IDLE_TIMEOUT_MS,
+  FLOW_QUEUE_DATAGRAMS,
   FrameType,
   MAX_CONNECTING_PER_SESSION,
+  MAX_DATAGRAM_PAYLOAD,
+  MAX_FLOWS_PER_SESSION,
   MAX_PAYMENT_PAYLOAD,
   MAX_STREAM_ID,
   MAX_STREAM_WINDOW,
   MAX_STREAMS_PER_SESSION,
   OPEN_TIMEOUT_MS,
   OpenKind,
+  OpenReply,
+  SESSION_DATAGRAM_QUEUE_BYTES,
   SocksReply,
 } from './constants.ts';
 import { MuxError, OpenError } from './errors.ts';
+import { MuxFlow, type MuxFlowHost } from './MuxFlow.ts';
 import { MuxStream, type MuxStreamHost } from './MuxStream.ts';
 import { type Destination, decodeFrame, decodeOpen, encodeFrameHeader, encodeOpen } from './muxFrame.ts';
 import type { RateLimiter, RateWaiter } from './RateLimiter.ts';
@@ -28,6 +41,9 @@ import { SendGate } from './SendGate.ts';
 
 /** Provider side: decides an OPEN. Resolve to accept (the stream is then spliced by the handler). */
 export type OpenHandler = (request: { kind: OpenKind } & Destination, stream: MuxStream) => void;
+
+/** Provider side: decides a UDP flow's OPEN; answers it with `session.answerFlow`. */
+export type FlowHandler = (destination: Destination, flow: MuxFlow) => void;
 
 /**
  * Provider side: whether an OPEN may be served now — undefined, or the error that ends the session (an
@@ -39,6 +55,10 @@ export type MuxSessionParameters = {
   channel: SecureChannel;
   /** Present on the side that accepts streams (provider). */
   onOpen?: OpenHandler;
+  /** Provider side: UDP flows (absent: a flow OPEN is answered 0x07, command not supported). */
+  onFlow?: FlowHandler;
+  /** A flow idle this long is closed (default `FLOW_IDLE_TIMEOUT_MS`). */
+  flowIdleMs?: number;
   /** Bytes per meter event (default 64 KiB). */
   meterTickBytes?: number;
   /** The provider's capacity, shared by its sessions (`setWeight` sets this session's share under contention). */
@@ -72,8 +92,16 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   /** Closing it stops outgoing DATA frames (provider: pause a client that has not paid). */
   readonly gate = new SendGate();
   readonly streams = new Map<number, MuxStream>();
+  readonly flows = new Map<number, MuxFlow>();
+  /** Datagrams this session dropped (queue full, gate closed, limiter empty, unknown or unopened flow). */
+  readonly datagrams = { dropped: 0, queuedBytes: 0, queuedPeak: 0 };
   closed = false;
   readonly #onOpen: OpenHandler | undefined;
+  readonly #onFlow: FlowHandler | undefined;
+  readonly #flowIdleMs: number;
+  readonly #flowHost: MuxFlowHost;
+  /** Datagrams waiting for channel room, oldest first (bounded by `SESSION_DATAGRAM_QUEUE_BYTES`). */
+  #datagramQueue: { flow: MuxFlow; payload: Buffer }[] = [];
   readonly #blocked = new Set<MuxStream>();
   readonly #opening = new Map<number, { resolve: (reply: number) => void }>();
   #nextId = 1;
@@ -97,11 +125,22 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   /** Provider side: decides whether an OPEN may be served (the payment layer sets it). */
   openPolicy: OpenPolicy | undefined;
 
-  constructor({ channel, onOpen, meterTickBytes, limiter, receiveBuffers }: MuxSessionParameters) {
+  constructor({ channel, onOpen, onFlow, flowIdleMs, meterTickBytes, limiter, receiveBuffers }: MuxSessionParameters) {
     super();
     this.channel = channel;
     this.meter = new ByteMeter(meterTickBytes);
     this.#onOpen = onOpen;
+    this.#onFlow = onFlow;
+    this.#flowIdleMs = flowIdleMs ?? FLOW_IDLE_TIMEOUT_MS;
+    this.#flowHost = {
+      sendDatagram: (flow, payload) => this.#sendDatagram(flow, payload),
+      closeFlow: (flow, sendClose) => {
+        if (this.flows.get(flow.id) !== flow) return;
+        this.flows.delete(flow.id);
+        this.#connecting.delete(flow.id);
+        if (sendClose && !this.closed) this.channel.send([encodeFrameHeader(FrameType.close, flow.id)]);
+      },
+    };
     this.#limiter = limiter;
     this.#sessionSendWindow = onOpen ? Number.POSITIVE_INFINITY : 0;
     this.receiveBuffers = receiveBuffers ?? { bytes: 0 };
@@ -233,11 +272,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
         stream.opened();
         return undefined;
       }
-      const error = new OpenError('Destination refused or unreachable', {
-        code: 'TUNNEL_OPEN_FAILED',
-        details: `exit replied with SOCKS code ${reply}`,
-        meta: { reply },
-      });
+      const error = openFailure(reply);
       if (this.streams.get(id) === stream) this.streams.delete(id);
       stream.onReset(error);
       return error;
@@ -249,6 +284,58 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     const error = settle(await replied);
     if (error) throw error;
     return stream;
+  }
+
+  /**
+   * Opens a UDP flow to `destination` through the peer (client side; the exit resolves and checks it).
+   * Returns at once: datagrams sent before the exit answers wait in the flow (at most
+   * `FLOW_QUEUE_DATAGRAMS`) and go out when it succeeds; a refusal closes the flow with an `OpenError`
+   * (`meta.reply`). Throws `MuxError` when the session is closed or holds `MAX_FLOWS_PER_SESSION` flows.
+   */
+  openFlow(destination: Destination): MuxFlow {
+    if (this.closed) throw new MuxError('Session closed', { code: 'TUNNEL_SESSION_CLOSED' });
+    if (this.flows.size >= MAX_FLOWS_PER_SESSION || this.#nextId > MAX_STREAM_ID) {
+      throw new MuxError('Too many UDP flows', {
+        code: 'TUNNEL_TOO_MANY_FLOWS',
+        details: `at most ${MAX_FLOWS_PER_SESSION} per session; close idle ones`,
+      });
+    }
+    const open = encodeOpen(OpenKind.udp, destination); // throws on a bad destination, before any state
+    const id = this.#nextId;
+    this.#nextId += 2;
+    const flow = new MuxFlow(this.#flowHost, id, destination, this.#flowIdleMs);
+    this.flows.set(id, flow);
+    const timer = setTimeout(() => this.#opening.get(id)?.resolve(SocksReply.ttlExpired), OPEN_TIMEOUT_MS);
+    timer.unref();
+    this.#opening.set(id, {
+      resolve: (reply) => {
+        clearTimeout(timer);
+        this.#opening.delete(id);
+        if (flow.closed) return;
+        if (reply === SocksReply.succeeded) {
+          flow.opened();
+          return;
+        }
+        this.flows.delete(id);
+        flow.onClosed(openFailure(reply));
+      },
+    });
+    flow.once('close', () => this.#opening.get(id)?.resolve(SocksReply.generalFailure));
+    this.channel.send([encodeFrameHeader(FrameType.open, id), open]);
+    this.channel.flush();
+    return flow;
+  }
+
+  /** Provider side: answers a flow's OPEN (0 = success, else a reply code). */
+  answerFlow(flow: MuxFlow, reply: number): void {
+    if (this.closed || flow.closed) return;
+    this.#connecting.delete(flow.id);
+    this.channel.send([encodeFrameHeader(FrameType.openResult, flow.id), Buffer.of(reply)]);
+    if (reply === SocksReply.succeeded) flow.opened();
+    else {
+      this.flows.delete(flow.id);
+      flow.onClosed(new OpenError('Open refused', { code: 'TUNNEL_OPEN_FAILED', meta: { reply } }));
+    }
   }
 
   /**
@@ -353,6 +440,18 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       this.#opening.get(streamId)?.resolve(payload[0] as number);
       return;
     }
+    if (type === FrameType.datagram) {
+      this.#handleDatagram(streamId, payload);
+      return;
+    }
+    const flow = this.flows.size > 0 ? this.flows.get(streamId) : undefined;
+    if (flow) {
+      if (type !== FrameType.close && type !== FrameType.reset) throw protocolError('stream frame on a UDP flow');
+      this.flows.delete(streamId);
+      this.#connecting.delete(streamId);
+      flow.onClosed();
+      return;
+    }
     if (type === FrameType.data) {
       // Counted against the session window and metered whether or not the stream still exists: the peer
       // spent its window on it, and a stream it had reset must not carry DATA for free.
@@ -398,13 +497,11 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     const reply = (code: number): void => {
       this.channel.send([encodeFrameHeader(FrameType.openResult, streamId), Buffer.of(code)]);
     };
-    if (!this.#onOpen || streamId % 2 === 0 || this.streams.has(streamId)) throw protocolError('unexpected OPEN');
+    if (!this.#onOpen || streamId % 2 === 0 || this.streams.has(streamId) || this.flows.has(streamId)) {
+      throw protocolError('unexpected OPEN');
+    }
     const violation = this.openPolicy?.();
     if (violation) throw violation;
-    if (this.streams.size >= MAX_STREAMS_PER_SESSION || this.#connecting.size >= MAX_CONNECTING_PER_SESSION) {
-      reply(SocksReply.generalFailure);
-      return;
-    }
     let request: ReturnType<typeof decodeOpen>;
     try {
       request = decodeOpen(payload);
@@ -412,11 +509,103 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       reply(SocksReply.addressTypeNotSupported);
       return;
     }
+    if (request.kind === OpenKind.udp) {
+      if (!this.#onFlow) {
+        reply(SocksReply.commandNotSupported);
+        return;
+      }
+      if (this.flows.size >= MAX_FLOWS_PER_SESSION || this.#connecting.size >= MAX_CONNECTING_PER_SESSION) {
+        reply(SocksReply.generalFailure);
+        return;
+      }
+      const flow = new MuxFlow(this.#flowHost, streamId, { host: request.host, port: request.port }, this.#flowIdleMs);
+      this.flows.set(streamId, flow);
+      this.#connecting.add(streamId);
+      this.#onFlow({ host: request.host, port: request.port }, flow);
+      return;
+    }
+    if (this.streams.size >= MAX_STREAMS_PER_SESSION || this.#connecting.size >= MAX_CONNECTING_PER_SESSION) {
+      reply(SocksReply.generalFailure);
+      return;
+    }
     const stream = new MuxStream(this.#host, streamId, request, 'provider');
     this.streams.set(streamId, stream);
     this.#connecting.add(streamId);
     stream.once('close', () => this.#connecting.delete(streamId));
     this.#onOpen(request, stream);
+  }
+
+  /**
+   * A DATAGRAM: metered whatever becomes of it (the peer sent it, so this hop carried it, as DATA for a
+   * reset stream); delivered only to an open flow, and at the provider only while the gate is open (a
+   * session at the end of its credit carries no datagram out). Too large, or on stream 0: protocol error.
+   */
+  #handleDatagram(flowId: number, payload: Buffer): void {
+    if (flowId === 0 || payload.length > MAX_DATAGRAM_PAYLOAD) throw protocolError('bad DATAGRAM frame');
+    this.meter.addReceived(payload.length);
+    const flow = this.flows.get(flowId);
+    if (!flow?.isOpen || (this.#onOpen && !this.gate.isOpen)) {
+      this.datagrams.dropped++;
+      flow?.countDrop();
+      return;
+    }
+    // A copy: the record may be decrypted in a receive area that the next read reuses.
+    flow.onDatagram(Buffer.from(payload));
+  }
+
+  /**
+   * Sends a datagram now when the channel has room and nothing is queued before it; otherwise queues it
+   * within the per-flow and per-session bounds. At the provider, a closed gate or an empty limiter drops
+   * it (a datagram that waited for payment or capacity would arrive too late to matter anyway).
+   */
+  #sendDatagram(flow: MuxFlow, payload: Buffer): boolean {
+    if (this.closed || this.flows.get(flow.id) !== flow) return this.#dropDatagram();
+    if (this.#onOpen && !this.gate.isOpen) return this.#dropDatagram();
+    if (this.#datagramQueue.length === 0 && this.channel.writable) return this.#writeDatagram(flow, payload);
+    if (
+      flow.queued >= FLOW_QUEUE_DATAGRAMS ||
+      this.datagrams.queuedBytes + payload.length > SESSION_DATAGRAM_QUEUE_BYTES
+    ) {
+      return this.#dropDatagram();
+    }
+    flow.queued++;
+    this.datagrams.queuedBytes += payload.length;
+    this.datagrams.queuedPeak = Math.max(this.datagrams.queuedPeak, this.datagrams.queuedBytes);
+    this.#datagramQueue.push({ flow, payload });
+    return true;
+  }
+
+  #writeDatagram(flow: MuxFlow, payload: Buffer): boolean {
+    const limiter = this.#limiter;
+    if (limiter) {
+      if (!limiter.canSend()) return this.#dropDatagram();
+      limiter.take(payload.length, this.#waiter);
+    }
+    this.meter.addSent(payload.length);
+    flow.countSent(payload.length);
+    this.channel.send([encodeFrameHeader(FrameType.datagram, flow.id), payload]);
+    return true;
+  }
+
+  #dropDatagram(): false {
+    this.datagrams.dropped++;
+    return false;
+  }
+
+  /** Queued datagrams go first when the channel drains: they never wait behind a stream's DATA. */
+  #flushDatagrams(): void {
+    const queue = this.#datagramQueue;
+    let sent = 0;
+    while (sent < queue.length && this.channel.writable) {
+      const { flow, payload } = queue[sent] as { flow: MuxFlow; payload: Buffer };
+      sent++;
+      flow.queued--;
+      this.datagrams.queuedBytes -= payload.length;
+      const live = !this.closed && this.flows.get(flow.id) === flow && (!this.#onOpen || this.gate.isOpen);
+      if (!live) this.datagrams.dropped++;
+      if (!live || !this.#writeDatagram(flow, payload)) flow.countDrop();
+    }
+    if (sent > 0) this.#datagramQueue = queue.slice(sent);
   }
 
   #resetStream(stream: MuxStream, details: string): void {
@@ -428,6 +617,7 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   }
 
   #flushBlocked = () => {
+    if (this.#datagramQueue.length > 0) this.#flushDatagrams();
     for (const stream of [...this.#blocked]) {
       if (!this.#host.canSendData()) {
         // Woken by the gate or a drain while the limiter is empty: queue for it, or nothing wakes us again.
@@ -462,11 +652,32 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
     for (const { resolve } of this.#opening.values()) resolve(SocksReply.generalFailure);
     for (const stream of this.streams.values()) stream.onReset(cause);
     this.streams.clear();
+    for (const flow of [...this.flows.values()]) flow.onClosed(cause);
+    this.flows.clear();
+    for (const { flow } of this.#datagramQueue) flow.countDrop();
+    this.datagrams.dropped += this.#datagramQueue.length;
+    this.#datagramQueue = [];
+    this.datagrams.queuedBytes = 0;
     this.receiveBuffers.bytes -= this.#buffered; // what streams still held is gone with them
     this.#buffered = 0;
     this.#blocked.clear();
     this.emit('close', error);
   }
+}
+
+function openFailure(reply: number): OpenError {
+  if (reply === OpenReply.notAnExit) {
+    return new OpenError('The provider is relay-only: it opens nothing to the internet', {
+      code: 'TUNNEL_OPEN_NOT_EXIT',
+      details: 'choose a provider whose offer is an exit as the last hop of the path',
+      meta: { reply },
+    });
+  }
+  return new OpenError('Destination refused or unreachable', {
+    code: 'TUNNEL_OPEN_FAILED',
+    details: `exit replied with SOCKS code ${reply}`,
+    meta: { reply },
+  });
 }
 
 function protocolError(details: string): MuxError {

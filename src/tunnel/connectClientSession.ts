@@ -9,6 +9,7 @@ import { dialTransport } from '../transport/dialTransport.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
 import { MAX_HOPS, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
+import type { MuxFlow } from './MuxFlow.ts';
 import { MuxSession } from './MuxSession.ts';
 import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
@@ -52,6 +53,8 @@ export type ClientSession = {
   exit: MuxSession;
   /** `early`: resolve once the OPEN is sent (see `MuxSession.openStream`). */
   openStream(destination: Destination, options?: { signal?: AbortSignal; early?: boolean }): Promise<MuxStream>;
+  /** A UDP flow through the exit (see `MuxSession.openFlow`). */
+  openFlow(destination: Destination): MuxFlow;
   close(): void;
 };
 
@@ -114,6 +117,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     hops: sessions,
     exit,
     openStream: (destination, options) => exit.openStream(destination, options),
+    openFlow: (destination) => exit.openFlow(destination),
     close: () => closeAll(),
   };
 }

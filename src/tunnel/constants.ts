@@ -86,11 +86,16 @@ export const FrameType = {
   /** Stream id 0; payload = 8 opaque bytes the peer echoes in a PONG (liveness and round trip). */
   ping: 8,
   pong: 9,
+  /** A UDP flow's id (opened by an OPEN of kind UDP); payload = one whole datagram, 0…`MAX_DATAGRAM_PAYLOAD` bytes. */
+  datagram: 10,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-/** OPEN kinds: connect to a destination (exit), or relay to the next hop's tunnel port (multi-hop). */
-export const OpenKind = { connect: 1, relay: 2 } as const;
+/**
+ * OPEN kinds: connect to a destination (exit), relay to the next hop's tunnel port (multi-hop), or open a
+ * UDP flow to a destination (exit; DATAGRAM frames then carry it).
+ */
+export const OpenKind = { connect: 1, relay: 2, udp: 3 } as const;
 export type OpenKind = (typeof OpenKind)[keyof typeof OpenKind];
 
 /** Largest PAYMENT frame payload: a voucher message is 194 bytes; anything bigger is not a payment. */
@@ -119,6 +124,45 @@ export const SocksReply = {
   addressTypeNotSupported: 0x08,
 } as const;
 export type SocksReply = (typeof SocksReply)[keyof typeof SocksReply];
+
+/**
+ * OPEN_RESULT codes beyond SOCKS5's (RFC 1928 leaves 0x09–0xFF unassigned). `notAnExit`: the provider
+ * is relay-only; it opens no connection or flow to a destination (only RELAY). A SOCKS front answers it
+ * as 0x02 (not allowed by ruleset).
+ */
+export const OpenReply = { notAnExit: 0x10 } as const;
+
+/**
+ * Largest datagram a UDP flow carries: 65,507 bytes, the largest UDP payload over IPv4 (65,535 − 8 − 20).
+ * It fits one mux frame; a DATAGRAM frame with more is a protocol error.
+ */
+export const MAX_DATAGRAM_PAYLOAD = 65_507;
+/**
+ * UDP flows one session holds at once (each a UDP socket at the exit); further flow OPENs get 0x01 and the
+ * session goes on. 64: a resolver, a few QUIC connections and a call need a handful each.
+ */
+export const MAX_FLOWS_PER_SESSION = 64;
+/** UDP flows one provider process holds over all its sessions (file descriptors); more are refused with 0x01. */
+export const MAX_FLOWS_PER_PROCESS = 4_096;
+/**
+ * Datagrams one flow may hold queued (waiting for its OPEN_RESULT, or for channel room); more are dropped,
+ * as a congested router drops: UDP promises no delivery, so nothing is buffered without limit.
+ */
+export const FLOW_QUEUE_DATAGRAMS = 64;
+/**
+ * Datagram bytes one session may hold queued for channel room over all its flows; more are dropped. Twice
+ * the socket high-water mark: a back-pressured channel drains that much in one go.
+ */
+export const SESSION_DATAGRAM_QUEUE_BYTES = 512 * 1024;
+/**
+ * A flow that carried nothing either way for this long is closed (CLOSE), by whichever side notices first:
+ * RFC 4787 REQ-5 asks NATs to keep an idle UDP mapping at least 2 minutes.
+ */
+export const FLOW_IDLE_TIMEOUT_MS = 120_000;
+/** Bytes an exit lets wait in one flow's UDP socket send queue; more are dropped (the kernel is not keeping up). */
+export const EXIT_UDP_SEND_QUEUE_BYTES = 256 * 1024;
+/** Flows one SOCKS5 UDP ASSOCIATE may have open (one per destination it sends to); datagrams to more are dropped. */
+export const MAX_FLOWS_PER_ASSOCIATION = 32;
 
 /**
  * Write buffer (high-water mark) of every TCP socket and of the secure channel's send side.

@@ -1,5 +1,6 @@
 /** What the local proxy fronts need from a client session: a way to open a tunnel stream. */
 import type { Server, Socket } from 'node:net';
+import type { MuxFlow } from './MuxFlow.ts';
 import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
 
@@ -17,6 +18,12 @@ export type OpenTunnelStreamOptions = { early: boolean; signal?: AbortSignal };
  * options are required so that every front says which it wants.
  */
 export type OpenTunnelStream = (destination: Destination, options: OpenTunnelStreamOptions) => Promise<MuxStream>;
+
+/**
+ * Opens a tunnel UDP flow to `destination` (through the current path's exit): resolves with the flow at
+ * once (datagrams wait in it for the exit's answer); a refusal closes the flow with an `OpenError`.
+ */
+export type OpenTunnelFlow = (destination: Destination) => Promise<MuxFlow>;
 
 export type ProxyServer = {
   server: Server;

@@ -15,7 +15,8 @@ import { InPlaceReader, spliceSocket } from './splice.ts';
 
 export type ResolveHost = (host: string) => Promise<string[]>;
 
-const defaultResolve: ResolveHost = async (host) =>
+/** `dns.lookup` with every address, in the resolver's order; an IP literal is itself. */
+export const defaultResolve: ResolveHost = async (host) =>
   isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /** Maps a connect or resolve error to a SOCKS5 reply code (RFC 1928 §6). */

@@ -2,7 +2,8 @@
  * Mux frame codec (pure). One frame per secure-channel record:
  * `type(1) ‖ streamId(4, BE) ‖ payload`. Payloads: OPEN `kind(1) ‖ port(2) ‖ hostLen(1) ‖ host`,
  * OPEN_RESULT `reply(1)`, DATA bytes, WINDOW_UPDATE `delta(4)`, CLOSE empty, RESET `reply(1)`,
- * PAYMENT (stream 0) one payment message, PING / PONG (stream 0) 8 opaque bytes.
+ * PAYMENT (stream 0) one payment message, PING / PONG (stream 0) 8 opaque bytes, DATAGRAM (a UDP
+ * flow's id) one whole datagram.
  */
 import { FRAME_HEADER_LEN, FrameType, MAX_HOST_LEN, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
@@ -20,7 +21,7 @@ export function encodeFrameHeader(type: FrameType, streamId: number): Buffer {
 export function decodeFrame(record: Buffer): MuxFrame {
   if (record.length < FRAME_HEADER_LEN) throw malformed('frame shorter than its header');
   const type = record[0] as number;
-  if (type < FrameType.open || type > FrameType.pong) throw malformed('unknown frame type');
+  if (type < FrameType.open || type > FrameType.datagram) throw malformed('unknown frame type');
   return { type: type as FrameType, streamId: record.readUInt32BE(1), payload: record.subarray(FRAME_HEADER_LEN) };
 }
 
@@ -39,7 +40,8 @@ export function encodeOpen(kind: OpenKind, { host, port }: Destination): Buffer 
 export function decodeOpen(payload: Buffer): { kind: OpenKind } & Destination {
   if (payload.length < 5) throw malformed('OPEN too short');
   const kind = payload[0];
-  if (kind !== OpenKind.connect && kind !== OpenKind.relay) throw malformed('unknown OPEN kind');
+  if (kind !== OpenKind.connect && kind !== OpenKind.relay && kind !== OpenKind.udp)
+    throw malformed('unknown OPEN kind');
   const port = payload.readUInt16BE(1);
   const hostLength = payload[3] as number;
   if (port === 0 || hostLength === 0 || payload.length !== 4 + hostLength) throw malformed('bad OPEN destination');

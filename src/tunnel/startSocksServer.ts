@@ -1,8 +1,8 @@
 /**
- * Local SOCKS5 front (RFC 1928, with RFC 1929 username/password when configured): CONNECT
- * only; IPv4, IPv6 and domain names — names are sent to the exit unresolved. Each accepted
- * connection becomes one tunnel stream. A malformed request gets the proper reply and a
- * closed socket.
+ * Local SOCKS5 front (RFC 1928, with RFC 1929 username/password when configured): CONNECT, and
+ * UDP ASSOCIATE when given `openFlow` (`serveUdpAssociate.ts`); IPv4, IPv6 and domain names — names
+ * are sent to the exit unresolved. Each accepted CONNECT becomes one tunnel stream. A malformed
+ * request gets the proper reply and a closed socket.
  *
  * The request is parsed synchronously as bytes arrive (no promise per field), and by default
  * the CONNECT is answered optimistically, as ss-local does: success at once, the OPEN and the
@@ -13,13 +13,16 @@
 import type { Socket } from 'node:net';
 import { MAX_PROXY_REQUEST_HEAD, PROXY_REQUEST_TIMEOUT_MS, SocksReply } from './constants.ts';
 import { OpenError } from './errors.ts';
-import type { OpenTunnelStream, ProxyServer } from './frontTypes.ts';
+import type { OpenTunnelFlow, OpenTunnelStream, ProxyServer } from './frontTypes.ts';
 import { listenProxy } from './listenProxy.ts';
 import type { Destination } from './muxFrame.ts';
+import { serveUdpAssociate } from './serveUdpAssociate.ts';
 import { splice } from './splice.ts';
 
 export type StartSocksServerParameters = {
   openStream: OpenTunnelStream;
+  /** UDP flows for UDP ASSOCIATE; without it the command is refused (0x07). */
+  openFlow?: OpenTunnelFlow;
   host?: string;
   port?: number;
   /** Require RFC 1929 username/password (otherwise no-auth). */
@@ -54,7 +57,7 @@ export function startSocksServer(params: StartSocksServerParameters): Promise<Pr
 type Step =
   | { kind: 'more' }
   | { kind: 'refuse'; reply: Buffer }
-  | { kind: 'connect'; destination: Destination; used: number };
+  | { kind: 'connect' | 'associate'; destination: Destination; used: number };
 
 const MORE: Step = { kind: 'more' };
 
@@ -68,6 +71,7 @@ function parse(
   state: { stage: number; at: number },
   credentials: StartSocksServerParameters['credentials'],
   answer: (reply: Buffer) => void,
+  udp: boolean,
 ): Step {
   if (state.stage === 0) {
     if (data.length < 2) return MORE;
@@ -121,6 +125,8 @@ function parse(
     host = data.toString('latin1', at + 5, end);
   } else return { kind: 'refuse', reply: socksReply(SocksReply.addressTypeNotSupported) };
   const port = data.readUInt16BE(end);
+  // UDP ASSOCIATE's DST is where the client will send from (0.0.0.0:0 when it does not know yet).
+  if (command === 3 && udp) return { kind: 'associate', destination: { host, port }, used: end + 2 };
   if (command !== 1) return { kind: 'refuse', reply: socksReply(SocksReply.commandNotSupported) };
   if (port === 0) return { kind: 'refuse', reply: socksReply(SocksReply.generalFailure) };
   return { kind: 'connect', destination: { host, port }, used: end + 2 };
@@ -148,14 +154,17 @@ function watchDeadline(socket: Socket, expire: () => void): () => void {
 }
 
 /** Reads and answers the SOCKS5 request; resolves with the destination and the bytes that followed it. */
+type Request = { command: 'connect' | 'associate'; destination: Destination; early: Buffer };
+
 function readRequest(
   socket: Socket,
   credentials: StartSocksServerParameters['credentials'],
-): Promise<{ destination: Destination; early: Buffer } | undefined> {
+  udp: boolean,
+): Promise<Request | undefined> {
   return new Promise((resolve) => {
     let data: Buffer = Buffer.alloc(0);
     const state = { stage: 0, at: 0 };
-    const done = (result?: { destination: Destination; early: Buffer }) => {
+    const done = (result?: Request) => {
       socket.off('data', onData);
       socket.off('end', onGone);
       socket.off('close', onGone);
@@ -165,9 +174,10 @@ function readRequest(
     };
     const onData = (chunk: Buffer) => {
       data = data.length === 0 ? chunk : Buffer.concat([data, chunk]);
-      const step = parse(data, state, credentials, (reply) => socket.write(reply));
-      if (step.kind === 'connect') done({ destination: step.destination, early: data.subarray(step.used) });
-      else if (step.kind === 'refuse') {
+      const step = parse(data, state, credentials, (reply) => socket.write(reply), udp);
+      if (step.kind === 'connect' || step.kind === 'associate') {
+        done({ command: step.kind, destination: step.destination, early: data.subarray(step.used) });
+      } else if (step.kind === 'refuse') {
         done();
         socket.end(step.reply);
       } else if (data.length > MAX_PROXY_REQUEST_HEAD) {
@@ -189,16 +199,22 @@ function readRequest(
 
 async function serveSocks(
   socket: Socket,
-  { openStream, credentials, optimistic = true }: StartSocksServerParameters,
+  { openStream, openFlow, credentials, optimistic = true }: StartSocksServerParameters,
 ): Promise<void> {
-  const request = await readRequest(socket, credentials);
+  const request = await readRequest(socket, credentials, openFlow !== undefined);
   if (!request) return;
+  if (request.command === 'associate' && openFlow) {
+    socket.resume();
+    await serveUdpAssociate(socket, request.destination, openFlow);
+    return;
+  }
   let stream: Awaited<ReturnType<OpenTunnelStream>>;
   try {
     stream = await openStream(request.destination, { early: optimistic });
   } catch (error) {
     const reply = error instanceof OpenError ? error.meta.reply : SocksReply.generalFailure;
-    socket.end(socksReply(reply));
+    // Codes beyond SOCKS5's (a relay-only provider's refusal) are "not allowed" to the application.
+    socket.end(socksReply(reply > SocksReply.addressTypeNotSupported ? SocksReply.notAllowedByRuleset : reply));
     return;
   }
   if (socket.destroyed) {

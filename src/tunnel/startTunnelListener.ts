@@ -1,16 +1,19 @@
 /**
  * The provider's tunnel port: accepts TCP connections, runs the Noise IK responder
  * handshake, and serves a `MuxSession` whose OPENs go through the exit policy to the
- * destination (CONNECT) or to the next hop's tunnel port (RELAY). `onSession` hands each
- * authenticated session (peer key, meter, gate) to the payment layer.
+ * destination (CONNECT, UDP flows) or to the next hop's tunnel port (RELAY). `onSession` hands each
+ * authenticated session (peer key, meter, gate) to the payment layer. A relay-only listener answers
+ * CONNECT and UDP opens with `OpenReply.notAnExit` and carries RELAY streams only.
  */
+import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
-import { SOCKET_HIGH_WATER_MARK } from './constants.ts';
+import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
+import { handleExitFlow } from './handleExitFlow.ts';
 import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
 import { MuxSession } from './MuxSession.ts';
 import type { RateLimiter } from './RateLimiter.ts';
@@ -25,6 +28,13 @@ export type StartTunnelListenerParameters = {
   policy?: ExitPolicy;
   /** Refuse RELAY opens (do not act as an inner hop). Default false. */
   disableRelay?: boolean;
+  /**
+   * `exit` (default): CONNECT, UDP and RELAY; `relay-only`: RELAY only — CONNECT and UDP opens are answered
+   * `OpenReply.notAnExit` (the provider never opens a connection or a flow to a destination for others).
+   */
+  role?: ProviderRole;
+  /** A UDP flow idle this long is closed (default `FLOW_IDLE_TIMEOUT_MS`). */
+  flowIdleMs?: number;
   /** Accept or refuse an authenticated client by its static key (e.g. only those with a session). */
   authorize?: (remoteStatic: Buffer) => boolean;
   onSession?: (session: MuxSession) => void;
@@ -37,6 +47,9 @@ export type StartTunnelListenerParameters = {
   transports?: readonly TransportListenConfig[];
 };
 
+/** What a provider carries for others: see `StartTunnelListenerParameters.role`. */
+export type ProviderRole = 'exit' | 'relay-only';
+
 export type TunnelListener = {
   /** Bound address, `{ host, port }`. */
   address: { host: string; port: number };
@@ -45,6 +58,8 @@ export type TunnelListener = {
   sockets: Set<Socket>;
   /** The obfuscated transports' listeners, in the order configured. */
   transports: TransportServer[];
+  /** The exit's UDP sockets, one per open flow. */
+  udpSockets: Set<UdpSocket>;
   close(): Promise<void>;
 };
 
@@ -60,6 +75,8 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
   // Received DATA buffered over every session of this listener: one count, so a per-process budget holds.
   const receiveBuffers = { bytes: 0 };
   const sockets = new Set<Socket>();
+  const udpSockets = new Set<UdpSocket>();
+  const exit = (params.role ?? 'exit') === 'exit';
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
@@ -86,9 +103,14 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
       meterTickBytes: params.meterTickBytes,
       limiter: params.limiter,
       receiveBuffers,
+      flowIdleMs: params.flowIdleMs,
       onOpen: (request, stream) => {
-        if (request.kind === 2 && params.disableRelay) {
-          session.answerOpen(stream, 2);
+        if (request.kind === OpenKind.relay && params.disableRelay) {
+          session.answerOpen(stream, SocksReply.notAllowedByRuleset);
+          return;
+        }
+        if (request.kind !== OpenKind.relay && !exit) {
+          session.answerOpen(stream, OpenReply.notAnExit);
           return;
         }
         void handleExitOpen({
@@ -100,6 +122,21 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
           resolve: params.resolve,
           sockets,
         });
+      },
+      onFlow: (destination, flow) => {
+        if (!exit) session.answerFlow(flow, OpenReply.notAnExit);
+        else if (udpSockets.size >= MAX_FLOWS_PER_PROCESS) session.answerFlow(flow, SocksReply.generalFailure);
+        else {
+          void handleExitFlow({
+            session,
+            flow,
+            destination,
+            policy,
+            logger,
+            resolve: params.resolve,
+            sockets: udpSockets,
+          });
+        }
       },
     });
     sessions.add(session);
@@ -128,6 +165,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
     address: { host: bound.address, port: bound.port },
     sessions,
     sockets,
+    udpSockets,
     transports,
     close: async () => {
       for (const session of sessions) session.close();

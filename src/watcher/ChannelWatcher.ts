@@ -12,6 +12,7 @@ import { getChannel, isChannelGone } from '../chain/actions/getChannel.ts';
 import { redeemBatch } from '../chain/actions/redeemBatch.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import { CallRevertedError } from '../chain/errors.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import { type RedeemPolicy, shouldRedeem } from './redeemPolicy.ts';
@@ -158,15 +159,33 @@ export class ChannelWatcher {
       preimage: c.preimage,
       ticks: BigInt(c.ticks),
     }));
-    // One code path for one or many channels: a batch of one costs about a plain redeem.
-    await retry(() => redeemBatch(client, { deployment: this.#p.deployment, redemptions }));
+    // One code path for one or many channels: a batch of one costs about a plain redeem. The contract skips
+    // an element it cannot redeem (a channel closed meanwhile, nothing new) instead of reverting the batch.
+    let skipped: { channelId: Hex; reason: string }[];
+    try {
+      ({ skipped } = await retry(() => redeemBatch(client, { deployment: this.#p.deployment, redemptions })));
+    } catch (error) {
+      if (!(error instanceof CallRevertedError && error.meta.errorName === 'NothingRedeemed')) throw error;
+      // Every claim was stale: the chain already holds as much (or the channels are gone).
+      skipped = due.map((c) => ({ channelId: c.signed.voucher.channelId, reason: 'nothing redeemed' }));
+    }
+    const skippedIds = new Set(skipped.map((s) => s.channelId.toLowerCase()));
+    const redeemed: Hex[] = [];
     for (const c of due) {
-      const state = this.#state.get(c.signed.voucher.channelId.toLowerCase() as Hex);
-      if (state) state.redeemed = c.value;
+      const id = c.signed.voucher.channelId.toLowerCase() as Hex;
+      const state = this.#state.get(id);
+      if (!state) continue;
+      if (skippedIds.has(id)) {
+        // What the chain holds now decides (a close or another redemption got there first).
+        Object.assign(state, await this.#readChannel(id));
+        continue;
+      }
+      state.redeemed = c.value;
+      redeemed.push(c.signed.voucher.channelId);
     }
     store.setMeta(LAST_REDEEM_KEY, String(now));
-    (this.#p.logger ?? silentLogger).info({ channels: due.length }, 'redeemed');
-    return due.map((c) => c.signed.voucher.channelId);
+    (this.#p.logger ?? silentLogger).info({ channels: redeemed.length, skipped }, 'redeemed');
+    return redeemed;
   }
 
   async #readChannel(id: Hex): Promise<OnChain> {

@@ -1,4 +1,6 @@
-/** Retries an RPC call with exponential backoff; the last failure is rethrown. */
+/** Retries an RPC call with exponential backoff; the last failure (or a revert, at once) is rethrown. */
+import { CallRevertedError } from '../chain/errors.ts';
+
 export type RetryOptions = { attempts?: number; baseDelayMs?: number; signal?: AbortSignal };
 
 /** Attempts and delays: 5 tries over ~3 s rides out an RPC restart or a rate limit, then gives up to the caller. */
@@ -12,7 +14,8 @@ export async function retry<T>(fn: () => Promise<T>, options: RetryOptions = {})
     try {
       return await fn();
     } catch (error) {
-      if (attempt >= attempts || options.signal?.aborted) throw error;
+      // A revert is the chain's answer, not a transient failure: asking again gives the same one.
+      if (attempt >= attempts || options.signal?.aborted || error instanceof CallRevertedError) throw error;
       await new Promise((resolve) => setTimeout(resolve, base * 2 ** (attempt - 1)));
     }
   }

@@ -1,5 +1,5 @@
 /**
- * The dashboard in real Chromium (Debian's `chromium`, driven by playwright-core): the devnet's
+ * The dashboard in real Chromium (from npm, `test/support/browser.ts`, driven by playwright-core): the devnet's
  * network dashboard lists every provider by address, its earnings grow while traffic flows through
  * the devnet's SOCKS port to a local origin, the provider's and the client's own dashboards render
  * their views, and screenshots are saved under test-artifacts/ (git-ignored).
@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { DevnetInfo } from '../../src/devnet/startDevnet.ts';
+import { launchChromium } from '../support/browser.ts';
 import { ROOT, startCli } from '../support/cli.ts';
 import { startOrigin } from '../support/tunnelHarness.ts';
 
@@ -21,7 +22,6 @@ declare const document: {
   querySelector(selector: string): { getAttribute(name: string): string | null } | null;
 };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 function dashboardBuildIsStale(): boolean {
@@ -56,7 +56,6 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
   let origin: Awaited<ReturnType<typeof startOrigin>>;
   let browser: Browser;
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     // The page the daemons serve is the Vite build (`pretest` makes it): rebuild only when missing or older
     // than its sources, so a concurrent test never sees the folder emptied.
     if (dashboardBuildIsStale()) {
@@ -69,10 +68,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     origin = await startOrigin(8 * 1024 * 1024);
     devnet = await startCli(['devnet', '--json'], 120_000);
     info = JSON.parse(devnet.firstLine) as DevnetInfo;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

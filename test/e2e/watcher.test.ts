@@ -10,16 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestClient, http } from 'viem';
+import { signCloseChannel } from '../../src/accounting/closeChannel.ts';
 import { TICK_BYTES } from '../../src/accounting/constants.ts';
 import { PayeeChannel } from '../../src/accounting/PayeeChannel.ts';
 import { PayerChannel } from '../../src/accounting/PayerChannel.ts';
+import { NO_TICKS, signVoucher } from '../../src/accounting/voucher.ts';
 import { bandwidthTokenAbi } from '../../src/chain/abi/bandwidthToken.ts';
 import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { getChannel } from '../../src/chain/actions/getChannel.ts';
 import { openChannel } from '../../src/chain/actions/openChannelFor.ts';
+import { type Redemption, redeemBatch } from '../../src/chain/actions/redeemBatch.ts';
 import { sendTransaction } from '../../src/chain/actions/sendTransaction.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
+import { CallRevertedError } from '../../src/chain/errors.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
@@ -160,4 +165,50 @@ test('the watcher redeems the newest claim when the payer starts a unilateral cl
   });
   assert.equal(payerAfter - payerBefore, deposit - claim.value);
   reopened.close();
+});
+
+test('one stale claim in a batch does not block the others: the contract skips it and says why', async () => {
+  const { channels } = chain.deployment.contracts;
+  const payerAccount = devAccount(3);
+  const payeeAccount = devAccount(4);
+  const payer = createChainClient(chain.anvil.rpcUrl, payerAccount);
+  const payee = createChainClient(chain.anvil.rpcUrl, payeeAccount);
+  await buyRbt(payer, { deployment: chain.deployment, reserveIn: 1_000n * 10n ** 6n, useFaucet: true });
+  const domain = { chainId: chain.deployment.chainId, channels };
+  const redemptions = [];
+  for (let i = 0; i < 3; i++) {
+    const { channelId } = await openChannel(payer, {
+      deployment: chain.deployment,
+      payee: payeeAccount.address,
+      deposit: 10n * RBT,
+    });
+    const signed = await signVoucher(payerAccount, domain, {
+      channelId,
+      amount: RBT,
+      tickAnchor: NO_TICKS,
+      tickValue: 0n,
+    });
+    redemptions.push({ voucher: signed.voucher, signature: signed.signature, preimage: NO_TICKS, ticks: 0n });
+  }
+  const [stale, fresh, gone] = redemptions as [Redemption, Redemption, Redemption];
+  // Someone else already redeemed `stale`; the payer closed `gone` cooperatively: both since the batch was made.
+  await redeemBatch(payer, { deployment: chain.deployment, redemptions: [stale] });
+  await sendTransaction(payer, {
+    address: channels,
+    abi: paymentChannelsAbi,
+    functionName: 'cooperativeClose',
+    args: [gone.voucher.channelId, RBT, await signCloseChannel(payeeAccount, domain, gone.voucher.channelId, RBT)],
+  });
+  const { skipped } = await redeemBatch(payee, { deployment: chain.deployment, redemptions: [stale, fresh, gone] });
+  assert.deepEqual(skipped, [
+    { channelId: stale.voucher.channelId, reason: 'nothing to redeem' },
+    { channelId: gone.voucher.channelId, reason: 'channel not found' },
+  ]);
+  const onChain = await getChannel(payee, { deployment: chain.deployment, channelId: fresh.voucher.channelId });
+  assert.equal(onChain.redeemed, RBT);
+  // A batch of nothing but stale claims reverts before it costs anything.
+  await assert.rejects(
+    redeemBatch(payee, { deployment: chain.deployment, redemptions: [stale, fresh] }),
+    (error) => error instanceof CallRevertedError && error.meta.errorName === 'NothingRedeemed',
+  );
 });

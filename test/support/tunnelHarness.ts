@@ -5,9 +5,10 @@ import { connect, type Socket } from 'node:net';
 import { type ClientSession, connectClientSession } from '../../src/tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../../src/tunnel/exitPolicy.ts';
 import type { ProxyServer } from '../../src/tunnel/frontTypes.ts';
+import type { Destination } from '../../src/tunnel/muxFrame.ts';
 import { startHttpProxyServer } from '../../src/tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../../src/tunnel/startSocksServer.ts';
-import { startTunnelListener, type TunnelListener } from '../../src/tunnel/startTunnelListener.ts';
+import { type ProviderRole, startTunnelListener, type TunnelListener } from '../../src/tunnel/startTunnelListener.ts';
 import { generateStaticKeyPair } from '../../src/tunnel/x25519.ts';
 
 export type Origin = { server: Server; port: number; body: Buffer; close(): Promise<void> };
@@ -59,18 +60,27 @@ export type Network = {
 };
 
 /** `hops` devnet providers on 127.0.0.1 and a client session through all of them, with both fronts. */
-export async function startNetwork(hops: number, { devnet = true } = {}): Promise<Network> {
+export async function startNetwork(
+  hops: number,
+  { devnet = true, roles = [] as ProviderRole[], flowIdleMs = undefined as number | undefined } = {},
+): Promise<Network> {
   const providers: Network['providers'] = [];
   for (let i = 0; i < hops; i++) {
     const staticKeys = generateStaticKeyPair();
-    const listener = await startTunnelListener({ staticKeys, policy: createExitPolicy({ devnet }) });
+    const listener = await startTunnelListener({
+      staticKeys,
+      policy: createExitPolicy({ devnet }),
+      role: roles[i],
+      flowIdleMs,
+    });
     providers.push(Object.assign(listener, { publicKey: staticKeys.publicKey }));
   }
   const client = await connectClientSession({
     hops: providers.map((p) => ({ host: p.address.host, port: p.address.port, publicKey: p.publicKey })),
   });
   const openStream = client.openStream;
-  const socks = await startSocksServer({ openStream });
+  const openFlow = async (destination: Destination) => client.openFlow(destination);
+  const socks = await startSocksServer({ openStream, openFlow });
   const socksExact = await startSocksServer({ openStream, optimistic: false });
   const http = await startHttpProxyServer({ openStream });
   return {

@@ -1,9 +1,11 @@
 /**
  * The payee's redemption of signed vouchers (with hash-chain ticks) from one or many channels in one
  * transaction; a batch of one costs about a plain redeem, so it is the only redemption path. Anyone
- * may send it; the funds go to each channel's payee.
+ * may send it; the funds go to each channel's payee. The contract skips an element it cannot redeem (its
+ * channel closed meanwhile, nothing new, a bad signature or ticks) instead of reverting the batch: `skipped`
+ * says which and why. A batch where every element is skipped reverts (`NothingRedeemed`).
  */
-import type { ContractFunctionArgs, TransactionReceipt } from 'viem';
+import { type ContractFunctionArgs, type Hex, parseEventLogs, type TransactionReceipt } from 'viem';
 import { paymentChannelsAbi } from '../abi/paymentChannels.ts';
 import type { ChainClient } from '../chainClient.ts';
 import type { Deployment } from '../deployment.ts';
@@ -13,18 +15,29 @@ import { type SendTransactionErrorType, sendTransaction, type TransactionOptions
 export type Redemption = ContractFunctionArgs<typeof paymentChannelsAbi, 'nonpayable', 'redeemBatch'>[0][number];
 
 export type RedeemBatchParameters = TransactionOptions & { deployment: Deployment; redemptions: readonly Redemption[] };
-export type RedeemBatchReturnType = TransactionReceipt;
+/** `PaymentChannels.SKIP_*` codes of `RedemptionSkipped`. */
+export const SkipReason = {
+  1: 'channel not found',
+  2: 'invalid signature',
+  3: 'invalid ticks',
+  4: 'nothing to redeem',
+  5: 'another payee',
+} as const satisfies Record<number, string>;
+export type RedeemBatchReturnType = {
+  receipt: TransactionReceipt;
+  skipped: { channelId: Hex; reason: string }[];
+};
 export type RedeemBatchErrorType = SendTransactionErrorType;
 
 /**
  * @example
  * await redeemBatch(client, { deployment, redemptions: claims.map(toRedemption) });
  */
-export function redeemBatch(
+export async function redeemBatch(
   client: ChainClient,
   { deployment, redemptions, label = 'redeem', onProgress }: RedeemBatchParameters,
 ): Promise<RedeemBatchReturnType> {
-  return sendTransaction(client, {
+  const receipt = await sendTransaction(client, {
     address: deployment.contracts.channels,
     abi: paymentChannelsAbi,
     functionName: 'redeemBatch',
@@ -32,4 +45,11 @@ export function redeemBatch(
     label,
     onProgress,
   });
+  const skipped = parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: 'RedemptionSkipped' }).map(
+    ({ args }) => ({
+      channelId: args.channelId,
+      reason: SkipReason[Number(args.reason) as keyof typeof SkipReason] ?? `reason ${args.reason}`,
+    }),
+  );
+  return { receipt, skipped };
 }

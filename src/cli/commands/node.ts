@@ -28,6 +28,8 @@ type NodeFlags = ChainFlags & {
   wssKey?: string;
   wssName?: string;
   wssAnnounce?: string;
+  exit?: boolean;
+  relayOnly?: boolean;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -69,6 +71,16 @@ export function nodeCommand(): Command {
     .option('--exit-deny <cidr>', 'refuse this network as a destination (repeatable)', collect, [])
     .option('--exit-ports <list>', 'only allow these destination ports, e.g. 80,443')
     .option('--allow-private', 'dial and advertise private libp2p addresses (LAN, namespaces)')
+    .addOption(
+      new Option(
+        '--exit',
+        'be an exit: open connections and UDP flows to destinations for clients (the default)',
+      ).conflicts('relayOnly'),
+    )
+    .option(
+      '--relay-only',
+      "carry only encrypted relay hops for others, never be anybody's exit (signed in your offer; exit opens are refused)",
+    )
     .option('--devnet', 'devnet exit policy: loopback destinations allowed (never on a real network)')
     .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addOption(
@@ -91,6 +103,7 @@ link-local ranges are refused unless allowed with --exit-allow.
 Examples:
   $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --listen /ip4/0.0.0.0/tcp/4001
   $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --rate-limit 12500000   # sell 100 Mbit/s
+  $ bandex node --keystore provider.json --tunnel-announce 203.0.113.7 --relay-only   # share without being an exit
   $ bandex node --key-file dev.key --rpc http://127.0.0.1:8545 --listen /ip4/127.0.0.1/tcp/0 --tunnel-host 127.0.0.1 --allow-private --devnet`,
     )
     .action(async (flags: NodeFlags) => {
@@ -128,6 +141,7 @@ Examples:
           wssName: flags.wssName,
           wssAnnounce: flags.wssAnnounce,
         }),
+        role: flags.relayOnly ? 'relay-only' : 'exit',
         logger,
       });
       // Signal handlers before the ready line: whoever reads it may stop us at once.
@@ -142,6 +156,7 @@ Examples:
             transports: provider.tunnel.transports.map((t) => ({ name: t.name, port: t.address.port })),
             api: provider.api.url,
             priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
+            role: flags.relayOnly ? 'relay-only' : 'exit',
           })}\n`,
         );
       } else {
