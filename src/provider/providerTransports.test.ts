@@ -29,6 +29,7 @@ describe('providerTransports', () => {
         behindProxy.map((t) => [t.name, t.name === 'wss' && t.tls !== undefined, t.announce]),
         [['wss', false, 'cdn.example.org:443']],
       );
+      assert.equal(behindProxy[0]?.host, '127.0.0.1', 'a plain-HTTP backend listens on loopback only');
     } finally {
       removeCert(cert);
       rmSync(dir, { recursive: true, force: true });

@@ -45,7 +45,8 @@ export function providerTransports(
         : undefined;
     transports.push({
       name: 'wss',
-      host: options.host,
+      // Without TLS it is the backend of a proxy on this host: never reachable from outside in clear.
+      host: tls ? options.host : '127.0.0.1',
       port: options.wssPort,
       path: `/${secret.toString('base64url')}`,
       ...(tls ? { tls } : {}),
