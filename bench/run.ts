@@ -2,7 +2,8 @@
  * `npm run bench [-- --json] [--mib 1024] [--runs 5] [--requests 300] [--sessions 1000]`: the data-plane
  * suite. In one run, on loopback, curl downloads `--mib` MiB from a local nginx through each path —
  * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
- * `bandex1hopNoAccounting`, `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
+ * `bandex1hopNoAccounting`, `bandex1hopObfs` and `bandex1hopWss` (the same with hop 1 over the obfs or wss
+ * transport, docs/transports.md), `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
  * median of `--runs` interleaved runs (after one discarded warm-up download of up to 256 MiB per path; each
  * run starts one path further on); then `--requests` sequential 1 KiB GETs per path, each on a new
  * connection, in 3 interleaved rounds after 50 warm-up requests (latency p50/p99); then `--sessions` concurrent client sessions
