@@ -23,6 +23,9 @@ const CONTRACTS: Record<string, string> = {
   ProviderRegistry: 'providerRegistry',
   PaymentChannels: 'paymentChannels',
   DeviceBudgets: 'deviceBudgets',
+  ShieldedPool: 'shieldedPool',
+  PoolSpendVerifier: 'poolSpendVerifier',
+  PoseidonT3: 'poseidonT3',
   BandexGovernor: 'bandexGovernor',
   BandexTimelock: 'bandexTimelock',
 };

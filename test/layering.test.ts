@@ -40,8 +40,16 @@ const LAYERS: Record<string, Layer> = {
     why: 'the data plane: Noise, mux, proxy fronts; knows nothing of payment or peers',
   },
   net: { mayImport: ['chain'], why: 'libp2p control plane: offers and peer bindings are the chain’s signed data' },
+  zk: {
+    mayImport: ['errors'],
+    why: 'the ZK toolchain: circuits, the development ceremony, Groth16 proofs; knows nothing of the protocol',
+  },
+  pool: {
+    mayImport: ['chain', 'zk'],
+    why: 'the shielded pool: notes, spend proofs, the funder that pays channels from the pool',
+  },
   session: {
-    mayImport: ['accounting', 'chain', 'net', 'store', 'tunnel'],
+    mayImport: ['accounting', 'chain', 'net', 'pool', 'store', 'tunnel'],
     why: 'path building and payments in the tunnel: where the parts below meet',
   },
   watcher: {

@@ -19,6 +19,7 @@ export const CONTRACT_NAMES = [
   'governor',
   'timelock',
   'budgets',
+  'pool',
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
