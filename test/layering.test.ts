@@ -35,11 +35,18 @@ const LAYERS: Record<string, Layer> = {
   },
   accounting: { mayImport: ['chain'], why: 'payment state machines; vouchers are the chain’s typed data' },
   store: { mayImport: ['accounting'], why: 'SQLite persistence of channels, claims and receipts (accounting types)' },
-  tunnel: {
+  transport: {
     mayImport: ['errors', 'log'],
+    why: 'how hop 1’s connection looks on the wire (plain, obfs, wss): framing and sockets under the tunnel; knows nothing of Noise',
+  },
+  tunnel: {
+    mayImport: ['errors', 'log', 'transport'],
     why: 'the data plane: Noise, mux, proxy fronts; knows nothing of payment or peers',
   },
-  net: { mayImport: ['chain'], why: 'libp2p control plane: offers and peer bindings are the chain’s signed data' },
+  net: {
+    mayImport: ['chain', 'transport'],
+    why: 'libp2p control plane: offers and peer bindings are the chain’s signed data; offers list transports',
+  },
   zk: {
     mayImport: ['errors'],
     why: 'the ZK toolchain: circuits, the development ceremony, Groth16 proofs; knows nothing of the protocol',

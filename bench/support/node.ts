@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { removeCert, selfSignedCert } from '../../src/devnet/selfSignedCert.ts';
+import { removeCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import type { TransportListenConfig } from '../../src/transport/listenTransport.ts';
 import { formatTransportParams, parseTransport } from '../../src/transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../../src/tunnel/connectClientSession.ts';

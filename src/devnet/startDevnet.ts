@@ -34,13 +34,13 @@ import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { detectDevnetChanges } from '../provider/metrics.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
 import type { TransportListenConfig } from '../transport/listenTransport.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
 import type { TransportName } from '../transport/transportSpec.ts';
 import { createBlackhole } from './blackhole.ts';
 import { createCustomerBlackhole } from './blackholeCustomers.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
 import type { FaultMode } from './faultModes.ts';
 import { fundLikeACustomer } from './fundLikeACustomer.ts';
-import { removeCert, type SelfSignedCert, selfSignedCert } from './selfSignedCert.ts';
 
 /** The devnet's JSON line (`bandex devnet --json`). */
 export type DevnetInfo = {

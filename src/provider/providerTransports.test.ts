@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { removeCert, selfSignedCert } from '../devnet/selfSignedCert.ts';
+import { removeCert, selfSignedCert } from '../transport/selfSignedCert.ts';
 import { providerTransports } from './providerTransports.ts';
 
 describe('providerTransports', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectTls } from 'node:tls';
-import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/devnet/selfSignedCert.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import type { TransportSpec } from '../../src/transport/transportSpec.ts';
 import { connectClientSession } from '../../src/tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../../src/tunnel/exitPolicy.ts';

@@ -8,15 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectTls } from 'node:tls';
-import { removeCert, type SelfSignedCert, selfSignedCert } from '../devnet/selfSignedCert.ts';
-import { connectClientSession } from '../tunnel/connectClientSession.ts';
-import { createExitPolicy } from '../tunnel/exitPolicy.ts';
-import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
-import { generateStaticKeyPair } from '../tunnel/x25519.ts';
-import { obfsProbeThreshold } from './obfs.ts';
-import type { TransportSpec } from './transportSpec.ts';
-import { createWsCodec } from './wsFrame.ts';
-import { upgradeRequest } from './wss.ts';
+import { obfsProbeThreshold } from '../transport/obfs.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
+import type { TransportSpec } from '../transport/transportSpec.ts';
+import { createWsCodec } from '../transport/wsFrame.ts';
+import { upgradeRequest } from '../transport/wss.ts';
+import { connectClientSession } from './connectClientSession.ts';
+import { createExitPolicy } from './exitPolicy.ts';
+import { startTunnelListener, type TunnelListener } from './startTunnelListener.ts';
+import { generateStaticKeyPair } from './x25519.ts';
 
 describe('a client that lies about its transport', () => {
   const staticKeys = generateStaticKeyPair();

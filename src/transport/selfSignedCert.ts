@@ -1,4 +1,4 @@
-/** A throwaway self-signed certificate (openssl CLI) for the devnet's and the tests' wss listeners: PEM key and cert, and its SHA-256 pin. */
+/** A throwaway self-signed certificate (openssl CLI) for a wss listener in the devnet, the bench and tests: PEM key and cert, and its SHA-256 pin. */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

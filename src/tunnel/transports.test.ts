@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
-import { removeCert, type SelfSignedCert, selfSignedCert } from '../devnet/selfSignedCert.ts';
-import { connectClientSession } from '../tunnel/connectClientSession.ts';
-import { createExitPolicy } from '../tunnel/exitPolicy.ts';
-import type { MuxStream } from '../tunnel/MuxStream.ts';
-import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
-import { generateStaticKeyPair } from '../tunnel/x25519.ts';
-import type { TransportSpec } from './transportSpec.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
+import type { TransportSpec } from '../transport/transportSpec.ts';
+import { connectClientSession } from './connectClientSession.ts';
+import { createExitPolicy } from './exitPolicy.ts';
+import type { MuxStream } from './MuxStream.ts';
+import { startTunnelListener, type TunnelListener } from './startTunnelListener.ts';
+import { generateStaticKeyPair } from './x25519.ts';
 
 async function httpGet(stream: MuxStream, port: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
