@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { removeCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import type { TransportListenConfig } from '../../src/transport/listenTransport.ts';
+import { removeCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import { formatTransportParams, parseTransport } from '../../src/transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../../src/tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../../src/tunnel/exitPolicy.ts';
