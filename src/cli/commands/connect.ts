@@ -43,6 +43,7 @@ export function connectCommand(): Command {
         'how to reach hop 1, in order of preference: plain, obfs (looks like nothing), wss (looks like HTTPS); e.g. wss,obfs',
       )
         .default(['plain'], 'plain')
+        .env('BANDEX_TRANSPORT')
         .argParser(parseTransportPolicy),
     )
     .option(
