@@ -68,7 +68,7 @@ describe('active probing', { timeout: 120_000 }, () => {
     const proxy = await startRecordingProxy(port);
     const attempt = connectClientSession({
       hops: [{ host: '127.0.0.1', port: proxy.port, publicKey: staticKeys.publicKey, transport }],
-      signal: finish === 'first' ? AbortSignal.timeout(500) : undefined,
+      signal: finish === 'first' ? AbortSignal.timeout(2_000) : undefined,
     });
     if (finish === 'session') (await attempt).close();
     else await attempt.catch(() => {});
