@@ -54,6 +54,10 @@ type Offer = {
   provider: string;
   priceWeiPerGiB: string;
   region: string;
+  /** Where its endpoint is (GeoIP), and whether that contradicts the claim. */
+  located?: string;
+  regionCheck: 'consistent' | 'unknown' | 'mismatch';
+  regionReason?: string;
   capacityBytesPerSecond: number;
   reputation: number;
 };
@@ -213,7 +217,13 @@ function clientView(title = 'Client'): { update(s: ClientStatus): void } {
   };
 }
 
-/** The offers a client knows: reputation score, price, region, capacity. */
+/** A claimed region with what the client found: "DE", "DE ✓ located", or "DE ✗ in US" (mismatch). */
+function regionCell(o: Offer): string {
+  if (o.regionCheck === 'mismatch') return `${o.region} ✗ ${o.located ? `in ${o.located}` : 'implausible'}`;
+  return o.regionCheck === 'consistent' && o.located ? `${o.region} ✓ located` : o.region;
+}
+
+/** The offers a client knows: reputation score, price, region (checked), capacity. */
 function offersView(): void {
   const offers = table(['provider', 'score', 'price', 'region', 'capacity'], 'offers');
   addSection(section('offers', 'Providers offering', offers.element));
@@ -229,7 +239,11 @@ function offersView(): void {
               h('td', {}, o.provider),
               h('td', {}, o.reputation.toFixed(2)),
               h('td', {}, `${formatRbt(o.priceWeiPerGiB, 2)}/GiB`),
-              h('td', {}, o.region),
+              h(
+                'td',
+                { title: o.regionReason ?? '', class: o.regionCheck === 'mismatch' ? 'warning' : undefined },
+                regionCell(o),
+              ),
               h('td', {}, formatRate(o.capacityBytesPerSecond)),
             ),
           ),

@@ -28,6 +28,7 @@ import {
 } from '../session/buildPath.ts';
 import type { OpenTunnelFlow, OpenTunnelStream } from '../tunnel/frontTypes.ts';
 import { ClientError } from './ClientError.ts';
+import { locatedRegions } from './locateOffers.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
 /** How often each hop of the path is pinged through the tunnel. */
@@ -156,11 +157,13 @@ export class PathManager implements Component {
 
   async #build(): Promise<BuiltPath> {
     const { hops: n, book, telemetry, logger } = this.#p;
-    const offers = selectPath(await this.#p.offers(), n, {
+    const known = await this.#p.offers();
+    const offers = selectPath(known, n, {
       prefer: this.#p.prefer,
       regions: this.#p.regions,
       reputation: book.reputation(),
       rttMs: this.#rttMs,
+      located: locatedRegions(known),
     });
     if (offers.length < n) {
       throw new ClientError(`only ${offers.length} providers pass the region policy and the reputation threshold`, {

@@ -11,6 +11,7 @@ import type { SignedOffer } from '../net/offer.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { PRIOR } from '../reputation/reputation.ts';
 import type { BuiltPath } from '../session/buildPath.ts';
+import { locateOffer } from './locateOffers.ts';
 import type { PathTotals } from './PathManager.ts';
 
 type Detected = Omit<DaemonEvent, 'at'>[];
@@ -147,7 +148,18 @@ export function offerViews(offers: SignedOffer[], reputation: ReadonlyMap<string
     peerId: offer.peerId,
     priceWeiPerGiB: offer.priceWeiPerGiB.toString(),
     region: offer.region,
+    ...regionView(offer),
     capacityBytesPerSecond: offer.capacityBytesPerSecond,
     reputation: reputation.get(offer.provider.toLowerCase()) as number,
   }));
+}
+
+/** Where the provider's endpoint is and whether that contradicts its claim (`regionCheck`: consistent, unknown, mismatch). */
+function regionView(offer: SignedOffer['offer']): { located?: string; regionCheck: string; regionReason?: string } {
+  const { located, check } = locateOffer(offer);
+  return {
+    ...(located ? { located } : {}),
+    regionCheck: check.verdict,
+    ...(check.verdict === 'consistent' ? {} : { regionReason: check.reason }),
+  };
 }
