@@ -18,6 +18,7 @@ import type { Component } from '../daemon/component.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { locatedRegions } from '../reputation/locateOffers.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 import {
@@ -28,7 +29,6 @@ import {
 } from '../session/buildPath.ts';
 import type { OpenTunnelFlow, OpenTunnelStream } from '../tunnel/frontTypes.ts';
 import { ClientError } from './ClientError.ts';
-import { locatedRegions } from './locateOffers.ts';
 import { type RegionPolicy, selectPath } from './selectPath.ts';
 
 /** How often each hop of the path is pinged through the tunnel. */

@@ -8,10 +8,10 @@ import type { Address, Hex } from 'viem';
 import { bytesFamily, counter, errorFamily, gauge, type MetricFamily, rbt } from '../api/metrics.ts';
 import type { DaemonEvent, Telemetry } from '../api/telemetry.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { locateOffer } from '../reputation/locateOffers.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { PRIOR } from '../reputation/reputation.ts';
 import type { BuiltPath } from '../session/buildPath.ts';
-import { locateOffer } from './locateOffers.ts';
 import type { PathTotals } from './PathManager.ts';
 
 type Detected = Omit<DaemonEvent, 'at'>[];

@@ -6,20 +6,27 @@
  */
 import type { SignedOffer } from '../net/offer.ts';
 import { parseEndpoint } from '../net/parseEndpoint.ts';
-import { countryTable, locateAddress } from '../reputation/locateAddress.ts';
-import { checkRegion, type RegionVerdict } from '../reputation/regionCheck.ts';
+import { countryTable, locateAddress } from './locateAddress.ts';
+import { checkRegion, type RegionVerdict } from './regionCheck.ts';
 
 export type OfferLocation = { located?: string; check: RegionVerdict };
 
-/** The GeoIP country of the offer's first endpoint with an address (names are not resolved: not trusted). */
-export function locateOffer(offer: SignedOffer['offer']): OfferLocation {
+/**
+ * The GeoIP country of the offer's first endpoint with an address (names are not resolved: not trusted), and
+ * the verdict on its claimed region; with an auditor's round trip through it (`rttMs`, from `auditorRegion`),
+ * the light-speed floor too.
+ */
+export function locateOffer(
+  offer: SignedOffer['offer'],
+  measured: { rttMs?: number; auditorRegion?: string } = {},
+): OfferLocation {
   let located: string | undefined;
   for (const text of offer.endpoints) {
     const endpoint = parseEndpoint(text);
     located = endpoint && locateAddress(endpoint.host);
     if (located) break;
   }
-  return { located, check: checkRegion({ claimed: offer.region, located }, countryTable()) };
+  return { located, check: checkRegion({ claimed: offer.region, located, ...measured }, countryTable()) };
 }
 
 /** Provider (lower case) → its located country, for the offers whose endpoint could be placed. */
