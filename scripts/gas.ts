@@ -19,6 +19,11 @@ import { paymentChannelsAbi } from '../src/chain/abi/paymentChannels.ts';
 import { providerRegistryAbi } from '../src/chain/abi/providerRegistry.ts';
 import { testDollarAbi } from '../src/chain/abi/testDollar.ts';
 import { buyRbt } from '../src/chain/actions/buyRbt.ts';
+import { claimVolume, registerProviderVolumeKey } from '../src/chain/actions/claimVolume.ts';
+import { openChannel } from '../src/chain/actions/openChannel.ts';
+import { readChannelRegistrations } from '../src/chain/actions/readChannelRegistrations.ts';
+import { readVolumeEpoch } from '../src/chain/actions/readVolume.ts';
+import { registerVolumeChannel, signVolumeChannelKey } from '../src/chain/actions/registerVolumeChannel.ts';
 import { registerAuditor } from '../src/chain/actions/registerAuditor.ts';
 import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
@@ -26,6 +31,10 @@ import type { Deployment } from '../src/chain/deployment.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
 import { startEmbeddedChain } from '../src/chain/startEmbeddedChain.ts';
 import { channelsDomain, ReportKind, registryDomain, reportTypes, voucherTypes } from '../src/chain/typedData.ts';
+import { buildVolumeWitness, type VolumeClaimItem } from '../src/volume/buildVolumeWitness.ts';
+import { proveVolume } from '../src/volume/proveVolume.ts';
+import { deriveProviderSecret, deriveVolumeKey, providerKeyOf } from '../src/volume/volumeKeys.ts';
+import { signVolumeReceipt } from '../src/volume/volumeReceipt.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RBT = 10n ** 18n;
@@ -390,8 +399,60 @@ async function measure(rpc: string, deployment: Deployment) {
     }),
   );
 
+  await measureVolume(rpc, deployment, testClient, record);
+
   return {
-    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; regenerate with `npm run gas`',
+    note: 'gasUsed of real transactions on the embedded chain (anvil), 21,000 base and calldata included; redeemWithTicks proves 256 ticks; openChannelFirst is the first channel of a payer (its nonce slot goes from zero), openChannel its second; *Premium: a channel with premiumBps 5000; anchorReports is the first anchor of an auditor; proposeSlash and finalizeSlash: a committee of 2, quorum 2, devnet parameters (slash replaced by the two with issue #16); drawSeed draws two epochs; registerVolumeChannel is the 2nd leaf of the channel tree (one Poseidon T6 for the leaf, T3s up the tree), claimVolume a 3-receipt served-volume proof (Groth16 verification included); regenerate with `npm run gas`',
     gasUsed,
   };
+}
+
+/**
+ * Served volume: three payers' channels to one provider get their volume keys registered (the provider sends the
+ * transactions), the provider commits its key and, after the epoch, claims a real 3-receipt proof.
+ */
+async function measureVolume(
+  rpc: string,
+  deployment: Deployment,
+  testClient: ReturnType<typeof createTestClient>,
+  record: (name: string, receipt: { gasUsed: bigint }) => void,
+) {
+  const providerAccount = devAccount(7);
+  const provider = createChainClient(rpc, providerAccount);
+  await buyRbt(provider, { deployment, reserveIn: 100n * 10n ** 6n, useFaucet: true });
+  const { current: epoch } = await readVolumeEpoch(provider, { deployment });
+  const items: VolumeClaimItem[] = [];
+  for (const [i, index] of [8, 9, 3].entries()) {
+    const payerAccount = devAccount(index);
+    const payer = createChainClient(rpc, payerAccount);
+    await buyRbt(payer, { deployment, reserveIn: 100n * 10n ** 6n, useFaucet: true });
+    const { channelId } = await openChannel(payer, { deployment, payee: providerAccount.address, deposit: RBT });
+    const key = await deriveVolumeKey(payerAccount);
+    const signature = await signVolumeChannelKey(payerAccount, { deployment, channelId, key: key.publicKey });
+    const receipt = await registerVolumeChannel(provider, { deployment, channelId, key: key.publicKey, signature });
+    if (i === 1) record('registerVolumeChannel', receipt);
+    const channel = { channelId, payee: providerAccount.address, deposit: RBT, key: key.publicKey };
+    items.push({ channel, receipt: signVolumeReceipt(key.privateKey, { channelId, epoch, bytes: 1n << 30n, value: RBT / 2n }) });
+  }
+  const secret = await deriveProviderSecret(providerAccount);
+  record('registerProviderVolumeKey', await registerProviderVolumeKey(provider, { deployment, key: providerKeyOf(secret) }));
+  const leaves = (await readChannelRegistrations(provider, { deployment })).map((r) => r.leaf);
+  const witness = buildVolumeWitness({ epoch, provider: providerAccount.address, providerSecret: secret, leaves, items });
+  const { proof } = await proveVolume(witness);
+  const { epochLength } = await readVolumeEpoch(provider, { deployment });
+  await testClient.increaseTime({ seconds: Number(epochLength) });
+  await testClient.mine({ blocks: 1 });
+  record(
+    'claimVolume',
+    await claimVolume(provider, {
+      deployment,
+      provider: providerAccount.address,
+      epoch,
+      root: witness.root,
+      nullifiers: witness.nullifiers,
+      bytes: witness.totalBytes,
+      value: witness.totalValue,
+      proof,
+    }),
+  );
 }

@@ -34,7 +34,15 @@ const LAYERS: Record<string, Layer> = {
     why: 'contracts, ABIs, typed data and transactions; knows nothing of the protocol above it',
   },
   accounting: { mayImport: ['chain'], why: 'payment state machines; vouchers are the chain’s typed data' },
-  store: { mayImport: ['accounting'], why: 'SQLite persistence of channels, claims and receipts (accounting types)' },
+  zk: { mayImport: ['errors', 'log'], why: 'the ZK toolchain: circuit builds, proofs and verification' },
+  volume: {
+    mayImport: ['chain', 'zk'],
+    why: 'served-volume proofs: receipt messages, keys, witnesses (pure) and proving; the chain’s typed data below',
+  },
+  store: {
+    mayImport: ['accounting', 'volume'],
+    why: 'SQLite persistence of channels, claims and receipts (accounting and volume types)',
+  },
   tunnel: {
     mayImport: ['errors', 'log'],
     why: 'the data plane: Noise, mux, proxy fronts; knows nothing of payment or peers',

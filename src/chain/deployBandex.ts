@@ -1,7 +1,8 @@
 /**
  * Deploys the whole Bandex system to a chain and returns its deployment record:
  * reserve token (a TestDollar unless one is given), timelock, bonding curve (which deploys RBT),
- * governor, provider registry and payment channels, each through the CREATE2 factory; then hands
+ * governor, provider registry, payment channels and the volume ledger (deployVolumeLedger.ts), each through
+ * the CREATE2 factory; then hands
  * the timelock to the governor and renounces the deployer's admin role, so no externally-owned
  * account controls anything afterwards. Re-running it on a chain where it already ran only
  * finishes what is missing.
@@ -19,6 +20,7 @@ import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
 import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
+import { deployVolumeLedger } from './deployVolumeLedger.ts';
 import { DEPLOY_PRESETS, type DeployParameters, type PresetName, recordParameters } from './deployPresets.ts';
 
 export type DeployBandexParameters = {
@@ -118,7 +120,8 @@ export async function deployBandex({
     args: [token, timelock, timelock, p.feeBps, p.challengePeriodSec, curve],
     salt: salt('PaymentChannels'),
   });
-  logger.info({ token, curve, registry, channels, governor, timelock }, 'contracts deployed');
+  const volumeLedger = await deployVolumeLedger(client, { channels, epochLength: p.auditEpochSec, salt });
+  logger.info({ token, curve, registry, channels, governor, timelock, volumeLedger }, 'contracts deployed');
 
   await handTimelockToGovernor(client, timelock, governor);
   return {
@@ -127,7 +130,7 @@ export async function deployBandex({
     deploymentBlock,
     abiVersion: ABI_VERSION,
     deployer,
-    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock },
+    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock, volumeLedger },
     preset: Object.keys(overrides).length === 0 ? preset : 'custom',
     parameters: recordParameters(p),
   };

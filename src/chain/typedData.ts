@@ -94,3 +94,22 @@ export function channelsDomain(chainId: number, channels: Address): TypedDataDom
 export function registryDomain(chainId: number, registry: Address): TypedDataDomain {
   return { name: REGISTRY_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: registry };
 }
+
+/** Domain of VolumeLedger (contracts/src/VolumeLedger.sol). */
+export const VOLUME_DOMAIN_NAME = 'Bandex VolumeLedger';
+
+/**
+ * `RegisterChannelKey` (VolumeLedger domain): the payer's consent that the BabyJubJub key (`pubX`, `pubY`)
+ * signs the volume receipts of its channel.
+ */
+export const registerChannelKeyTypes = {
+  RegisterChannelKey: [
+    { name: 'channelId', type: 'bytes32' },
+    { name: 'pubX', type: 'uint256' },
+    { name: 'pubY', type: 'uint256' },
+  ],
+} as const;
+
+export function volumeDomain(chainId: number, volumeLedger: Address): TypedDataDomain {
+  return { name: VOLUME_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: volumeLedger };
+}

@@ -9,6 +9,7 @@
  * | admission | `SessionAdmission.ts`, `admitSession.ts` | which proposals are accepted, and why not |
  * | tunnel | `tunnel/startTunnelListener.ts` | the data plane: admits only keys an accepted proposal named |
  * | watcher | `watcher/ChannelWatcher.ts` | redemptions, and channel events (closing ends credit) |
+ * | volume claimer | `VolumeClaimer.ts` | zero-knowledge claims of served volume after each epoch (VolumeLedger) |
  * | node, session server | `net/` | libp2p, `/bandex/session/2` |
  * | gossip, offers | `reputation/AuditGossip.ts`, `net/OfferPublisher.ts` | audit reports heard, offers published |
  * | api | `api/startDaemonApi.ts`, `metrics.ts` | status, metrics, dashboard |
@@ -39,6 +40,7 @@ import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
+import { VolumeReceiptStore } from '../store/VolumeReceiptStore.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
@@ -53,6 +55,7 @@ import { type ProviderStatus, providerStatus } from './providerStatus.ts';
 import { type PendingSession, SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 import { SlashDefence } from './SlashDefence.ts';
+import { VolumeClaimer } from './VolumeClaimer.ts';
 
 export { DEFAULT_MAX_CREDIT_BYTES };
 
@@ -229,6 +232,17 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         logger,
       }),
     );
+    if (deployment.contracts.volumeLedger)
+      await parts.add(
+        new VolumeClaimer({
+          client,
+          account: client.account as LocalAccount,
+          deployment,
+          // Volume receipts share the state database too.
+          store: new VolumeReceiptStore(db),
+          logger,
+        }),
+      );
     await parts.add(
       new OfferPublisher({
         node,
