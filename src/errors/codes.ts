@@ -222,6 +222,17 @@ export const walletErrorCodes = [
   'WALLET_WRONG_PASSWORD',
 ] as const;
 
+export const zkErrorCodes = [
+  /** No `circuits/<name>.circom`, or one of its includes is in no include root. */
+  'ZK_CIRCUIT_NOT_FOUND',
+  /** circom refused the circuit, or a ceremony step failed. */
+  'ZK_BUILD_FAILED',
+  /** A committed verifier or manifest differs from what its circuit builds (`node scripts/zk.ts build`). */
+  'ZK_ARTIFACT_STALE',
+  /** The witness does not satisfy the circuit (an input is wrong): no proof exists for it. */
+  'ZK_WITNESS_INVALID',
+] as const;
+
 export const errorCodes = [
   ...apiErrorCodes,
   ...auditErrorCodes,
@@ -239,6 +250,7 @@ export const errorCodes = [
   ...tunnelErrorCodes,
   ...volumeErrorCodes,
   ...walletErrorCodes,
+  ...zkErrorCodes,
 ] as const;
 
 /** Every code a Bandex error or refusal may carry. */
