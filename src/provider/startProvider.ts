@@ -142,6 +142,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     const ledgers = new ChannelLedgers({ store, domain, provider: address, logger });
     // Receipts share the state database (the channel store closes it).
     const receipts = new ReceiptStore(db);
+    const volumeReceipts = new VolumeReceiptStore(db);
+    const volumeLedger = deployment.contracts.volumeLedger;
+    const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
     const charger = new SessionCharger({
       store,
       receipts,
@@ -151,6 +154,15 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       telemetry,
       logger,
       onSession: params.onSession,
+      ...(volumeLedger && epochLengthSec > 0n
+        ? {
+            volume: {
+              domain: { chainId: deployment.chainId, ledger: volumeLedger, epochLengthSec },
+              store: volumeReceipts,
+              provider: address,
+            },
+          }
+        : {}),
     });
     let tunnel: TunnelListener | undefined;
     const tunnelHost = () => params.tunnelAnnounceHost ?? (tunnel as TunnelListener).address.host;
@@ -238,8 +250,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           client,
           account: client.account as LocalAccount,
           deployment,
-          // Volume receipts share the state database too.
-          store: new VolumeReceiptStore(db),
+          store: volumeReceipts,
           logger,
         }),
       );

@@ -21,6 +21,7 @@ import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { isReceiptMessage } from '../accounting/receiptMessages.ts';
+import { isVolumeReceiptMessage } from '../volume/volumeReceiptMessage.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
@@ -148,8 +149,8 @@ export function chargeSession({
   };
   /** Payments are handled in arrival order, synchronously; a bad one ends the session. */
   const onPayment = (payload: Buffer) => {
-    // Receipts travel as PAYMENT frames too; `countersignReceipts` answers them.
-    if (session.closed || isReceiptMessage(payload)) return;
+    // Receipts travel as PAYMENT frames too; `countersignReceipts` and `acceptVolumeReceipts` take them.
+    if (session.closed || isReceiptMessage(payload) || isVolumeReceiptMessage(payload)) return;
     try {
       const payment = decodePaymentMessage(payload);
       if (payment.kind === 'ticks') {

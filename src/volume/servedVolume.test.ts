@@ -50,7 +50,12 @@ const build = (items: VolumeClaimItem[], over: { leaves?: bigint[]; epoch?: bigi
   });
 
 /** Resolves when the circuit accepts `input`, rejects when its witness generation fails. */
-const witness = (input: VolumeCircuitInput) => snarkjs.wtns.calculate(input, wasm, { type: 'mem' } as never);
+const witness = (input: VolumeCircuitInput) =>
+  (snarkjs as unknown as { wtns: { calculate(i: unknown, wasm: string, out: unknown): Promise<void> } }).wtns.calculate(
+    input,
+    wasm,
+    { type: 'mem' },
+  );
 
 /** Copies `input` with slot `i` of every per-slot signal taken from `from`'s slot `j`. */
 function withSlot(input: VolumeCircuitInput, i: number, from: VolumeCircuitInput, j: number): VolumeCircuitInput {
