@@ -59,11 +59,30 @@ export class VolumeClaimer {
     if (pending.length === 0 || current === 0n) return [];
     const secret = await deriveProviderSecret(account);
     await this.#commitKey(provider, providerKeyOf(secret));
-    for (const r of pending) await this.#register(r);
-    const leaves = (await readChannelRegistrations(client, { deployment })).map((r) => r.leaf);
+    for (const r of pending) {
+      try {
+        await this.#register(r);
+      } catch (error) {
+        this.#logger.warn({ code: codeOf(error), err: error, channelId: r.channel.channelId }, 'channel key not registered');
+      }
+    }
+    const registrations = await readChannelRegistrations(client, { deployment });
+    const leaves = registrations.map((r) => r.leaf);
+    // The deposit each channel's key was registered with (the largest, after top-ups) is its leaf's.
+    const registered = new Map<string, bigint>();
+    for (const g of registrations) {
+      const id = `${g.channelId.toLowerCase()}:${g.pubX}:${g.pubY}`;
+      if (g.deposit > (registered.get(id) ?? 0n)) registered.set(id, g.deposit);
+    }
     const results: VolumeClaimResult[] = [];
     const byEpoch = new Map<bigint, StoredVolumeReceipt[]>();
-    for (const r of pending) byEpoch.set(r.receipt.epoch, [...(byEpoch.get(r.receipt.epoch) ?? []), r]);
+    for (const stored of pending) {
+      const { channel } = stored;
+      const deposit = registered.get(`${channel.channelId.toLowerCase()}:${channel.key.x}:${channel.key.y}`);
+      if (deposit === undefined || stored.receipt.value > deposit) continue;
+      const r = { ...stored, channel: { ...channel, deposit } };
+      byEpoch.set(r.receipt.epoch, [...(byEpoch.get(r.receipt.epoch) ?? []), r]);
+    }
     for (const [epoch, receipts] of byEpoch) {
       for (let i = 0; i < receipts.length; i += VOLUME_SLOTS) {
         const batch = receipts.slice(i, i + VOLUME_SLOTS);
