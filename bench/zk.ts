@@ -41,7 +41,10 @@ async function servedVolumeInput() {
     const channelId = keccak256(numberToHex(1_000 + i)) as Hex;
     const channel = { channelId, payee: provider.address, deposit: 10n ** 20n, key: key.publicKey };
     leaves[100 * i + 7] = channelLeaf(channel);
-    items.push({ channel, receipt: signVolumeReceipt(key.privateKey, { channelId, epoch: 9n, bytes: 1n << 30n, value: 10n ** 18n }) });
+    items.push({
+      channel,
+      receipt: signVolumeReceipt(key.privateKey, { channelId, epoch: 9n, bytes: 1n << 30n, value: 10n ** 18n }),
+    });
   }
   const secret = await deriveProviderSecret(provider);
   return buildVolumeWitness({ epoch: 9n, provider: provider.address, providerSecret: secret, leaves, items }).input;
@@ -99,7 +102,12 @@ async function verifierGas(results: ChildResult[]): Promise<Record<string, numbe
         [p[6], p[7]],
         r.publicSignals.map(BigInt),
       ] as const;
-      const ok = await client.readContract({ address: verifier, abi: servedVolumeVerifierAbi, functionName: 'verifyProof', args: args as never });
+      const ok = await client.readContract({
+        address: verifier,
+        abi: servedVolumeVerifierAbi,
+        functionName: 'verifyProof',
+        args: args as never,
+      });
       if (!ok) throw new Error(`the ${r.circuit} verifier refused a valid proof`);
       const hash = await client.sendTransaction({
         to: verifier,

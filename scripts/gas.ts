@@ -23,8 +23,8 @@ import { claimVolume, registerProviderVolumeKey } from '../src/chain/actions/cla
 import { openChannel } from '../src/chain/actions/openChannel.ts';
 import { readChannelRegistrations } from '../src/chain/actions/readChannelRegistrations.ts';
 import { readVolumeEpoch } from '../src/chain/actions/readVolume.ts';
-import { registerVolumeChannel, signVolumeChannelKey } from '../src/chain/actions/registerVolumeChannel.ts';
 import { registerAuditor } from '../src/chain/actions/registerAuditor.ts';
+import { registerVolumeChannel, signVolumeChannelKey } from '../src/chain/actions/registerVolumeChannel.ts';
 import { sendTransaction } from '../src/chain/actions/sendTransaction.ts';
 import { type ChainClient, createChainClient } from '../src/chain/chainClient.ts';
 import type { Deployment } from '../src/chain/deployment.ts';
@@ -432,12 +432,24 @@ async function measureVolume(
     const receipt = await registerVolumeChannel(provider, { deployment, channelId, key: key.publicKey, signature });
     if (i === 1) record('registerVolumeChannel', receipt);
     const channel = { channelId, payee: providerAccount.address, deposit: RBT, key: key.publicKey };
-    items.push({ channel, receipt: signVolumeReceipt(key.privateKey, { channelId, epoch, bytes: 1n << 30n, value: RBT / 2n }) });
+    items.push({
+      channel,
+      receipt: signVolumeReceipt(key.privateKey, { channelId, epoch, bytes: 1n << 30n, value: RBT / 2n }),
+    });
   }
   const secret = await deriveProviderSecret(providerAccount);
-  record('registerProviderVolumeKey', await registerProviderVolumeKey(provider, { deployment, key: providerKeyOf(secret) }));
+  record(
+    'registerProviderVolumeKey',
+    await registerProviderVolumeKey(provider, { deployment, key: providerKeyOf(secret) }),
+  );
   const leaves = (await readChannelRegistrations(provider, { deployment })).map((r) => r.leaf);
-  const witness = buildVolumeWitness({ epoch, provider: providerAccount.address, providerSecret: secret, leaves, items });
+  const witness = buildVolumeWitness({
+    epoch,
+    provider: providerAccount.address,
+    providerSecret: secret,
+    leaves,
+    items,
+  });
   const { proof } = await proveVolume(witness);
   const { epochLength } = await readVolumeEpoch(provider, { deployment });
   await testClient.increaseTime({ seconds: Number(epochLength) });

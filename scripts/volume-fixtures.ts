@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { type Address, encodeAbiParameters, type Hex, keccak256, numberToHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { buildVolumeWitness, type VolumeClaimItem } from '../src/volume/buildVolumeWitness.ts';
+import { proveVolume } from '../src/volume/proveVolume.ts';
 import { deriveProviderSecret, deriveVolumeKey, providerKeyOf } from '../src/volume/volumeKeys.ts';
 import { channelLeaf, signVolumeReceipt, type VolumeChannel } from '../src/volume/volumeReceipt.ts';
-import { proveVolume } from '../src/volume/proveVolume.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'contracts/test/fixtures/servedVolume.json');
@@ -31,7 +31,9 @@ const otherPayee = privateKeyToAccount(keyOf(OTHER_PAYEE_KEY)).address;
 const providerSecret = await deriveProviderSecret(provider);
 
 const channelIdOf = (payer: Address, payee: Address, nonce: bigint): Hex =>
-  keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'address' }, { type: 'uint256' }], [payer, payee, nonce]));
+  keccak256(
+    encodeAbiParameters([{ type: 'address' }, { type: 'address' }, { type: 'uint256' }], [payer, payee, nonce]),
+  );
 
 /** Registration order on chain: each payer's channel to the provider, then payer 0's channel to another payee. */
 const payers = PAYER_KEYS.map((k) => privateKeyToAccount(keyOf(k)));
@@ -55,7 +57,10 @@ const leaves = channels.map(channelLeaf);
 const item = (i: number, bytes: bigint, value: bigint): VolumeClaimItem => {
   const channel = channels[i] as VolumeChannel;
   const key = keys[i] as (typeof keys)[number];
-  return { channel, receipt: signVolumeReceipt(key.privateKey, { channelId: channel.channelId, epoch: EPOCH, bytes, value }) };
+  return {
+    channel,
+    receipt: signVolumeReceipt(key.privateKey, { channelId: channel.channelId, epoch: EPOCH, bytes, value }),
+  };
 };
 
 async function claim(items: VolumeClaimItem[]) {
@@ -86,7 +91,11 @@ const fixture = {
     pubY: c.key.y.toString(),
   })),
   // Three channels: 1 + 2 + 3 MB, 10 + 20 + 30 RBT.
-  honest: await claim([item(0, 1_000_000n, 10n * 10n ** 18n), item(1, 2_000_000n, 20n * 10n ** 18n), item(2, 3_000_000n, 30n * 10n ** 18n)]),
+  honest: await claim([
+    item(0, 1_000_000n, 10n * 10n ** 18n),
+    item(1, 2_000_000n, 20n * 10n ** 18n),
+    item(2, 3_000_000n, 30n * 10n ** 18n),
+  ]),
   // Channel 0 again, with a later receipt, alone: honest by itself, its nullifier is the honest claim's.
   again: await claim([item(0, 5_000_000n, 50n * 10n ** 18n)]),
 };

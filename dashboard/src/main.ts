@@ -300,7 +300,10 @@ function devnetView(): { update(s: DevnetStatus): void } {
 
 /** Registered providers (on chain), and the token: bonding-curve price and reserve ratio over time. */
 function networkAndTokenViews(): { update(n: NetworkView): void } {
-  const registered = table(['provider', 'price', 'region', 'capacity', 'stake', 'served (proven)'], 'network-providers');
+  const registered = table(
+    ['provider', 'price', 'region', 'capacity', 'stake', 'served (proven)'],
+    'network-providers',
+  );
   const served = card('served last epoch (proven)', 'network-volume');
   const servedValue = card('paid for it', 'network-volume-value');
   addSection(

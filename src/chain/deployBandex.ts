@@ -20,8 +20,8 @@ import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
 import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
-import { deployVolumeLedger } from './deployVolumeLedger.ts';
 import { DEPLOY_PRESETS, type DeployParameters, type PresetName, recordParameters } from './deployPresets.ts';
+import { deployVolumeLedger } from './deployVolumeLedger.ts';
 
 export type DeployBandexParameters = {
   client: ChainClient;

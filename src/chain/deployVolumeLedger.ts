@@ -23,7 +23,11 @@ export type DeployVolumeLedgerParameters = {
 };
 
 /** Replaces each library placeholder of `bytecode` by the library's address. */
-export function linkBytecode(bytecode: Hex, libraries: Record<string, string>, addresses: Record<string, Address>): Hex {
+export function linkBytecode(
+  bytecode: Hex,
+  libraries: Record<string, string>,
+  addresses: Record<string, Address>,
+): Hex {
   let linked: string = bytecode;
   for (const [library, placeholder] of Object.entries(libraries)) {
     const address = addresses[library];
@@ -38,8 +42,16 @@ export async function deployVolumeLedger(
   { channels, epochLength, claimWindow = VOLUME_CLAIM_WINDOW_EPOCHS, salt }: DeployVolumeLedgerParameters,
 ): Promise<Address> {
   const noArgs = { abi: [] as const, args: [] as never };
-  const PoseidonT3 = await deployDeterministic(client, { ...noArgs, bytecode: poseidonT3Bytecode, salt: salt('PoseidonT3') });
-  const PoseidonT6 = await deployDeterministic(client, { ...noArgs, bytecode: poseidonT6Bytecode, salt: salt('PoseidonT6') });
+  const PoseidonT3 = await deployDeterministic(client, {
+    ...noArgs,
+    bytecode: poseidonT3Bytecode,
+    salt: salt('PoseidonT3'),
+  });
+  const PoseidonT6 = await deployDeterministic(client, {
+    ...noArgs,
+    bytecode: poseidonT6Bytecode,
+    salt: salt('PoseidonT6'),
+  });
   const verifier = await deployDeterministic(client, {
     abi: servedVolumeVerifierAbi,
     bytecode: servedVolumeVerifierBytecode,

@@ -61,7 +61,10 @@ export function networkViewReader(client: PublicClient | ChainClient, deployment
     for (const address of known) {
       const p = await readProvider(client, { deployment, provider: address });
       if (!p.registered) continue;
-      const served = epoch === undefined ? undefined : await readVolume(client as PublicClient, { deployment, epoch, provider: address });
+      const served =
+        epoch === undefined
+          ? undefined
+          : await readVolume(client as PublicClient, { deployment, epoch, provider: address });
       providers.push({
         address,
         peerId: p.peerId,

@@ -9,8 +9,8 @@ import type { RegistryDomain } from '../accounting/receipt.ts';
 import type { Telemetry } from '../api/telemetry.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
-import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
 import { acceptVolumeReceipts, type VolumeDomain } from '../session/acceptVolumeReceipts.ts';
+import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
 import { countersignReceipts } from '../session/countersignReceipts.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
@@ -68,7 +68,14 @@ export class SessionCharger {
     });
     const { volume } = this.#p;
     if (volume)
-      acceptVolumeReceipts({ session, payee, provider: volume.provider, volume: volume.domain, store: volume.store, logger: log });
+      acceptVolumeReceipts({
+        session,
+        payee,
+        provider: volume.provider,
+        volume: volume.domain,
+        store: volume.store,
+        logger: log,
+      });
     ledgers.attach(channelId, charged);
     this.#live.set(session, charged);
     this.#closed.sessions++;

@@ -63,7 +63,10 @@ export class VolumeClaimer {
       try {
         await this.#register(r);
       } catch (error) {
-        this.#logger.warn({ code: codeOf(error), err: error, channelId: r.channel.channelId }, 'channel key not registered');
+        this.#logger.warn(
+          { code: codeOf(error), err: error, channelId: r.channel.channelId },
+          'channel key not registered',
+        );
       }
     }
     const registrations = await readChannelRegistrations(client, { deployment });

@@ -46,13 +46,17 @@ export function acceptVolumeReceipts({
       throw new VolumeError(code, message, undefined, { channelId: receipt.channelId });
     };
     if (receipt.channelId.toLowerCase() !== payee.channelId.toLowerCase())
-      refuse(`a volume receipt for channel ${receipt.channelId} in a session of ${payee.channelId}`, 'VOLUME_BAD_BATCH');
+      refuse(
+        `a volume receipt for channel ${receipt.channelId} in a session of ${payee.channelId}`,
+        'VOLUME_BAD_BATCH',
+      );
     const epoch = BigInt(Math.floor(now() / 1000)) / volume.epochLengthSec;
     if (receipt.epoch + 1n < epoch || receipt.epoch > epoch + 1n)
       refuse(`a volume receipt of epoch ${receipt.epoch}, the provider's is ${epoch}`, 'VOLUME_BAD_BATCH');
     if (receipt.value > payee.deposit)
       refuse(`a volume receipt of ${receipt.value}, above the deposit ${payee.deposit}`, 'VOLUME_OVER_DEPOSIT');
-    if (!isVolumeReceiptSignedBy(receipt, key)) refuse('a volume receipt not signed by its key', 'VOLUME_BAD_SIGNATURE');
+    if (!isVolumeReceiptSignedBy(receipt, key))
+      refuse('a volume receipt not signed by its key', 'VOLUME_BAD_SIGNATURE');
     const registered = await verifyTypedData({
       address: payee.payer,
       domain: volumeDomain(volume.chainId, volume.ledger),

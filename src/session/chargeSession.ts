@@ -21,12 +21,12 @@ import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
 import { isReceiptMessage } from '../accounting/receiptMessages.ts';
-import { isVolumeReceiptMessage } from '../volume/volumeReceiptMessage.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+import { isVolumeReceiptMessage } from '../volume/volumeReceiptMessage.ts';
 import {
   MAX_RECEIVE_WINDOW,
   MIN_RECEIVE_WINDOW,

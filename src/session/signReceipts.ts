@@ -17,7 +17,6 @@
  * stored stays.
  */
 import type { Address, Hex, LocalAccount } from 'viem';
-import { registerChannelKeyTypes, volumeDomain } from '../chain/typedData.ts';
 import { RECEIPT_EVERY_BYTES, RECEIPT_EVERY_MS, RECEIPT_FINAL_TIMEOUT_MS } from '../accounting/constants.ts';
 import { AccountingError } from '../accounting/errors.ts';
 import {
@@ -30,6 +29,7 @@ import {
 } from '../accounting/receipt.ts';
 import { decodeReceiptMessage, encodeReceiptMessage, isReceiptMessage } from '../accounting/receiptMessages.ts';
 import { checkReceiptNames } from '../accounting/receiptRules.ts';
+import { registerChannelKeyTypes, volumeDomain } from '../chain/typedData.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';

@@ -78,7 +78,14 @@ async function startPair() {
         creditBytes: CREDIT,
       });
       chargeSession({ session, payee, store: channelStore, creditBytes: CREDIT });
-      countersignReceipts({ session, payee, account: providerAccount, domain: registry, sessionId, store: new ReceiptStore(db) });
+      countersignReceipts({
+        session,
+        payee,
+        account: providerAccount,
+        domain: registry,
+        sessionId,
+        store: new ReceiptStore(db),
+      });
       acceptVolumeReceipts({ session, payee, provider: providerAccount.address, volume, store: volumeStore });
     },
   });
@@ -87,7 +94,14 @@ async function startPair() {
     hops: [{ host: listener.address.host, port: listener.address.port, publicKey: staticKeys.publicKey }],
   });
   closers.push(() => client.close());
-  const payer = new PayerChannel({ account: payerAccount, domain: channels, channelId, deposit, alreadyPromised: 0n, priceWeiPerGiB: price });
+  const payer = new PayerChannel({
+    account: payerAccount,
+    domain: channels,
+    channelId,
+    deposit,
+    alreadyPromised: 0n,
+    priceWeiPerGiB: price,
+  });
   const paid = await payHop({ session: client.exit, payer, creditBytes: CREDIT });
   const receipts = signReceipts({
     session: client.exit,
@@ -126,7 +140,10 @@ describe('volume receipts on a real tunnel', { timeout: 60_000 }, () => {
     const key = await deriveVolumeKey(payerAccount);
     assert.deepEqual(held.channel.key, key.publicKey);
     assert.equal(held.receipt.value, pair.paid.payer.promised);
-    assert.ok(held.receipt.bytes >= 1000n + 2n * 1024n * 1024n, `bytes ${held.receipt.bytes} include the earlier sessions`);
+    assert.ok(
+      held.receipt.bytes >= 1000n + 2n * 1024n * 1024n,
+      `bytes ${held.receipt.bytes} include the earlier sessions`,
+    );
     assert.equal(held.receipt.epoch, BigInt(Math.floor(Date.now() / 1000)) / volume.epochLengthSec);
     assert.equal(isVolumeReceiptSignedBy(held.receipt, held.channel.key), true);
     assert.equal(held.payer, payerAccount.address.toLowerCase());
@@ -143,17 +160,34 @@ describe('volume receipts on a real tunnel', { timeout: 60_000 }, () => {
         primaryType: 'RegisterChannelKey',
         message: { channelId: pair.channelId, pubX: key.publicKey.x, pubY: key.publicKey.y },
       });
-    const over = signVolumeReceipt(key.privateKey, { channelId: pair.channelId, epoch, bytes: 1n, value: deposit + 1n });
+    const over = signVolumeReceipt(key.privateKey, {
+      channelId: pair.channelId,
+      epoch,
+      bytes: 1n,
+      value: deposit + 1n,
+    });
     pair.client.exit.sendPayment(
-      encodeVolumeReceiptMessage({ receipt: over, key: key.publicKey, registrationSignature: await register(payerAccount) }),
+      encodeVolumeReceiptMessage({
+        receipt: over,
+        key: key.publicKey,
+        registrationSignature: await register(payerAccount),
+      }),
     );
     const forged = signVolumeReceipt(key.privateKey, { channelId: pair.channelId, epoch, bytes: 2n ** 40n, value: 1n });
     pair.client.exit.sendPayment(
-      encodeVolumeReceiptMessage({ receipt: forged, key: key.publicKey, registrationSignature: await register(stranger) }),
+      encodeVolumeReceiptMessage({
+        receipt: forged,
+        key: key.publicKey,
+        registrationSignature: await register(stranger),
+      }),
     );
     const honest = signVolumeReceipt(key.privateKey, { channelId: pair.channelId, epoch, bytes: 5n, value: 0n });
     pair.client.exit.sendPayment(
-      encodeVolumeReceiptMessage({ receipt: honest, key: key.publicKey, registrationSignature: await register(payerAccount) }),
+      encodeVolumeReceiptMessage({
+        receipt: honest,
+        key: key.publicKey,
+        registrationSignature: await register(payerAccount),
+      }),
     );
     await pair.receipts.checkpoint(); // answered after the three were judged: they arrived first
     assert.deepEqual(pair.volumeStore.get(pair.channelId)?.receipt, honest, 'only the honest one is kept');

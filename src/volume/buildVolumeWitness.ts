@@ -74,7 +74,10 @@ export function buildVolumeWitness({
   }
   const tree = channelTree(leaves);
   if (tree.depth > VOLUME_TREE_DEPTH)
-    throw new VolumeError('VOLUME_OUT_OF_RANGE', `the channel tree is ${tree.depth} deep; the circuit proves ${VOLUME_TREE_DEPTH}`);
+    throw new VolumeError(
+      'VOLUME_OUT_OF_RANGE',
+      `the channel tree is ${tree.depth} deep; the circuit proves ${VOLUME_TREE_DEPTH}`,
+    );
   const slot = () => [] as string[];
   const input = {
     epoch: epoch.toString(),
@@ -102,7 +105,24 @@ export function buildVolumeWitness({
   for (let i = 0; i < VOLUME_SLOTS; i++) {
     const item = items[i];
     if (!item) {
-      pushSlot(input, { enabled: 0n, channelId: 0n, deposit: 0n, pubX: 0n, pubY: 0n, bytes: 0n, value: 0n, S: 0n, R8x: 0n, R8y: 0n, leafIndex: 0n, depth: 0n }, []);
+      pushSlot(
+        input,
+        {
+          enabled: 0n,
+          channelId: 0n,
+          deposit: 0n,
+          pubX: 0n,
+          pubY: 0n,
+          bytes: 0n,
+          value: 0n,
+          S: 0n,
+          R8x: 0n,
+          R8y: 0n,
+          leafIndex: 0n,
+          depth: 0n,
+        },
+        [],
+      );
       nullifiers.push(0n);
       continue;
     }
@@ -148,9 +168,19 @@ export function buildVolumeWitness({
 export function checkVolumeClaimItem({ channel, receipt }: VolumeClaimItem, epoch: bigint, provider: Address): void {
   const meta = { channelId: channel.channelId };
   if (receipt.epoch !== epoch)
-    throw new VolumeError('VOLUME_BAD_BATCH', `the receipt of channel ${channel.channelId} is of epoch ${receipt.epoch}, not ${epoch}`, undefined, meta);
+    throw new VolumeError(
+      'VOLUME_BAD_BATCH',
+      `the receipt of channel ${channel.channelId} is of epoch ${receipt.epoch}, not ${epoch}`,
+      undefined,
+      meta,
+    );
   if (!isAddressEqual(channel.payee, provider))
-    throw new VolumeError('VOLUME_NOT_REGISTERED', `channel ${channel.channelId} pays ${channel.payee}, not ${provider}`, undefined, meta);
+    throw new VolumeError(
+      'VOLUME_NOT_REGISTERED',
+      `channel ${channel.channelId} pays ${channel.payee}, not ${provider}`,
+      undefined,
+      meta,
+    );
   if (receipt.value > channel.deposit)
     throw new VolumeError(
       'VOLUME_OVER_DEPOSIT',
@@ -159,11 +189,27 @@ export function checkVolumeClaimItem({ channel, receipt }: VolumeClaimItem, epoc
       meta,
     );
   if (!isVolumeReceiptSignedBy(receipt, channel.key))
-    throw new VolumeError('VOLUME_BAD_SIGNATURE', `the receipt of channel ${channel.channelId} is not signed by its registered key`, undefined, meta);
+    throw new VolumeError(
+      'VOLUME_BAD_SIGNATURE',
+      `the receipt of channel ${channel.channelId} is not signed by its registered key`,
+      undefined,
+      meta,
+    );
 }
 
 type SlotValues = Record<
-  'enabled' | 'channelId' | 'deposit' | 'pubX' | 'pubY' | 'bytes' | 'value' | 'S' | 'R8x' | 'R8y' | 'leafIndex' | 'depth',
+  | 'enabled'
+  | 'channelId'
+  | 'deposit'
+  | 'pubX'
+  | 'pubY'
+  | 'bytes'
+  | 'value'
+  | 'S'
+  | 'R8x'
+  | 'R8y'
+  | 'leafIndex'
+  | 'depth',
   bigint
 >;
 
@@ -179,7 +225,19 @@ function pushSlot(
 }
 
 /** The proof's public signals in circuit order: nullifiers, totalBytes, totalValue, epoch, root, provider, providerKey. */
-export function volumePublicSignals(witness: VolumeWitness, epoch: bigint, provider: Address, providerKey: bigint): bigint[] {
-  return [...witness.nullifiers, witness.totalBytes, witness.totalValue, epoch, witness.root, BigInt(provider), providerKey];
+export function volumePublicSignals(
+  witness: VolumeWitness,
+  epoch: bigint,
+  provider: Address,
+  providerKey: bigint,
+): bigint[] {
+  return [
+    ...witness.nullifiers,
+    witness.totalBytes,
+    witness.totalValue,
+    epoch,
+    witness.root,
+    BigInt(provider),
+    providerKey,
+  ];
 }
-

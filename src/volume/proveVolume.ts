@@ -23,7 +23,11 @@ export async function proveVolume(witness: VolumeWitness): Promise<VolumeProof> 
     result = await proveGroth16(VOLUME_CIRCUIT, witness.input);
   } catch (cause) {
     throw Object.assign(
-      new VolumeError('VOLUME_UNPROVABLE', 'the served-volume circuit refuses this claim', String((cause as Error).message)),
+      new VolumeError(
+        'VOLUME_UNPROVABLE',
+        'the served-volume circuit refuses this claim',
+        String((cause as Error).message),
+      ),
       { cause },
     );
   }

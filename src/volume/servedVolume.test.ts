@@ -15,7 +15,7 @@ import { proveGroth16 } from '../zk/proveGroth16.ts';
 import { verifyGroth16 } from '../zk/verifyGroth16.ts';
 import { buildVolumeWitness, type VolumeCircuitInput, type VolumeClaimItem } from './buildVolumeWitness.ts';
 import { VOLUME_CIRCUIT } from './proveVolume.ts';
-import { type VolumeKey, deriveProviderSecret, deriveVolumeKey, providerKeyOf } from './volumeKeys.ts';
+import { deriveProviderSecret, deriveVolumeKey, providerKeyOf, type VolumeKey } from './volumeKeys.ts';
 import { channelLeaf, signVolumeReceipt, type VolumeChannel } from './volumeReceipt.ts';
 
 const key = (n: number) => numberToHex(n, { size: 32 });
@@ -26,7 +26,9 @@ const DEPOSIT = 100n * 10n ** 18n;
 const EPOCH = 7n;
 
 const idOf = (payer: Address, payee: Address, nonce: bigint): Hex =>
-  keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'address' }, { type: 'uint256' }], [payer, payee, nonce]));
+  keccak256(
+    encodeAbiParameters([{ type: 'address' }, { type: 'address' }, { type: 'uint256' }], [payer, payee, nonce]),
+  );
 
 let secret: bigint;
 let keys: VolumeKey[];
@@ -76,7 +78,11 @@ describe('served-volume circuit', () => {
       key: (keys[i] as VolumeKey).publicKey,
     }));
     // Channel 3 pays another provider (same payer and key as channel 0).
-    channels.push({ ...(channels[0] as VolumeChannel), channelId: idOf(payers[0]?.address as Address, other, 1n), payee: other });
+    channels.push({
+      ...(channels[0] as VolumeChannel),
+      channelId: idOf(payers[0]?.address as Address, other, 1n),
+      payee: other,
+    });
     leaves = channels.map(channelLeaf);
     ({ wasm } = await circuitArtifacts(VOLUME_CIRCUIT));
   });
@@ -88,7 +94,9 @@ describe('served-volume circuit', () => {
     const { proof, publicSignals } = await proveGroth16(VOLUME_CIRCUIT, w.input);
     assert.deepEqual(
       publicSignals,
-      [...w.nullifiers, w.totalBytes, w.totalValue, EPOCH, w.root, BigInt(provider.address), providerKeyOf(secret)].map(String),
+      [...w.nullifiers, w.totalBytes, w.totalValue, EPOCH, w.root, BigInt(provider.address), providerKeyOf(secret)].map(
+        String,
+      ),
     );
     assert.equal(await verifyGroth16(VOLUME_CIRCUIT, proof, publicSignals), true);
     for (const index of [3, 4]) {
@@ -116,7 +124,9 @@ describe('served-volume circuit', () => {
     // The same receipt, proven as if the channel paid this provider: its leaf is not in the tree.
     const input = build([item(0, 1000n, 10n)]).input as Record<string, string[]>;
     const forged = item(3, 1000n, 10n);
-    (input.channelId as string[])[0] = (BigInt(forged.channel.channelId) % 21888242871839275222246405745257275088548364400416034343698204186575808495617n).toString();
+    (input.channelId as string[])[0] = (
+      BigInt(forged.channel.channelId) % 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+    ).toString();
     (input.S as string[])[0] = forged.receipt.signature.S.toString();
     (input.R8x as string[])[0] = forged.receipt.signature.R8x.toString();
     (input.R8y as string[])[0] = forged.receipt.signature.R8y.toString();

@@ -5,11 +5,12 @@
  * `keccak256(sign("Bandex volume secret v1")) mod p`, committed on chain as `Poseidon(secret)`.
  * A key derived this way is as safe as the account key: only its holder can produce the signature.
  */
-import { derivePublicKey } from './eddsa.ts';
+
 import { poseidon1 } from 'poseidon-lite/poseidon1';
 import { poseidon2 } from 'poseidon-lite/poseidon2';
 import { hexToBytes, keccak256, type LocalAccount } from 'viem';
 import { SNARK_FIELD } from './constants.ts';
+import { derivePublicKey } from './eddsa.ts';
 import type { VolumePublicKey } from './volumeReceipt.ts';
 import { channelField } from './volumeReceipt.ts';
 

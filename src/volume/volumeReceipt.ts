@@ -6,11 +6,12 @@
  * The channel's key is bound on chain by `VolumeLedger.registerChannel` as the tree leaf
  * `Poseidon(channelId mod p, payee, deposit, pubX, pubY)`.
  */
-import { type Signature, signMessage, verifySignature } from './eddsa.ts';
+
 import { poseidon4 } from 'poseidon-lite/poseidon4';
 import { poseidon5 } from 'poseidon-lite/poseidon5';
 import type { Address, Hex } from 'viem';
 import { MAX_VOLUME_BYTES, MAX_VOLUME_VALUE, SNARK_FIELD } from './constants.ts';
+import { type Signature, signMessage, verifySignature } from './eddsa.ts';
 import { VolumeError } from './VolumeError.ts';
 
 /** A BabyJubJub public key. */
@@ -37,7 +38,14 @@ export function channelLeaf({ channelId, payee, deposit, key }: VolumeChannel): 
 
 function assertInRange(receipt: VolumeReceipt): void {
   const { epoch, bytes, value } = receipt;
-  if (bytes < 0n || bytes > MAX_VOLUME_BYTES || value < 0n || value > MAX_VOLUME_VALUE || epoch < 0n || epoch >= 2n ** 64n)
+  if (
+    bytes < 0n ||
+    bytes > MAX_VOLUME_BYTES ||
+    value < 0n ||
+    value > MAX_VOLUME_VALUE ||
+    epoch < 0n ||
+    epoch >= 2n ** 64n
+  )
     throw new VolumeError(
       'VOLUME_OUT_OF_RANGE',
       `volume receipt out of range (epoch ${epoch}, bytes ${bytes}, value ${value})`,

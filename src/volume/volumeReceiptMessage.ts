@@ -66,5 +66,9 @@ export function decodeVolumeReceiptMessage(bytes: Uint8Array): VolumeReceiptMess
   const value = big(32);
   const signature = { R8x: big(32), R8y: big(32), S: big(32) };
   const key = { x: big(32), y: big(32) };
-  return { receipt: { channelId, epoch, bytes: count, value, signature }, key, registrationSignature: bytesToHex(take(65)) };
+  return {
+    receipt: { channelId, epoch, bytes: count, value, signature },
+    key,
+    registrationSignature: bytesToHex(take(65)),
+  };
 }

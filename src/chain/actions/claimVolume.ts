@@ -31,7 +31,18 @@ export type ClaimVolumeParameters = TransactionOptions & {
  */
 export function claimVolume(
   client: ChainClient,
-  { deployment, provider, epoch, root, nullifiers, bytes, value, proof, label = 'claim served volume', onProgress }: ClaimVolumeParameters,
+  {
+    deployment,
+    provider,
+    epoch,
+    root,
+    nullifiers,
+    bytes,
+    value,
+    proof,
+    label = 'claim served volume',
+    onProgress,
+  }: ClaimVolumeParameters,
 ): Promise<TransactionReceipt> {
   return sendTransaction(client, {
     address: requireVolumeLedger(deployment),
@@ -46,7 +57,12 @@ export function claimVolume(
 /** Commits `Poseidon(secret)` for the sending account (once; `providerVolumeKey` reads it). */
 export function registerProviderVolumeKey(
   client: ChainClient,
-  { deployment, key, label = 'register provider volume key', onProgress }: TransactionOptions & { deployment: Deployment; key: bigint },
+  {
+    deployment,
+    key,
+    label = 'register provider volume key',
+    onProgress,
+  }: TransactionOptions & { deployment: Deployment; key: bigint },
 ): Promise<TransactionReceipt> {
   return sendTransaction(client, {
     address: requireVolumeLedger(deployment),
@@ -59,7 +75,10 @@ export function registerProviderVolumeKey(
 }
 
 /** The provider's committed volume key (0 = none yet). */
-export function providerVolumeKey(client: ReadClient, { deployment, provider }: { deployment: Deployment; provider: Address }): Promise<bigint> {
+export function providerVolumeKey(
+  client: ReadClient,
+  { deployment, provider }: { deployment: Deployment; provider: Address },
+): Promise<bigint> {
   return readContract(client, {
     address: requireVolumeLedger(deployment),
     abi: volumeLedgerAbi,

@@ -47,6 +47,10 @@ export async function readVolumeEpoch(
   const address = requireVolumeLedger(deployment);
   const read = (functionName: 'currentEpoch' | 'epochLength' | 'claimWindow') =>
     readContract(client, { address, abi: volumeLedgerAbi, functionName });
-  const [current, epochLength, claimWindow] = await Promise.all([read('currentEpoch'), read('epochLength'), read('claimWindow')]);
+  const [current, epochLength, claimWindow] = await Promise.all([
+    read('currentEpoch'),
+    read('epochLength'),
+    read('claimWindow'),
+  ]);
   return { current, epochLength, claimWindow };
 }

@@ -42,7 +42,14 @@ export function signVolumeChannelKey(
  */
 export function registerVolumeChannel(
   client: ChainClient,
-  { deployment, channelId, key, signature, label = 'register channel volume key', onProgress }: RegisterVolumeChannelParameters,
+  {
+    deployment,
+    channelId,
+    key,
+    signature,
+    label = 'register channel volume key',
+    onProgress,
+  }: RegisterVolumeChannelParameters,
 ): Promise<TransactionReceipt> {
   return sendTransaction(client, {
     address: requireVolumeLedger(deployment),
