@@ -6,6 +6,7 @@
  * development ceremony (`node scripts/zk.ts build servedVolume`): rerun this after the circuit or the
  * ceremony changes, with the verifier it generated.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,5 +101,6 @@ const fixture = {
   again: await claim([item(0, 5_000_000n, 50n * 10n ** 18n)]),
 };
 writeFileSync(out, `${JSON.stringify(fixture, null, 2)}\n`);
+execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', out], { stdio: 'ignore' });
 console.error(`wrote ${out}`);
 process.exit(0);

@@ -37,7 +37,11 @@ let dir: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bandex-volume-'));
-  chain = await startEmbeddedChain({ port: 0, deploymentsDir: dir, overrides: { auditEpochSec: EPOCH_SEC, disputeWindowSec: EPOCH_SEC } });
+  chain = await startEmbeddedChain({
+    port: 0,
+    deploymentsDir: dir,
+    overrides: { auditEpochSec: EPOCH_SEC, disputeWindowSec: EPOCH_SEC },
+  });
 });
 after(async () => {
   await chain?.stop();
