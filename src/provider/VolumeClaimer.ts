@@ -181,10 +181,15 @@ export class VolumeClaimer {
   }
 
   start(): void {
+    let busy = false;
     const run = () => {
-      this.#running = this.runOnce().catch((error) =>
-        this.#logger.warn({ code: codeOf(error), err: error }, 'served volume claims failed'),
-      );
+      if (busy) return; // one run at a time: a proof takes seconds, and runs share the account's nonces
+      busy = true;
+      this.#running = this.runOnce()
+        .catch((error) => this.#logger.warn({ code: codeOf(error), err: error }, 'served volume claims failed'))
+        .finally(() => {
+          busy = false;
+        });
     };
     readVolumeEpoch(this.#p.client, { deployment: this.#p.deployment })
       .then(({ epochLength }) => {

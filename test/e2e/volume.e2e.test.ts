@@ -73,18 +73,21 @@ test('receipts on real channels become a proven claim and the network total the 
     { payer: 4, bytes: 32n << 20n, value: 1n * RBT },
     { payer: 6, bytes: 1n << 40n, value: deposit + 1n }, // above the deposit: never counted
   ];
+  const saved: Parameters<VolumeReceiptStore['save']>[0][] = [];
   for (const s of served) {
     const payerAccount = devAccount(s.payer);
     const payer = createChainClient(rpc, payerAccount);
     await buyRbt(payer, { deployment, reserveIn: 200n * 10n ** 6n, useFaucet: true });
     const { channelId } = await openChannel(payer, { deployment, payee: providerAccount.address, deposit });
     const key = await deriveVolumeKey(payerAccount);
-    store.save({
+    const entry = {
       channel: { channelId, payee: providerAccount.address, deposit, key: key.publicKey },
       payer: payerAccount.address,
       registrationSignature: await signVolumeChannelKey(payerAccount, { deployment, channelId, key: key.publicKey }),
       receipt: signVolumeReceipt(key.privateKey, { channelId, epoch, bytes: s.bytes, value: s.value }),
-    });
+    };
+    store.save(entry);
+    saved.push(entry);
   }
 
   const claimer = new VolumeClaimer({ client: provider, account: providerAccount, deployment, store });
@@ -105,6 +108,15 @@ test('receipts on real channels become a proven claim and the network total the 
     value: 7n * RBT,
   });
   assert.deepEqual(await claimer.runOnce(), [], 'a channel counts once');
+
+  // A provider that lost its record of the claim (a crash before saving it) tries again: the chain refuses
+  // the spent nullifiers, the claimer marks the channels counted, and the totals stay.
+  const amnesiac = new VolumeReceiptStore(openDatabase({ file: join(dir, 'amnesiac.db') }));
+  for (const entry of saved) amnesiac.save(entry);
+  const again = new VolumeClaimer({ client: provider, account: providerAccount, deployment, store: amnesiac });
+  assert.deepEqual(await again.runOnce(), []);
+  assert.equal(amnesiac.get(saved[0]?.channel.channelId as `0x${string}`)?.claimedEpoch, epoch);
+  assert.deepEqual(await readVolume(provider, { deployment, epoch }), { bytes, value: 7n * RBT });
 
   const api = await startDaemonApi({
     role: 'provider',
