@@ -10,6 +10,7 @@ import { servedVolumeVerifierAbi, servedVolumeVerifierBytecode } from './abi/ser
 import { volumeLedgerAbi, volumeLedgerBytecode, volumeLedgerLibraries } from './abi/volumeLedger.ts';
 import type { ChainClient } from './chainClient.ts';
 import { deployDeterministic } from './deployDeterministic.ts';
+import { DeployError } from './errors.ts';
 
 /** Epochs after its end that an epoch still takes volume claims (then its totals are final). */
 export const VOLUME_CLAIM_WINDOW_EPOCHS = 8n;
@@ -31,7 +32,8 @@ export function linkBytecode(
   let linked: string = bytecode;
   for (const [library, placeholder] of Object.entries(libraries)) {
     const address = addresses[library];
-    if (!address) throw new Error(`no address for library ${library}`);
+    if (!address)
+      throw new DeployError({ reason: `no address for library ${library}`, details: 'deploy the library first' });
     linked = linked.split(placeholder).join(address.slice(2).toLowerCase());
   }
   return linked as Hex;

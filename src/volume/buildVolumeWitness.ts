@@ -223,21 +223,3 @@ function pushSlot(
   while (padded.length < VOLUME_TREE_DEPTH) padded.push('0');
   input.siblings.push(padded);
 }
-
-/** The proof's public signals in circuit order: nullifiers, totalBytes, totalValue, epoch, root, provider, providerKey. */
-export function volumePublicSignals(
-  witness: VolumeWitness,
-  epoch: bigint,
-  provider: Address,
-  providerKey: bigint,
-): bigint[] {
-  return [
-    ...witness.nullifiers,
-    witness.totalBytes,
-    witness.totalValue,
-    epoch,
-    witness.root,
-    BigInt(provider),
-    providerKey,
-  ];
-}

@@ -16,7 +16,7 @@ import { verifyGroth16 } from '../zk/verifyGroth16.ts';
 import { buildVolumeWitness, type VolumeCircuitInput, type VolumeClaimItem } from './buildVolumeWitness.ts';
 import { VOLUME_CIRCUIT } from './proveVolume.ts';
 import { deriveProviderSecret, deriveVolumeKey, providerKeyOf, type VolumeKey } from './volumeKeys.ts';
-import { channelLeaf, signVolumeReceipt, type VolumeChannel } from './volumeReceipt.ts';
+import { channelField, channelLeaf, signVolumeReceipt, type VolumeChannel } from './volumeReceipt.ts';
 
 const key = (n: number) => numberToHex(n, { size: 32 });
 const provider = privateKeyToAccount(key(0xb0b));
@@ -124,9 +124,7 @@ describe('served-volume circuit', () => {
     // The same receipt, proven as if the channel paid this provider: its leaf is not in the tree.
     const input = build([item(0, 1000n, 10n)]).input as Record<string, string[]>;
     const forged = item(3, 1000n, 10n);
-    (input.channelId as string[])[0] = (
-      BigInt(forged.channel.channelId) % 21888242871839275222246405745257275088548364400416034343698204186575808495617n
-    ).toString();
+    (input.channelId as string[])[0] = channelField(forged.channel.channelId).toString();
     (input.S as string[])[0] = forged.receipt.signature.S.toString();
     (input.R8x as string[])[0] = forged.receipt.signature.R8x.toString();
     (input.R8y as string[])[0] = forged.receipt.signature.R8y.toString();
