@@ -5,7 +5,8 @@
  * a channel not yet in the tree (or registered with a smaller deposit) is registered first with its payer's
  * stored consent, the provider paying the gas. A receipt the ledger will never count (its channel already
  * counted: `NullifierUsed`) is marked done; any other failure leaves it for the next run. `runOnce` is the
- * whole job; `start` runs it every half epoch.
+ * whole job; `start` runs it every half epoch. It proves only with a circuit already built
+ * (`npm run zk:build servedVolume`), never starting the ceremony itself.
  */
 import type { Address, Hex, LocalAccount } from 'viem';
 import { readContract } from 'viem/actions';
@@ -22,7 +23,7 @@ import { type Logger, silentLogger } from '../log/logger.ts';
 import type { StoredVolumeReceipt, VolumeReceiptStore } from '../store/VolumeReceiptStore.ts';
 import { buildVolumeWitness, checkVolumeClaimItem } from '../volume/buildVolumeWitness.ts';
 import { VOLUME_SLOTS } from '../volume/constants.ts';
-import { proveVolume } from '../volume/proveVolume.ts';
+import { isVolumeCircuitBuilt, proveVolume, VOLUME_CIRCUIT } from '../volume/proveVolume.ts';
 import { deriveProviderSecret, providerKeyOf, volumeNullifier } from '../volume/volumeKeys.ts';
 
 export type VolumeClaimerParameters = {
@@ -43,6 +44,7 @@ export class VolumeClaimer {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> = Promise.resolve();
   readonly #refused = new Set<Hex>();
+  #warnedUnbuilt = false;
 
   constructor(parameters: VolumeClaimerParameters) {
     this.#p = parameters;
@@ -57,6 +59,16 @@ export class VolumeClaimer {
     const from = current > claimWindow ? current - claimWindow : 0n;
     const pending = store.unclaimed(from, current - 1n).filter((r) => this.#usable(r, provider));
     if (pending.length === 0 || current === 0n) return [];
+    if (!isVolumeCircuitBuilt()) {
+      // Building it takes minutes of CPU (its development ceremony): an operator's step, never a daemon's.
+      if (!this.#warnedUnbuilt)
+        this.#logger.warn(
+          { circuit: VOLUME_CIRCUIT },
+          'served-volume circuit not built: run `npm run zk:build servedVolume`',
+        );
+      this.#warnedUnbuilt = true;
+      return [];
+    }
     const secret = await deriveProviderSecret(account);
     await this.#commitKey(provider, providerKeyOf(secret));
     for (const r of pending) {

@@ -4,6 +4,7 @@
  * takes it. A witness the circuit refuses is a `VolumeError` (`VOLUME_UNPROVABLE`), which only happens when
  * `buildVolumeWitness`'s own checks were bypassed.
  */
+import { cachedBuild } from '../zk/buildCircuit.ts';
 import { proveGroth16 } from '../zk/proveGroth16.ts';
 import type { VolumeWitness } from './buildVolumeWitness.ts';
 import { VolumeError } from './VolumeError.ts';
@@ -16,6 +17,11 @@ export type VolumeProof = {
   proof: readonly bigint[];
   publicSignals: readonly bigint[];
 };
+
+/** True when the circuit's proving key is in the build cache (`npm run zk:build servedVolume` puts it there). */
+export function isVolumeCircuitBuilt(): boolean {
+  return cachedBuild(VOLUME_CIRCUIT) !== undefined;
+}
 
 export async function proveVolume(witness: VolumeWitness): Promise<VolumeProof> {
   let result: Awaited<ReturnType<typeof proveGroth16>>;

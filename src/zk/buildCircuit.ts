@@ -218,3 +218,11 @@ export async function buildCircuit(circuit: string, options: BuildCircuitOptions
   }
   return load(dir, circuit) as CircuitBuild;
 }
+
+/**
+ * The cached build of `circuit` for its current source, or undefined when the cache has none. Never builds: a
+ * daemon asks this before proving, so a missing cache never starts a ceremony of minutes inside it.
+ */
+export function cachedBuild(circuit: string): CircuitBuild | undefined {
+  return load(cacheDirOf(circuitSource(circuit)), circuit);
+}

@@ -27,8 +27,10 @@ import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
 import { VolumeClaimer } from '../../src/provider/VolumeClaimer.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { VolumeReceiptStore } from '../../src/store/VolumeReceiptStore.ts';
+import { VOLUME_CIRCUIT } from '../../src/volume/proveVolume.ts';
 import { deriveVolumeKey } from '../../src/volume/volumeKeys.ts';
 import { signVolumeReceipt } from '../../src/volume/volumeReceipt.ts';
+import { circuitArtifacts } from '../../src/zk/circuitArtifacts.ts';
 
 const RBT = 10n ** 18n;
 const EPOCH_SEC = 600n;
@@ -37,6 +39,7 @@ let dir: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bandex-volume-'));
+  await circuitArtifacts(VOLUME_CIRCUIT); // the daemon proves only with a built circuit: build it first
   chain = await startEmbeddedChain({
     port: 0,
     deploymentsDir: dir,
