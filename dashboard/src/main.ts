@@ -48,7 +48,10 @@ type NetworkView = {
     priceWeiPerGiB: string;
     region: string;
     capacityBytesPerSecond: number;
+    /** Served volume of the last finished epoch, proven in zero knowledge (VolumeLedger). */
+    servedBytes?: string;
   }[];
+  volume?: { epoch: string; bytes: string; value: string; epochLengthSec: string };
 };
 type Offer = {
   provider: string;
@@ -311,8 +314,20 @@ function devnetView(): { update(s: DevnetStatus): void } {
 
 /** Registered providers (on chain), and the token: bonding-curve price and reserve ratio over time. */
 function networkAndTokenViews(): { update(n: NetworkView): void } {
-  const registered = table(['provider', 'price', 'region', 'capacity', 'stake'], 'network-providers');
-  addSection(section('network', 'Network: registered providers', registered.element));
+  const registered = table(
+    ['provider', 'price', 'region', 'capacity', 'stake', 'served (proven)'],
+    'network-providers',
+  );
+  const served = card('served last epoch (proven)', 'network-volume');
+  const servedValue = card('paid for it', 'network-volume-value');
+  addSection(
+    section(
+      'network',
+      'Network: registered providers',
+      h('div', { class: 'cards' }, served.element, servedValue.element),
+      registered.element,
+    ),
+  );
   const price = card('spot price (reserve per RBT)', 'spot-price');
   const ratio = card('reserve ratio', 'reserve-ratio');
   const supply = card('RBT supply', 'supply');
@@ -343,9 +358,12 @@ function networkAndTokenViews(): { update(n: NetworkView): void } {
             h('td', {}, p.region),
             h('td', {}, formatRate(p.capacityBytesPerSecond)),
             h('td', {}, formatRbt(p.stakeWei, 2)),
+            h('td', {}, p.servedBytes === undefined ? '—' : formatBytes(Number(p.servedBytes))),
           ),
         ),
       );
+      served.value.textContent = n.volume ? `${formatBytes(Number(n.volume.bytes))} (epoch ${n.volume.epoch})` : '—';
+      servedValue.value.textContent = n.volume ? formatRbt(n.volume.value, 4) : '—';
       price.value.textContent = Number(n.token.spotPrice).toPrecision(6);
       ratio.value.textContent = formatPpm(n.token.reserveRatioPpm);
       supply.value.textContent = formatRbt(n.token.supplyWei, 0);

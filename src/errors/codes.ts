@@ -216,6 +216,21 @@ export const transportErrorCodes = [
   'TRANSPORT_TIMEOUT',
 ] as const;
 
+export const volumeErrorCodes = [
+  /** A volume receipt or witness input is out of range (bytes over 64 bits, value over 96, a field overflow). */
+  'VOLUME_OUT_OF_RANGE',
+  /** A volume receipt's EdDSA signature is not the channel key's. */
+  'VOLUME_BAD_SIGNATURE',
+  /** A receipt claims more value than its channel's registered deposit. */
+  'VOLUME_OVER_DEPOSIT',
+  /** A receipt's channel is not in the channel tree (not registered, or registered for another payee). */
+  'VOLUME_NOT_REGISTERED',
+  /** One claim names the same channel twice, or more receipts than a proof has slots. */
+  'VOLUME_BAD_BATCH',
+  /** The prover could not make a proof from the witness (the statement is false). */
+  'VOLUME_UNPROVABLE',
+] as const;
+
 export const walletErrorCodes = [
   'WALLET_KEYSTORE',
   'WALLET_KEY_FILE',
@@ -256,6 +271,7 @@ export const errorCodes = [
   ...storeErrorCodes,
   ...tunnelErrorCodes,
   ...transportErrorCodes,
+  ...volumeErrorCodes,
   ...walletErrorCodes,
   ...zkErrorCodes,
   ...poolErrorCodes,

@@ -9,6 +9,7 @@
  * | admission | `SessionAdmission.ts`, `admitSession.ts` | which proposals are accepted, and why not |
  * | tunnel | `tunnel/startTunnelListener.ts` | the data plane: admits only keys an accepted proposal named |
  * | watcher | `watcher/ChannelWatcher.ts` | redemptions, and channel events (closing ends credit) |
+ * | volume claimer | `VolumeClaimer.ts` | zero-knowledge claims of served volume after each epoch (VolumeLedger) |
  * | node, session server | `net/` | libp2p, `/bandex/session/2` |
  * | gossip, offers | `reputation/AuditGossip.ts`, `net/OfferPublisher.ts` | audit reports heard, offers published |
  * | api | `api/startDaemonApi.ts`, `metrics.ts` | status, metrics, dashboard |
@@ -39,6 +40,7 @@ import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
+import { VolumeReceiptStore } from '../store/VolumeReceiptStore.ts';
 import type { TransportListenConfig } from '../transport/listenTransport.ts';
 import { formatTransportParams } from '../transport/transportSpec.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
@@ -55,6 +57,7 @@ import { type ProviderStatus, providerStatus } from './providerStatus.ts';
 import { type PendingSession, SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 import { SlashDefence } from './SlashDefence.ts';
+import { VolumeClaimer } from './VolumeClaimer.ts';
 
 export { DEFAULT_MAX_CREDIT_BYTES };
 
@@ -152,6 +155,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     const ledgers = new ChannelLedgers({ store, domain, provider: address, logger });
     // Receipts share the state database (the channel store closes it).
     const receipts = new ReceiptStore(db);
+    const volumeReceipts = new VolumeReceiptStore(db);
+    const volumeLedger = deployment.contracts.volumeLedger;
+    const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
     const charger = new SessionCharger({
       store,
       receipts,
@@ -161,6 +167,15 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       telemetry,
       logger,
       onSession: params.onSession,
+      ...(volumeLedger && epochLengthSec > 0n
+        ? {
+            volume: {
+              domain: { chainId: deployment.chainId, ledger: volumeLedger, epochLengthSec },
+              store: volumeReceipts,
+              provider: address,
+            },
+          }
+        : {}),
     });
     let tunnel: TunnelListener | undefined;
     const tunnelHost = () => params.tunnelAnnounceHost ?? (tunnel as TunnelListener).address.host;
@@ -244,6 +259,16 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         logger,
       }),
     );
+    if (deployment.contracts.volumeLedger)
+      await parts.add(
+        new VolumeClaimer({
+          client,
+          account: client.account as LocalAccount,
+          deployment,
+          store: volumeReceipts,
+          logger,
+        }),
+      );
     await parts.add(
       new OfferPublisher({
         node,

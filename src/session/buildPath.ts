@@ -247,6 +247,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       });
     }
     const hops: BuiltHop[] = [];
+    const volumeLedger = deployment.contracts.volumeLedger;
+    const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
     let paying = false;
     const firstProvider = (prepared[0] as (typeof prepared)[number]).signed.offer.provider;
     // Each hop is paid (its opening voucher sent) before the path is extended through it. A hop 1 that a
@@ -276,6 +278,16 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
             provider: p.signed.offer.provider,
             store: params.receipts,
             onEquivocation: params.onEquivocation,
+            ...(volumeLedger && epochLengthSec > 0n
+              ? {
+                  volume: {
+                    chainId: deployment.chainId,
+                    ledger: volumeLedger,
+                    epochLengthSec,
+                    priorBytes: channelBytesBefore(params.receipts, p.channelId, p.sessionId),
+                  },
+                }
+              : {}),
             logger: logger.child({ hop: i + 1 }),
           });
           hops.push({
@@ -321,4 +333,17 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   };
 
   return { payer: address, channelFor, build, settle, close };
+}
+
+/** Bytes of the channel's earlier sessions, from their newest stored receipts (volume receipts are cumulative). */
+function channelBytesBefore(store: ReceiptStore | undefined, channelId: Hex, sessionId: Hex): bigint {
+  if (!store) return 0n;
+  const seen = new Set<string>([sessionId.toLowerCase()]);
+  let bytes = 0n;
+  for (const r of store.list({ channelId })) {
+    if (seen.has(r.session.toLowerCase())) continue;
+    seen.add(r.session.toLowerCase());
+    bytes += r.receipt.bytesUp + r.receipt.bytesDown;
+  }
+  return bytes;
 }

@@ -267,3 +267,13 @@ export async function buildCircuit(circuit: string, options: BuildCircuitOptions
   }
   return load(dir, circuit) as CircuitBuild;
 }
+
+/**
+ * Whether `circuit` can be proven without a ceremony: its build is cached, or the committed proving key belongs
+ * to its current source (then the first proof compiles the circuit: seconds). A daemon asks this before proving,
+ * so a stale key never starts a ceremony of minutes inside it.
+ */
+export function canProveWithoutCeremony(circuit: string): boolean {
+  const source = circuitSource(circuit);
+  return load(cacheDirOf(source), circuit) !== undefined || committedKey(circuit, source.hash) !== undefined;
+}
