@@ -24,6 +24,7 @@ import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
 import { readProvider } from '../chain/actions/readProvider.ts';
+import { updateProvider } from '../chain/actions/updateProvider.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { createSerialWrites } from '../chain/serialWrites.ts';
@@ -99,6 +100,12 @@ export type StartProviderParameters = {
   allowPrivateAddresses?: boolean;
   /** Most bytes per second served to all sessions together (the capacity sold); unlimited when unset. */
   rateLimitBytesPerSecond?: number;
+  /**
+   * The offer to sell under: where it differs from the registry, the registry is updated first (at most once per
+   * epoch: `OfferUpdateTooSoon` stops the start with the wait). Offers are signed with the registry's values;
+   * sessions keep the price they started with.
+   */
+  offer?: { priceWeiPerGiB?: bigint; region?: string; capacityBytesPerSecond?: number | bigint };
   /** Called with every paid session as it starts, with its accepted proposal (the devnet's fault modes tap it; nothing else should). */
   onSession?: (session: MuxSession, pending: PendingSession) => void;
   logger?: Logger;
@@ -125,13 +132,17 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const { client, deployment, stateDir } = params;
   const logger = (params.logger ?? silentLogger).child({ component: 'provider' });
   const address = client.account.address;
-  const record = await readProvider(client, { deployment, provider: address });
+  let record = await readProvider(client, { deployment, provider: address });
   if (!record.registered || record.stakeWei === 0n) {
     throw new ProviderStartError(`${address} is not a registered provider with stake`, {
       code: 'PROVIDER_NOT_REGISTERED',
       details: 'register and stake first (bandex stake), then start the node again',
       meta: { address },
     });
+  }
+  if (params.offer && (await updateProvider(client, { deployment, ...params.offer }))) {
+    logger.info(params.offer, 'offer updated in the registry');
+    record = await readProvider(client, { deployment, provider: address });
   }
   const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
   const mine = peerIdFromPrivateKey(privateKey).toString();

@@ -1,7 +1,8 @@
 /** `bandex node`: run a provider — sell bandwidth, paid per byte through payment channels. */
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../../log/logger.ts';
+import { parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { parsePort, parsePositiveRate } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
@@ -30,6 +31,9 @@ type NodeFlags = ChainFlags & {
   wssAnnounce?: string;
   exit?: boolean;
   relayOnly?: boolean;
+  price?: bigint;
+  region?: string;
+  capacity?: bigint;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -89,6 +93,21 @@ export function nodeCommand(): Command {
         'cap what all sessions send together (e.g. your registered capacity); busy sessions share it by priority',
       ).argParser(parsePositiveRate),
     )
+    .option('--price <rbt>', 'sell at this price, RBT per GiB (updates the registry; once per epoch)', parseRbt)
+    .addOption(
+      new Option('--region <code>', 'the country you serve from (updates the registry; clients check it)').argParser(
+        (v) => {
+          if (!/^[A-Za-z]{2}$/.test(v)) throw new InvalidArgumentError('a two-letter country code like DE');
+          return v.toUpperCase();
+        },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--capacity <bytes-per-second>',
+        'the capacity you claim (updates the registry; auditors measure it)',
+      ).argParser((v) => BigInt(parsePositiveRate(v))),
+    )
     .addOption(
       new Option('--redeem-every-s <seconds>', 'redeem earnings at least this often')
         .default(3600)
@@ -132,6 +151,10 @@ Examples:
         redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
         allowPrivateAddresses: flags.allowPrivate,
         rateLimitBytesPerSecond: flags.rateLimit,
+        offer:
+          flags.price === undefined && flags.region === undefined && flags.capacity === undefined
+            ? undefined
+            : { priceWeiPerGiB: flags.price, region: flags.region, capacityBytesPerSecond: flags.capacity },
         transports: providerTransports(flags.stateDir, {
           host: flags.tunnelHost,
           obfsPort: flags.obfsPort,
