@@ -4,12 +4,15 @@
  * peak RSS while proving. The artifacts come from the cache (built first when missing: that time is reported
  * apart), and the spend proof's share of the time to the first paid byte of a session paid from the pool (real
  * chain, real provider process). On-chain costs are in contracts/gas.json (`npm run gas`). To add a circuit, add a witness generator to
- * `INPUTS`: a realistic input, since proving time does not depend on the values but the witness must satisfy it.
+ * `INPUTS`: a realistic input, since proving time does not depend on the values but the witness must satisfy it
+ * (`poolSpend`: a spend from 1,000 notes; `servedVolume`: a 3-receipt claim over 1,000 registered channels).
  */
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Hex, keccak256, numberToHex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { depositToPool } from '../src/chain/actions/depositToPool.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
@@ -23,6 +26,9 @@ import { createPathBuilder } from '../src/session/buildPath.ts';
 import { newHopKey } from '../src/session/hopKeys.ts';
 import { ChannelStore } from '../src/store/ChannelStore.ts';
 import { openDatabase } from '../src/store/openDatabase.ts';
+import { buildVolumeWitness } from '../src/volume/buildVolumeWitness.ts';
+import { deriveProviderSecret, deriveVolumeKey } from '../src/volume/volumeKeys.ts';
+import { channelLeaf, signVolumeReceipt } from '../src/volume/volumeReceipt.ts';
 import { buildCircuit } from '../src/zk/buildCircuit.ts';
 import { proveGroth16 } from '../src/zk/proveGroth16.ts';
 import { verifyGroth16 } from '../src/zk/verifyGroth16.ts';
@@ -30,8 +36,29 @@ import { CREDIT, DEPOSIT, startAdversaryBench } from '../test/support/adversary.
 
 const RUNS = 5;
 
+/** A 3-receipt served-volume claim over a 1,000-leaf channel tree (depth 10 of the circuit's 20). */
+async function servedVolumeInput(): Promise<Record<string, unknown>> {
+  const provider = privateKeyToAccount(numberToHex(0xb0b, { size: 32 }));
+  const items = [];
+  const leaves: bigint[] = [];
+  for (let i = 0; i < 1_000; i++) leaves.push(BigInt(keccak256(numberToHex(i))) >> 8n);
+  for (let i = 0; i < 3; i++) {
+    const payer = privateKeyToAccount(numberToHex(0xa11ce + i, { size: 32 }));
+    const key = await deriveVolumeKey(payer);
+    const channelId = keccak256(numberToHex(1_000 + i)) as Hex;
+    const channel = { channelId, payee: provider.address, deposit: 10n ** 20n, key: key.publicKey };
+    leaves[100 * i + 7] = channelLeaf(channel);
+    items.push({
+      channel,
+      receipt: signVolumeReceipt(key.privateKey, { channelId, epoch: 9n, bytes: 1n << 30n, value: 10n ** 18n }),
+    });
+  }
+  const secret = await deriveProviderSecret(provider);
+  return buildVolumeWitness({ epoch: 9n, provider: provider.address, providerSecret: secret, leaves, items }).input;
+}
+
 /** circuit → a fresh satisfying input per run. */
-const INPUTS: Record<string, () => Record<string, unknown>> = {
+const INPUTS: Record<string, () => Record<string, unknown> | Promise<Record<string, unknown>>> = {
   // A spend from a pool of 1,000 notes (depth 10 of 20).
   poolSpend: (() => {
     const notes = Array.from({ length: 1_000 }, () => createNote(10n ** 19n));
@@ -44,6 +71,7 @@ const INPUTS: Record<string, () => Record<string, unknown>> = {
         .input;
     };
   })(),
+  servedVolume: servedVolumeInput,
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -60,8 +88,9 @@ for (const [circuit, input] of Object.entries(INPUTS)) {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 10);
   for (let i = 0; i < RUNS; i++) {
+    const witness = await input();
     const t0 = performance.now();
-    const { proof, publicSignals } = await proveGroth16(circuit, input());
+    const { proof, publicSignals } = await proveGroth16(circuit, witness);
     prove.push(performance.now() - t0);
     const t1 = performance.now();
     if (!(await verifyGroth16(circuit, proof, publicSignals))) throw new Error(`${circuit}: a proof did not verify`);

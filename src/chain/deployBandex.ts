@@ -1,8 +1,8 @@
 /**
  * Deploys the whole Bandex system to a chain and returns its deployment record:
  * reserve token (a TestDollar unless one is given), timelock, bonding curve (which deploys RBT),
- * governor, provider registry, payment channels, device budgets and the shielded pool (with its verifier and
- * Poseidon library), each through the CREATE2 factory; then hands
+ * governor, provider registry, payment channels, device budgets, the shielded pool (with its verifier and
+ * Poseidon library) and the volume ledger (deployVolumeLedger.ts), each through the CREATE2 factory; then hands
  * the timelock to the governor and renounces the deployer's admin role, so no externally-owned
  * account controls anything afterwards. Re-running it on a chain where it already ran only
  * finishes what is missing.
@@ -18,7 +18,7 @@ import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChanne
 import { poolSpendVerifierAbi, poolSpendVerifierBytecode } from './abi/poolSpendVerifier.ts';
 import { poseidonT3Abi, poseidonT3Bytecode } from './abi/poseidonT3.ts';
 import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
-import { shieldedPoolAbi, shieldedPoolBytecode } from './abi/shieldedPool.ts';
+import { shieldedPoolAbi, shieldedPoolBytecode, shieldedPoolLibraries } from './abi/shieldedPool.ts';
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
 import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
@@ -31,6 +31,7 @@ import {
   type PresetName,
   recordParameters,
 } from './deployPresets.ts';
+import { deployVolumeLedger, linkBytecode } from './deployVolumeLedger.ts';
 
 export type DeployBandexParameters = {
   client: ChainClient;
@@ -136,7 +137,11 @@ export async function deployBandex({
     salt: salt('DeviceBudgets'),
   });
   const pool = await deployShieldedPool(client, { token, channels, salt });
-  logger.info({ token, curve, registry, channels, budgets, pool, governor, timelock }, 'contracts deployed');
+  const volumeLedger = await deployVolumeLedger(client, { channels, epochLength: p.auditEpochSec, salt });
+  logger.info(
+    { token, curve, registry, channels, budgets, pool, volumeLedger, governor, timelock },
+    'contracts deployed',
+  );
 
   await handTimelockToGovernor(client, timelock, governor);
   return {
@@ -145,14 +150,22 @@ export async function deployBandex({
     deploymentBlock,
     abiVersion: ABI_VERSION,
     deployer,
-    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock, budgets, pool },
+    contracts: {
+      token,
+      curve,
+      reserve: reserveToken,
+      registry,
+      channels,
+      governor,
+      timelock,
+      budgets,
+      pool,
+      volumeLedger,
+    },
     preset: Object.keys(overrides).length === 0 ? preset : 'custom',
     parameters: recordParameters(p),
   };
 }
-
-/** A library placeholder of solc's linker: `__$` + 34 hex digits of the library's name hash + `$__`. */
-const LIBRARY_PLACEHOLDER = /__\$[0-9a-f]{34}\$__/g;
 
 /**
  * The shielded pool, its generated Groth16 verifier and the Poseidon library its Lean IMT calls (PoseidonT3's
@@ -174,11 +187,9 @@ async function deployShieldedPool(
     args: [],
     salt: salt('PoolSpendVerifier'),
   });
-  // The pool links one library only: every placeholder is PoseidonT3's.
-  const linked = shieldedPoolBytecode.replace(LIBRARY_PLACEHOLDER, poseidon.slice(2).toLowerCase()) as `0x${string}`;
   return deployDeterministic(client, {
     abi: shieldedPoolAbi,
-    bytecode: linked,
+    bytecode: linkBytecode(shieldedPoolBytecode, shieldedPoolLibraries, { PoseidonT3: poseidon }),
     args: [token, channels, verifier, [...POOL_DENOMINATIONS]],
     salt: salt('ShieldedPool'),
   });

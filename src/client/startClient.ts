@@ -10,6 +10,7 @@
  * | SOCKS5 and HTTP fronts | localhost proxies opening streams through the path |
  * | `startDaemonApi` | status, metrics (`client/metrics.ts`), events, `/api/providers`, rebuild |
  */
+
 import { join } from 'node:path';
 import type { Address, LocalAccount } from 'viem';
 import { DEFAULT_CREDIT_BYTES } from '../accounting/constants.ts';
@@ -30,6 +31,7 @@ import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import type { ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
@@ -61,6 +63,8 @@ export type StartClientParameters = {
   bootstrap: string[];
   /** Providers per path, 1 to 3. */
   hops: number;
+  /** How hop 1 may connect, in order of preference (`--transport`); `plain` by default. */
+  transports?: TransportName[];
   /** Providers to use first, in path order (otherwise the best ranked). */
   prefer?: Address[];
   /** Countries (ISO 3166 alpha-2) traffic may or may not go through. */
@@ -158,6 +162,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           localAddress: params.tunnelLocalAddress,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
+          transports: params.transports,
           serialWrites,
           depositWei: params.depositWei,
           budgetWei: params.budgetWei,

@@ -198,6 +198,36 @@ export const tunnelErrorCodes = [
   'TUNNEL_TRUNCATED',
 ] as const;
 
+export const transportErrorCodes = [
+  /** A transport named in an offer or a flag is not one this node speaks. */
+  'TRANSPORT_UNKNOWN',
+  /** A transport's parameters (in an offer, a flag or a config) are malformed. */
+  'TRANSPORT_BAD_PARAMS',
+  /** The provider offers none of the transports the client's policy allows. */
+  'TRANSPORT_NONE_OFFERED',
+  /** A transport's own framing was violated (bad tag, oversized or malformed frame). */
+  'TRANSPORT_FRAMING',
+  /** The transport's connection or its own handshake (TLS, WebSocket upgrade) failed. */
+  'TRANSPORT_CONNECT_FAILED',
+  /** The transport's handshake did not finish in time. */
+  'TRANSPORT_TIMEOUT',
+] as const;
+
+export const volumeErrorCodes = [
+  /** A volume receipt or witness input is out of range (bytes over 64 bits, value over 96, a field overflow). */
+  'VOLUME_OUT_OF_RANGE',
+  /** A volume receipt's EdDSA signature is not the channel key's. */
+  'VOLUME_BAD_SIGNATURE',
+  /** A receipt claims more value than its channel's registered deposit. */
+  'VOLUME_OVER_DEPOSIT',
+  /** A receipt's channel is not in the channel tree (not registered, or registered for another payee). */
+  'VOLUME_NOT_REGISTERED',
+  /** One claim names the same channel twice, or more receipts than a proof has slots. */
+  'VOLUME_BAD_BATCH',
+  /** The prover could not make a proof from the witness (the statement is false). */
+  'VOLUME_UNPROVABLE',
+] as const;
+
 export const walletErrorCodes = [
   'WALLET_KEYSTORE',
   'WALLET_KEY_FILE',
@@ -237,6 +267,8 @@ export const errorCodes = [
   ...sessionErrorCodes,
   ...storeErrorCodes,
   ...tunnelErrorCodes,
+  ...transportErrorCodes,
+  ...volumeErrorCodes,
   ...walletErrorCodes,
   ...zkErrorCodes,
   ...poolErrorCodes,

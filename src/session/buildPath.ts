@@ -24,6 +24,8 @@ import { parseEndpoint } from '../net/parseEndpoint.ts';
 import { decodeAnswer, encodeProposal, newSessionNonce } from '../net/sessionMessages.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
+import { BlockedTransports, isBlockingFailure } from '../transport/BlockedTransports.ts';
+import { chooseTransports, type TransportName } from '../transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { type ChannelFunder, createWalletFunder } from './ChannelFunder.ts';
@@ -79,6 +81,11 @@ export type PathBuilderParameters = {
   logger: Logger;
   /** A hop stopped paying (budget or deposit exhausted). */
   onBlocked?: (reason: Error) => void;
+  /**
+   * How hop 1 may connect, in order of preference (`--transport`): the first its offer serves is used.
+   * `plain` (the default) is always served on the session's tunnel address.
+   */
+  transports?: readonly TransportName[];
 };
 
 /** A channel a path pays one provider through, and its hop key. */
@@ -109,6 +116,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const promisedOn = (channelId: Hex) => BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
 
   const premiumBps = params.premiumBps ?? 0;
+  // Transports a censor reset for a provider: tried last on the next paths (switching on the fly).
+  const blocked = new BlockedTransports();
   const serialWrites = params.serialWrites ?? createSerialWrites();
   const funder = params.funder ?? createWalletFunder({ client, deployment, logger });
 
@@ -143,6 +152,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     );
 
   const build = async (offers: readonly SignedOffer[]): Promise<BuiltPath> => {
+    /** Hop 1 over each transport allowed and offered, in the order to try them. */
+    const firstHops: HopDescriptor[] = [];
     const prepared: {
       signed: SignedOffer;
       channelId: Hex;
@@ -207,6 +218,19 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         staticKeys,
         hello: Buffer.from(proposal),
       };
+      if (prepared.length === 0) {
+        // Only hop 1's connection is on the wire; later hops ride inside the tunnel. Every transport the
+        // policy allows and the offer serves, the ones a censor reset lately last.
+        const offered = [
+          { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
+          ...signed.offer.transports.filter((t) => t.name !== 'plain'),
+        ];
+        const choices = chooseTransports(offered, params.transports ?? ['plain']).map((c) => ({
+          name: c.spec.name,
+          hop: { ...hop, ...parseEndpoint(c.endpoint), transport: c.spec },
+        }));
+        firstHops.push(...blocked.order(offer.provider, choices).map((c) => c.hop));
+      }
       prepared.push({
         signed,
         channelId,
@@ -220,72 +244,109 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       });
     }
     const hops: BuiltHop[] = [];
-    // Each hop answers its proposal in the handshake and is paid (its opening voucher sent) before the
-    // path is extended through it.
-    const session = await connectClientSession({
-      hops: prepared.map((p) => p.hop),
-      localAddress: params.localAddress,
-      onHop: async (hopSession, i) => {
-        const p = prepared[i] as (typeof prepared)[number];
-        const provider = p.signed.offer.provider;
-        const answer = decodeAnswer(hopSession.channel.handshakePayload);
-        if (answer.sessionNonce !== p.sessionNonce.toLowerCase()) {
-          throw new PathError(`provider ${provider} answered another proposal`, {
-            code: 'CLIENT_SESSION_REFUSED',
-            meta: { provider },
+    const volumeLedger = deployment.contracts.volumeLedger;
+    const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
+    let paying = false;
+    const firstProvider = (prepared[0] as (typeof prepared)[number]).signed.offer.provider;
+    // Each hop answers its proposal in the handshake and is paid (its opening voucher sent) before the path
+    // is extended through it. A hop 1 that a censor blocks (reset, refused, handshake timeout) before
+    // anything was paid is tried over the next transport with the same proposal (if the blocked attempt's
+    // proposal did reach the provider, the retry is refused as a replay and the path fails: the
+    // application's retry builds a new one).
+    const connectWith = (first: HopDescriptor) =>
+      connectClientSession({
+        hops: [first, ...prepared.slice(1).map((p) => p.hop)],
+        localAddress: params.localAddress,
+        onHop: async (hopSession, i) => {
+          paying = true;
+          const p = prepared[i] as (typeof prepared)[number];
+          const provider = p.signed.offer.provider;
+          const answer = decodeAnswer(hopSession.channel.handshakePayload);
+          if (answer.sessionNonce !== p.sessionNonce.toLowerCase()) {
+            throw new PathError(`provider ${provider} answered another proposal`, {
+              code: 'CLIENT_SESSION_REFUSED',
+              meta: { provider },
+            });
+          }
+          if (!answer.ok) {
+            throw new PathError(`provider ${provider} refused the session: ${answer.reason}`, {
+              code: 'CLIENT_SESSION_REFUSED',
+              meta: { refusal: answer.code, provider },
+            });
+          }
+          // Resume from what the channel provably owes (a crash may have lost this client's own record).
+          p.payer.resumeFrom(
+            openingAmount({
+              domain,
+              channelId: p.channelId,
+              payer: p.hopKey.address,
+              deposit: p.deposit,
+              tickValue: p.payer.tickValue,
+              creditBytes: params.creditBytes,
+              promised: p.alreadyPromised,
+              debt: answer.channel,
+            }),
+          );
+          const paid = await payHop({
+            session: hopSession,
+            payer: p.payer,
+            logger: logger.child({ hop: i + 1 }),
+            onBlocked: params.onBlocked,
+            creditBytes: params.creditBytes,
+            onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
           });
-        }
-        if (!answer.ok) {
-          throw new PathError(`provider ${provider} refused the session: ${answer.reason}`, {
-            code: 'CLIENT_SESSION_REFUSED',
-            meta: { refusal: answer.code, provider },
+          const receipts = signReceipts({
+            session: hopSession,
+            paid,
+            account: p.hopKey,
+            domain: registry,
+            sessionId: p.sessionId,
+            channelId: p.channelId,
+            provider,
+            store: params.receipts,
+            onEquivocation: params.onEquivocation,
+            ...(volumeLedger && epochLengthSec > 0n
+              ? {
+                  volume: {
+                    chainId: deployment.chainId,
+                    ledger: volumeLedger,
+                    epochLengthSec,
+                    priorBytes: channelBytesBefore(params.receipts, p.channelId, p.sessionId),
+                  },
+                }
+              : {}),
+            logger: logger.child({ hop: i + 1 }),
           });
-        }
-        // Resume from what the channel provably owes (a crash may have lost this client's own record).
-        p.payer.resumeFrom(
-          openingAmount({
-            domain,
+          hops.push({
+            offer: p.signed,
             channelId: p.channelId,
             payer: p.hopKey.address,
-            deposit: p.deposit,
-            tickValue: p.payer.tickValue,
-            creditBytes: params.creditBytes,
-            promised: p.alreadyPromised,
-            debt: answer.channel,
-          }),
-        );
-        const paid = await payHop({
-          session: hopSession,
-          payer: p.payer,
-          logger: logger.child({ hop: i + 1 }),
-          onBlocked: params.onBlocked,
-          creditBytes: params.creditBytes,
-          onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
-        });
-        const receipts = signReceipts({
-          session: hopSession,
-          paid,
-          account: p.hopKey,
-          domain: registry,
-          sessionId: p.sessionId,
-          channelId: p.channelId,
-          provider,
-          store: params.receipts,
-          onEquivocation: params.onEquivocation,
-          logger: logger.child({ hop: i + 1 }),
-        });
-        hops.push({
-          offer: p.signed,
-          channelId: p.channelId,
-          payer: p.hopKey.address,
-          sessionId: p.sessionId,
-          paid,
-          receipts,
-          startPromised: p.alreadyPromised,
-        });
-      },
+            sessionId: p.sessionId,
+            paid,
+            receipts,
+            startPromised: p.alreadyPromised,
+          });
+        },
+      });
+    let session: ClientSession | undefined;
+    for (const [attempt, first] of firstHops.entries()) {
+      try {
+        session = await connectWith(first);
+        break;
+      } catch (error) {
+        const transport = first.transport?.name ?? 'plain';
+        if (paying || attempt + 1 >= firstHops.length || !isBlockingFailure(error)) throw error;
+        blocked.block(firstProvider, transport);
+        const next = firstHops[attempt + 1]?.transport?.name ?? 'plain';
+        logger.warn({ provider: firstProvider, transport, next }, 'hop 1 transport blocked, switching');
+      }
+    }
+    const built = session as ClientSession;
+    // Reset mid-session: the next path (the application's retry) goes over another transport.
+    built.hops[0]?.once('close', (error) => {
+      if (error && isBlockingFailure(error)) blocked.block(firstProvider, built.transport);
     });
-    return { session, hops };
+    return { session: built, hops };
   };
 
   const settle = async (path: BuiltPath): Promise<void> => {
@@ -300,4 +361,17 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   };
 
   return { wallet: account.address, channelFor, build, settle, close };
+}
+
+/** Bytes of the channel's earlier sessions, from their newest stored receipts (volume receipts are cumulative). */
+function channelBytesBefore(store: ReceiptStore | undefined, channelId: Hex, sessionId: Hex): bigint {
+  if (!store) return 0n;
+  const seen = new Set<string>([sessionId.toLowerCase()]);
+  let bytes = 0n;
+  for (const r of store.list({ channelId })) {
+    if (seen.has(r.session.toLowerCase())) continue;
+    seen.add(r.session.toLowerCase());
+    bytes += r.receipt.bytesUp + r.receipt.bytesDown;
+  }
+  return bytes;
 }

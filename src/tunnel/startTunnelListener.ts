@@ -11,8 +11,10 @@
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
 import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
@@ -64,6 +66,8 @@ export type StartTunnelListenerParameters<T = undefined> = {
   limiter?: RateLimiter;
   logger?: Logger;
   resolve?: ResolveHost;
+  /** Further transports, each on its own port (`host`/`port` above are `plain`'s). */
+  transports?: readonly TransportListenConfig[];
 };
 
 /** What a provider carries for others: see `StartTunnelListenerParameters.role`. */
@@ -75,6 +79,8 @@ export type TunnelListener = {
   sessions: Set<MuxSession>;
   /** Every socket this listener holds (client connections and exit connections). */
   sockets: Set<Socket>;
+  /** The obfuscated transports' listeners, in the order configured. */
+  transports: TransportServer[];
   /** The exit's UDP sockets, one per open flow. */
   udpSockets: Set<UdpSocket>;
   close(): Promise<void>;
@@ -121,14 +127,17 @@ export async function startTunnelListener<T = undefined>(
       });
     },
   );
-  const accept = async (socket: Socket) => {
-    const source = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
+  const accept = async (transport: Duplex) => {
+    // A plain connection is its socket; an obfuscated transport's stream may name its peer too (else one
+    // source for all of them: see docs/security.md).
+    const peer = transport as { remoteAddress?: string; remotePort?: number };
+    const source = { remoteAddress: peer.remoteAddress ?? 'transport', remotePort: peer.remotePort ?? 0 };
     let channel: SecureChannel;
     let admission: Admission<T> | undefined;
     const admit = params.admit;
     try {
       channel = await SecureChannel.open({
-        transport: socket,
+        transport,
         localStatic: staticKeys,
         answer: admit
           ? async (payload, remoteStatic) => {
@@ -200,16 +209,27 @@ export async function startTunnelListener<T = undefined>(
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as { address: string; port: number };
+  const transports: TransportServer[] = [];
+  try {
+    for (const config of params.transports ?? []) {
+      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream)));
+    }
+  } catch (error) {
+    for (const t of transports) await t.close();
+    server.close();
+    throw error;
+  }
   return {
     address: { host: bound.address, port: bound.port },
     sessions,
     sockets,
     udpSockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const session of sessions) session.close();
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    transports,
+    close: async () => {
+      for (const session of sessions) session.close();
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(transports.map((t) => t.close()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

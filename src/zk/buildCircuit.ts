@@ -5,10 +5,15 @@
  * verification key and the Solidity verifier. Every step is deterministic (the only randomness is the public
  * beacon of `DEV_BEACON_HEX`), so the same circuit always yields the same verifier. A build lands in
  * `.cache/zk/<circuit>-<hash>/` by an atomic rename, so concurrent builders never see half a build.
+ *
+ * The ceremony's product, the proving key, is committed (`circuits/keys/<name>.zkey`, pinned by the manifest's
+ * `zkeySha256` and source hash): a clone whose cache is empty compiles the circuit, checks the committed key
+ * against it (signals, public inputs, domain) and derives the verification key and the verifier from it,
+ * in seconds; the ceremony runs only for a circuit whose source changed (`node scripts/zk.ts build`).
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +24,7 @@ import {
   CIRCUIT_LIBRARIES,
   DEV_BEACON_HEX,
   DEV_BEACON_ITERATIONS_EXP,
+  KEYS_DIR,
   MAX_PTAU_POWER,
   MIN_PTAU_POWER,
   REPO_ROOT,
@@ -27,6 +33,7 @@ import {
 import { withCurve } from './curveLease.ts';
 import { verifierContractSource } from './verifierContractSource.ts';
 import { ZkError } from './ZkError.ts';
+import { readZkeyHeader } from './zkeyHeader.ts';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -48,6 +55,10 @@ export type CircuitBuild = {
   constraints: number;
   publicInputs: number;
   ptauPower: number;
+  /** sha256 of the proving key (the committed `circuits/keys/<name>.zkey`). */
+  zkeySha256: string;
+  /** Where the proving key came from: this build's ceremony, or the committed key. */
+  keySource: 'ceremony' | 'committed';
   dir: string;
   r1cs: string;
   wasm: string;
@@ -57,12 +68,15 @@ export type CircuitBuild = {
   verifier: string;
 };
 
+/** Bumped when a cached build's record changes shape (older builds are then made again). */
+const BUILD_FORMAT = 2;
+
 type BuildRecord = Omit<CircuitBuild, 'dir' | 'r1cs' | 'wasm' | 'zkey' | 'vkey' | 'verifier'>;
 
 export type BuildCircuitOptions = { log?: (line: string) => void };
 
 function cacheDirOf(source: CircuitSource): string {
-  const key = `${source.hash}:${TOOLCHAIN.circom2}:${TOOLCHAIN.snarkjs}:${TOOLCHAIN.optimization}`;
+  const key = `${BUILD_FORMAT}:${source.hash}:${TOOLCHAIN.circom2}:${TOOLCHAIN.snarkjs}:${TOOLCHAIN.optimization}`;
   return join(ZK_CACHE_DIR, `${source.circuit}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
 }
 
@@ -90,6 +104,20 @@ function load(dir: string, circuit: string): CircuitBuild | undefined {
     vkey: p.vkey,
     verifier: readFileSync(p.verifier, 'utf8'),
   };
+}
+
+/**
+ * The committed proving key of `circuit` if it belongs to the current source: the manifest names the same
+ * source hash and the key's sha256. Otherwise the ceremony must run (and `zk.ts build` commits its key).
+ */
+function committedKey(circuit: string, sourceHash: string): string | undefined {
+  const key = join(KEYS_DIR, `${circuit}.zkey`);
+  const manifestFile = join(KEYS_DIR, '..', `${circuit}.manifest.json`);
+  if (!existsSync(key) || !existsSync(manifestFile)) return undefined;
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { sourceHash?: string; zkeySha256?: string };
+  if (manifest.sourceHash !== sourceHash) return undefined;
+  const sha = createHash('sha256').update(readFileSync(key)).digest('hex');
+  return sha === manifest.zkeySha256 ? key : undefined;
 }
 
 /** The power of tau a circuit needs: snarkjs's own rule (domain ≥ constraints + public signals + 1). */
@@ -179,17 +207,36 @@ export async function buildCircuit(circuit: string, options: BuildCircuitOptions
           details: 'split it or lower its parameters (the development ceremony is sized for small circuits)',
         });
       }
-      const ptau = await ensurePtau(ptauPower, log);
-      log(`${circuit}: ${info.nConstraints} constraints, groth16 setup on 2^${ptauPower}, zkey beacon`);
-      await snarkjs.zKey.newZKey(p.r1cs, ptau, `${p.zkey}.0`);
-      await snarkjs.zKey.beacon(
-        `${p.zkey}.0`,
-        p.zkey,
-        'bandex development beacon',
-        DEV_BEACON_HEX,
-        DEV_BEACON_ITERATIONS_EXP,
-      );
-      rmSync(`${p.zkey}.0`);
+      const committed = committedKey(circuit, source.hash);
+      let keySource: 'ceremony' | 'committed';
+      if (committed) {
+        log(`${circuit}: ${info.nConstraints} constraints, the committed proving key`);
+        copyFileSync(committed, p.zkey);
+        const header = readZkeyHeader(p.zkey, circuit);
+        const want = { nVars: info.nVars, nPublic: info.nPubInputs + info.nOutputs, domainSize: 2 ** ptauPower };
+        if (header.nVars !== want.nVars || header.nPublic !== want.nPublic || header.domainSize !== want.domainSize) {
+          throw new ZkError({
+            code: 'ZK_BUILD_FAILED',
+            message: `circuits/keys/${circuit}.zkey was not made for this circuit`,
+            circuit,
+            details: `key ${JSON.stringify(header)}, circuit ${JSON.stringify(want)}: run \`node scripts/zk.ts build ${circuit}\``,
+          });
+        }
+        keySource = 'committed';
+      } else {
+        const ptau = await ensurePtau(ptauPower, log);
+        log(`${circuit}: ${info.nConstraints} constraints, groth16 setup on 2^${ptauPower}, zkey beacon`);
+        await snarkjs.zKey.newZKey(p.r1cs, ptau, `${p.zkey}.0`);
+        await snarkjs.zKey.beacon(
+          `${p.zkey}.0`,
+          p.zkey,
+          'bandex development beacon',
+          DEV_BEACON_HEX,
+          DEV_BEACON_ITERATIONS_EXP,
+        );
+        rmSync(`${p.zkey}.0`);
+        keySource = 'ceremony';
+      }
       const vkey = await snarkjs.zKey.exportVerificationKey(p.zkey);
       writeFileSync(p.vkey, `${JSON.stringify(vkey, null, 2)}\n`);
       const template = readFileSync(join(SNARKJS_DIR, 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
@@ -202,6 +249,8 @@ export async function buildCircuit(circuit: string, options: BuildCircuitOptions
         constraints: info.nConstraints,
         publicInputs: info.nPubInputs + info.nOutputs,
         ptauPower,
+        zkeySha256: createHash('sha256').update(readFileSync(p.zkey)).digest('hex'),
+        keySource,
       } satisfies BuildRecord;
     });
     writeFileSync(p.record, `${JSON.stringify(record, null, 2)}\n`);
@@ -217,4 +266,14 @@ export async function buildCircuit(circuit: string, options: BuildCircuitOptions
     throw error;
   }
   return load(dir, circuit) as CircuitBuild;
+}
+
+/**
+ * Whether `circuit` can be proven without a ceremony: its build is cached, or the committed proving key belongs
+ * to its current source (then the first proof compiles the circuit: seconds). A daemon asks this before proving,
+ * so a stale key never starts a ceremony of minutes inside it.
+ */
+export function canProveWithoutCeremony(circuit: string): boolean {
+  const source = circuitSource(circuit);
+  return load(cacheDirOf(source), circuit) !== undefined || committedKey(circuit, source.hash) !== undefined;
 }

@@ -1,13 +1,15 @@
 /**
  * What `node scripts/zk.ts check` finds wrong: a committed verifier or manifest that differs from what its
- * circuit builds (byte for byte), one that is missing, or a verifier no circuit builds. Builds come from the cache
- * (or are made): the check costs a cold build on a fresh clone and under a second on a warm one.
+ * circuit builds (byte for byte), one that is missing, a committed proving key that is not the one the verifier
+ * comes from, or a verifier no circuit builds. Builds come from the cache, else from the committed key (a fresh
+ * clone compiles the circuits and derives the verifiers: seconds), else from the ceremony.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { buildCircuit } from './buildCircuit.ts';
 import { circuitManifest, manifestPath, verifierPath } from './circuitManifest.ts';
-import { CIRCUITS_DIR, REPO_ROOT, VERIFIERS_DIR } from './constants.ts';
+import { CIRCUITS_DIR, KEYS_DIR, REPO_ROOT, VERIFIERS_DIR } from './constants.ts';
 
 /** The circuits of `circuits/`: every `<name>.circom`. */
 export function circuitNames(): string[] {
@@ -22,6 +24,8 @@ export type CheckCircuitsOptions = {
   verifiersDir?: string;
   /** Where the committed manifests are (default circuits/). */
   manifestsDir?: string;
+  /** Where the committed proving keys are (default circuits/keys/). */
+  keysDir?: string;
   log?: (line: string) => void;
 };
 
@@ -42,6 +46,11 @@ export async function checkCircuits(options: CheckCircuitsOptions = {}): Promise
       if (!existsSync(path)) problems.push(`missing: ${rel(path)}`);
       else if (readFileSync(path, 'utf8') !== text) problems.push(`stale: ${rel(path)}`);
     }
+    // The committed proving key must be the one the verifier was derived from.
+    const key = join(options.keysDir ?? KEYS_DIR, `${circuit}.zkey`);
+    if (!existsSync(key)) problems.push(`missing: ${rel(key)}`);
+    else if (createHash('sha256').update(readFileSync(key)).digest('hex') !== build.zkeySha256)
+      problems.push(`stale: ${rel(key)}`);
   }
   const built = new Set(names.map((c) => basename(verifierPath(c))));
   if (existsSync(verifiersDir)) {

@@ -8,11 +8,23 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type CircuitBuild, TOOLCHAIN } from './buildCircuit.ts';
-import { CIRCUITS_DIR, DEV_BEACON_HEX, DEV_BEACON_ITERATIONS_EXP, REPO_ROOT, VERIFIERS_DIR } from './constants.ts';
+import {
+  CIRCUITS_DIR,
+  DEV_BEACON_HEX,
+  DEV_BEACON_ITERATIONS_EXP,
+  KEYS_DIR,
+  REPO_ROOT,
+  VERIFIERS_DIR,
+} from './constants.ts';
 import { verifierContractName } from './verifierContractSource.ts';
 
 export function manifestPath(circuit: string): string {
   return join(CIRCUITS_DIR, `${circuit}.manifest.json`);
+}
+
+/** The committed proving key, `circuits/keys/<name>.zkey`. */
+export function keyPath(circuit: string): string {
+  return join(KEYS_DIR, `${circuit}.zkey`);
 }
 
 export function verifierPath(circuit: string): string {
@@ -36,6 +48,7 @@ export function circuitManifest(build: CircuitBuild): string {
       beacon: DEV_BEACON_HEX,
       iterationsExp: DEV_BEACON_ITERATIONS_EXP,
     },
+    zkeySha256: build.zkeySha256,
     vkeySha256: sha256(readFileSync(build.vkey, 'utf8')),
     verifier: {
       path: relative(REPO_ROOT, verifierPath(build.circuit)),

@@ -12,6 +12,13 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 /** Circuit sources, one main component per `<name>.circom`. */
 export const CIRCUITS_DIR = join(REPO_ROOT, 'circuits');
 
+/**
+ * Committed proving keys (`<name>.zkey`), the product of the ceremony the manifest records: a fresh clone (CI)
+ * proves and checks its verifiers from them instead of running the ceremony again (its powers of tau take
+ * minutes at 2^13 and half an hour at 2^15 on two busy cores).
+ */
+export const KEYS_DIR = join(CIRCUITS_DIR, 'keys');
+
 /** Generated Groth16 verifiers (`<Name>Verifier.sol`). */
 export const VERIFIERS_DIR = join(REPO_ROOT, 'contracts', 'src', 'verifiers');
 

@@ -20,7 +20,10 @@ declare module 'snarkjs' {
   export type VerificationKey = Record<string, unknown> & { protocol: string; curve: string; nPublic: number };
   export const curves: { getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve> };
   export const r1cs: {
-    info(fileName: string, logger?: Logger): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number }>;
+    info(
+      fileName: string,
+      logger?: Logger,
+    ): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number; nVars: number }>;
   };
   export const powersOfTau: {
     newAccumulator(curve: Curve, power: number, fileName: string, logger?: Logger): Promise<unknown>;
