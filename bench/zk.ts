@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Hex, keccak256, numberToHex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { privateKeyToAccount } from 'viem/accounts';
 import { depositToPool } from '../src/chain/actions/depositToPool.ts';
 import { createChainClient } from '../src/chain/chainClient.ts';
 import { devAccount } from '../src/chain/devAccounts.ts';
