@@ -192,6 +192,7 @@ describe('a provider cannot tell probes from customers', { timeout: 240_000 }, (
         priceWeiPerGiB: PRICE,
         capacityBytesPerSecond: 0,
         protocols: [],
+        transports: [],
         endpoints: [`${provider.tunnel.address.host}:${provider.tunnel.address.port}`],
         tunnelPublicKey: loadOrCreateTunnelKey(join(dir, 'provider', 'tunnel.key')).publicKey.toString('base64'),
       },

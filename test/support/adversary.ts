@@ -161,8 +161,10 @@ export async function startAdversaryBench(
         priceWeiPerGiB: PRICE,
         endpoints: [`${provider.tunnel.host}:${provider.tunnel.port}`],
         tunnelPublicKey,
+        transports: [],
+        protocols: [],
       },
-    }) as SignedOffer;
+    }) as unknown as SignedOffer;
   const sessions = new Set<ClientSession>();
   const origins = await startOrigins();
   const funded = new Map<number, LocalAccount>();
