@@ -14,6 +14,7 @@ import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { govCommand } from './commands/gov.ts';
 import { nodeCommand } from './commands/node.ts';
+import { vpnCommand } from './commands/vpn.ts';
 import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
 import { tokenCommand } from './commands/token.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .addCommand(devnetCommand())
     .addCommand(nodeCommand())
     .addCommand(connectCommand())
+    .addCommand(vpnCommand())
     .addCommand(auditCommand())
     .addCommand(chainCommand())
     .addCommand(deployCommand())

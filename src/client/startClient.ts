@@ -10,6 +10,7 @@
  * | SOCKS5 and HTTP fronts | localhost proxies opening streams through the path |
  * | `startDaemonApi` | status, metrics (`client/metrics.ts`), events, `/api/providers`, rebuild |
  */
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Address, LocalAccount } from 'viem';
 import { DEFAULT_CREDIT_BYTES } from '../accounting/constants.ts';
@@ -30,7 +31,7 @@ import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
-import type { ProxyServer } from '../tunnel/frontTypes.ts';
+import type { OpenTunnelFlow, OpenTunnelStream, ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
 import { ClientError } from './ClientError.ts';
@@ -97,6 +98,11 @@ export type Client = {
   /** Auditors' reports heard and the client's own observations. */
   book: ReputationBook;
   status(): ClientStatus;
+  /** Opens streams and UDP flows through the current path (what the fronts use; the VPN too). */
+  openStream: OpenTunnelStream;
+  openFlow: OpenTunnelFlow;
+  /** The entry hop's address as this client reached it (undefined before a path is built). */
+  entryAddress(): string | undefined;
   /** Builds the path now (otherwise the first proxied connection does). */
   connect(): Promise<void>;
   stop(): Promise<void>;
@@ -215,6 +221,12 @@ export async function startClient(params: StartClientParameters): Promise<Client
       equivocations,
       book,
       status,
+      openStream,
+      openFlow,
+      entryAddress: () => {
+        const transport = paths.current?.session.hops[0]?.channel.transport as Socket | undefined;
+        return transport?.remoteAddress;
+      },
       connect: async () => {
         await paths.ensurePath();
       },

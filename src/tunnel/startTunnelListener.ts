@@ -13,7 +13,10 @@ import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, Soc
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
 import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
+import type { MuxFlow } from './MuxFlow.ts';
 import { MuxSession } from './MuxSession.ts';
+import type { MuxStream } from './MuxStream.ts';
+import type { Destination } from './muxFrame.ts';
 import type { RateLimiter } from './RateLimiter.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import type { StaticKeyPair } from './x25519.ts';
@@ -41,6 +44,19 @@ export type StartTunnelListenerParameters = {
   limiter?: RateLimiter;
   logger?: Logger;
   resolve?: ResolveHost;
+  /**
+   * Services of this exit reached through a reserved destination name (e.g. the VPN gateway): an OPEN
+   * or a UDP flow to `service.host` goes to the service, never through the exit policy to the network.
+   * Ignored on a relay-only listener.
+   */
+  services?: readonly TunnelService[];
+};
+
+/** An exit-side service behind a reserved host name (see `StartTunnelListenerParameters.services`). */
+export type TunnelService = {
+  host: string;
+  onOpen(session: MuxSession, stream: MuxStream, destination: Destination): void;
+  onFlow(session: MuxSession, flow: MuxFlow, destination: Destination): void;
 };
 
 /** What a provider carries for others: see `StartTunnelListenerParameters.role`. */
@@ -71,6 +87,7 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
   const sockets = new Set<Socket>();
   const udpSockets = new Set<UdpSocket>();
   const exit = (params.role ?? 'exit') === 'exit';
+  const serviceFor = (host: string) => params.services?.find((s) => s.host === host.toLowerCase());
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
@@ -107,6 +124,11 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
           session.answerOpen(stream, OpenReply.notAnExit);
           return;
         }
+        const service = request.kind === OpenKind.connect ? serviceFor(request.host) : undefined;
+        if (service) {
+          service.onOpen(session, stream, request);
+          return;
+        }
         void handleExitOpen({
           session,
           stream,
@@ -118,7 +140,9 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
         });
       },
       onFlow: (destination, flow) => {
+        const service = exit ? serviceFor(destination.host) : undefined;
         if (!exit) session.answerFlow(flow, OpenReply.notAnExit);
+        else if (service) service.onFlow(session, flow, destination);
         else if (udpSockets.size >= MAX_FLOWS_PER_PROCESS) session.answerFlow(flow, SocksReply.generalFailure);
         else {
           void handleExitFlow({
