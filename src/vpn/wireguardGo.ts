@@ -66,7 +66,8 @@ export function uapiRequest(name: string, request: string): Promise<Map<string, 
       if (errno !== '0') fail(`errno=${errno ?? 'missing'}`);
       else resolve(fields);
     });
-    socket.write(request.endsWith('\n\n') ? request : `${request}\n\n`);
+    // Exactly one empty line ends a request (a further newline would start another, empty one).
+    socket.write(`${request.replace(/\n+$/, '')}\n\n`);
   });
 }
 
