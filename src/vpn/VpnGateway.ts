@@ -35,7 +35,13 @@ import { formatIpv4Cidr } from './ipv4.ts';
 import { gatewayRuleset, gatewayTable } from './nftRules.ts';
 import { readLine } from './readLine.ts';
 import { decodeVpnRequest, encodeVpnGrant, encodeVpnRefusal } from './vpnMessages.ts';
-import { createWireguardInterface, peerCounters, runTool, uapiRequest } from './wireguardGo.ts';
+import {
+  createWireguardInterface,
+  deleteWireguardInterface,
+  peerCounters,
+  runTool,
+  uapiRequest,
+} from './wireguardGo.ts';
 import { generateWireguardKeyPair, keyToHex, type WireguardKeyPair } from './wireguardKeys.ts';
 
 export type VpnGatewayParameters = {
@@ -209,6 +215,6 @@ export class VpnGateway implements TunnelService {
     const table = gatewayTable(this.ifname);
     await runTool('nft', ['delete', 'table', 'inet', table]).catch(() => {});
     await runTool('nft', ['delete', 'table', 'ip', table]).catch(() => {});
-    await runTool('ip', ['link', 'delete', 'dev', this.ifname]).catch(() => {});
+    await deleteWireguardInterface(this.ifname);
   }
 }

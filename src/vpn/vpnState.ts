@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killSwitchTable } from './nftRules.ts';
 import { VpnError } from './VpnError.ts';
-import { runTool } from './wireguardGo.ts';
+import { deleteWireguardInterface, runTool } from './wireguardGo.ts';
 
 export type VpnState = {
   ifname: string;
@@ -34,7 +34,7 @@ export function loadVpnState(file: string): VpnState | undefined {
 export async function tearDownVpn(state: VpnState, { keepKillSwitch = false } = {}): Promise<void> {
   if (state.resolvConf) writeFileSync(state.resolvConf.file, state.resolvConf.original);
   for (const route of state.routes) await runTool('ip', ['route', 'delete', ...route]).catch(() => {});
-  await runTool('ip', ['link', 'delete', 'dev', state.ifname]).catch(() => {});
+  await deleteWireguardInterface(state.ifname);
   if (state.killSwitch && !keepKillSwitch) {
     await runTool('nft', ['delete', 'table', 'inet', killSwitchTable(state.ifname)]).catch(() => {});
   }

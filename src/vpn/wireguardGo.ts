@@ -7,7 +7,7 @@
  * handle; `ip link del <name>` ends it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { WIREGUARD_RUN_DIR } from './constants.ts';
@@ -88,6 +88,15 @@ export async function createWireguardInterface(name: string): Promise<void> {
     });
   }
   await uapiRequest(name, 'get=1\n');
+}
+
+/**
+ * Deletes the interface (wireguard-go exits with it) and its control socket, which wireguard-go leaves
+ * behind when it is killed or its namespace goes away. Nothing to delete is no error.
+ */
+export async function deleteWireguardInterface(name: string): Promise<void> {
+  await runTool('ip', ['link', 'delete', 'dev', name]).catch(() => {});
+  rmSync(uapiSocketPath(name), { force: true });
 }
 
 /** Per-peer byte counters (`get=1`), by hex public key. */

@@ -300,7 +300,7 @@ http { access_log ${stateDir}/access.log; ${temp}
           ['netns', 'exec', c.name, process.execPath, BANDEX, 'vpn', 'down', '--state-dir', join(stateDir, 'client')],
           { cwd: ROOT, stdio: 'ignore' },
         );
-      spawnSync('ip', ['link', 'del', clientIf], { stdio: 'ignore' });
+      for (const name of [clientIf, gatewayIf]) rmSync(`/var/run/wireguard/${name}.sock`, { force: true });
       topology?.destroy();
       if (c) rmSync(join('/etc/netns', c.name), { recursive: true, force: true });
       await chain?.stop().catch(() => {});
