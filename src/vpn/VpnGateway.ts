@@ -25,6 +25,7 @@ import { AddressPool } from './AddressPool.ts';
 import {
   DEFAULT_VPN_SUBNET,
   MAX_VPN_MESSAGE_BYTES,
+  RELAY_SOCKET_BUFFER_BYTES,
   VPN_CONTROL_PORT,
   VPN_DATA_PORT,
   VPN_HANDSHAKE_TIMEOUT_MS,
@@ -139,7 +140,11 @@ export class VpnGateway implements TunnelService {
       return;
     }
     this.#detachFlow(peer);
-    const socket = createSocket('udp4');
+    const socket = createSocket({
+      type: 'udp4',
+      recvBufferSize: RELAY_SOCKET_BUFFER_BYTES,
+      sendBufferSize: RELAY_SOCKET_BUFFER_BYTES,
+    });
     socket.on('error', () => {});
     socket.connect(this.#listenPort, '127.0.0.1', () => {
       if (flow.closed || this.#peers.get(session) !== peer) {

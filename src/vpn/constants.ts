@@ -25,3 +25,9 @@ export const VPN_MTU = Math.min(1_420, MAX_DATAGRAM_PAYLOAD - 32);
 export const WIREGUARD_RUN_DIR = '/var/run/wireguard';
 /** Keepalive toward the exit, s: keeps the flow (idle timeout at the exit) and the WireGuard session alive. */
 export const VPN_KEEPALIVE_S = 15;
+/**
+ * Receive and send buffers of the loopback sockets between wireguard-go and the flow (both ends): a TCP
+ * download's burst of packets arrives faster than one event-loop turn drains it; 4 MiB holds ~2,900
+ * full-size WireGuard packets instead of the default ~150 (net.core.rmem_default 208 KiB).
+ */
+export const RELAY_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;

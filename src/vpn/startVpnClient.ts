@@ -20,6 +20,7 @@ import type { OpenTunnelFlow, OpenTunnelStream } from '../tunnel/frontTypes.ts';
 import type { MuxFlow } from '../tunnel/MuxFlow.ts';
 import {
   MAX_VPN_MESSAGE_BYTES,
+  RELAY_SOCKET_BUFFER_BYTES,
   VPN_CONTROL_PORT,
   VPN_DATA_PORT,
   VPN_HANDSHAKE_TIMEOUT_MS,
@@ -78,7 +79,12 @@ export async function startVpnClient(params: StartVpnClientParameters): Promise<
   const state: VpnState = { ifname, routes: [], killSwitch: false };
   const record = () => saveVpnState(stateFile, state);
   record();
-  const relay = createSocket('udp4');
+  // Bursts of a TCP download arrive faster than one event-loop turn: room for them, not drops.
+  const relay = createSocket({
+    type: 'udp4',
+    recvBufferSize: RELAY_SOCKET_BUFFER_BYTES,
+    sendBufferSize: RELAY_SOCKET_BUFFER_BYTES,
+  });
   relay.on('error', () => {});
   let flow: MuxFlow | undefined;
   try {
