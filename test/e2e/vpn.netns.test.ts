@@ -121,6 +121,45 @@ describe('issue 19: bandex connect --vpn in network namespaces', { skip: support
     assert.notEqual(gatewayPage.code, 0);
   });
 
+  it('a path rebuild: the VPN reconnects on the new session with fresh keys, still only through the provider', {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const { c, o, p, must, sh } = lab;
+    const keyBefore = (await must(c, 'wg', ['show', lab.clientIf, 'public-key'])).trim();
+    const token = readFileSync(join(lab.clientDir, 'api.token'), 'utf8').trim();
+    await must(c, 'curl', [
+      '-sS',
+      '--fail',
+      '-X',
+      'POST',
+      '-H',
+      `authorization: Bearer ${token}`,
+      `${first.info.api}/api/path/rebuild`,
+    ]);
+    const before = await lab.originCounters();
+    // Traffic is blocked until the new handshake is done, then flows again (bounded number of tries).
+    let page = await sh(c, 'curl', ['-sS', '--max-time', '3', `http://${o.ip}/`]);
+    for (let i = 0; i < 40 && page.code !== 0; i++)
+      page = await sh(c, 'curl', ['-sS', '--max-time', '3', `http://${o.ip}/`]);
+    assert.equal(page.code, 0, `no traffic after the rebuild\n${lab.logs()}`);
+    assert.match(page.out, /hello from the origin/);
+    assert.notEqual(
+      (await must(c, 'wg', ['show', lab.clientIf, 'public-key'])).trim(),
+      keyBefore,
+      'a fresh client key',
+    );
+    const afterwards = await lab.originCounters();
+    assert.equal(afterwards.fromClient - before.fromClient, 0);
+    assert.ok(afterwards.fromProvider > before.fromProvider);
+    // The old session's peer is gone from the exit once that session closed.
+    let peers = (await must(p, 'wg', ['show', lab.gatewayIf, 'peers'])).trim().split('\n');
+    for (let i = 0; i < 50 && peers.length > 1; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      peers = (await must(p, 'wg', ['show', lab.gatewayIf, 'peers'])).trim().split('\n');
+    }
+    assert.equal(peers.length, 1, peers.join(', '));
+  });
+
   it('SIGTERM tears the VPN down: routes, resolv.conf and nftables as before', {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {

@@ -169,6 +169,7 @@ async function startVpn(client: StartedClient, flags: ConnectFlags, logger: Logg
     openStream: client.openStream,
     openFlow: client.openFlow,
     entry,
+    currentEntry: () => client.entryAddress(),
     ifname: flags.vpnInterface,
     exclude: flags.vpnExclude,
     dns: flags.vpnDns,
