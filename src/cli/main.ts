@@ -14,11 +14,11 @@ import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { govCommand } from './commands/gov.ts';
 import { nodeCommand } from './commands/node.ts';
-import { vpnCommand } from './commands/vpn.ts';
 import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
 import { tokenCommand } from './commands/token.ts';
 import { unstakeCommand } from './commands/unstake.ts';
+import { vpnCommand } from './commands/vpn.ts';
 import { walletCommand } from './commands/wallet.ts';
 
 export function buildProgram(): Command {
