@@ -2,7 +2,8 @@
  * `npm run bench [-- --json] [--mib 1024] [--runs 5] [--requests 300] [--sessions 1000]`: the data-plane
  * suite. In one run, on loopback, curl downloads `--mib` MiB from a local nginx through each path —
  * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
- * `bandex1hopNoAccounting`, `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
+ * `bandex1hopNoAccounting`, `bandex1hopObfs` and `bandex1hopWss` (the same with hop 1 over the obfs or wss
+ * transport, docs/transports.md), `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
  * median of `--runs` interleaved runs (after one discarded warm-up download of up to 256 MiB per path; each
  * run starts one path further on); then `--requests` sequential 1 KiB GETs per path, each on a new
  * connection, in 3 interleaved rounds after 50 warm-up requests (latency p50/p99); then `--sessions` concurrent client sessions
@@ -54,7 +55,15 @@ const WARMUP_MIB = 256;
 const LATENCY_WARMUP = 50;
 /** In the order they run: the paths a ratio compares sit next to each other (shadowsocks, then the unpaid
  * and the paid 1-hop tunnel), so they see the same moment of a shared machine. */
-const PATHS = ['direct', 'shadowsocks', 'bandex1hopNoAccounting', 'bandex1hop', 'bandex3hop'] as const;
+const PATHS = [
+  'direct',
+  'shadowsocks',
+  'bandex1hopNoAccounting',
+  'bandex1hopObfs',
+  'bandex1hopWss',
+  'bandex1hop',
+  'bandex3hop',
+] as const;
 type PathName = (typeof PATHS)[number];
 /** What a path's proxy processes have used: CPU seconds (user + system), read and write system calls. */
 type Counters = { cpu: number; reads: number; writes: number };
@@ -215,11 +224,14 @@ async function main(): Promise<void> {
     stoppers.push(child.stop);
     return child;
   };
-  const provider = async (accounting = false, profile = false, env?: Record<string, string>) =>
-    (await node(['provider', ...(accounting ? ['--accounting'] : [])], env, profile)).ready as {
-      port: number;
-      publicKey: string;
-    };
+  const provider = async (accounting = false, profile = false, env?: Record<string, string>, transport?: string) =>
+    (
+      await node(
+        ['provider', ...(accounting ? ['--accounting'] : []), ...(transport ? ['--transport', transport] : [])],
+        env,
+        profile,
+      )
+    ).ready as { port: number; publicKey: string };
   const client = async (hops: unknown[], accounting = false, profile = false, env?: Record<string, string>) =>
     (
       (await node(['client', '--hops', JSON.stringify(hops), ...(accounting ? ['--accounting'] : [])], env, profile))
@@ -245,6 +257,17 @@ async function main(): Promise<void> {
     const p = await provider(false, values.profile);
     socksPorts.bandex1hopNoAccounting = await client([p], false, values.profile);
     countersOf.bandex1hopNoAccounting = childCounters(since(from));
+  }
+  // The transports (issue 20): the unpaid 1-hop tunnel with hop 1 reached over obfs or wss instead of plain.
+  for (const [path, transport] of [
+    ['bandex1hopObfs', 'obfs'],
+    ['bandex1hopWss', 'wss'],
+  ] as const) {
+    if (!paths.includes(path)) continue;
+    const from = children.length;
+    const p = await provider(false, values.profile, undefined, transport);
+    socksPorts[path] = await client([p], false, values.profile);
+    countersOf[path] = childCounters(since(from));
   }
   if (paths.includes('bandex3hop')) {
     const from = children.length;
@@ -371,6 +394,11 @@ async function main(): Promise<void> {
     bandex1hopNoAccountingVsShadowsocks: ratio(t.bandex1hopNoAccounting, t.shadowsocks),
     bandex3hopVsShadowsocks: ratio(t.bandex3hop, t.shadowsocks),
     bandex3hopVsBandex1hop: ratio(t.bandex3hop, t.bandex1hopNoAccounting),
+    // Issue 20's target: the obfuscated transports within 15 % of plain (throughput ≥ 0.85, CPU ≤ 1.15).
+    obfsVsPlain: ratio(t.bandex1hopObfs, t.bandex1hopNoAccounting),
+    wssVsPlain: ratio(t.bandex1hopWss, t.bandex1hopNoAccounting),
+    obfsCpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopObfs, cpuSecondsPerGiB.bandex1hopNoAccounting),
+    wssCpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopWss, cpuSecondsPerGiB.bandex1hopNoAccounting),
     shadowsocksVsDirect: ratio(t.shadowsocks, t.direct),
     bandex1hopVsDirect: ratio(t.bandex1hop, t.direct),
     accountingOverhead:

@@ -34,14 +34,36 @@ const LAYERS: Record<string, Layer> = {
     why: 'contracts, ABIs, typed data and transactions; knows nothing of the protocol above it',
   },
   accounting: { mayImport: ['chain'], why: 'payment state machines; vouchers are the chain’s typed data' },
-  store: { mayImport: ['accounting'], why: 'SQLite persistence of channels, claims and receipts (accounting types)' },
-  tunnel: {
+  volume: {
+    mayImport: ['chain', 'zk'],
+    why: 'served-volume proofs: receipt messages, keys, witnesses (pure) and proving; the chain’s typed data below',
+  },
+  store: {
+    mayImport: ['accounting', 'volume'],
+    why: 'SQLite persistence of channels, claims and receipts (accounting and volume types)',
+  },
+  transport: {
     mayImport: ['errors', 'log'],
+    why: 'how hop 1’s connection looks on the wire (plain, obfs, wss): framing and sockets under the tunnel; knows nothing of Noise',
+  },
+  tunnel: {
+    mayImport: ['errors', 'log', 'transport'],
     why: 'the data plane: Noise, mux, proxy fronts; knows nothing of payment or peers',
   },
-  net: { mayImport: ['chain'], why: 'libp2p control plane: offers and peer bindings are the chain’s signed data' },
+  net: {
+    mayImport: ['chain', 'transport'],
+    why: 'libp2p control plane: offers and peer bindings are the chain’s signed data; offers list transports',
+  },
+  zk: {
+    mayImport: ['errors', 'log'],
+    why: 'the ZK toolchain: circuits, the development ceremony, Groth16 proofs; knows nothing of the protocol',
+  },
+  pool: {
+    mayImport: ['chain', 'zk'],
+    why: 'the shielded pool: notes, spend proofs, the funder that pays channels from the pool',
+  },
   session: {
-    mayImport: ['accounting', 'chain', 'net', 'store', 'tunnel'],
+    mayImport: ['accounting', 'chain', 'net', 'pool', 'store', 'tunnel'],
     why: 'path building and payments in the tunnel: where the parts below meet',
   },
   watcher: {

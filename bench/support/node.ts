@@ -5,7 +5,11 @@
  * `bench/run.ts`; talks JSON over the IPC channel: it sends `{ kind: 'ready', … }` once listening and
  * answers `{ id, cmd, … }` requests with `{ id, kind: 'result', … }`. Exits when the parent goes away.
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { TransportListenConfig } from '../../src/transport/listenTransport.ts';
+import { removeCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
+import { formatTransportParams, parseTransport } from '../../src/transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../../src/tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../../src/tunnel/exitPolicy.ts';
 import { startSocksServer } from '../../src/tunnel/startSocksServer.ts';
@@ -19,6 +23,8 @@ const { values, positionals } = parseArgs({
   options: {
     hops: { type: 'string' },
     accounting: { type: 'boolean', default: false },
+    /** Provider: also serve this transport (obfs or wss); its port and params are in the ready message. */
+    transport: { type: 'string' },
   },
 });
 const role = positionals[0];
@@ -62,11 +68,21 @@ function counters() {
 async function provider(): Promise<void> {
   const staticKeys = generateStaticKeyPair();
   const accounting = values.accounting ? await attachProviderAccounting() : undefined;
+  const cert = values.transport === 'wss' ? selfSignedCert() : undefined;
+  process.once('exit', () => cert && removeCert(cert));
+  const transports: TransportListenConfig[] =
+    values.transport === 'obfs'
+      ? [{ name: 'obfs', psk: randomBytes(32) }]
+      : cert
+        ? [{ name: 'wss', path: `/${randomBytes(16).toString('base64url')}`, tls: cert, certSha256: cert.sha256 }]
+        : [];
   const listener = await startTunnelListener({
     staticKeys,
     policy: createExitPolicy({ devnet: true }),
     onSession: accounting?.onSession,
+    transports,
   });
+  const served = listener.transports[0];
   serve({
     memory: () => ({ ...memory(), sessions: listener.sessions.size }),
     stats: () => ({ ...counters(), accounting: accounting?.stats() }),
@@ -77,15 +93,27 @@ async function provider(): Promise<void> {
   });
   send({
     kind: 'ready',
-    port: listener.address.port,
+    port: served?.address.port ?? listener.address.port,
     publicKey: staticKeys.publicKey.toString('hex'),
+    ...(served ? { transport: { name: served.name, params: formatTransportParams(served.spec) } } : {}),
     ...accounting?.ready,
   });
 }
 
 async function client(): Promise<void> {
-  const hops = (JSON.parse(values.hops as string) as { port: number; publicKey: string }[]).map(
-    (h): HopDescriptor => ({ host: '127.0.0.1', port: h.port, publicKey: Buffer.from(h.publicKey, 'hex') }),
+  const hops = (
+    JSON.parse(values.hops as string) as {
+      port: number;
+      publicKey: string;
+      transport?: { name: string; params: string };
+    }[]
+  ).map(
+    (h): HopDescriptor => ({
+      host: '127.0.0.1',
+      port: h.port,
+      publicKey: Buffer.from(h.publicKey, 'hex'),
+      transport: h.transport ? parseTransport(h.transport.name, h.transport.params) : undefined,
+    }),
   );
   const session = await connectClientSession({ hops });
   const accounting = values.accounting ? await attachClientAccounting(session) : undefined;

@@ -179,9 +179,7 @@ contract DeviceBudgets is EIP712, IChannelRefundReceiver {
         bytes calldata signature
     ) internal {
         uint256 nonce = _nonces[device];
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(OPEN_CHANNEL_TYPEHASH, payee, deposit_, premiumBps, nonce, deadline))
-        );
+        bytes32 digest = openChannelDigest(payee, deposit_, premiumBps, nonce, deadline);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err != ECDSA.RecoverError.NoError || signer != device) revert InvalidDeviceSignature(device, signer);
         unchecked {
@@ -230,7 +228,7 @@ contract DeviceBudgets is EIP712, IChannelRefundReceiver {
 
     /// @notice The EIP-712 digest a device signs to open a channel.
     function openChannelDigest(address payee, uint256 deposit_, uint256 premiumBps, uint256 nonce, uint256 deadline)
-        external
+        public
         view
         returns (bytes32)
     {

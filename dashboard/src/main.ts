@@ -48,12 +48,19 @@ type NetworkView = {
     priceWeiPerGiB: string;
     region: string;
     capacityBytesPerSecond: number;
+    /** Served volume of the last finished epoch, proven in zero knowledge (VolumeLedger). */
+    servedBytes?: string;
   }[];
+  volume?: { epoch: string; bytes: string; value: string; epochLengthSec: string };
 };
 type Offer = {
   provider: string;
   priceWeiPerGiB: string;
   region: string;
+  /** Where its endpoint is (GeoIP), and whether that contradicts the claim. */
+  located?: string;
+  regionCheck: 'consistent' | 'unknown' | 'mismatch';
+  regionReason?: string;
   capacityBytesPerSecond: number;
   reputation: number;
 };
@@ -213,7 +220,13 @@ function clientView(title = 'Client'): { update(s: ClientStatus): void } {
   };
 }
 
-/** The offers a client knows: reputation score, price, region, capacity. */
+/** A claimed region with what the client found: "DE", "DE ✓ located", or "DE ✗ in US" (mismatch). */
+function regionCell(o: Offer): string {
+  if (o.regionCheck === 'mismatch') return `${o.region} ✗ ${o.located ? `in ${o.located}` : 'implausible'}`;
+  return o.regionCheck === 'consistent' && o.located ? `${o.region} ✓ located` : o.region;
+}
+
+/** The offers a client knows: reputation score, price, region (checked), capacity. */
 function offersView(): void {
   const offers = table(['provider', 'score', 'price', 'region', 'capacity'], 'offers');
   addSection(section('offers', 'Providers offering', offers.element));
@@ -229,7 +242,11 @@ function offersView(): void {
               h('td', {}, o.provider),
               h('td', {}, o.reputation.toFixed(2)),
               h('td', {}, `${formatRbt(o.priceWeiPerGiB, 2)}/GiB`),
-              h('td', {}, o.region),
+              h(
+                'td',
+                { title: o.regionReason ?? '', class: o.regionCheck === 'mismatch' ? 'warning' : undefined },
+                regionCell(o),
+              ),
               h('td', {}, formatRate(o.capacityBytesPerSecond)),
             ),
           ),
@@ -297,8 +314,20 @@ function devnetView(): { update(s: DevnetStatus): void } {
 
 /** Registered providers (on chain), and the token: bonding-curve price and reserve ratio over time. */
 function networkAndTokenViews(): { update(n: NetworkView): void } {
-  const registered = table(['provider', 'price', 'region', 'capacity', 'stake'], 'network-providers');
-  addSection(section('network', 'Network: registered providers', registered.element));
+  const registered = table(
+    ['provider', 'price', 'region', 'capacity', 'stake', 'served (proven)'],
+    'network-providers',
+  );
+  const served = card('served last epoch (proven)', 'network-volume');
+  const servedValue = card('paid for it', 'network-volume-value');
+  addSection(
+    section(
+      'network',
+      'Network: registered providers',
+      h('div', { class: 'cards' }, served.element, servedValue.element),
+      registered.element,
+    ),
+  );
   const price = card('spot price (reserve per RBT)', 'spot-price');
   const ratio = card('reserve ratio', 'reserve-ratio');
   const supply = card('RBT supply', 'supply');
@@ -329,9 +358,12 @@ function networkAndTokenViews(): { update(n: NetworkView): void } {
             h('td', {}, p.region),
             h('td', {}, formatRate(p.capacityBytesPerSecond)),
             h('td', {}, formatRbt(p.stakeWei, 2)),
+            h('td', {}, p.servedBytes === undefined ? '—' : formatBytes(Number(p.servedBytes))),
           ),
         ),
       );
+      served.value.textContent = n.volume ? `${formatBytes(Number(n.volume.bytes))} (epoch ${n.volume.epoch})` : '—';
+      servedValue.value.textContent = n.volume ? formatRbt(n.volume.value, 4) : '—';
       price.value.textContent = Number(n.token.spotPrice).toPrecision(6);
       ratio.value.textContent = formatPpm(n.token.reserveRatioPpm);
       supply.value.textContent = formatRbt(n.token.supplyWei, 0);

@@ -115,6 +115,11 @@ export class PayeeChannel {
     this.#serveLimit = 0;
   }
 
+  /** The channel's deposit as last known (a top-up raises it). */
+  get deposit(): bigint {
+    return this.#deposit;
+  }
+
   get closing(): boolean {
     return this.#closing;
   }

@@ -84,6 +84,8 @@ export type StartAuditorParameters = {
   apiHost?: string;
   apiPort?: number;
   allowPrivateAddresses?: boolean;
+  /** The auditor's own country (ISO 3166 alpha-2): round trips from here bound where providers can be. */
+  region?: string;
   logger?: Logger;
 };
 
@@ -238,6 +240,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
         reputation: book.reputation(),
         publisher,
         slashes: collector,
+        region: params.region,
       });
     const api = parts.running(
       await startDaemonApi({

@@ -1,7 +1,8 @@
 /**
  * Deploys the whole Bandex system to a chain and returns its deployment record:
  * reserve token (a TestDollar unless one is given), timelock, bonding curve (which deploys RBT),
- * governor, provider registry, payment channels and device budgets, each through the CREATE2 factory; then hands
+ * governor, provider registry, payment channels, device budgets, the shielded pool (with its verifier and
+ * Poseidon library) and the volume ledger (deployVolumeLedger.ts), each through the CREATE2 factory; then hands
  * the timelock to the governor and renounces the deployer's admin role, so no externally-owned
  * account controls anything afterwards. Re-running it on a chain where it already ran only
  * finishes what is missing.
@@ -14,13 +15,23 @@ import { bandexTimelockAbi, bandexTimelockBytecode } from './abi/bandexTimelock.
 import { bondingCurveAbi, bondingCurveBytecode } from './abi/bondingCurve.ts';
 import { deviceBudgetsAbi, deviceBudgetsBytecode } from './abi/deviceBudgets.ts';
 import { paymentChannelsAbi, paymentChannelsBytecode } from './abi/paymentChannels.ts';
+import { poolSpendVerifierAbi, poolSpendVerifierBytecode } from './abi/poolSpendVerifier.ts';
+import { poseidonT3Abi, poseidonT3Bytecode } from './abi/poseidonT3.ts';
 import { providerRegistryAbi, providerRegistryBytecode } from './abi/providerRegistry.ts';
+import { shieldedPoolAbi, shieldedPoolBytecode, shieldedPoolLibraries } from './abi/shieldedPool.ts';
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
 import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
 import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
-import { DEPLOY_PRESETS, type DeployParameters, type PresetName, recordParameters } from './deployPresets.ts';
+import {
+  DEPLOY_PRESETS,
+  type DeployParameters,
+  POOL_DENOMINATIONS,
+  type PresetName,
+  recordParameters,
+} from './deployPresets.ts';
+import { deployVolumeLedger, linkBytecode } from './deployVolumeLedger.ts';
 
 export type DeployBandexParameters = {
   client: ChainClient;
@@ -125,7 +136,12 @@ export async function deployBandex({
     args: [token, channels],
     salt: salt('DeviceBudgets'),
   });
-  logger.info({ token, curve, registry, channels, budgets, governor, timelock }, 'contracts deployed');
+  const pool = await deployShieldedPool(client, { token, channels, salt });
+  const volumeLedger = await deployVolumeLedger(client, { channels, epochLength: p.auditEpochSec, salt });
+  logger.info(
+    { token, curve, registry, channels, budgets, pool, volumeLedger, governor, timelock },
+    'contracts deployed',
+  );
 
   await handTimelockToGovernor(client, timelock, governor);
   return {
@@ -134,10 +150,49 @@ export async function deployBandex({
     deploymentBlock,
     abiVersion: ABI_VERSION,
     deployer,
-    contracts: { token, curve, reserve: reserveToken, registry, channels, governor, timelock, budgets },
+    contracts: {
+      token,
+      curve,
+      reserve: reserveToken,
+      registry,
+      channels,
+      governor,
+      timelock,
+      budgets,
+      pool,
+      volumeLedger,
+    },
     preset: Object.keys(overrides).length === 0 ? preset : 'custom',
     parameters: recordParameters(p),
   };
+}
+
+/**
+ * The shielded pool, its generated Groth16 verifier and the Poseidon library its Lean IMT calls (PoseidonT3's
+ * `hash` is a `public` library function: the pool's bytecode is linked to the deployed library).
+ */
+async function deployShieldedPool(
+  client: ChainClient,
+  { token, channels, salt }: { token: Address; channels: Address; salt: (name: string) => string },
+): Promise<Address> {
+  const poseidon = await deployDeterministic(client, {
+    abi: poseidonT3Abi,
+    bytecode: poseidonT3Bytecode,
+    args: [],
+    salt: salt('PoseidonT3'),
+  });
+  const verifier = await deployDeterministic(client, {
+    abi: poolSpendVerifierAbi,
+    bytecode: poolSpendVerifierBytecode,
+    args: [],
+    salt: salt('PoolSpendVerifier'),
+  });
+  return deployDeterministic(client, {
+    abi: shieldedPoolAbi,
+    bytecode: linkBytecode(shieldedPoolBytecode, shieldedPoolLibraries, { PoseidonT3: poseidon }),
+    args: [token, channels, verifier, [...POOL_DENOMINATIONS]],
+    salt: salt('ShieldedPool'),
+  });
 }
 
 const PROPOSER_ROLE = keccak256(stringToHex('PROPOSER_ROLE'));

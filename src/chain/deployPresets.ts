@@ -98,6 +98,12 @@ const productionParameters: DeployParameters = {
   disputeWindowSec: 86_400n,
 };
 
+/**
+ * The shielded pool's deposit sizes, RBT wei (1, 10 and 100 RBT), on every preset: each is its own anonymity set,
+ * so fewer sizes make larger sets; three cover a client's spending range without forcing many deposits.
+ */
+export const POOL_DENOMINATIONS = [10n ** 18n, 10n ** 19n, 10n ** 20n] as const;
+
 export const PRESET_NAMES = ['devnet', 'testnet', 'production'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

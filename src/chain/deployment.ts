@@ -19,8 +19,12 @@ export const CONTRACT_NAMES = [
   'governor',
   'timelock',
   'budgets',
+  'pool',
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
+/** Contracts a deployment may lack (deployed by a later version); readers check before use. */
+export const OPTIONAL_CONTRACT_NAMES = ['volumeLedger'] as const;
+export type OptionalContractName = (typeof OPTIONAL_CONTRACT_NAMES)[number];
 
 export type Deployment = {
   format: typeof DEPLOYMENT_FORMAT_VERSION;
@@ -30,7 +34,7 @@ export type Deployment = {
   /** Digest of the ABIs the contracts were deployed with (`src/chain/abi/abiVersion.ts`). */
   abiVersion: string;
   deployer: Address;
-  contracts: Record<ContractName, Address>;
+  contracts: Record<ContractName, Address> & Partial<Record<OptionalContractName, Address>>;
   /** The parameter preset deployed with (`custom` when some were overridden); absent in older files. */
   preset?: string;
   /** Every parameter the contracts were born with, as decimal strings (`deployPresets.ts`). */
@@ -84,6 +88,11 @@ export function parseDeployment(file: string, raw: unknown): Deployment {
   for (const name of CONTRACT_NAMES) {
     const address = contracts[name];
     if (typeof address !== 'string' || !isAddress(address))
+      throw new DeploymentFileError({ file, reason: `contracts.${name} is not an address` });
+  }
+  for (const name of OPTIONAL_CONTRACT_NAMES) {
+    const address = contracts[name];
+    if (address !== undefined && (typeof address !== 'string' || !isAddress(address)))
       throw new DeploymentFileError({ file, reason: `contracts.${name} is not an address` });
   }
   if (value.preset !== undefined && typeof value.preset !== 'string')

@@ -117,3 +117,22 @@ export function registryDomain(chainId: number, registry: Address): TypedDataDom
 export function deviceBudgetsDomain(chainId: number, budgets: Address): TypedDataDomain {
   return { name: DEVICE_BUDGETS_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: budgets };
 }
+
+/** Domain of VolumeLedger (contracts/src/VolumeLedger.sol). */
+export const VOLUME_DOMAIN_NAME = 'Bandex VolumeLedger';
+
+/**
+ * `RegisterChannelKey` (VolumeLedger domain): the payer's consent that the BabyJubJub key (`pubX`, `pubY`)
+ * signs the volume receipts of its channel.
+ */
+export const registerChannelKeyTypes = {
+  RegisterChannelKey: [
+    { name: 'channelId', type: 'bytes32' },
+    { name: 'pubX', type: 'uint256' },
+    { name: 'pubY', type: 'uint256' },
+  ],
+} as const;
+
+export function volumeDomain(chainId: number, volumeLedger: Address): TypedDataDomain {
+  return { name: VOLUME_DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: volumeLedger };
+}

@@ -14,6 +14,7 @@ import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { govCommand } from './commands/gov.ts';
 import { nodeCommand } from './commands/node.ts';
+import { poolCommand } from './commands/pool.ts';
 import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
 import { tokenCommand } from './commands/token.ts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     .addCommand(stakeCommand())
     .addCommand(unstakeCommand())
     .addCommand(channelCommand())
+    .addCommand(poolCommand())
     .addCommand(govCommand());
 }
 

@@ -1,6 +1,8 @@
 /** Parsers for command-line option values that fail with a message saying what is expected. */
 import { InvalidArgumentError } from 'commander';
 import { MAX_EPOCH_MS, MIN_EPOCH_MS } from '../audit/constants.ts';
+import { TRANSPORT_NAMES } from '../transport/constants.ts';
+import { isTransportName, type TransportName } from '../transport/transportSpec.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -24,6 +26,14 @@ export function parseHops(value: string): number {
   const hops = Number(value);
   if (!Number.isInteger(hops) || hops < 1 || hops > 3) throw new InvalidArgumentError('expected 1, 2 or 3 hops');
   return hops;
+}
+
+/** `--transport obfs,wss`: transports hop 1 may use, in order of preference, each once. */
+export function parseTransportPolicy(value: string): TransportName[] {
+  const names = value.split(',').map((n) => n.trim());
+  if (names.some((n) => !isTransportName(n)) || new Set(names).size !== names.length)
+    throw new InvalidArgumentError(`expected a comma-separated list of ${TRANSPORT_NAMES.join(', ')}, each once`);
+  return names as TransportName[];
 }
 
 export function parseCount(value: string): number {

@@ -18,6 +18,7 @@ import type { Component } from '../daemon/component.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { locatedRegions } from '../reputation/locateOffers.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 import {
@@ -156,11 +157,13 @@ export class PathManager implements Component {
 
   async #build(): Promise<BuiltPath> {
     const { hops: n, book, telemetry, logger } = this.#p;
-    const offers = selectPath(await this.#p.offers(), n, {
+    const known = await this.#p.offers();
+    const offers = selectPath(known, n, {
       prefer: this.#p.prefer,
       regions: this.#p.regions,
       reputation: book.reputation(),
       rttMs: this.#rttMs,
+      located: locatedRegions(known),
     });
     if (offers.length < n) {
       throw new ClientError(`only ${offers.length} providers pass the region policy and the reputation threshold`, {

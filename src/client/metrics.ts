@@ -8,6 +8,7 @@ import type { Address, Hex } from 'viem';
 import { bytesFamily, counter, errorFamily, gauge, type MetricFamily, rbt } from '../api/metrics.ts';
 import type { DaemonEvent, Telemetry } from '../api/telemetry.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { locateOffer } from '../reputation/locateOffers.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { PRIOR } from '../reputation/reputation.ts';
 import type { BuiltPath } from '../session/buildPath.ts';
@@ -25,6 +26,8 @@ export type HopStatus = {
   paidWei: bigint;
   /** Local address of the client's socket to hop 1 (absent for inner hops). */
   localAddress?: string;
+  /** How hop 1's connection looks on the wire (absent for inner hops). */
+  transport?: string;
 };
 
 export type ClientStatus = {
@@ -50,7 +53,9 @@ export function clientStatus(address: Address, paths: PathState): ClientStatus {
   const live = current?.session;
   let paidWei = totals.paidWei;
   for (const h of path) paidWei += h.paid.payer.promised - h.startPromised;
-  const first = live?.hops[0]?.channel.transport as { localAddress?: string; localPort?: number } | undefined;
+  // Hop 1's transport is the socket itself (plain) or a framed stream over one (`.socket`).
+  const carrier = live?.hops[0]?.channel.transport as { socket?: unknown } | undefined;
+  const first = (carrier?.socket ?? carrier) as { localAddress?: string; localPort?: number } | undefined;
   return {
     address,
     bytesDown: totals.bytesDown + (live?.exit.meter.received ?? 0),
@@ -69,6 +74,7 @@ export function clientStatus(address: Address, paths: PathState): ClientStatus {
       bytesUp: h.paid.bytesUp,
       paidWei: h.paid.payer.promised - h.startPromised,
       localAddress: i === 0 && first?.localPort ? `${first.localAddress}:${first.localPort}` : undefined,
+      transport: i === 0 ? live?.transport : undefined,
     })),
   };
 }
@@ -142,7 +148,18 @@ export function offerViews(offers: SignedOffer[], reputation: ReadonlyMap<string
     peerId: offer.peerId,
     priceWeiPerGiB: offer.priceWeiPerGiB.toString(),
     region: offer.region,
+    ...regionView(offer),
     capacityBytesPerSecond: offer.capacityBytesPerSecond,
     reputation: reputation.get(offer.provider.toLowerCase()) as number,
   }));
+}
+
+/** Where the provider's endpoint is and whether that contradicts its claim (`regionCheck`: consistent, unknown, mismatch). */
+function regionView(offer: SignedOffer['offer']): { located?: string; regionCheck: string; regionReason?: string } {
+  const { located, check } = locateOffer(offer);
+  return {
+    ...(located ? { located } : {}),
+    regionCheck: check.verdict,
+    ...(check.verdict === 'consistent' ? {} : { regionReason: check.reason }),
+  };
 }

@@ -62,3 +62,15 @@ test('roles: a relay-only provider is never the last hop; with no exit there is 
     }
   }
 });
+
+test('a provider whose address contradicts its claimed region: the policy sees where it is, and it ranks down', () => {
+  // `a` claims DE but its endpoint is in US (GeoIP): a client denying US must not get it.
+  const located = new Map([[addr(a).toLowerCase(), 'US']]);
+  assert.deepEqual(selectPath([a, b, c], 3, { located, regions: { deny: ['US'] } }).map(addr), [addr(b)]);
+  assert.deepEqual(selectPath([a, b, c], 3, { located, regions: { allow: ['DE'] } }).map(addr), []);
+  // Without a policy it is still ranked as if twice its price: 200 > 120 and 150.
+  assert.deepEqual(selectPath([a, b, c], 3, { located }).map(addr), [b, c, a].map(addr));
+  // Located where it claims: no penalty.
+  const honest = new Map([[addr(a).toLowerCase(), 'DE']]);
+  assert.deepEqual(selectPath([a, b, c], 3, { located: honest }).map(addr), [a, b, c].map(addr));
+});

@@ -6,7 +6,9 @@
  *   rank = price / reputation × (1 + rtt / 200 ms)
  *
  * lowest first (an unknown reputation counts as the prior, an unknown RTT as 0), ties broken at random
- * so load spreads. Providers in `exclude` (e.g. the one that just failed) are skipped.
+ * so load spreads. Providers in `exclude` (e.g. the one that just failed) are skipped. Where the client located
+ * a provider (`located`: GeoIP of its endpoint), the region policy applies to that country, and a provider
+ * whose claimed region it contradicts ranks as if its price were `REGION_MISMATCH_PENALTY` times higher.
  *
  * The last hop is the exit: it is always a provider whose signed offer is an exit (`offerRole`); a
  * relay-only provider is only ever an inner hop. Among the chosen, the best-placed exit moves last; if
@@ -26,15 +28,25 @@ export type SelectPathOptions = {
   reputation?: ReadonlyMap<string, number>;
   /** Provider address (lower case) → the client's own RTT measurement, ms. */
   rttMs?: ReadonlyMap<string, number>;
+  /** Provider address (lower case) → the country its endpoint is in (GeoIP), when known. */
+  located?: ReadonlyMap<string, string>;
   threshold?: number;
   random?: () => number;
 };
 
 /** RTT at which a provider's rank doubles. */
 const RTT_SCALE_MS = 200;
+/** A provider whose claimed region its address contradicts ranks as if this many times dearer. */
+export const REGION_MISMATCH_PENALTY = 2;
+
+/** The country a provider is in for the region policy: where it was located, else where it says it is. */
+function regionOf(offer: SignedOffer, options: SelectPathOptions): string {
+  return options.located?.get(offer.offer.provider.toLowerCase()) ?? offer.offer.region;
+}
 
 export function eligible(offer: SignedOffer, options: SelectPathOptions): boolean {
-  const { provider, region } = offer.offer;
+  const { provider } = offer.offer;
+  const region = regionOf(offer, options);
   const { regions, exclude = [], reputation, threshold = SELECTION_THRESHOLD } = options;
   if (exclude.some((a) => isAddressEqual(a, provider))) return false;
   if (regions?.allow?.length && !regions.allow.includes(region)) return false;
@@ -46,7 +58,8 @@ export function rankOf(offer: SignedOffer, options: SelectPathOptions): number {
   const key = offer.offer.provider.toLowerCase();
   const reputation = Math.max(options.reputation?.get(key) ?? PRIOR, 1e-9);
   const rtt = options.rttMs?.get(key) ?? 0;
-  return (Number(offer.offer.priceWeiPerGiB) / reputation) * (1 + rtt / RTT_SCALE_MS);
+  const mismatch = regionOf(offer, options) !== offer.offer.region ? REGION_MISMATCH_PENALTY : 1;
+  return ((Number(offer.offer.priceWeiPerGiB) * mismatch) / reputation) * (1 + rtt / RTT_SCALE_MS);
 }
 
 export function selectPath(

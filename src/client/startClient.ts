@@ -31,6 +31,7 @@ import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import type { OpenTunnelFlow, OpenTunnelStream, ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
@@ -62,6 +63,8 @@ export type StartClientParameters = {
   bootstrap: string[];
   /** Providers per path, 1 to 3. */
   hops: number;
+  /** How hop 1 may connect, in order of preference (`--transport`); `plain` by default. */
+  transports?: TransportName[];
   /** Providers to use first, in path order (otherwise the best ranked). */
   prefer?: Address[];
   /** Countries (ISO 3166 alpha-2) traffic may or may not go through. */
@@ -153,6 +156,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           store,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
+          transports: params.transports,
           serialWrites,
           depositWei: params.depositWei,
           budgetWei: params.budgetWei,
@@ -224,8 +228,11 @@ export async function startClient(params: StartClientParameters): Promise<Client
       openStream,
       openFlow,
       entryAddress: () => {
-        const transport = paths.current?.session.hops[0]?.channel.transport as Socket | undefined;
-        return transport?.remoteAddress;
+        // `plain` hands the socket itself to the channel; `obfs` and `wss` a framed stream over one.
+        const transport = paths.current?.session.hops[0]?.channel.transport as
+          | (Partial<Socket> & { socket?: Socket })
+          | undefined;
+        return transport?.remoteAddress ?? transport?.socket?.remoteAddress;
       },
       connect: async () => {
         await paths.ensurePath();

@@ -1,12 +1,15 @@
 /**
  * The network as any daemon can see it on chain: the bonding curve's price and reserve ratio, and
  * every registered provider (found through `ProviderRegistered` events since the deployment block)
- * with stake, price, region and capacity. Cached for a few seconds: dashboards poll it.
+ * with stake, price, region and capacity, and the served volume proven in zero knowledge in VolumeLedger for
+ * the last finished epoch (the network's and each provider's; absent on a deployment without the ledger).
+ * Cached for a few seconds: dashboards poll it.
  */
 import type { Address, PublicClient } from 'viem';
 import { providerRegistryAbi } from '../chain/abi/providerRegistry.ts';
 import { readNetworkStatus } from '../chain/actions/readNetworkStatus.ts';
 import { readProvider } from '../chain/actions/readProvider.ts';
+import { readVolume, readVolumeEpoch } from '../chain/actions/readVolume.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 
@@ -21,7 +24,12 @@ export type NetworkView = {
     priceWeiPerGiB: string;
     region: string;
     capacityBytesPerSecond: number;
+    /** Proven served volume of `volume.epoch` (bytes, and RBT wei promised by payers). */
+    servedBytes?: string;
+    servedValue?: string;
   }[];
+  /** The network's proven served volume in the last finished epoch (VolumeLedger.totalVolume). */
+  volume?: { epoch: string; bytes: string; value: string; epochLengthSec: string };
 };
 
 export function networkViewReader(client: PublicClient | ChainClient, deployment: Deployment, cacheMs = 4_000) {
@@ -45,10 +53,18 @@ export function networkViewReader(client: PublicClient | ChainClient, deployment
       }
       scannedTo = head;
     }
-    const providers = [];
+    const volumeEpoch = deployment.contracts.volumeLedger
+      ? await readVolumeEpoch(client as PublicClient, { deployment })
+      : undefined;
+    const epoch = volumeEpoch && volumeEpoch.current > 0n ? volumeEpoch.current - 1n : undefined;
+    const providers: NetworkView['providers'] = [];
     for (const address of known) {
       const p = await readProvider(client, { deployment, provider: address });
       if (!p.registered) continue;
+      const served =
+        epoch === undefined
+          ? undefined
+          : await readVolume(client as PublicClient, { deployment, epoch, provider: address });
       providers.push({
         address,
         peerId: p.peerId,
@@ -56,8 +72,10 @@ export function networkViewReader(client: PublicClient | ChainClient, deployment
         priceWeiPerGiB: p.priceWeiPerGiB.toString(),
         region: p.region,
         capacityBytesPerSecond: p.capacityBytesPerSecond,
+        ...(served ? { servedBytes: served.bytes.toString(), servedValue: served.value.toString() } : {}),
       });
     }
+    const total = epoch === undefined ? undefined : await readVolume(client as PublicClient, { deployment, epoch });
     return {
       at: Date.now(),
       blockNumber: status.blockNumber,
@@ -69,6 +87,16 @@ export function networkViewReader(client: PublicClient | ChainClient, deployment
         feeBps: status.feeBps,
       },
       providers,
+      ...(total && volumeEpoch && epoch !== undefined
+        ? {
+            volume: {
+              epoch: epoch.toString(),
+              bytes: total.bytes.toString(),
+              value: total.value.toString(),
+              epochLengthSec: volumeEpoch.epochLength.toString(),
+            },
+          }
+        : {}),
     };
   };
   return (): Promise<NetworkView> => {

@@ -9,6 +9,7 @@
  * client, the token) is served on its own local port; with `demo`, a traffic generator downloads
  * from a local origin through the client so earnings move. `stop()` ends everything it started.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,9 @@ import { createLogger, type Logger, silentLogger } from '../log/logger.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
 import { detectDevnetChanges } from '../provider/metrics.ts';
 import { type Provider, startProvider } from '../provider/startProvider.ts';
+import type { TransportListenConfig } from '../transport/listenTransport.ts';
+import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import { createBlackhole } from './blackhole.ts';
 import { createCustomerBlackhole } from './blackholeCustomers.ts';
 import { type DemoTraffic, startDemoTraffic } from './demoTraffic.ts';
@@ -85,6 +89,13 @@ export type StartDevnetParameters = {
   hops?: number;
   /** How many providers to run (at least `hops`). */
   providers?: number;
+  /**
+   * How the client reaches hop 1, in order of preference (`plain` by default). Every provider serves
+   * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer) besides plain.
+   */
+  transports?: TransportName[];
+  /** Replaces the obfs and wss listeners of provider `index` (tests: a fixed port, an announced proxy in front). */
+  providerTransports?: (index: number) => (TransportListenConfig & { announce?: string })[];
   /** The client's spending cap per channel in RBT wei (default: the deposit). */
   clientBudgetWei?: bigint;
   /** Port of the network dashboard (0 picks a free one). */
@@ -161,6 +172,16 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     logger,
   });
   const stops: (() => Promise<void>)[] = [() => chain.stop()];
+  // One certificate for every provider's wss listener (each offer pins it); made with the openssl CLI:
+  // without it the devnet serves obfs only.
+  let certificate: SelfSignedCert | undefined;
+  try {
+    certificate = selfSignedCert();
+    const made = certificate;
+    stops.push(async () => removeCert(made));
+  } catch (error) {
+    logger.warn({ err: error }, 'no openssl: the devnet providers serve no wss transport');
+  }
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.warn({ err: error }, 'stop failed'));
   };
@@ -192,6 +213,19 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         listen: ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: providers[0] ? [providers[0].multiaddrs[0] as string] : [],
         exitPolicy: { devnet: true },
+        transports: params.providerTransports?.(i) ?? [
+          { name: 'obfs', psk: randomBytes(32) },
+          ...(certificate
+            ? [
+                {
+                  name: 'wss' as const,
+                  path: `/${randomBytes(16).toString('base64url')}`,
+                  tls: { key: certificate.key, cert: certificate.cert },
+                  certSha256: certificate.sha256,
+                },
+              ]
+            : []),
+        ],
         redeemPolicy: DEVNET_REDEEM_POLICY,
         confirmations: 0,
         watcherPollMs: 2_000,
@@ -246,6 +280,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
       listen: ['/ip4/127.0.0.1/tcp/0'],
       bootstrap: providers.map((p) => p.multiaddrs[0] as string),
       hops,
+      transports: params.transports,
       depositWei: CUSTOMER_DEPOSIT,
       budgetWei: params.clientBudgetWei,
       allowPrivateAddresses: true,

@@ -201,6 +201,36 @@ export const tunnelErrorCodes = [
   'TUNNEL_TRUNCATED',
 ] as const;
 
+export const transportErrorCodes = [
+  /** A transport named in an offer or a flag is not one this node speaks. */
+  'TRANSPORT_UNKNOWN',
+  /** A transport's parameters (in an offer, a flag or a config) are malformed. */
+  'TRANSPORT_BAD_PARAMS',
+  /** The provider offers none of the transports the client's policy allows. */
+  'TRANSPORT_NONE_OFFERED',
+  /** A transport's own framing was violated (bad tag, oversized or malformed frame). */
+  'TRANSPORT_FRAMING',
+  /** The transport's connection or its own handshake (TLS, WebSocket upgrade) failed. */
+  'TRANSPORT_CONNECT_FAILED',
+  /** The transport's handshake did not finish in time. */
+  'TRANSPORT_TIMEOUT',
+] as const;
+
+export const volumeErrorCodes = [
+  /** A volume receipt or witness input is out of range (bytes over 64 bits, value over 96, a field overflow). */
+  'VOLUME_OUT_OF_RANGE',
+  /** A volume receipt's EdDSA signature is not the channel key's. */
+  'VOLUME_BAD_SIGNATURE',
+  /** A receipt claims more value than its channel's registered deposit. */
+  'VOLUME_OVER_DEPOSIT',
+  /** A receipt's channel is not in the channel tree (not registered, or registered for another payee). */
+  'VOLUME_NOT_REGISTERED',
+  /** One claim names the same channel twice, or more receipts than a proof has slots. */
+  'VOLUME_BAD_BATCH',
+  /** The prover could not make a proof from the witness (the statement is false). */
+  'VOLUME_UNPROVABLE',
+] as const;
+
 export const walletErrorCodes = [
   'WALLET_KEYSTORE',
   'WALLET_KEY_FILE',
@@ -224,6 +254,22 @@ export const vpnErrorCodes = [
   'VPN_NOT_UP',
 ] as const;
 
+export const poolErrorCodes = [
+  /** The notes file was sealed by another wallet, or altered: it is left as it is. */
+  'POOL_NOTES_UNREADABLE',
+] as const;
+
+export const zkErrorCodes = [
+  /** No `circuits/<name>.circom`, or one of its includes is in no include root. */
+  'ZK_CIRCUIT_NOT_FOUND',
+  /** circom refused the circuit, or a ceremony step failed. */
+  'ZK_BUILD_FAILED',
+  /** A committed verifier or manifest differs from what its circuit builds (`node scripts/zk.ts build`). */
+  'ZK_ARTIFACT_STALE',
+  /** The witness does not satisfy the circuit (an input is wrong): no proof exists for it. */
+  'ZK_WITNESS_INVALID',
+] as const;
+
 export const errorCodes = [
   ...apiErrorCodes,
   ...auditErrorCodes,
@@ -239,8 +285,12 @@ export const errorCodes = [
   ...sessionErrorCodes,
   ...storeErrorCodes,
   ...tunnelErrorCodes,
+  ...transportErrorCodes,
+  ...volumeErrorCodes,
   ...walletErrorCodes,
   ...vpnErrorCodes,
+  ...zkErrorCodes,
+  ...poolErrorCodes,
 ] as const;
 
 /** Every code a Bandex error or refusal may carry. */

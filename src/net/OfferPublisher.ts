@@ -29,6 +29,8 @@ export type OfferContent = Pick<
   protocols?: string[];
   /** `relay-only` adds `RELAY_ONLY_PROTOCOL` to the protocols (ignored when `protocols` is given). */
   role?: OfferRole;
+  /** How hop 1 may connect (`transport/`); none: `plain` on `endpoints`. */
+  transports?: Offer['transports'];
 };
 
 export type OfferPublisherParameters = {
@@ -127,6 +129,7 @@ export class OfferPublisher {
       capacityBytesPerSecond: content.capacityBytesPerSecond,
       endpoints: content.endpoints,
       tunnelPublicKey: content.tunnelPublicKey,
+      transports: content.transports ?? [],
       protocols:
         content.protocols ??
         (content.role === 'relay-only' ? [...SUPPORTED_PROTOCOLS, RELAY_ONLY_PROTOCOL] : [...SUPPORTED_PROTOCOLS]),

@@ -4,7 +4,7 @@
  */
 
 /** Gossipsub topic on which providers publish signed offers. Bump the suffix with any incompatible change of the offer format. */
-export const OFFERS_TOPIC = '/bandex/offers/1';
+export const OFFERS_TOPIC = '/bandex/offers/2';
 
 /** Session negotiation protocol (one proposal, one answer per stream). */
 export const SESSION_PROTOCOL = '/bandex/session/2';
@@ -47,6 +47,9 @@ export const MAX_OFFER_BYTES = 4096;
 
 /** Most tunnel endpoints one offer may list (a dual-stack host with a fallback port needs 4). */
 export const MAX_OFFER_ENDPOINTS = 4;
+
+/** Most transports one offer may list (one of each kind, `transport/constants.ts`). */
+export const MAX_OFFER_TRANSPORTS = 3;
 
 /** Most protocol identifiers one offer may list. */
 export const MAX_OFFER_PROTOCOLS = 8;

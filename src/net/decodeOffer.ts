@@ -5,11 +5,13 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id';
 import { getAddress, isAddress } from 'viem';
+import { parseTransport } from '../transport/transportSpec.ts';
 import {
   MAX_CAPACITY_BYTES_PER_SECOND,
   MAX_OFFER_BYTES,
   MAX_OFFER_ENDPOINTS,
   MAX_OFFER_PROTOCOLS,
+  MAX_OFFER_TRANSPORTS,
   MAX_PROTOCOL_ID_LENGTH,
 } from './constants.ts';
 import { OFFER_WIRE_VERSION } from './encodeOffer.ts';
@@ -29,12 +31,14 @@ const OFFER_KEYS = [
   'capacityBytesPerSecond',
   'endpoints',
   'tunnelPublicKey',
+  'transports',
   'protocols',
   'issuedAt',
   'expiresAt',
   'sequence',
 ] as const;
 
+const TRANSPORT_KEYS = ['name', 'endpoint', 'params'] as const;
 const REGION = /^[A-Z]{2}$/;
 const PROTOCOL_ID = /^\/[a-z0-9][a-z0-9._/-]*$/;
 
@@ -89,6 +93,28 @@ export function decodeOffer(bytes: Uint8Array): SignedOffer {
     if (typeof e !== 'string' || !parseEndpoint(e)) fail(`endpoint ${String(e).slice(0, 64)} is not host:port`);
   }
   if (!isX25519PublicKey(o.tunnelPublicKey)) fail('tunnelPublicKey is not base64 of 32 bytes');
+  const transports = o.transports;
+  if (!Array.isArray(transports) || transports.length > MAX_OFFER_TRANSPORTS) {
+    fail(`transports must list at most ${MAX_OFFER_TRANSPORTS} entries`);
+  }
+  const names = new Set<string>();
+  for (const t of transports as unknown[]) {
+    const problem = exactKeys(t, TRANSPORT_KEYS, 'transport');
+    if (problem) fail(problem);
+    const { name, endpoint, params } = t as JsonObject;
+    if (typeof name !== 'string' || typeof endpoint !== 'string' || typeof params !== 'string') {
+      fail('transport fields must be strings');
+    }
+    if (names.has(name as string)) fail(`transport ${String(name).slice(0, 16)} listed twice`);
+    names.add(name as string);
+    if (!parseEndpoint(endpoint as string))
+      fail(`transport endpoint ${String(endpoint).slice(0, 64)} is not host:port`);
+    try {
+      parseTransport(name as string, params as string);
+    } catch (cause) {
+      fail(`transport ${String(name).slice(0, 16)}: ${(cause as Error).message}`);
+    }
+  }
   const protocols = o.protocols;
   if (!Array.isArray(protocols) || protocols.length === 0 || protocols.length > MAX_OFFER_PROTOCOLS) {
     fail(`protocols must list 1 to ${MAX_OFFER_PROTOCOLS} entries`);
@@ -115,6 +141,11 @@ export function decodeOffer(bytes: Uint8Array): SignedOffer {
       capacityBytesPerSecond: o.capacityBytesPerSecond as number,
       endpoints: [...(endpoints as string[])],
       tunnelPublicKey: o.tunnelPublicKey as string,
+      transports: (transports as JsonObject[]).map((t) => ({
+        name: t.name as string,
+        endpoint: t.endpoint as string,
+        params: t.params as string,
+      })),
       protocols: [...(protocols as string[])],
       issuedAt: o.issuedAt as number,
       expiresAt: o.expiresAt as number,

@@ -6,7 +6,8 @@
  */
 import type { SignedOffer } from './offer.ts';
 
-export const OFFER_WIRE_VERSION = 1;
+/** 2: offers list their transports. */
+export const OFFER_WIRE_VERSION = 2;
 
 export function encodeOffer({ offer, signature, binding }: SignedOffer): Uint8Array {
   return new TextEncoder().encode(
@@ -21,6 +22,7 @@ export function encodeOffer({ offer, signature, binding }: SignedOffer): Uint8Ar
         capacityBytesPerSecond: offer.capacityBytesPerSecond,
         endpoints: offer.endpoints,
         tunnelPublicKey: offer.tunnelPublicKey,
+        transports: offer.transports,
         protocols: offer.protocols,
         issuedAt: offer.issuedAt,
         expiresAt: offer.expiresAt,

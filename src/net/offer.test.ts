@@ -68,6 +68,26 @@ describe('offers', () => {
     );
   });
 
+  it('rejects a tampered transport (a swapped key or endpoint would send clients to a censor)', async () => {
+    for (const edit of [
+      (j: WireJson) => {
+        (j.offer.transports as [unknown, { params: string }])[1].params =
+          `psk=${Buffer.alloc(32, 9).toString('base64url')}`;
+      },
+      (j: WireJson) => {
+        (j.offer.transports as [{ endpoint: string }])[0].endpoint = '10.0.0.1:7000';
+      },
+      (j: WireJson) => {
+        (j.offer.transports as unknown[]).pop();
+      },
+    ]) {
+      const bytes = mutateJson(encodeOffer(await testSignedOffer(account, peerId)), edit);
+      await assert.rejects(verifyOffer(decodeOffer(bytes), verifyOptions), (e) =>
+        hasErrorCode(e, 'NET_OFFER_BAD_SIGNATURE'),
+      );
+    }
+  });
+
   it('rejects a binding for another peer', async () => {
     const signed = await testSignedOffer(account, peerId);
     const other = await testSignedOffer(account, (await testProvider()).peerId);
@@ -131,7 +151,32 @@ describe('offers', () => {
         delete j.offer.region;
       },
       (j) => {
-        j.v = 2;
+        // Version 1 offers had no transports: a node of this build does not take them.
+        j.v = 1;
+      },
+      (j) => {
+        j.offer.transports = [{ name: 'meek', endpoint: '127.0.0.1:1', params: '' }];
+      },
+      (j) => {
+        j.offer.transports = [{ name: 'obfs', endpoint: '127.0.0.1:1', params: 'psk=short' }];
+      },
+      (j) => {
+        j.offer.transports = [{ name: 'plain', endpoint: '127.0.0.1:1', params: '', extra: 1 }];
+      },
+      (j) => {
+        j.offer.transports = [
+          { name: 'plain', endpoint: '127.0.0.1:1', params: '' },
+          { name: 'plain', endpoint: '127.0.0.1:2', params: '' },
+        ];
+      },
+      (j) => {
+        j.offer.transports = [{ name: 'wss', endpoint: '127.0.0.1:1', params: 'path=/guessable' }];
+      },
+      (j) => {
+        j.offer.transports = [{ name: 'plain', endpoint: 'x', params: '' }];
+      },
+      (j) => {
+        delete j.offer.transports;
       },
     ];
     for (const edit of edits) {

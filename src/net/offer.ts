@@ -3,7 +3,8 @@
  * listens. Published on gossipsub (`OFFERS_TOPIC`) and refreshed every minute.
  *
  * An offer is signed twice by the provider's chain account:
- * - EIP-712 over `Offer` below, domain `{ name: "Bandex Offers", version: "1", chainId }`
+ * - EIP-712 over `Offer` below, domain `{ name: "Bandex Offers", version: "2", chainId }`
+ *   (version 2 added `transports`: how hop 1 may connect, `docs/transports.md`)
  *   (no `verifyingContract`: offers are not tied to one deployment, the registry check is);
  * - the peer binding (`peerBinding.ts`) for `peerId` on `chainId`, so a receiver that
  *   only knows the binding format (the DHT, a dashboard) can check the peer id too.
@@ -12,11 +13,12 @@
  * and a new topic.
  */
 import type { Address, Hex, TypedDataDomain } from 'viem';
+import type { OfferTransport } from '../transport/transportSpec.ts';
 import { RELAY_ONLY_PROTOCOL } from './constants.ts';
 import { x25519KeyToBytes32 } from './x25519Key.ts';
 
 export const OFFERS_DOMAIN_NAME = 'Bandex Offers';
-export const OFFERS_DOMAIN_VERSION = '1';
+export const OFFERS_DOMAIN_VERSION = '2';
 
 export const offerTypes = {
   Offer: [
@@ -27,10 +29,16 @@ export const offerTypes = {
     { name: 'capacityBytesPerSecond', type: 'uint64' },
     { name: 'endpoints', type: 'string[]' },
     { name: 'tunnelPublicKey', type: 'bytes32' },
+    { name: 'transports', type: 'Transport[]' },
     { name: 'protocols', type: 'string[]' },
     { name: 'issuedAt', type: 'uint64' },
     { name: 'expiresAt', type: 'uint64' },
     { name: 'sequence', type: 'uint64' },
+  ],
+  Transport: [
+    { name: 'name', type: 'string' },
+    { name: 'endpoint', type: 'string' },
+    { name: 'params', type: 'string' },
   ],
 } as const;
 
@@ -55,6 +63,11 @@ export type Offer = {
   endpoints: string[];
   /** The tunnel's X25519 static public key, canonical base64 of 32 bytes. */
   tunnelPublicKey: string;
+  /**
+   * The transports hop 1 may use, each with its endpoint and parameters (`transport/transportSpec.ts`):
+   * an obfs pre-shared key or a wss secret path is signed with the rest. May be empty (then `plain` on `endpoints`).
+   */
+  transports: OfferTransport[];
   /** Protocol identifiers spoken, e.g. `/bandex/session/2`. */
   protocols: string[];
   /** Unix seconds. */
@@ -96,6 +109,7 @@ export function offerTypedData(offer: Offer) {
       capacityBytesPerSecond: BigInt(offer.capacityBytesPerSecond),
       endpoints: offer.endpoints,
       tunnelPublicKey: x25519KeyToBytes32(offer.tunnelPublicKey),
+      transports: offer.transports.map(({ name, endpoint, params }) => ({ name, endpoint, params })),
       protocols: offer.protocols,
       issuedAt: BigInt(offer.issuedAt),
       expiresAt: BigInt(offer.expiresAt),

@@ -4,15 +4,17 @@
  * priority premium, its receipts countersigned (`session/countersignReceipts`), and counted for the status, metrics and dashboard events. Sessions whose proposal
  * is gone (expired, or superseded by a newer one on the same channel) are closed at once.
  */
-import type { Hex, LocalAccount } from 'viem';
+import type { Address, Hex, LocalAccount } from 'viem';
 import type { RegistryDomain } from '../accounting/receipt.ts';
 import type { Telemetry } from '../api/telemetry.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
+import { acceptVolumeReceipts, type VolumeDomain } from '../session/acceptVolumeReceipts.ts';
 import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
 import { countersignReceipts } from '../session/countersignReceipts.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
+import type { VolumeReceiptStore } from '../store/VolumeReceiptStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { weightForPremium } from '../tunnel/RateLimiter.ts';
 import type { ChannelLedgers } from './ChannelLedgers.ts';
@@ -28,6 +30,8 @@ export type SessionChargerParameters = {
   ledgers: ChannelLedgers;
   telemetry: Telemetry;
   logger: Logger;
+  /** Where volume receipts are judged and kept (absent: a deployment without VolumeLedger). */
+  volume?: { domain: VolumeDomain; store: VolumeReceiptStore; provider: Address };
   /** Called with every session charged and its accepted proposal (the devnet's fault modes tap it). */
   onSession?: (session: MuxSession, pending: PendingSession) => void;
 };
@@ -62,6 +66,16 @@ export class SessionCharger {
       store: this.#p.receipts,
       logger: log,
     });
+    const { volume } = this.#p;
+    if (volume)
+      acceptVolumeReceipts({
+        session,
+        payee,
+        provider: volume.provider,
+        volume: volume.domain,
+        store: volume.store,
+        logger: log,
+      });
     ledgers.attach(channelId, charged);
     this.#live.set(session, charged);
     this.#closed.sessions++;

@@ -9,6 +9,7 @@
  * | admission | `SessionAdmission.ts`, `admitSession.ts` | which proposals are accepted, and why not |
  * | tunnel | `tunnel/startTunnelListener.ts` | the data plane: admits only keys an accepted proposal named |
  * | watcher | `watcher/ChannelWatcher.ts` | redemptions, and channel events (closing ends credit) |
+ * | volume claimer | `VolumeClaimer.ts` | zero-knowledge claims of served volume after each epoch (VolumeLedger) |
  * | node, session server | `net/` | libp2p, `/bandex/session/2` |
  * | gossip, offers | `reputation/AuditGossip.ts`, `net/OfferPublisher.ts` | audit reports heard, offers published |
  * | api | `api/startDaemonApi.ts`, `metrics.ts` | status, metrics, dashboard |
@@ -23,6 +24,7 @@ import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
 import { readProvider } from '../chain/actions/readProvider.ts';
+import { updateProvider } from '../chain/actions/updateProvider.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { createSerialWrites } from '../chain/serialWrites.ts';
@@ -39,6 +41,9 @@ import { PRIOR } from '../reputation/reputation.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
+import { VolumeReceiptStore } from '../store/VolumeReceiptStore.ts';
+import type { TransportListenConfig } from '../transport/listenTransport.ts';
+import { formatTransportParams } from '../transport/transportSpec.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
@@ -58,6 +63,7 @@ import { type ProviderStatus, providerStatus } from './providerStatus.ts';
 import { type PendingSession, SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 import { SlashDefence } from './SlashDefence.ts';
+import { VolumeClaimer } from './VolumeClaimer.ts';
 
 export { DEFAULT_MAX_CREDIT_BYTES };
 
@@ -77,6 +83,11 @@ export type StartProviderParameters = {
   tunnelHost?: string;
   tunnelPort?: number;
   tunnelAnnounceHost?: string;
+  /**
+   * Obfuscated transports served next to `plain`, each on its own port and listed in the signed offer;
+   * `announce` (host:port) is what clients dial when it differs (a reverse proxy in front of wss).
+   */
+  transports?: (TransportListenConfig & { announce?: string })[];
   apiHost?: string;
   apiPort?: number;
   exitPolicy?: ExitPolicyConfig;
@@ -94,6 +105,12 @@ export type StartProviderParameters = {
   allowPrivateAddresses?: boolean;
   /** Most bytes per second served to all sessions together (the capacity sold); unlimited when unset. */
   rateLimitBytesPerSecond?: number;
+  /**
+   * The offer to sell under: where it differs from the registry, the registry is updated first (at most once per
+   * epoch: `OfferUpdateTooSoon` stops the start with the wait). Offers are signed with the registry's values;
+   * sessions keep the price they started with.
+   */
+  offer?: { priceWeiPerGiB?: bigint; region?: string; capacityBytesPerSecond?: number | bigint };
   /** Called with every paid session as it starts, with its accepted proposal (the devnet's fault modes tap it; nothing else should). */
   onSession?: (session: MuxSession, pending: PendingSession) => void;
   /** Exit-side services behind reserved names (the VPN gateway): see `startTunnelListener`. */
@@ -122,13 +139,17 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
   const { client, deployment, stateDir } = params;
   const logger = (params.logger ?? silentLogger).child({ component: 'provider' });
   const address = client.account.address;
-  const record = await readProvider(client, { deployment, provider: address });
+  let record = await readProvider(client, { deployment, provider: address });
   if (!record.registered || record.stakeWei === 0n) {
     throw new ProviderStartError(`${address} is not a registered provider with stake`, {
       code: 'PROVIDER_NOT_REGISTERED',
       details: 'register and stake first (bandex stake), then start the node again',
       meta: { address },
     });
+  }
+  if (params.offer && (await updateProvider(client, { deployment, ...params.offer }))) {
+    logger.info(params.offer, 'offer updated in the registry');
+    record = await readProvider(client, { deployment, provider: address });
   }
   const { privateKey } = await loadOrCreatePeerKey(join(stateDir, 'peer.key'));
   const mine = peerIdFromPrivateKey(privateKey).toString();
@@ -152,6 +173,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     const ledgers = new ChannelLedgers({ store, domain, provider: address, logger });
     // Receipts share the state database (the channel store closes it).
     const receipts = new ReceiptStore(db);
+    const volumeReceipts = new VolumeReceiptStore(db);
+    const volumeLedger = deployment.contracts.volumeLedger;
+    const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
     const charger = new SessionCharger({
       store,
       receipts,
@@ -161,6 +185,15 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       telemetry,
       logger,
       onSession: params.onSession,
+      ...(volumeLedger && epochLengthSec > 0n
+        ? {
+            volume: {
+              domain: { chainId: deployment.chainId, ledger: volumeLedger, epochLengthSec },
+              store: volumeReceipts,
+              provider: address,
+            },
+          }
+        : {}),
     });
     let tunnel: TunnelListener | undefined;
     const tunnelHost = () => params.tunnelAnnounceHost ?? (tunnel as TunnelListener).address.host;
@@ -182,6 +215,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         role: params.role,
         services: params.services,
         port: params.tunnelPort ?? 0,
+        transports: params.transports,
         // Its own addresses are no destination: a client must not reach services bound to the provider's host.
         policy: createExitPolicy({ ...params.exitPolicy, ownAddresses: ownInterfaceAddresses() }),
         logger,
@@ -244,6 +278,16 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         logger,
       }),
     );
+    if (deployment.contracts.volumeLedger)
+      await parts.add(
+        new VolumeClaimer({
+          client,
+          account: client.account as LocalAccount,
+          deployment,
+          store: volumeReceipts,
+          logger,
+        }),
+      );
     await parts.add(
       new OfferPublisher({
         node,
@@ -256,6 +300,14 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           capacityBytesPerSecond: record.capacityBytesPerSecond,
           endpoints: [formatEndpoint(tunnelHost(), tunnel.address.port)],
           tunnelPublicKey,
+          transports: [
+            { name: 'plain', endpoint: formatEndpoint(tunnelHost(), tunnel.address.port), params: '' },
+            ...tunnel.transports.map((t, i) => ({
+              name: t.name,
+              endpoint: params.transports?.[i]?.announce ?? formatEndpoint(tunnelHost(), t.address.port),
+              params: formatTransportParams(t.spec),
+            })),
+          ],
           role: params.role,
         }),
       }),

@@ -21,9 +21,12 @@ import { BaseError } from '../errors/BaseError.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { SignedOffer } from '../net/offer.ts';
+import { parseEndpoint } from '../net/parseEndpoint.ts';
 import { newSessionNonce, proposeSession } from '../net/proposeSession.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
+import { BlockedTransports, isBlockingFailure } from '../transport/BlockedTransports.ts';
+import { chooseTransports, type TransportName } from '../transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { openingAmount } from './openingAmount.ts';
@@ -72,6 +75,11 @@ export type PathBuilderParameters = {
   logger: Logger;
   /** A hop stopped paying (budget or deposit exhausted). */
   onBlocked?: (reason: Error) => void;
+  /**
+   * How hop 1 may connect, in order of preference (`--transport`): the first its offer serves is used.
+   * `plain` (the default) is always served on the session's tunnel address.
+   */
+  transports?: readonly TransportName[];
 };
 
 export type PathBuilder = {
@@ -100,6 +108,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   const promisedOn = (channelId: Hex) => BigInt(store.getMeta(promisedKey(channelId)) ?? '0');
 
   const premiumBps = params.premiumBps ?? 0;
+  // Transports a censor reset for a provider: tried last on the next paths (switching on the fly).
+  const blocked = new BlockedTransports();
   const serialWrites = params.serialWrites ?? createSerialWrites();
 
   /** An open channel to `payee` with deposit left and this client's premium, reused across sessions; else a new one. */
@@ -140,6 +150,8 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     );
 
   const build = async (offers: readonly SignedOffer[]): Promise<BuiltPath> => {
+    /** Hop 1 over each transport allowed and offered, in the order to try them. */
+    const firstHops: HopDescriptor[] = [];
     const prepared: {
       signed: SignedOffer;
       channelId: Hex;
@@ -212,6 +224,19 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         publicKey: Buffer.from(answer.tunnel.publicKey, 'base64'),
         staticKeys,
       };
+      if (prepared.length === 0) {
+        // Only hop 1's connection is on the wire; later hops ride inside the tunnel. Every transport the
+        // policy allows and the offer serves, the ones a censor reset lately last.
+        const offered = [
+          { name: 'plain', endpoint: `${answer.tunnel.host}:${answer.tunnel.port}`, params: '' },
+          ...signed.offer.transports.filter((t) => t.name !== 'plain'),
+        ];
+        const choices = chooseTransports(offered, params.transports ?? ['plain']).map((c) => ({
+          name: c.spec.name,
+          hop: { ...hop, ...parseEndpoint(c.endpoint), transport: c.spec },
+        }));
+        firstHops.push(...blocked.order(offer.provider, choices).map((c) => c.hop));
+      }
       prepared.push({
         signed,
         channelId,
@@ -222,42 +247,78 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       });
     }
     const hops: BuiltHop[] = [];
-    // Each hop is paid (its opening voucher sent) before the path is extended through it.
-    const session = await connectClientSession({
-      hops: prepared.map((p) => p.hop),
-      onHop: async (hopSession, i) => {
-        const p = prepared[i] as (typeof prepared)[number];
-        const paid = await payHop({
-          session: hopSession,
-          payer: p.payer,
-          logger: logger.child({ hop: i + 1 }),
-          onBlocked: params.onBlocked,
-          creditBytes: params.creditBytes,
-          onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
-        });
-        const receipts = signReceipts({
-          session: hopSession,
-          paid,
-          account,
-          domain: registry,
-          sessionId: p.sessionId,
-          channelId: p.channelId,
-          provider: p.signed.offer.provider,
-          store: params.receipts,
-          onEquivocation: params.onEquivocation,
-          logger: logger.child({ hop: i + 1 }),
-        });
-        hops.push({
-          offer: p.signed,
-          channelId: p.channelId,
-          sessionId: p.sessionId,
-          paid,
-          receipts,
-          startPromised: p.alreadyPromised,
-        });
-      },
+    const volumeLedger = deployment.contracts.volumeLedger;
+    const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
+    let paying = false;
+    const firstProvider = (prepared[0] as (typeof prepared)[number]).signed.offer.provider;
+    // Each hop is paid (its opening voucher sent) before the path is extended through it. A hop 1 that a
+    // censor blocks (reset, refused, handshake timeout) before anything was paid is tried over the next
+    // transport: the proposal stands (the provider admits the client's key whichever way it comes).
+    const connectWith = (first: HopDescriptor) =>
+      connectClientSession({
+        hops: [first, ...prepared.slice(1).map((p) => p.hop)],
+        onHop: async (hopSession, i) => {
+          paying = true;
+          const p = prepared[i] as (typeof prepared)[number];
+          const paid = await payHop({
+            session: hopSession,
+            payer: p.payer,
+            logger: logger.child({ hop: i + 1 }),
+            onBlocked: params.onBlocked,
+            creditBytes: params.creditBytes,
+            onVoucher: (amount) => store.setMeta(promisedKey(p.channelId), amount.toString()),
+          });
+          const receipts = signReceipts({
+            session: hopSession,
+            paid,
+            account,
+            domain: registry,
+            sessionId: p.sessionId,
+            channelId: p.channelId,
+            provider: p.signed.offer.provider,
+            store: params.receipts,
+            onEquivocation: params.onEquivocation,
+            ...(volumeLedger && epochLengthSec > 0n
+              ? {
+                  volume: {
+                    chainId: deployment.chainId,
+                    ledger: volumeLedger,
+                    epochLengthSec,
+                    priorBytes: channelBytesBefore(params.receipts, p.channelId, p.sessionId),
+                  },
+                }
+              : {}),
+            logger: logger.child({ hop: i + 1 }),
+          });
+          hops.push({
+            offer: p.signed,
+            channelId: p.channelId,
+            sessionId: p.sessionId,
+            paid,
+            receipts,
+            startPromised: p.alreadyPromised,
+          });
+        },
+      });
+    let session: ClientSession | undefined;
+    for (const [attempt, first] of firstHops.entries()) {
+      try {
+        session = await connectWith(first);
+        break;
+      } catch (error) {
+        const transport = first.transport?.name ?? 'plain';
+        if (paying || attempt + 1 >= firstHops.length || !isBlockingFailure(error)) throw error;
+        blocked.block(firstProvider, transport);
+        const next = firstHops[attempt + 1]?.transport?.name ?? 'plain';
+        logger.warn({ provider: firstProvider, transport, next }, 'hop 1 transport blocked, switching');
+      }
+    }
+    const built = session as ClientSession;
+    // Reset mid-session: the next path (the application's retry) goes over another transport.
+    built.hops[0]?.once('close', (error) => {
+      if (error && isBlockingFailure(error)) blocked.block(firstProvider, built.transport);
     });
-    return { session, hops };
+    return { session: built, hops };
   };
 
   const settle = async (path: BuiltPath): Promise<void> => {
@@ -272,4 +333,17 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   };
 
   return { payer: address, channelFor, build, settle, close };
+}
+
+/** Bytes of the channel's earlier sessions, from their newest stored receipts (volume receipts are cumulative). */
+function channelBytesBefore(store: ReceiptStore | undefined, channelId: Hex, sessionId: Hex): bigint {
+  if (!store) return 0n;
+  const seen = new Set<string>([sessionId.toLowerCase()]);
+  let bytes = 0n;
+  for (const r of store.list({ channelId })) {
+    if (seen.has(r.session.toLowerCase())) continue;
+    seen.add(r.session.toLowerCase());
+    bytes += r.receipt.bytesUp + r.receipt.bytesDown;
+  }
+  return bytes;
 }

@@ -26,6 +26,7 @@ import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+import { isVolumeReceiptMessage } from '../volume/volumeReceiptMessage.ts';
 import {
   MAX_RECEIVE_WINDOW,
   MIN_RECEIVE_WINDOW,
@@ -148,8 +149,8 @@ export function chargeSession({
   };
   /** Payments are handled in arrival order, synchronously; a bad one ends the session. */
   const onPayment = (payload: Buffer) => {
-    // Receipts travel as PAYMENT frames too; `countersignReceipts` answers them.
-    if (session.closed || isReceiptMessage(payload)) return;
+    // Receipts travel as PAYMENT frames too; `countersignReceipts` and `acceptVolumeReceipts` take them.
+    if (session.closed || isReceiptMessage(payload) || isVolumeReceiptMessage(payload)) return;
     try {
       const payment = decodePaymentMessage(payload);
       if (payment.kind === 'ticks') {

@@ -6,6 +6,9 @@
  * what it can vouch for (`bytesDown` received, `bytesUp` sent, `amount` promised on the channel), signed
  * with the channel's payer key. The provider answers with its signature over the same receipt.
  *
+ * With `volume`, `finish` first sends a volume receipt (`acceptVolumeReceipts` on the provider; see
+ * docs/privacy.md "Zero-knowledge proof of served volume").
+ *
  * Every receipt the provider signed is stored (`ReceiptStore`), with the client's signature too when it is
  * the one the client proposed. Two different receipts signed by the provider for one checkpoint are
  * equivocation: `onEquivocation` gets both (the client daemon submits them to `slashEquivocation`) and the
@@ -26,10 +29,14 @@ import {
 } from '../accounting/receipt.ts';
 import { decodeReceiptMessage, encodeReceiptMessage, isReceiptMessage } from '../accounting/receiptMessages.ts';
 import { checkReceiptNames } from '../accounting/receiptRules.ts';
+import { registerChannelKeyTypes, volumeDomain } from '../chain/typedData.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+import { deriveVolumeKey } from '../volume/volumeKeys.ts';
+import { signVolumeReceipt } from '../volume/volumeReceipt.ts';
+import { encodeVolumeReceiptMessage } from '../volume/volumeReceiptMessage.ts';
 import type { PaidHop } from './payHop.ts';
 
 /** How often the client looks whether a checkpoint is due. */
@@ -55,6 +62,12 @@ export type SignReceiptsParameters = {
   onEquivocation?: (evidence: Equivocation) => void;
   everyBytes?: number;
   everyMs?: number;
+  /**
+   * VolumeLedger's domain: the final receipt is preceded by a volume receipt (EdDSA-Poseidon, key derived from
+   * `account`) with the key's registration, so the provider can prove its served volume. `priorBytes`: bytes of
+   * earlier sessions on the channel (volume receipts are cumulative over the channel).
+   */
+  volume?: { chainId: number; ledger: Address; epochLengthSec: bigint; priorBytes?: bigint };
   logger?: Logger;
   now?: () => number;
 };
@@ -80,6 +93,7 @@ export function signReceipts({
   onEquivocation,
   everyBytes = RECEIPT_EVERY_BYTES,
   everyMs = RECEIPT_EVERY_MS,
+  volume,
   logger = silentLogger,
   now = Date.now,
 }: SignReceiptsParameters): ReceiptSigner {
@@ -224,6 +238,27 @@ export function signReceipts({
     meter.off('received', onMeter);
   });
 
+  /** The volume receipt: cumulative bytes and the amount promised on the channel, for the current epoch. */
+  const sendVolumeReceipt = async () => {
+    if (!volume) return;
+    await paid.settled();
+    const key = await deriveVolumeKey(account);
+    const registrationSignature = await account.signTypedData({
+      domain: volumeDomain(volume.chainId, volume.ledger),
+      types: registerChannelKeyTypes,
+      primaryType: 'RegisterChannelKey',
+      message: { channelId, pubX: key.publicKey.x, pubY: key.publicKey.y },
+    });
+    const receipt = signVolumeReceipt(key.privateKey, {
+      channelId,
+      epoch: seconds() / volume.epochLengthSec,
+      bytes: (volume.priorBytes ?? 0n) + BigInt(meter.sent + meter.received),
+      value: paid.payer.promised,
+    });
+    if (!session.closed)
+      session.sendPayment(encodeVolumeReceiptMessage({ receipt, key: key.publicKey, registrationSignature }));
+  };
+
   return {
     checkpoint,
     finish: async () => {
@@ -233,6 +268,10 @@ export function signReceipts({
         timeout = setTimeout(resolve, RECEIPT_FINAL_TIMEOUT_MS);
       });
       try {
+        // The volume receipt goes first: the final receipt's countersignature then says it has arrived.
+        await sendVolumeReceipt().catch((error) =>
+          logger.warn({ code: codeOf(error), err: error }, 'the volume receipt failed'),
+        );
         await Promise.race([checkpoint(), waited]);
       } catch (error) {
         logger.warn({ code: codeOf(error), err: error }, 'the final receipt failed');

@@ -87,4 +87,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_reports_by_provider ON audit_reports (provider, epoch);
   CREATE INDEX audit_reports_by_epoch ON audit_reports (epoch);
   `,
+  `
+  -- A provider's newest EdDSA-Poseidon volume receipt per channel (VolumeReceiptStore), with the payer's
+  -- registration of the channel key, until a zero-knowledge claim counts it (claimed_epoch).
+  CREATE TABLE volume_receipts (
+    channel_id TEXT PRIMARY KEY,
+    payer TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    deposit TEXT NOT NULL,
+    pub_x TEXT NOT NULL,
+    pub_y TEXT NOT NULL,
+    registration_signature TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    bytes TEXT NOT NULL,
+    value TEXT NOT NULL,
+    r8x TEXT NOT NULL,
+    r8y TEXT NOT NULL,
+    s TEXT NOT NULL,
+    saved_at INTEGER NOT NULL,
+    claimed_epoch INTEGER
+  );
+  CREATE INDEX volume_receipts_by_epoch ON volume_receipts (claimed_epoch, epoch);
+  `,
 ];

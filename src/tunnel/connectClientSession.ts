@@ -5,8 +5,9 @@
  * destinations through it. Every hop has its own `MuxSession` and meter, so each hop can
  * be paid for what it carried.
  */
-import { connect, type NetConnectOpts } from 'node:net';
-import { MAX_HOPS, OpenKind, SOCKET_HIGH_WATER_MARK } from './constants.ts';
+import { dialTransport } from '../transport/dialTransport.ts';
+import type { TransportSpec } from '../transport/transportSpec.ts';
+import { MAX_HOPS, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
 import type { MuxFlow } from './MuxFlow.ts';
 import { MuxSession } from './MuxSession.ts';
@@ -20,7 +21,14 @@ import { generateStaticKeyPair, type StaticKeyPair } from './x25519.ts';
  * optionally the client key to use with this hop (the one its session proposal announced), so
  * that no two hops see the same client key.
  */
-export type HopDescriptor = { host: string; port: number; publicKey: Buffer; staticKeys?: StaticKeyPair };
+export type HopDescriptor = {
+  host: string;
+  port: number;
+  publicKey: Buffer;
+  staticKeys?: StaticKeyPair;
+  /** How hop 1's connection looks on the wire (`plain` by default); later hops ride inside the tunnel. */
+  transport?: TransportSpec;
+};
 
 export type ConnectClientSessionParameters = {
   hops: readonly HopDescriptor[];
@@ -37,6 +45,8 @@ export type ConnectClientSessionParameters = {
 };
 
 export type ClientSession = {
+  /** Hop 1's transport. */
+  transport: TransportSpec['name'];
   /** One session per hop, hop 1 first. `hops[i].meter` counts bytes hop i carried for us. */
   hops: MuxSession[];
   /** The exit's session (last hop): its meter counts the client's payload bytes. */
@@ -62,23 +72,17 @@ export async function connectClientSession(params: ConnectClientSessionParameter
   const sessions: MuxSession[] = [];
   try {
     const first = path[0] as HopDescriptor;
-    // Hop 1's records are decrypted straight out of the socket's reads (no allocation per read).
-    const receiveArea = createReceiveArea();
-    const socket = connect({
-      onread: receiveArea.onread,
+    const transport = first.transport ?? { name: 'plain' };
+    // Over `plain`, hop 1's records are decrypted straight out of the socket's reads (no allocation per read).
+    const receiveArea = transport.name === 'plain' ? createReceiveArea() : undefined;
+    const stream = await dialTransport(transport, {
       host: first.host,
       port: first.port,
-      noDelay: true,
-      allowHalfOpen: true,
-      writableHighWaterMark: SOCKET_HIGH_WATER_MARK,
-    } as NetConnectOpts);
-    socket.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
+      signal,
+      onread: receiveArea?.onread,
     });
     let channel = await SecureChannel.open({
-      transport: socket,
+      transport: stream,
       localStatic: first.staticKeys ?? staticKeys,
       remoteStatic: first.publicKey,
       signal,
@@ -109,6 +113,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     for (const session of [...sessions].reverse()) session.close(error);
   };
   return {
+    transport: path[0]?.transport?.name ?? 'plain',
     hops: sessions,
     exit,
     openStream: (destination, options) => exit.openStream(destination, options),

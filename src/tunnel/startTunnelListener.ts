@@ -7,8 +7,10 @@
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
 import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
@@ -44,6 +46,8 @@ export type StartTunnelListenerParameters = {
   limiter?: RateLimiter;
   logger?: Logger;
   resolve?: ResolveHost;
+  /** Further transports, each on its own port (`host`/`port` above are `plain`'s). */
+  transports?: readonly TransportListenConfig[];
   /**
    * Services of this exit reached through a reserved destination name (e.g. the VPN gateway): an OPEN
    * or a UDP flow to `service.host` goes to the service, never through the exit policy to the network.
@@ -68,6 +72,8 @@ export type TunnelListener = {
   sessions: Set<MuxSession>;
   /** Every socket this listener holds (client connections and exit connections). */
   sockets: Set<Socket>;
+  /** The obfuscated transports' listeners, in the order configured. */
+  transports: TransportServer[];
   /** The exit's UDP sockets, one per open flow. */
   udpSockets: Set<UdpSocket>;
   close(): Promise<void>;
@@ -97,10 +103,10 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
       void accept(socket);
     },
   );
-  const accept = async (socket: Socket) => {
+  const accept = async (transport: Duplex) => {
     let channel: SecureChannel;
     try {
-      channel = await SecureChannel.open({ transport: socket, localStatic: staticKeys });
+      channel = await SecureChannel.open({ transport, localStatic: staticKeys });
     } catch (error) {
       logger.debug({ code: codeOf(error) }, 'tunnel handshake failed');
       return;
@@ -169,16 +175,27 @@ export async function startTunnelListener(params: StartTunnelListenerParameters)
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as { address: string; port: number };
+  const transports: TransportServer[] = [];
+  try {
+    for (const config of params.transports ?? []) {
+      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream)));
+    }
+  } catch (error) {
+    for (const t of transports) await t.close();
+    server.close();
+    throw error;
+  }
   return {
     address: { host: bound.address, port: bound.port },
     sessions,
     sockets,
     udpSockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const session of sessions) session.close();
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    transports,
+    close: async () => {
+      for (const session of sessions) session.close();
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(transports.map((t) => t.close()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

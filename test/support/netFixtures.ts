@@ -28,6 +28,10 @@ export function testOfferFields(peerId: string, overrides: Partial<SignOfferPara
     capacityBytesPerSecond: 12_500_000,
     endpoints: ['127.0.0.1:7000', '[::1]:7000', 'node.example.org:443'],
     tunnelPublicKey: TEST_TUNNEL_KEY,
+    transports: [
+      { name: 'plain', endpoint: '127.0.0.1:7000', params: '' },
+      { name: 'obfs', endpoint: '127.0.0.1:7001', params: `iat=5;psk=${Buffer.alloc(32, 7).toString('base64url')}` },
+    ],
     protocols: ['/bandex/session/2', '/bandex/tunnel/2'],
     issuedAt: now,
     expiresAt: now + 300,

@@ -40,6 +40,7 @@ type AuditFlags = ChainFlags & {
   apiPort: number;
   register?: bigint;
   allowPrivate?: boolean;
+  region?: string;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -136,6 +137,15 @@ export function auditCommand(): Command {
       ).argParser(parseRbt),
     )
     .option('--allow-private', 'dial private libp2p addresses (LAN, namespaces)')
+    .addOption(
+      new Option(
+        '--region <code>',
+        "this auditor's country (two letters): its round trips bound where providers can be",
+      ).argParser((v) => {
+        if (!/^[A-Za-z]{2}$/.test(v)) throw new InvalidArgumentError('a two-letter country code like DE');
+        return v.toUpperCase();
+      }),
+    )
     .option('--json', 'print one JSON line (address, peer, API) on stdout once ready')
     .addHelpText(
       'after',
@@ -180,6 +190,7 @@ Examples:
         depositWei: flags.deposit,
         apiPort: flags.apiPort,
         allowPrivateAddresses: flags.allowPrivate,
+        region: flags.region,
         logger,
       });
       // Signal handlers before the ready line: a supervisor (or a test) may send SIGTERM the moment it reads it.

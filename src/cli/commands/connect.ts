@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Address } from 'viem';
 import { createLogger, type Logger } from '../../log/logger.ts';
+import type { TransportName } from '../../transport/transportSpec.ts';
 import { VpnError } from '../../vpn/VpnError.ts';
 import { parseAddress, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
-import { parseCountryCode, parseHops, parsePort, parsePremiumBps } from '../options.ts';
+import { parseCountryCode, parseHops, parsePort, parsePremiumBps, parseTransportPolicy } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 type ConnectFlags = ChainFlags & {
@@ -16,6 +17,7 @@ type ConnectFlags = ChainFlags & {
   listen: string[];
   bootstrap: string[];
   hops: number;
+  transport: TransportName[];
   provider: Address[];
   deposit: bigint;
   budget?: bigint;
@@ -43,6 +45,15 @@ export function connectCommand(): Command {
     .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
     .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable; at least one)', collect, [])
     .addOption(new Option('--hops <n>', 'providers in the path (1 to 3)').default(1).argParser(parseHops))
+    .addOption(
+      new Option(
+        '--transport <names>',
+        'how to reach hop 1, in order of preference: plain, obfs (looks like nothing), wss (looks like HTTPS); e.g. wss,obfs',
+      )
+        .default(['plain'], 'plain')
+        .env('BANDEX_TRANSPORT')
+        .argParser(parseTransportPolicy),
+    )
     .option(
       '--provider <address>',
       'use this provider (repeatable, in path order)',
@@ -108,6 +119,7 @@ Examples:
         listen: flags.listen.length > 0 ? flags.listen : ['/ip4/0.0.0.0/tcp/0'],
         bootstrap: flags.bootstrap,
         hops: flags.hops,
+        transports: flags.transport,
         prefer: flags.provider,
         depositWei: flags.deposit,
         budgetWei: flags.budget,

@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { FAULT_MODES, type FaultMode } from '../../devnet/faultModes.ts';
 import { formatDevnetSummary } from '../../devnet/formatDevnetSummary.ts';
 import { createLogger } from '../../log/logger.ts';
-import { parseCount, parseEpochSeconds, parseHops, parsePort } from '../options.ts';
+import type { TransportName } from '../../transport/transportSpec.ts';
+import { parseCount, parseEpochSeconds, parseHops, parsePort, parseTransportPolicy } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 function parseFaultMode(value: string, previous: FaultMode[]): FaultMode[] {
@@ -27,6 +28,11 @@ export function devnetCommand(): Command {
       new Option('--port <port>', 'RPC port of the embedded chain; 0 picks a free one').default(0).argParser(parsePort),
     )
     .addOption(new Option('--hops <n>', "providers in the client's path (1 to 3)").default(1).argParser(parseHops))
+    .addOption(
+      new Option('--transport <names>', 'how the client reaches hop 1: plain, obfs, wss (in order of preference)')
+        .default(['plain'], 'plain')
+        .argParser(parseTransportPolicy),
+    )
     .option('--state-dir <dir>', 'where the devnet keeps its files (default: a new temporary folder)')
     .addOption(
       new Option('--dashboard-port <port>', 'port of the network dashboard; 0 picks a free one')
@@ -66,6 +72,7 @@ Examples:
       async (options: {
         port: number;
         hops: number;
+        transport: TransportName[];
         stateDir?: string;
         json?: boolean;
         demo?: boolean;
@@ -82,6 +89,7 @@ Examples:
         const devnet = await startDevnet({
           port: options.port,
           hops: options.hops,
+          transports: options.transport,
           stateDir: options.stateDir,
           dashboardPort: options.dashboardPort,
           faulty: options.faulty,

@@ -1,9 +1,10 @@
 /** `bandex node`: run a provider — sell bandwidth, paid per byte through payment channels. */
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../../log/logger.ts';
 import { DEFAULT_VPN_SUBNET } from '../../vpn/constants.ts';
 import { VpnError } from '../../vpn/VpnError.ts';
+import { parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { parsePort, parsePositiveRate } from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
@@ -24,12 +25,21 @@ type NodeFlags = ChainFlags & {
   devnet?: boolean;
   redeemEveryS: number;
   rateLimit?: number;
+  obfsPort?: number;
+  wssPort?: number;
+  wssCert?: string;
+  wssKey?: string;
+  wssName?: string;
+  wssAnnounce?: string;
   exit?: boolean;
   relayOnly?: boolean;
   vpn?: boolean;
   vpnInterface: string;
   vpnSubnet: string;
   vpnDns: string[];
+  price?: bigint;
+  region?: string;
+  capacity?: bigint;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -48,6 +58,24 @@ export function nodeCommand(): Command {
     .option('--tunnel-host <ip>', 'address the data-plane tunnel binds', '0.0.0.0')
     .addOption(new Option('--tunnel-port <port>', 'tunnel port (0 picks one)').default(4100).argParser(parsePort))
     .option('--tunnel-announce <host>', 'host clients dial for the tunnel (public IP or DNS name)')
+    .addOption(
+      new Option('--obfs-port <port>', 'also serve the obfs transport (looks like nothing) on this port').argParser(
+        parsePort,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--wss-port <port>',
+        'also serve the wss transport (looks like HTTPS, a cover site) on this port',
+      ).argParser(parsePort),
+    )
+    .option('--wss-cert <file>', 'PEM certificate for wss (without it: plain HTTP behind a TLS-terminating proxy)')
+    .option('--wss-key <file>', 'PEM private key for wss')
+    .option(
+      '--wss-name <dns-name>',
+      'the DNS name clients use for wss (CA-checked; without it the certificate is pinned)',
+    )
+    .option('--wss-announce <host:port>', 'where clients dial wss when a proxy or CDN is in front')
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4180).argParser(parsePort))
     .option('--exit-allow <cidr>', 'also allow this network as a destination (repeatable)', collect, [])
     .option('--exit-deny <cidr>', 'refuse this network as a destination (repeatable)', collect, [])
@@ -74,6 +102,21 @@ export function nodeCommand(): Command {
         '--rate-limit <bytes-per-second>',
         'cap what all sessions send together (e.g. your registered capacity); busy sessions share it by priority',
       ).argParser(parsePositiveRate),
+    )
+    .option('--price <rbt>', 'sell at this price, RBT per GiB (updates the registry; once per epoch)', parseRbt)
+    .addOption(
+      new Option('--region <code>', 'the country you serve from (updates the registry; clients check it)').argParser(
+        (v) => {
+          if (!/^[A-Za-z]{2}$/.test(v)) throw new InvalidArgumentError('a two-letter country code like DE');
+          return v.toUpperCase();
+        },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--capacity <bytes-per-second>',
+        'the capacity you claim (updates the registry; auditors measure it)',
+      ).argParser((v) => BigInt(parsePositiveRate(v))),
     )
     .addOption(
       new Option('--redeem-every-s <seconds>', 'redeem earnings at least this often')
@@ -116,6 +159,7 @@ Examples:
             logger,
           })
         : undefined;
+      const { providerTransports } = await import('../../provider/providerTransports.ts');
       const provider = await startProvider({
         client: wallet,
         deployment,
@@ -132,6 +176,19 @@ Examples:
         redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
         allowPrivateAddresses: flags.allowPrivate,
         rateLimitBytesPerSecond: flags.rateLimit,
+        offer:
+          flags.price === undefined && flags.region === undefined && flags.capacity === undefined
+            ? undefined
+            : { priceWeiPerGiB: flags.price, region: flags.region, capacityBytesPerSecond: flags.capacity },
+        transports: providerTransports(flags.stateDir, {
+          host: flags.tunnelHost,
+          obfsPort: flags.obfsPort,
+          wssPort: flags.wssPort,
+          wssCertFile: flags.wssCert,
+          wssKeyFile: flags.wssKey,
+          wssName: flags.wssName,
+          wssAnnounce: flags.wssAnnounce,
+        }),
         role: flags.relayOnly ? 'relay-only' : 'exit',
         logger,
       }).catch(async (error: unknown) => {
@@ -150,6 +207,7 @@ Examples:
             peerId: provider.peerId,
             multiaddrs: provider.multiaddrs,
             tunnel: `${provider.tunnel.address.host}:${provider.tunnel.address.port}`,
+            transports: provider.tunnel.transports.map((t) => ({ name: t.name, port: t.address.port })),
             api: provider.api.url,
             priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
             role: flags.relayOnly ? 'relay-only' : 'exit',

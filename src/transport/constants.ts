@@ -1,0 +1,58 @@
+/**
+ * Limits of the transports under the tunnel (see `docs/transports.md`). Wire-visible numbers
+ * are part of each transport's format; changing one changes the transport's version.
+ */
+
+/** The transports this node speaks, in the order a client tries them by default. */
+export const TRANSPORT_NAMES = ['plain', 'obfs', 'wss'] as const;
+
+/** obfs: random salt opening each direction (Shadowsocks 2022 uses the key length). */
+export const OBFS_SALT_LEN = 32;
+/** obfs: pre-shared key length (AES-256). */
+export const OBFS_PSK_LEN = 32;
+/** obfs: AES-256-GCM tag (NIST SP 800-38D, full length). */
+export const OBFS_TAG_LEN = 16;
+/** obfs: header plaintext: payload length (3) ‖ padding length (2). */
+export const OBFS_HEADER_LEN = 5;
+/** obfs: the first client header also carries the sender's unix time in seconds (8), against replays. */
+export const OBFS_FIRST_HEADER_LEN = 8 + OBFS_HEADER_LEN;
+/**
+ * obfs: largest payload per record: 256 KiB, a few tunnel records (a bulk writev carries several), so
+ * the per-record cost (two AEAD set-ups per side) is amortised; a receiver buffers at most one record.
+ */
+export const OBFS_MAX_PAYLOAD = 262_144;
+/** obfs: most padding per record (2-byte field). */
+export const OBFS_MAX_PADDING = 65_535;
+/** obfs: the first record of each direction is padded by a uniform 0..this many bytes: no fixed-size first packet. */
+export const OBFS_FIRST_PADDING = 1_200;
+/** obfs: records below this size are padded by a uniform 0..this-minus-size bytes: small records' lengths say nothing. */
+export const OBFS_SMALL_RECORD = 1_024;
+/** obfs: a client clock further than this from the server's is refused (and so is a replay older than it). */
+export const OBFS_MAX_SKEW_S = 120;
+/** obfs: salts remembered against replay (two skew windows); past this many, the oldest are forgotten early. */
+export const OBFS_MAX_REMEMBERED_SALTS = 100_000;
+/**
+ * obfs: a connection that fails authentication is read until this many bytes (a per-key point in
+ * [min, max), as obfs4 does) and then closed; one that sends less is closed by the idle timeout.
+ * The close never comes at the point where authentication failed (a 61-byte boundary is a fingerprint).
+ */
+export const OBFS_PROBE_CLOSE_MIN = 1_024;
+export const OBFS_PROBE_CLOSE_MAX = 16_384;
+
+/** Before authentication a connection is closed after this long without completing (the tunnel's handshake timeout). */
+export const TRANSPORT_AUTH_TIMEOUT_MS = 10_000;
+
+/** wss: largest WebSocket frame payload accepted (memory bound; we send at most 64 KiB + a record header). */
+export const WS_MAX_FRAME_PAYLOAD = 1 << 20;
+/** wss: largest HTTP response head read while upgrading (a 101 is a few hundred bytes). */
+export const WS_MAX_RESPONSE_HEAD = 8_192;
+/** wss: secret path bytes (base64url in the offer): 128 bits, not guessable by a prober. */
+export const WS_SECRET_LEN = 16;
+/**
+ * wss: the upgrade request is padded (a cookie of random length) to a uniform size in this range,
+ * the range of a browser's page GET, so its TLS record size does not single it out.
+ */
+export const WS_REQUEST_SIZE_MIN = 420;
+export const WS_REQUEST_SIZE_MAX = 700;
+/** Socket buffer sizes: the tunnel's (64 KiB × 4). */
+export const TRANSPORT_HIGH_WATER_MARK = 256 * 1024;

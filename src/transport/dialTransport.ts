@@ -1,0 +1,26 @@
+/**
+ * The client side of every transport: a TCP connection to hop 1 turned into the byte stream its
+ * `SecureChannel` runs on. `plain` returns the socket itself, read in place through `onread` (the
+ * tunnel's fast path, unchanged); the others return their framed stream.
+ */
+import type { NetConnectOpts } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connectTcp } from './connectTcp.ts';
+import { dialObfs } from './obfs.ts';
+import type { TransportSpec } from './transportSpec.ts';
+import { dialWss } from './wss.ts';
+
+export type DialTransportParameters = {
+  host: string;
+  port: number;
+  signal?: AbortSignal;
+  /** For `plain` only: read the socket straight into this buffer (the tunnel's `createReceiveArea`). */
+  onread?: NetConnectOpts['onread'];
+};
+
+/** @throws {TransportError} `TRANSPORT_CONNECT_FAILED` or `TRANSPORT_TIMEOUT`. */
+export async function dialTransport(spec: TransportSpec, target: DialTransportParameters): Promise<Duplex> {
+  if (spec.name === 'plain') return connectTcp(target);
+  if (spec.name === 'obfs') return dialObfs(target, spec);
+  return dialWss(target, spec);
+}

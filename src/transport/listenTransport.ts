@@ -1,0 +1,87 @@
+/**
+ * The server side of the obfs and wss transports: a listener whose authenticated connections come
+ * out as byte streams for the tunnel (`plain` is the tunnel listener's own port). One port per
+ * transport: a censor probing one port learns nothing about another, and no transport has to
+ * announce itself in its first bytes for a dispatcher to recognise it.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TRANSPORT_HIGH_WATER_MARK } from './constants.ts';
+import { acceptObfs } from './obfs.ts';
+import { SaltMemory } from './SaltMemory.ts';
+import type { TransportSpec } from './transportSpec.ts';
+import { createWssServer } from './wss.ts';
+
+export type TransportListenConfig = { host?: string; port?: number; timeoutMs?: number } & (
+  | { name: 'obfs'; psk: Buffer; jitterMs?: number }
+  | {
+      name: 'wss';
+      path: string;
+      /** PEM key and certificate; absent: plain HTTP behind a TLS-terminating proxy. */
+      tls?: { key: string | Buffer; cert: string | Buffer };
+      coverPage?: string;
+      /** What clients are told in the offer (the proxy's name, the certificate pin). */
+      serverName?: string;
+      certSha256?: string;
+    }
+);
+
+export type TransportServer = {
+  name: 'obfs' | 'wss';
+  address: { host: string; port: number };
+  /** What a client needs to dial it (the offer's params). */
+  spec: TransportSpec;
+  close(): Promise<void>;
+};
+
+export async function listenTransport(
+  config: TransportListenConfig,
+  onStream: (stream: Duplex) => void,
+): Promise<TransportServer> {
+  const sockets = new Set<Socket>();
+  let server: Server;
+  let spec: TransportSpec;
+  if (config.name === 'obfs') {
+    const salts = new SaltMemory();
+    spec = { name: 'obfs', psk: config.psk, ...(config.jitterMs ? { jitterMs: config.jitterMs } : {}) };
+    server = createServer(
+      { allowHalfOpen: true, noDelay: true, highWaterMark: TRANSPORT_HIGH_WATER_MARK },
+      (socket) => {
+        void acceptObfs(socket, {
+          psk: config.psk,
+          jitterMs: config.jitterMs,
+          salts,
+          timeoutMs: config.timeoutMs,
+        }).then((stream) => stream && onStream(stream));
+      },
+    );
+  } else {
+    spec = {
+      name: 'wss',
+      path: config.path,
+      ...(config.serverName ? { serverName: config.serverName } : {}),
+      ...(config.certSha256 ? { certSha256: config.certSha256 } : {}),
+    };
+    server = createWssServer({ path: config.path, tls: config.tls, coverPage: config.coverPage, onStream });
+  }
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port ?? 0, config.host ?? '127.0.0.1', () => resolve());
+  });
+  const bound = server.address() as { address: string; port: number };
+  return {
+    name: config.name,
+    address: { host: bound.address, port: bound.port },
+    spec,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
