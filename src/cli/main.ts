@@ -19,6 +19,7 @@ import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
 import { tokenCommand } from './commands/token.ts';
 import { unstakeCommand } from './commands/unstake.ts';
+import { vpnCommand } from './commands/vpn.ts';
 import { walletCommand } from './commands/wallet.ts';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .addCommand(devnetCommand())
     .addCommand(nodeCommand())
     .addCommand(connectCommand())
+    .addCommand(vpnCommand())
     .addCommand(auditCommand())
     .addCommand(chainCommand())
     .addCommand(deployCommand())

@@ -10,7 +10,7 @@
  * | SOCKS5 and HTTP fronts | localhost proxies opening streams through the path |
  * | `startDaemonApi` | status, metrics (`client/metrics.ts`), events, `/api/providers`, rebuild |
  */
-
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Address, LocalAccount } from 'viem';
 import { DEFAULT_CREDIT_BYTES } from '../accounting/constants.ts';
@@ -32,7 +32,7 @@ import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
 import type { TransportName } from '../transport/transportSpec.ts';
-import type { ProxyServer } from '../tunnel/frontTypes.ts';
+import type { OpenTunnelFlow, OpenTunnelStream, ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
 import { ClientError } from './ClientError.ts';
@@ -103,6 +103,11 @@ export type Client = {
   /** Auditors' reports heard and the client's own observations. */
   book: ReputationBook;
   status(): ClientStatus;
+  /** Opens streams and UDP flows through the current path (what the fronts use; the VPN too). */
+  openStream: OpenTunnelStream;
+  openFlow: OpenTunnelFlow;
+  /** The entry hop's address as this client reached it (undefined before a path is built). */
+  entryAddress(): string | undefined;
   /** Builds the path now (otherwise the first proxied connection does). */
   connect(): Promise<void>;
   stop(): Promise<void>;
@@ -238,6 +243,15 @@ export async function startClient(params: StartClientParameters): Promise<Client
       equivocations,
       book,
       status,
+      openStream,
+      openFlow,
+      entryAddress: () => {
+        // `plain` hands the socket itself to the channel; `obfs` and `wss` a framed stream over one.
+        const transport = paths.current?.session.hops[0]?.channel.transport as
+          | (Partial<Socket> & { socket?: Socket })
+          | undefined;
+        return transport?.remoteAddress ?? transport?.socket?.remoteAddress;
+      },
       connect: async () => {
         await paths.ensurePath();
       },

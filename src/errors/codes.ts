@@ -236,6 +236,21 @@ export const walletErrorCodes = [
   'WALLET_WRONG_PASSWORD',
 ] as const;
 
+export const vpnErrorCodes = [
+  /** A tool the VPN needs (wireguard-go, ip, nft) is missing or failed. */
+  'VPN_TOOL_FAILED',
+  /** wireguard-go's control socket answered an error or nothing. */
+  'VPN_UAPI',
+  /** The exit's VPN handshake message was malformed, refused or never came. */
+  'VPN_HANDSHAKE',
+  /** The exit's VPN subnet has no free address left. */
+  'VPN_POOL_EXHAUSTED',
+  /** A flag of the VPN (CIDR, interface name) is not valid. */
+  'VPN_BAD_OPTION',
+  /** `bandex vpn down` found no VPN state to undo. */
+  'VPN_NOT_UP',
+] as const;
+
 export const poolErrorCodes = [
   /** The notes file was sealed by another wallet, or altered: it is left as it is. */
   'POOL_NOTES_UNREADABLE',
@@ -270,6 +285,7 @@ export const errorCodes = [
   ...transportErrorCodes,
   ...volumeErrorCodes,
   ...walletErrorCodes,
+  ...vpnErrorCodes,
   ...zkErrorCodes,
   ...poolErrorCodes,
 ] as const;

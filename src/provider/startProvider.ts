@@ -45,7 +45,12 @@ import { formatTransportParams } from '../transport/transportSpec.ts';
 import { createExitPolicy, type ExitPolicyConfig } from '../tunnel/exitPolicy.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { RateLimiter } from '../tunnel/RateLimiter.ts';
-import { type ProviderRole, startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
+import {
+  type ProviderRole,
+  startTunnelListener,
+  type TunnelListener,
+  type TunnelService,
+} from '../tunnel/startTunnelListener.ts';
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
 import { ChannelLedgers } from './ChannelLedgers.ts';
@@ -108,6 +113,8 @@ export type StartProviderParameters = {
   offer?: { priceWeiPerGiB?: bigint; region?: string; capacityBytesPerSecond?: number | bigint };
   /** Called with every paid session as it starts, with its accepted proposal (the devnet's fault modes tap it; nothing else should). */
   onSession?: (session: MuxSession, pending: PendingSession) => void;
+  /** Exit-side services behind reserved names (the VPN gateway): see `startTunnelListener`. */
+  services?: readonly TunnelService[];
   logger?: Logger;
 };
 
@@ -203,6 +210,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
         role: params.role,
+        services: params.services,
         port: params.tunnelPort ?? 0,
         outboundHost: params.outboundHost,
         transports: params.transports,

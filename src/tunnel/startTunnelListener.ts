@@ -19,7 +19,10 @@ import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, Soc
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
 import { handleExitOpen, type ResolveHost } from './handleExitOpen.ts';
+import type { MuxFlow } from './MuxFlow.ts';
 import { MuxSession } from './MuxSession.ts';
+import type { MuxStream } from './MuxStream.ts';
+import type { Destination } from './muxFrame.ts';
 import type { RateLimiter } from './RateLimiter.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import type { StaticKeyPair } from './x25519.ts';
@@ -68,6 +71,19 @@ export type StartTunnelListenerParameters<T = undefined> = {
   resolve?: ResolveHost;
   /** Further transports, each on its own port (`host`/`port` above are `plain`'s). */
   transports?: readonly TransportListenConfig[];
+  /**
+   * Services of this exit reached through a reserved destination name (e.g. the VPN gateway): an OPEN
+   * or a UDP flow to `service.host` goes to the service, never through the exit policy to the network.
+   * Ignored on a relay-only listener.
+   */
+  services?: readonly TunnelService[];
+};
+
+/** An exit-side service behind a reserved host name (see `StartTunnelListenerParameters.services`). */
+export type TunnelService = {
+  host: string;
+  onOpen(session: MuxSession, stream: MuxStream, destination: Destination): void;
+  onFlow(session: MuxSession, flow: MuxFlow, destination: Destination): void;
 };
 
 /** What a provider carries for others: see `StartTunnelListenerParameters.role`. */
@@ -105,6 +121,7 @@ export async function startTunnelListener<T = undefined>(
   let pendingTotal = 0;
   const udpSockets = new Set<UdpSocket>();
   const exit = (params.role ?? 'exit') === 'exit';
+  const serviceFor = (host: string) => params.services?.find((s) => s.host === host.toLowerCase());
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
@@ -170,6 +187,11 @@ export async function startTunnelListener<T = undefined>(
           session.answerOpen(stream, OpenReply.notAnExit);
           return;
         }
+        const service = request.kind === OpenKind.connect ? serviceFor(request.host) : undefined;
+        if (service) {
+          service.onOpen(session, stream, request);
+          return;
+        }
         void handleExitOpen({
           session,
           stream,
@@ -182,7 +204,9 @@ export async function startTunnelListener<T = undefined>(
         });
       },
       onFlow: (destination, flow) => {
+        const service = exit ? serviceFor(destination.host) : undefined;
         if (!exit) session.answerFlow(flow, OpenReply.notAnExit);
+        else if (service) service.onFlow(session, flow, destination);
         else if (udpSockets.size >= MAX_FLOWS_PER_PROCESS) session.answerFlow(flow, SocksReply.generalFailure);
         else {
           void handleExitFlow({

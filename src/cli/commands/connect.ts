@@ -1,9 +1,12 @@
 /** `bandex connect`: run a client — local SOCKS5 and HTTP proxies whose traffic is paid per byte. */
+
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Address } from 'viem';
-import { createLogger } from '../../log/logger.ts';
+import { createLogger, type Logger } from '../../log/logger.ts';
 import type { TransportName } from '../../transport/transportSpec.ts';
+import { VpnError } from '../../vpn/VpnError.ts';
 import { parseAddress, parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { parseCountryCode, parseHops, parsePort, parsePremiumBps, parseTransportPolicy } from '../options.ts';
@@ -25,6 +28,11 @@ type ConnectFlags = ChainFlags & {
   httpPort: number;
   apiPort: number;
   allowPrivate?: boolean;
+  vpn?: boolean;
+  vpnInterface: string;
+  vpnExclude: string[];
+  vpnDns: string[];
+  vpnResolvConf: string;
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -79,6 +87,14 @@ export function connectCommand(): Command {
     .addOption(new Option('--http-port <port>', 'HTTP proxy port on 127.0.0.1').default(8118).argParser(parsePort))
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4181).argParser(parsePort))
     .option('--allow-private', 'dial private libp2p addresses (LAN, namespaces)')
+    .option(
+      '--vpn',
+      'also route this whole host through the path (wireguard-go; root or CAP_NET_ADMIN), kill switch on',
+    )
+    .option('--vpn-interface <name>', 'the VPN interface (wireguard-go)', 'bandex0')
+    .option('--vpn-exclude <cidr>', 'reach this IPv4 prefix directly, outside the VPN (repeatable)', collect, [])
+    .option('--vpn-dns <ip>', "resolver to use through the VPN instead of the exit's (repeatable)", collect, [])
+    .option('--vpn-resolv-conf <file>', 'resolver file the VPN points at its resolvers', '/etc/resolv.conf')
     .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addHelpText(
       'after',
@@ -87,7 +103,9 @@ Examples:
   $ bandex connect --keystore me.json --bootstrap /dns4/boot.example/tcp/4001/p2p/12D3KooW... --hops 3
   $ curl --socks5-hostname 127.0.0.1:1080 https://example.com/
   $ bandex connect --keystore me.json --bootstrap ... --allow-region DE --allow-region NL   # stay in DE and NL
-  $ bandex connect --keystore me.json --bootstrap ... --priority 1000   # +10 % price, twice the share when busy`,
+  $ bandex connect --keystore me.json --bootstrap ... --priority 1000   # +10 % price, twice the share when busy
+  $ sudo bandex connect --keystore me.json --bootstrap ... --vpn --vpn-exclude 192.168.1.0/24   # whole host
+  $ sudo bandex vpn down   # after a crash: remove the kill switch, routes and DNS the VPN left`,
     )
     .action(async (flags: ConnectFlags) => {
       const logger = createLogger({ name: 'connect' });
@@ -117,16 +135,65 @@ Examples:
         logger,
       });
       await client.connect();
+      const vpn = flags.vpn ? await startVpn(client, flags, logger).catch(stopClientAfter(client)) : undefined;
       const socks = `${client.socks.address.host}:${client.socks.address.port}`;
       const httpProxy = `${client.http.address.host}:${client.http.address.port}`;
       // Signal handlers before the ready line: whoever reads it may stop us at once.
-      const shutdown = waitForShutdown(() => client.stop());
+      const shutdown = waitForShutdown(async () => {
+        // The VPN first: the client's last payments and settlement then use the host's own routes.
+        await vpn?.stop();
+        await client.stop();
+      });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ address: client.address, socks, httpProxy, api: client.api.url })}\n`);
+        const vpnInfo = vpn ? { vpn: { interface: vpn.ifname, address: vpn.grant.address, dns: vpn.grant.dns } } : {};
+        process.stdout.write(
+          `${JSON.stringify({ address: client.address, socks, httpProxy, api: client.api.url, ...vpnInfo })}\n`,
+        );
       } else {
+        if (vpn) console.log(`VPN up on ${vpn.ifname} as ${vpn.grant.address}: all traffic goes through the path`);
         console.log(`client ${client.address}: SOCKS5 ${socks}, HTTP proxy ${httpProxy}`);
         console.log(`  status ${client.api.url}/api/status`);
       }
       await shutdown;
     });
+}
+
+type StartedClient = Awaited<ReturnType<typeof import('../../client/startClient.ts').startClient>>;
+
+/** `--vpn`: whatever a crashed run left is undone first, then the VPN comes up through the built path. */
+async function startVpn(client: StartedClient, flags: ConnectFlags, logger: Logger) {
+  const { startVpnClient } = await import('../../vpn/startVpnClient.ts');
+  const { loadVpnState, tearDownVpn, vpnStateFile } = await import('../../vpn/vpnState.ts');
+  const stateFile = vpnStateFile(flags.stateDir);
+  const stale = loadVpnState(stateFile);
+  if (stale) {
+    logger.warn({ ifname: stale.ifname }, 'undoing the VPN a previous run left');
+    await tearDownVpn(stale);
+  }
+  const entry = client.entryAddress();
+  if (!entry || !isIPv4(entry)) {
+    throw new VpnError('the VPN needs an IPv4 entry hop', {
+      code: 'VPN_BAD_OPTION',
+      details: `the path's entry is ${entry ?? 'unknown'}`,
+    });
+  }
+  return startVpnClient({
+    openStream: client.openStream,
+    openFlow: client.openFlow,
+    entry,
+    currentEntry: () => client.entryAddress(),
+    ifname: flags.vpnInterface,
+    exclude: flags.vpnExclude,
+    dns: flags.vpnDns,
+    resolvConf: flags.vpnResolvConf,
+    stateFile,
+    logger,
+  });
+}
+
+function stopClientAfter(client: StartedClient) {
+  return async (error: unknown): Promise<never> => {
+    await client.stop().catch(() => {});
+    throw error;
+  };
 }

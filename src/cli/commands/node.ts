@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../../log/logger.ts';
+import { DEFAULT_VPN_SUBNET } from '../../vpn/constants.ts';
+import { VpnError } from '../../vpn/VpnError.ts';
 import { parseRbt } from '../amounts.ts';
 import { addAccountOptions, addChainOptions, type ChainFlags, openWallet } from '../chainContext.ts';
 import { parsePort, parsePositiveRate } from '../options.ts';
@@ -31,6 +33,10 @@ type NodeFlags = ChainFlags & {
   wssAnnounce?: string;
   exit?: boolean;
   relayOnly?: boolean;
+  vpn?: boolean;
+  vpnInterface: string;
+  vpnSubnet: string;
+  vpnDns: string[];
   price?: bigint;
   region?: string;
   capacity?: bigint;
@@ -85,6 +91,10 @@ export function nodeCommand(): Command {
       '--relay-only',
       "carry only encrypted relay hops for others, never be anybody's exit (signed in your offer; exit opens are refused)",
     )
+    .option('--vpn', "serve system-wide VPN clients (bandex connect --vpn): wireguard-go, NAT to this host's uplink")
+    .option('--vpn-interface <name>', 'the VPN gateway interface (wireguard-go)', 'bandexgw0')
+    .option('--vpn-subnet <cidr>', 'private IPv4 subnet of VPN clients, one /32 each', DEFAULT_VPN_SUBNET)
+    .option('--vpn-dns <ip>', 'resolver VPN clients are told to use, through the tunnel (repeatable)', collect, [])
     .option('--devnet', 'devnet exit policy: loopback destinations allowed (never on a real network)')
     .option('--json', 'print one JSON line (addresses, ports) on stdout once ready')
     .addOption(
@@ -130,6 +140,25 @@ Examples:
       const { wallet, deployment } = await openWallet(flags);
       // Loaded here, not at the top: libp2p would slow every other command's start.
       const { startProvider } = await import('../../provider/startProvider.ts');
+      const exitPolicy = {
+        devnet: flags.devnet,
+        allow: flags.exitAllow,
+        deny: flags.exitDeny,
+        allowPorts: flags.exitPorts?.split(',').map((p) => parsePort(p.trim())),
+      };
+      if (flags.vpn && flags.relayOnly) {
+        throw new VpnError('--vpn makes this node an exit', { code: 'VPN_BAD_OPTION', details: 'drop --relay-only' });
+      }
+      const { VpnGateway } = await import('../../vpn/VpnGateway.ts');
+      const gateway = flags.vpn
+        ? await VpnGateway.start({
+            ifname: flags.vpnInterface,
+            subnet: flags.vpnSubnet,
+            dns: flags.vpnDns.length > 0 ? flags.vpnDns : undefined,
+            policy: exitPolicy,
+            logger,
+          })
+        : undefined;
       const { providerTransports } = await import('../../provider/providerTransports.ts');
       const provider = await startProvider({
         client: wallet,
@@ -142,12 +171,8 @@ Examples:
         tunnelPort: flags.tunnelPort,
         tunnelAnnounceHost: flags.tunnelAnnounce,
         apiPort: flags.apiPort,
-        exitPolicy: {
-          devnet: flags.devnet,
-          allow: flags.exitAllow,
-          deny: flags.exitDeny,
-          allowPorts: flags.exitPorts?.split(',').map((p) => parsePort(p.trim())),
-        },
+        exitPolicy,
+        services: gateway ? [gateway] : undefined,
         redeemPolicy: { minRedeemWei: 10n ** 18n, maxIntervalMs: flags.redeemEveryS * 1000 },
         allowPrivateAddresses: flags.allowPrivate,
         rateLimitBytesPerSecond: flags.rateLimit,
@@ -166,9 +191,15 @@ Examples:
         }),
         role: flags.relayOnly ? 'relay-only' : 'exit',
         logger,
+      }).catch(async (error: unknown) => {
+        await gateway?.stop();
+        throw error;
       });
       // Signal handlers before the ready line: whoever reads it may stop us at once.
-      const shutdown = waitForShutdown(() => provider.stop());
+      const shutdown = waitForShutdown(async () => {
+        await provider.stop();
+        await gateway?.stop();
+      });
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({
@@ -180,6 +211,7 @@ Examples:
             api: provider.api.url,
             priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
             role: flags.relayOnly ? 'relay-only' : 'exit',
+            ...(gateway ? { vpn: { interface: gateway.ifname, gateway: gateway.pool.gateway } } : {}),
           })}\n`,
         );
       } else {
