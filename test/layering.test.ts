@@ -90,6 +90,10 @@ const LAYERS: Record<string, Layer> = {
     mayImport: ['daemon', 'watcher'],
     why: 'the provider daemon; a sibling of audit and client, imports neither',
   },
+  vpn: {
+    mayImport: ['tunnel'],
+    why: 'the system-wide VPN: WireGuard at the client and the exit, carried by tunnel flows; nftables, routes, DNS',
+  },
   sdk: {
     mayImport: ['client'],
     why: "the package entry point (`import { createClient } from 'bandex'`): a client in an app’s process",
@@ -98,7 +102,7 @@ const LAYERS: Record<string, Layer> = {
     mayImport: ['api', 'audit', 'client', 'provider'],
     why: 'a local network of every daemon for demos and tests; top',
   },
-  cli: { mayImport: ['config', 'devnet'], why: 'the bandex command: wires everything; top' },
+  cli: { mayImport: ['config', 'devnet', 'vpn'], why: 'the bandex command: wires everything; top' },
 };
 
 /**
