@@ -28,6 +28,7 @@ import { type Logger, silentLogger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
+import type { ChannelFunder } from '../session/ChannelFunder.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
@@ -85,6 +86,11 @@ export type StartClientParameters = {
   allowPrivateAddresses?: boolean;
   /** The local address the tunnel socket to the entry hop binds to (the system's choice when unset). */
   tunnelLocalAddress?: string;
+  /**
+   * Who funds each hop key's channel: the wallet by default (`openFor`, refunds to the wallet: the chain links
+   * them), or a shielded-pool funder (`createPoolFunder`: a membership proof, submitted by a relayer).
+   */
+  funder?: ChannelFunder;
   logger?: Logger;
 };
 
@@ -165,6 +171,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           account,
           store,
           localAddress: params.tunnelLocalAddress,
+          funder: params.funder,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
           transports: params.transports,

@@ -56,7 +56,7 @@ export type SlashDefenceParameters = {
 
 export class SlashDefence implements Component {
   readonly #p: SlashDefenceParameters;
-  #unwatch?: () => void;
+  #poll?: NodeJS.Timeout;
   #jailCheck?: NodeJS.Timeout;
   disputesWon = 0;
 
@@ -66,22 +66,40 @@ export class SlashDefence implements Component {
 
   start(): void {
     const { client, domain, provider, pollMs, logger } = this.#p;
-    this.#unwatch = client.watchContractEvent({
-      address: domain.registry,
-      abi: providerRegistryAbi,
-      eventName: 'SlashProposed',
-      args: { provider },
-      pollingInterval: pollMs ?? 1_000,
-      onLogs: (logs) => {
+    // Its own log poll (a block range at a time), not a node-side filter: nothing outlives `stop`, and a
+    // restarted node or a lost filter loses no proposal.
+    let from: bigint | undefined;
+    let polling = false;
+    const poll = async () => {
+      if (polling) return;
+      polling = true;
+      try {
+        const latest = await client.getBlockNumber();
+        const start = from ?? latest;
+        if (start > latest) return;
+        const logs = await client.getContractEvents({
+          address: domain.registry,
+          abi: providerRegistryAbi,
+          eventName: 'SlashProposed',
+          args: { provider },
+          fromBlock: start,
+          toBlock: latest,
+        });
+        from = latest + 1n;
         for (const log of parseEventLogs({ abi: providerRegistryAbi, logs, eventName: 'SlashProposed' })) {
           const { id, epoch, evidence } = log.args;
           void this.answer(id, Number(epoch), evidence).catch((error: unknown) =>
             logger.warn({ err: error, id }, 'answering the slash failed'),
           );
         }
-      },
-      onError: (error) => logger.warn({ err: error }, 'watching slash proposals failed'),
-    });
+      } catch (error) {
+        logger.warn({ err: error }, 'watching slash proposals failed');
+      } finally {
+        polling = false;
+      }
+    };
+    this.#poll = setInterval(() => void poll(), pollMs ?? 1_000);
+    void poll();
     const check = () =>
       void this.unjailIfDue().catch((error: unknown) => logger.warn({ err: error }, 'unjailing failed'));
     check();
@@ -89,7 +107,7 @@ export class SlashDefence implements Component {
   }
 
   stop(): void {
-    this.#unwatch?.();
+    clearInterval(this.#poll);
     clearInterval(this.#jailCheck);
   }
 

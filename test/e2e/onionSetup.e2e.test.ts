@@ -7,7 +7,9 @@
  * file of its state directory (its SQLite stores with their WAL, its keys) — the exit holds neither the
  * client's IP, peer id nor wallet address; the middle holds no client IP; the exit's proposal came
  * from the middle's address and the middle's from the entry's. Each hop's channel has a payer of its
- * own (none of them the wallet), and each provider's claim covers the bytes it carried.
+ * own (none of them the wallet), and each provider's claim covers the bytes it carried. A second client pays
+ * the same three hops entirely from the shielded pool: the chain's full history and every provider's records
+ * hold nothing that links its deposit (one of 4 of the same denomination) to the path.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,18 +17,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { type Address, hexToBytes, parseUnits } from 'viem';
+import { type Address, type Hex, hexToBytes, parseUnits } from 'viem';
 import { tickValueFor } from '../../src/accounting/price.ts';
+import { paymentChannelsAbi } from '../../src/chain/abi/paymentChannels.ts';
+import { shieldedPoolAbi } from '../../src/chain/abi/shieldedPool.ts';
 import { buyRbt } from '../../src/chain/actions/buyRbt.ts';
+import { depositToPool } from '../../src/chain/actions/depositToPool.ts';
 import { getChannel } from '../../src/chain/actions/getChannel.ts';
 import { readRegistryParameter } from '../../src/chain/actions/readRegistryParameter.ts';
 import { registerProvider } from '../../src/chain/actions/registerProvider.ts';
-import { createChainClient } from '../../src/chain/chainClient.ts';
+import { type ChainClient, createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { type EmbeddedChain, startEmbeddedChain } from '../../src/chain/startEmbeddedChain.ts';
 import { type Client, startClient } from '../../src/client/startClient.ts';
 import { createLogger, silentLogger } from '../../src/log/logger.ts';
 import { loadOrCreatePeerKey } from '../../src/net/loadOrCreatePeerKey.ts';
+import { createPoolFunder } from '../../src/pool/createPoolFunder.ts';
+import { createNote, noteKey } from '../../src/pool/note.ts';
+import { PoolWallet } from '../../src/pool/PoolWallet.ts';
 import { type Provider, startProvider } from '../../src/provider/startProvider.ts';
 import { pollFor } from '../support/devnet.ts';
 import { type Origin, socksGet, startOrigin } from '../support/tunnelHarness.ts';
@@ -35,6 +43,10 @@ const SIZE = 4 * 1024 * 1024;
 const GIB = 2n ** 30n;
 const PRICE = parseUnits('100', 18);
 const CLIENT_IP = '127.0.0.2';
+/** A second client, paying from the shielded pool. */
+const POOL_CLIENT_IP = '127.0.0.6';
+/** The pool's denomination every depositor of the anonymity set uses. */
+const POOL_NOTE = parseUnits('100', 18);
 const HOP_IPS = ['127.0.0.3', '127.0.0.4', '127.0.0.5'] as const;
 const REDEEM_POLICY = { minRedeemWei: 2n ** 255n, maxIntervalMs: 10_000, minGasMultiple: 0n };
 
@@ -44,8 +56,12 @@ describe('onion session setup: a paid 3-hop path the exit cannot link to the cli
   let chain: EmbeddedChain;
   let origin: Origin;
   let client: Client;
+  let poolClient: Client;
+  let notes: PoolWallet;
+  let relayer: ChainClient;
   const hops: Hop[] = [];
   const wallet = devAccount(1);
+  const poolOwner = devAccount(5);
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bandex-onion-'));
@@ -101,17 +117,32 @@ describe('onion session setup: a paid 3-hop path the exit cannot link to the cli
       allowPrivateAddresses: true,
       logger: silentLogger,
     });
+    // A second client that pays from the shielded pool (its notes come later, in its test), started now so
+    // it hears the providers' offers as they are first published.
+    notes = await PoolWallet.open(join(dir, 'pool-notes.json'), poolOwner);
+    relayer = createChainClient(chain.anvil.rpcUrl, devAccount(9));
+    poolClient = await startClient({
+      client: createChainClient(chain.anvil.rpcUrl, poolOwner),
+      deployment,
+      stateDir: join(dir, 'pool-client'),
+      listen: [`/ip4/${POOL_CLIENT_IP}/tcp/0`],
+      bootstrap: [(hops[0] as Hop).provider.multiaddrs[0] as string],
+      hops: 3,
+      prefer: hops.map((h) => h.provider.address),
+      depositWei: parseUnits('20', 18),
+      tunnelLocalAddress: POOL_CLIENT_IP,
+      allowPrivateAddresses: true,
+      funder: createPoolFunder({ reader: relayer, relayer, deployment, wallet: notes }),
+      logger: silentLogger,
+    });
   });
 
   after(async () => {
+    await poolClient?.stop();
     await client?.stop();
     for (const hop of [...hops].reverse()) await hop.provider.stop();
     await origin?.close();
     await chain?.stop();
-    // Every daemon is stopped, yet a viem filter poller (eth_getFilterChanges, the providers'
-    // `SlashDefence` watch) can outlive its unwatch and keep the loop alive: end the file's process
-    // then, with the exit code the test runner set (a timer that fires only if the loop lives on).
-    setTimeout(() => process.exit(), 2_000).unref();
   });
 
   it('downloads through entry, middle and exit, each paid through a channel of its own payer', async () => {
@@ -219,5 +250,86 @@ describe('onion session setup: a paid 3-hop path the exit cannot link to the cli
       connected.filter((p) => later.has(p)),
       [],
     );
+  });
+  it('a path paid entirely from the shielded pool: no provider record and no transaction links it to the deposit', async () => {
+    const { deployment } = chain;
+    const rpc = chain.anvil.rpcUrl;
+    const owner = poolOwner;
+    const ownerClient = createChainClient(rpc, owner);
+    // The anonymity set: the client and three other wallets deposit the same denomination (100 RBT).
+    const depositHashes: Hex[] = [];
+    for (const index of [6, 5, 7, 8]) {
+      const depositor = createChainClient(rpc, devAccount(index));
+      await buyRbt(depositor, { deployment, reserveIn: 3_000n * 10n ** 6n, useFaucet: true });
+      const note = createNote(POOL_NOTE);
+      const { leafIndex, receipt } = await depositToPool(depositor, {
+        deployment,
+        noteKey: noteKey(note),
+        denomination: POOL_NOTE,
+      });
+      if (index === 5) {
+        notes.add({ ...note, status: 'unspent', leafIndex });
+        depositHashes.push(receipt.transactionHash);
+      }
+    }
+    const anonymitySet = 4;
+    {
+      await poolClient.connect();
+      const body = await socksGet(poolClient.socks.address.port, '127.0.0.1', origin.port, '/file.bin');
+      assert.equal(body.length, SIZE);
+      const path = poolClient.status().path;
+      assert.equal(path.length, 3);
+      assert.ok(
+        path.every((h) => h.paidWei > 0n),
+        'every hop paid',
+      );
+
+      // The chain, read in full: each channel was funded by the pool for a one-time key and refunds to the pool;
+      // every funding transaction was sent by the relayer; the owner's only transactions are its deposit and
+      // buying RBT, and no address of its deposit transaction (but the pool's and the token's) is in a funding one.
+      const pool = deployment.contracts.pool.toLowerCase();
+      const deposit = await ownerClient.getTransaction({ hash: depositHashes[0] as Hex });
+      const depositAddresses = new Set([deposit.from, deposit.to].map((a) => a?.toLowerCase()));
+      for (const hop of path) {
+        const channel = await getChannel(ownerClient, { deployment, channelId: hop.channelId });
+        assert.equal(channel.refundTo.toLowerCase(), pool, 'refunds go to the pool, not to a wallet');
+        const [opened] = await ownerClient.getContractEvents({
+          address: deployment.contracts.channels,
+          abi: paymentChannelsAbi,
+          eventName: 'ChannelRefundTo',
+          args: { channelId: hop.channelId },
+          fromBlock: 0n,
+        });
+        assert.equal(opened?.args.funder?.toLowerCase(), pool, 'the pool funded the channel');
+        const funding = await ownerClient.getTransaction({ hash: opened?.transactionHash as Hex });
+        assert.equal(funding.from.toLowerCase(), relayer.account.address.toLowerCase());
+        for (const a of [funding.from, funding.to])
+          if (a && a.toLowerCase() !== pool) assert.equal(depositAddresses.has(a.toLowerCase()), false, `${a} links`);
+      }
+      const deposits = await ownerClient.getContractEvents({
+        address: deployment.contracts.pool,
+        abi: shieldedPoolAbi,
+        eventName: 'Deposited',
+        fromBlock: 0n,
+      });
+      assert.equal(deposits.filter((d) => d.args.denomination === POOL_NOTE).length, anonymitySet);
+
+      // Every provider's records (log, state files, peer store): no trace of the owner's wallet.
+      const walletHex = owner.address.slice(2).toLowerCase();
+      const walletBytes = Buffer.from(hexToBytes(owner.address));
+      for (const hop of hops) {
+        assert.equal(readFileSync(hop.log, 'utf8').toLowerCase().includes(walletHex), false, `${hop.ip} log`);
+        for (const f of readdirSync(hop.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+          const bytes = readFileSync(join(f.parentPath, f.name));
+          assert.equal(bytes.toString('latin1').toLowerCase().includes(walletHex), false, `${hop.ip} ${f.name}`);
+          assert.equal(bytes.indexOf(walletBytes), -1, `${hop.ip} ${f.name} has the wallet's bytes`);
+        }
+      }
+      // The exit saw neither the pool client's IP nor its peer id either.
+      const exit = hops[2] as Hop;
+      assert.equal(readFileSync(exit.log, 'utf8').includes(POOL_CLIENT_IP), false);
+      for (const peer of await exit.provider.node.peerStore.all())
+        assert.notEqual(peer.id.toString(), poolClient.node.peerId.toString());
+    }
   });
 });
