@@ -175,7 +175,7 @@ describe('active probing', { timeout: 120_000 }, () => {
       `GET / HTTP/1.1\r\nHost: ${SNI}\r\nConnection: close\r\n\r\n`,
       `GET /index.html HTTP/1.1\r\nHost: ${SNI}\r\nConnection: close\r\n\r\n`,
       `GET /${randomBytes(16).toString('base64url')} HTTP/1.1\r\nHost: ${SNI}\r\nConnection: close\r\n\r\n`,
-      `GET ${path.slice(0, -1)}A HTTP/1.1\r\nHost: ${SNI}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET ${path.slice(0, -1)}${path.endsWith('A') ? 'B' : 'A'} HTTP/1.1\r\nHost: ${SNI}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       `GET ${path} HTTP/1.1\r\nHost: ${SNI}\r\nConnection: close\r\n\r\n`,
       `POST / HTTP/1.1\r\nHost: ${SNI}\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`,
       `HEAD / HTTP/1.0\r\n\r\n`,
