@@ -4,16 +4,23 @@
  * epoch's reports anchored on chain, so anyone can later check that a set of gossiped reports is what
  * was anchored. Keeps the last report per provider and the counts the auditor's status shows.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Address, LocalAccount } from 'viem';
 import type { Telemetry } from '../api/telemetry.ts';
 import { anchorReports } from '../chain/actions/anchorReports.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
+import { CallRevertedError } from '../chain/errors.ts';
 import type { SerialWrites } from '../chain/serialWrites.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AuditGossip } from '../reputation/AuditGossip.ts';
 import { type AuditDomain, type AuditReport, evidenceOf, signAuditReport } from '../reputation/auditReport.ts';
 import type { Measurement } from './Prober.ts';
+
+/** An anchor the chain finds early (its latest block still in the epoch) is tried again this often, so many times. */
+const ANCHOR_RETRY_MS = 2_000;
+const ANCHOR_ATTEMPTS = 5;
 
 export type ReportPublisherParameters = {
   client: ChainClient;
@@ -74,11 +81,24 @@ export class ReportPublisher {
     const digest = evidenceOf(domain, mine);
     telemetry.publish('report', { epoch, reports: mine.length, digest });
     logger.info({ epoch, reports: mine.length, digest }, 'reports published');
-    try {
-      await serialWrites(() => anchorReports(client, { deployment, epoch, digest, count: mine.length }));
-      this.reportsAnchored++;
-    } catch (error) {
-      logger.warn({ err: error, epoch }, 'anchoring the reports failed');
+    // The chain judges "finished" by its latest block's time: until a block of the next epoch exists, the
+    // anchor is refused (EpochOutOfWindow for the current epoch). Wait for one, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await serialWrites(() => anchorReports(client, { deployment, epoch, digest, count: mine.length }));
+        this.reportsAnchored++;
+        return;
+      } catch (error) {
+        const early =
+          error instanceof CallRevertedError &&
+          error.meta.errorName === 'EpochOutOfWindow' &&
+          String(error.meta.errorArgs?.[1]) === String(epoch);
+        if (!early || attempt >= ANCHOR_ATTEMPTS) {
+          logger.warn({ err: error, epoch }, 'anchoring the reports failed');
+          return;
+        }
+        await sleep(ANCHOR_RETRY_MS);
+      }
     }
   }
 }

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { type Address, parseUnits } from 'viem';
+import { type Address, createTestClient, http, parseUnits, publicActions } from 'viem';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { MIN_EPOCH_MS } from '../audit/constants.ts';
 import { type Auditor, startAuditor } from '../audit/startAuditor.ts';
@@ -124,6 +124,8 @@ const PROVIDER_ACCOUNTS = [2, 3, 4, 6, 7, 10, 11, 12];
 const AUDITOR_ACCOUNTS = [5, 8, 9];
 /** Misbehaving providers undercut everyone, so they are chosen until the audits catch them. */
 const FAULTY_PRICES_RBT = ['80', '85', '90', '95'];
+/** How stale the devnet chain's latest block may get before the heartbeat mines one. */
+const HEARTBEAT_MS = 1_000;
 /** Funded accounts of the embedded chain (indexes 0–12 are used). */
 const DEV_ACCOUNTS = 16;
 /**
@@ -172,6 +174,11 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
     logger,
   });
   const stops: (() => Promise<void>)[] = [() => chain.stop()];
+  // A real chain makes blocks whether or not anyone sends a transaction; anvil mines only on one. Without a
+  // block, "latest" keeps the time of the last transaction, and whatever the contracts judge by time (a
+  // finished epoch, a dispute window) would lag the clock: mine an empty block when the chain stood still.
+  const heartbeat = chainHeartbeat(chain.anvil.rpcUrl);
+  stops.push(async () => heartbeat.stop());
   // One certificate for every provider's wss listener (each offer pins it); made with the openssl CLI:
   // without it the devnet serves obfs only.
   let certificate: SelfSignedCert | undefined;
@@ -366,4 +373,15 @@ async function fundAndRegister(
     capacityBytesPerSecond,
     stakeWei: minStake,
   });
+}
+
+/** Mines an empty block whenever the latest is more than `HEARTBEAT_MS` old (devnet only: anvil's automine). */
+function chainHeartbeat(rpcUrl: string): { stop(): void } {
+  const test = createTestClient({ mode: 'anvil', transport: http(rpcUrl) }).extend(publicActions);
+  const beat = async () => {
+    const { timestamp } = await test.getBlock();
+    if (Date.now() - Number(timestamp) * 1_000 >= HEARTBEAT_MS) await test.mine({ blocks: 1 });
+  };
+  const timer = setInterval(() => void beat().catch(() => {}), HEARTBEAT_MS);
+  return { stop: () => clearInterval(timer) };
 }
