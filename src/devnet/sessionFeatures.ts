@@ -1,10 +1,11 @@
 /**
  * What a provider can learn about a session's payer from the session and the public chain — the
  * features a provider that wants to serve auditors and drop customers would use (the devnet's
- * `blackhole-customers` fault, `blackholeCustomers.ts`; the probe classifier test): whether the payer is
- * a registered auditor, whether it had ETH in the genesis block, who sent it its first tUSD and first RBT
- * (and whether that sender is an auditor), the channel's deposit and age, and when in the audit epoch the
- * session started.
+ * `blackhole-customers` fault, `blackholeCustomers.ts`; the probe classifier test). The payer is a hop key
+ * that holds nothing; what the chain ties to it is the channel's funder (`ChannelRefundTo`), so the account
+ * features are the funder's: whether it is a registered auditor, whether it had ETH in the genesis block,
+ * who sent it its first tUSD and first RBT (and whether that sender is an auditor); then the channel's
+ * deposit and age, and when in the audit epoch the session started.
  */
 import { type Address, type Hex, parseAbiItem, zeroAddress } from 'viem';
 import { paymentChannelsAbi } from '../chain/abi/paymentChannels.ts';
@@ -14,8 +15,9 @@ import type { Deployment } from '../chain/deployment.ts';
 
 export type SessionFeatures = {
   payer: Address;
+  /** The channel's funder (the payer itself for a channel it opened) is a registered auditor. */
   payerIsAuditor: boolean;
-  /** The payer held ETH in block 0 (anvil's dev accounts; no customer on a real network). */
+  /** The funder held ETH in block 0 (anvil's dev accounts; no customer on a real network). */
   genesisEth: boolean;
   /** Who sent the payer its first tUSD / first RBT (the zero address: minted by the faucet / curve). */
   firstReserveFrom: Address | undefined;
@@ -50,11 +52,21 @@ export async function readSessionFeatures(
   const { token, reserve, channels } = deployment.contracts;
   const isAuditor = async (a: Address | undefined) =>
     a !== undefined && a !== zeroAddress && (await isStakedAuditor(client, { deployment, auditor: a }));
+  // A hop key signs but does not pay: whoever funded its channel (`openFor`, which names them in
+  // ChannelRefundTo) is the account a provider can trace on chain.
+  const refundTo = await client.getContractEvents({
+    address: channels,
+    abi: paymentChannelsAbi,
+    eventName: 'ChannelRefundTo',
+    args: { channelId },
+    fromBlock: 0n,
+  });
+  const funder = (refundTo[0]?.args as { funder?: Address } | undefined)?.funder ?? payer;
   const [payerIsAuditor, genesisBalance, firstReserveFrom, firstRbtFrom, opened] = await Promise.all([
-    isStakedAuditor(client, { deployment, auditor: payer }),
-    client.getBalance({ address: payer, blockNumber: 0n }),
-    firstSender(client, reserve, payer),
-    firstSender(client, token, payer),
+    isStakedAuditor(client, { deployment, auditor: funder }),
+    client.getBalance({ address: funder, blockNumber: 0n }),
+    firstSender(client, reserve, funder),
+    firstSender(client, token, funder),
     client.getContractEvents({
       address: channels,
       abi: paymentChannelsAbi,
