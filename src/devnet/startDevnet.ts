@@ -113,6 +113,11 @@ export type StartDevnetParameters = {
   auditors?: number;
   /** Audit epoch (default 20 s, so a black hole is caught and slashed within a minute). */
   epochMs?: number;
+  /**
+   * What each honest provider claims and serves, bytes per second (default 16 MB/s). An honest claim is one the
+   * machine can carry while it is measured: on two busy cores, lower it.
+   */
+  capacityBytesPerSecond?: number;
   logger?: Logger;
 };
 
@@ -162,6 +167,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
   const epochMs = params.epochMs ?? 20_000;
   if (epochMs % 1_000 !== 0 || epochMs < MIN_EPOCH_MS) throw new Error('the audit epoch is whole seconds, at least 10');
   const stateDir = params.stateDir ?? mkdtempSync(join(tmpdir(), 'bandex-devnet-'));
+  const capacity = params.capacityBytesPerSecond ?? DEVNET_CAPACITY;
   const chain = await startEmbeddedChain({
     port: params.port ?? 0,
     accounts: DEV_ACCOUNTS,
@@ -205,7 +211,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
       mkdirSync(dir, { recursive: true });
       const client = createChainClient(rpc, devAccount(PROVIDER_ACCOUNTS[i] as number));
       const { privateKey } = await loadOrCreatePeerKey(join(dir, 'peer.key'));
-      const claim = fault === 'overclaim' ? DEVNET_CAPACITY * 10 : DEVNET_CAPACITY;
+      const claim = fault === 'overclaim' ? capacity * 10 : capacity;
       await fundAndRegister(client, deployment, {
         peerId: peerIdFromPrivateKey(privateKey).toString(),
         priceWeiPerGiB: parseUnits((fault ? FAULTY_PRICES_RBT[i - honestCount] : PROVIDER_PRICES_RBT[i]) as string, 18),
@@ -237,7 +243,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         confirmations: 0,
         watcherPollMs: 2_000,
         allowPrivateAddresses: true,
-        rateLimitBytesPerSecond: fault === 'throttle' ? DEVNET_CAPACITY / 10 : DEVNET_CAPACITY,
+        rateLimitBytesPerSecond: fault === 'throttle' ? capacity / 10 : capacity,
         logger: providerLogger,
         onSession:
           fault === 'blackhole'

@@ -25,7 +25,8 @@ type AuditorStatus = { providers: { provider: Address; reputation: number; last?
 describe('a provider that serves auditors and black-holes customers is caught', { timeout: 360_000 }, () => {
   let devnet: DevnetProcess;
   before(async () => {
-    devnet = await startDevnetCli(['--faulty', 'blackhole-customers']);
+    // Honest providers claim what two busy cores carry while they are measured (as in audit.e2e).
+    devnet = await startDevnetCli(['--faulty', 'blackhole-customers', '--capacity', '4000000']);
   });
   after(async () => {
     await devnet?.stop();

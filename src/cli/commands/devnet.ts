@@ -4,7 +4,14 @@ import { FAULT_MODES, type FaultMode } from '../../devnet/faultModes.ts';
 import { formatDevnetSummary } from '../../devnet/formatDevnetSummary.ts';
 import { createLogger } from '../../log/logger.ts';
 import type { TransportName } from '../../transport/transportSpec.ts';
-import { parseCount, parseEpochSeconds, parseHops, parsePort, parseTransportPolicy } from '../options.ts';
+import {
+  parseCount,
+  parseEpochSeconds,
+  parseHops,
+  parsePort,
+  parsePositiveRate,
+  parseTransportPolicy,
+} from '../options.ts';
 import { waitForShutdown } from '../waitForShutdown.ts';
 
 function parseFaultMode(value: string, previous: FaultMode[]): FaultMode[] {
@@ -54,6 +61,12 @@ export function devnetCommand(): Command {
     )
     .addOption(new Option('--auditors <n>', 'staked auditors to run (0 to 3)').default(3).argParser(parseAuditors))
     .addOption(new Option('--epoch <seconds>', 'audit epoch length').default(20_000, '20').argParser(parseEpochSeconds))
+    .addOption(
+      new Option(
+        '--capacity <bytes-per-second>',
+        'what each honest provider claims and serves (default 16000000)',
+      ).argParser(parsePositiveRate),
+    )
     .option('--json', 'print exactly one JSON line on stdout when everything is ready, then nothing else')
     .option('--demo', 'run the demo traffic generator (the default without --json)')
     .option('--no-demo', 'no demo traffic (the default with --json: exact figures for scripts)')
@@ -82,6 +95,7 @@ Examples:
         auditors: number;
         /** Milliseconds (the flag is in seconds). */
         epoch: number;
+        capacity?: number;
       }) => {
         const logger = createLogger({ name: 'devnet', level: options.json ? 'warn' : undefined });
         // Loaded here, not at the top: the devnet's imports would slow every other command's start.
@@ -96,6 +110,7 @@ Examples:
           faultyAfterBytes: options.faultyAfter,
           auditors: options.auditors,
           epochMs: options.epoch,
+          capacityBytesPerSecond: options.capacity,
           demo: options.demo ?? !options.json,
           logger,
         });
