@@ -17,10 +17,16 @@ const SERIAL = [
   'test/e2e/probeClassifier.e2e.test.ts',
   'test/e2e/transportFingerprint.test.ts',
 ];
+/**
+ * A test (suite, hook) that runs longer than 10 minutes fails, and a file whose tests are done exits even if a
+ * socket or timer it forgot would keep it alive: a hang costs minutes, not CI's whole budget (a UDP test once
+ * left a socket open after failing and held the run for 84 minutes). The longest suite takes about 4 minutes.
+ */
+const GUARDS = ['--test-timeout=600000', '--test-force-exit'];
 const all = [...globSync('src/**/*.test.ts', { cwd: root }), ...globSync('test/**/*.test.ts', { cwd: root })].sort();
 const parallel = all.filter((f) => !SERIAL.includes(f));
 const run = (files: string[], concurrency: number) =>
-  spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], {
+  spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...GUARDS, ...files], {
     cwd: root,
     stdio: 'inherit',
   }).status ?? 1;
