@@ -21,7 +21,7 @@ import {
   SocksReply,
 } from '../../src/tunnel/constants.ts';
 import type { MuxFlow } from '../../src/tunnel/MuxFlow.ts';
-import { dial, type Network, type Origin, readAll, startNetwork, startOrigin } from '../support/tunnelHarness.ts';
+import { dial, type Network, type Origin, startNetwork, startOrigin } from '../support/tunnelHarness.ts';
 import { associate, startUdpEcho, type UdpEcho } from '../support/udpHarness.ts';
 
 async function pollUntil(what: string, check: () => boolean, ms = 10_000): Promise<void> {
