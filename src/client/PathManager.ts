@@ -113,8 +113,9 @@ export class PathManager implements Component {
     clearInterval(this.#watchdog);
     this.#p.book.off('report', this.#onReport);
     const paths = [...this.#retiring, ...(this.#current ? [this.#current] : [])];
-    // Each hop's final receipt first (a bounded wait), then the tunnel closes and the path settles.
-    await Promise.all(paths.map((path) => this.#builder.close(path)));
+    // Each hop's final receipt first (a bounded wait), then each channel is closed cooperatively (the client
+    // is ending: its rest comes back now, not after a challenge period), the tunnel closes and the path settles.
+    await Promise.all(paths.map((path) => this.#builder.close(path, { cooperative: true })));
   }
 
   /** The current path, or a new one (one build at a time, shared by everyone waiting). */

@@ -6,7 +6,8 @@
  * |---|---|
  * | `ChannelStore` | the client's channels and vouchers (`<stateDir>/client.db`) |
  * | `joinAsClient` | libp2p node, providers' offers (`OfferDirectory`), audit gossip → `ReputationBook` |
- * | `PathManager` | builds the paid path of 1–3 providers, pings it, fails over, rebuilds |
+ * | `ChannelSettler` | ended channels: co-signed closes not yet on chain submitted, unilateral ones settled |
+ * | `PathManager` | builds the paid path of 1–3 providers, pings it, fails over, rebuilds; closes its channels cooperatively at stop |
  * | SOCKS5 and HTTP fronts | localhost proxies opening streams through the path |
  * | `startDaemonApi` | status, metrics (`client/metrics.ts`), events, `/api/providers`, rebuild |
  */
@@ -28,7 +29,7 @@ import { type Logger, silentLogger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
-import type { ChannelFunder } from '../session/ChannelFunder.ts';
+import { type ChannelFunder, createWalletFunder } from '../session/ChannelFunder.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
@@ -36,6 +37,7 @@ import type { TransportName } from '../transport/transportSpec.ts';
 import type { OpenTunnelFlow, OpenTunnelStream, ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
+import { ChannelSettler } from './ChannelSettler.ts';
 import { ClientError } from './ClientError.ts';
 import { EquivocationReporter } from './EquivocationReporter.ts';
 import {
@@ -160,6 +162,9 @@ export async function startClient(params: StartClientParameters): Promise<Client
     parts.running(node, (n) => n.stop());
     parts.running(directory, (d) => d.stop());
     parts.running(gossip, (g) => g.stop());
+    const funder = params.funder ?? createWalletFunder({ client, deployment, logger });
+    // Its ended channels: co-signed closes not yet on chain submitted, unilateral ones settled when due.
+    await parts.add(new ChannelSettler({ client, deployment, store, funder, serialWrites, logger }));
     const paths = await parts.add(
       new PathManager({
         hops: params.hops,
@@ -171,7 +176,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           account,
           store,
           localAddress: params.tunnelLocalAddress,
-          funder: params.funder,
+          funder,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
           transports: params.transports,

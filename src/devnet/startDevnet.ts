@@ -132,7 +132,7 @@ const FAULTY_PRICES_RBT = ['80', '85', '90', '95'];
 /** How stale the devnet chain's latest block may get before the heartbeat mines one. */
 const HEARTBEAT_MS = 1_000;
 /** Funded accounts of the embedded chain (indexes 0–12 are used). */
-const DEV_ACCOUNTS = 16;
+const DEV_ACCOUNTS = 20;
 /**
  * Every devnet provider claims 16 MB/s and serves at most what its limiter allows: its claim, or for
  * `throttle` a tenth of it; `overclaim` registers ten times what it serves.

@@ -73,7 +73,7 @@ export class ChannelLedgers {
           claimValue: this.#p.store.latestClaim(id)?.value ?? 0n,
         },
       });
-      if (this.#closing.has(id)) ledger.markClosing();
+      if (this.isClosing(id)) ledger.markClosing();
       this.#ledgers.set(id, ledger);
     }
     ledger.toppedUp(terms.deposit);
@@ -92,9 +92,20 @@ export class ChannelLedgers {
     };
   }
 
-  /** True once the chain said the channel is closing (or closed). */
+  /** True once the chain said the channel is closing (or closed), or this provider co-signed its close. */
   isClosing(channelId: Hex): boolean {
-    return this.#closing.has(channelId.toLowerCase() as Hex);
+    const id = channelId.toLowerCase() as Hex;
+    return this.#closing.has(id) || this.#p.store.getMeta(cooperativeCloseKey(id)) !== undefined;
+  }
+
+  /**
+   * This provider co-signed the channel's cooperative close (saved under `cooperativeCloseKey` first): no
+   * more credit on it, to this session or any later one, though the session itself may still say goodbye.
+   */
+  closedCooperatively(channelId: Hex): void {
+    const id = channelId.toLowerCase() as Hex;
+    this.#closing.add(id);
+    this.#ledgers.get(id)?.markClosing();
   }
 
   /** Ends the channel's live session, if any: a newer signed proposal for the channel takes its place. */
@@ -181,3 +192,9 @@ function claimView(claim: Claim): ChannelClaimView {
     ticks: claim.ticks,
   };
 }
+
+/** Where a co-signed cooperative close is kept until it is on chain (`CooperativeCloser`). */
+export function cooperativeCloseKey(channelId: Hex): string {
+  return `${COOPERATIVE_CLOSE_PREFIX}${channelId.toLowerCase()}`;
+}
+export const COOPERATIVE_CLOSE_PREFIX = 'payee.cooperativeClose.';

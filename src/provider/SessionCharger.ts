@@ -10,6 +10,7 @@ import type { Telemetry } from '../api/telemetry.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import { acceptVolumeReceipts, type VolumeDomain } from '../session/acceptVolumeReceipts.ts';
+import { answerCloseRequests, type CloseConsent } from '../session/answerCloseRequests.ts';
 import { type ChargedSession, chargeSession } from '../session/chargeSession.ts';
 import { countersignReceipts } from '../session/countersignReceipts.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
@@ -32,6 +33,8 @@ export type SessionChargerParameters = {
   logger: Logger;
   /** Where volume receipts are judged and kept (absent: a deployment without VolumeLedger). */
   volume?: { domain: VolumeDomain; store: VolumeReceiptStore; provider: Address };
+  /** Co-signs (or refuses) a client's cooperative close at the end of its session (`CooperativeCloser`). */
+  consent?: CloseConsent;
   /** Called with every session charged and its accepted proposal (the devnet's fault modes tap it). */
   onSession?: (session: MuxSession, pending: PendingSession) => void;
 };
@@ -66,7 +69,8 @@ export class SessionCharger {
       store: this.#p.receipts,
       logger: log,
     });
-    const { volume } = this.#p;
+    const { volume, consent } = this.#p;
+    if (consent) answerCloseRequests({ session, payee, consent, logger: log });
     if (volume)
       acceptVolumeReceipts({
         session,

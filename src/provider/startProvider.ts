@@ -54,6 +54,7 @@ import {
 import { ChannelWatcher } from '../watcher/ChannelWatcher.ts';
 import type { RedeemPolicy } from '../watcher/redeemPolicy.ts';
 import { ChannelLedgers } from './ChannelLedgers.ts';
+import { CooperativeCloser } from './CooperativeCloser.ts';
 import { DEFAULT_MAX_CREDIT_BYTES } from './limits.ts';
 import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
 import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from './metrics.ts';
@@ -176,7 +177,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     const volumeReceipts = new VolumeReceiptStore(db);
     const volumeLedger = deployment.contracts.volumeLedger;
     const epochLengthSec = BigInt(deployment.parameters?.auditEpochSec ?? '0');
+    const closer = new CooperativeCloser({ client, deployment, store, ledgers, logger });
     const charger = new SessionCharger({
+      consent: closer.consent,
       store,
       receipts,
       account: client.account as LocalAccount,
@@ -239,6 +242,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         onChannelEvent: (event) => ledgers.onChannelEvent(event),
       }),
     );
+    await parts.add(closer);
     const node = parts.running(
       await createBandexNode({
         privateKey,

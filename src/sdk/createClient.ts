@@ -22,14 +22,22 @@ import type { ClientStatus } from '../client/metrics.ts';
 import type { RegionPolicy } from '../client/selectPath.ts';
 import { startClient } from '../client/startClient.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import { createDeviceFunder } from '../session/ChannelFunder.ts';
 
 export type CreateClientOptions = {
   /** JSON-RPC URL of the chain the network settles on. */
   rpc: string;
   /** The deployment record, or the path of its file (`deployments/<chainId>.json`). */
   deployment: Deployment | string;
-  /** The key that pays (holds RBT); keep it in a keystore in production (`bandex wallet`). */
+  /** The key that pays (holds RBT); keep it in a keystore in production (`bandex wallet`). With `device`, the
+   * device key: it holds nothing and pays from its owner's on-chain budget. */
   privateKey: Hex;
+  /**
+   * A device on a budget: channels are opened from the owner's `DeviceBudgets` balance within the device's
+   * budget per period (`fundDeviceBudgets`), the device key signs, and `relayerPrivateKey` (the owner's
+   * relayer: gas, no RBT) submits; closes refund the owner.
+   */
+  device?: { relayerPrivateKey: Hex };
   /** libp2p multiaddrs (with `/p2p/<id>`) to join the network through. */
   bootstrap: string[];
   /** Providers per path, 1 to 3 (default 1). */
@@ -78,8 +86,18 @@ const DEFAULT_DEPOSIT_WEI = 10n * 10n ** 18n;
 
 export async function createClient(options: CreateClientOptions): Promise<BandexClient> {
   const deployment = typeof options.deployment === 'string' ? readDeployment(options.deployment) : options.deployment;
-  const chain = createChainClient(options.rpc, privateKeyToAccount(options.privateKey));
+  const account = privateKeyToAccount(options.privateKey);
+  const chain = createChainClient(options.rpc, account);
+  const funder = options.device
+    ? createDeviceFunder({
+        relayer: createChainClient(options.rpc, privateKeyToAccount(options.device.relayerPrivateKey)),
+        deployment,
+        device: account,
+        logger: options.logger ?? silentLogger,
+      })
+    : undefined;
   const client = await startClient({
+    funder,
     client: chain,
     deployment,
     stateDir: options.stateDir ?? mkdtempSync(join(tmpdir(), 'bandex-sdk-')),

@@ -5,6 +5,7 @@
 export { buyRbt } from '../chain/actions/buyRbt.ts';
 export { fundDeviceBudgets } from '../chain/actions/fundDeviceBudgets.ts';
 export { openDeviceChannel } from '../chain/actions/openDeviceChannel.ts';
+export { readDeviceBudget } from '../chain/actions/readDeviceBudget.ts';
 export { type ChainClient, createChainClient } from '../chain/chainClient.ts';
 export { type Deployment, readDeployment } from '../chain/deployment.ts';
 /** The private key of the local chain's dev account `index` (anvil's test mnemonic): devnets only. */

@@ -10,11 +10,11 @@
  * pays each hop through its own channel. What each channel has promised is persisted at every voucher
  * and when the path is settled.
  */
-import type { Address, Hex, LocalAccount } from 'viem';
+import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
 import { sessionIdOf } from '../accounting/receipt.ts';
-import { getChannel } from '../chain/actions/getChannel.ts';
+import { getChannel, isChannelGone } from '../chain/actions/getChannel.ts';
 import type { ChainClient } from '../chain/chainClient.ts';
 import type { Deployment } from '../chain/deployment.ts';
 import { createSerialWrites, type SerialWrites } from '../chain/serialWrites.ts';
@@ -34,7 +34,17 @@ import { openingAmount } from './openingAmount.ts';
 import { PathError } from './PathError.ts';
 import { type PaidHop, payHop } from './payHop.ts';
 import { signSessionProposal } from './proposalSignature.ts';
+import {
+  type CoSignedClose,
+  encodeCoSignedClose,
+  payerCloseKey,
+  requestCooperativeClose,
+} from './requestCooperativeClose.ts';
 import { type Equivocation, type ReceiptSigner, signReceipts } from './signReceipts.ts';
+
+/** How long the provider has to put a co-signed close on chain before the client submits it itself. */
+const CLOSE_LANDING_TIMEOUT_MS = 15_000;
+const CLOSE_POLL_MS = 500;
 
 /** How long a signed proposal stays valid: a round trip to the provider and its chain read, with room. */
 const PROPOSAL_LIFETIME_S = 60;
@@ -44,8 +54,9 @@ export { PathError };
 export type BuiltHop = {
   offer: SignedOffer;
   channelId: Hex;
-  /** The hop key: this hop's channel payer, signer of its proposal, vouchers and receipts. */
+  /** The hop key: this hop's channel payer, signer of its proposal, vouchers, receipts and close. */
   payer: Address;
+  hopKey: LocalAccount;
   /** `sessionIdOf(channelId, sessionNonce)`: the session's receipts name its checkpoints. */
   sessionId: Hex;
   paid: PaidHop;
@@ -103,8 +114,14 @@ export type PathBuilder = {
   build(offers: readonly SignedOffer[]): Promise<BuiltPath>;
   /** Waits until every hop's last payment is settled and persists what each channel promised. */
   settle(path: BuiltPath): Promise<void>;
-  /** Ends a path: every hop's final receipt (bounded wait), then the tunnel closes and the path settles. */
-  close(path: BuiltPath): Promise<void>;
+  /**
+   * Ends a path: every hop's final receipt (bounded wait), then the tunnel closes and the path settles. With
+   * `cooperative` (the client is ending, its channels will not be reused), every hop's channel is first
+   * closed cooperatively for what it was promised: the provider co-signs inside the session and submits;
+   * resolves once each channel is gone on chain and its rest refunded, or left open for `bandex channel
+   * close` when its provider would not co-sign.
+   */
+  close(path: BuiltPath, options?: { cooperative?: boolean }): Promise<void>;
 };
 
 export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
@@ -124,14 +141,19 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   /** An open channel to `payee` with deposit left and this client's premium, reused across sessions; else a new one. */
   const channelTo = async (payee: Address, tickValue: bigint): Promise<HopChannel> => {
     const known = store.getMeta(channelKey(payee)) as Hex | undefined;
+    const fixed = funder.payerKey;
     if (known) {
       const c = await getChannel(client, { deployment, channelId: known });
       const usable = c.closesAt === 0n && c.deposit > 0n && promisedOn(known) + tickValue <= c.deposit;
-      const hopKey = usable && c.premiumBps === BigInt(premiumBps) && (await recoverHopKey(account, store, c.payer));
+      const hopKey =
+        usable &&
+        c.premiumBps === BigInt(premiumBps) &&
+        (fixed && isAddressEqual(c.payer, fixed.address) ? fixed : await recoverHopKey(account, store, c.payer));
       if (hopKey) return { channelId: known, deposit: c.deposit, account: hopKey };
     }
-    // A fresh hop key, its salt saved before the channel exists (the key is recoverable from the wallet).
-    const hopKey = await newHopKey(account, store);
+    // A fresh hop key, its salt saved before the channel exists (the key is recoverable from the wallet); or the
+    // funder's own payer key (a device's).
+    const hopKey = fixed ?? (await newHopKey(account, store));
     const { channelId } = await funder.fund({ payer: hopKey.address, payee, deposit: params.depositWei, premiumBps });
     store.saveChannel({
       channelId,
@@ -321,6 +343,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
             offer: p.signed,
             channelId: p.channelId,
             payer: p.hopKey.address,
+            hopKey: p.hopKey,
             sessionId: p.sessionId,
             paid,
             receipts,
@@ -354,10 +377,65 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     for (const h of path.hops) store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
   };
 
-  const close = async (path: BuiltPath): Promise<void> => {
+  const close = async (path: BuiltPath, { cooperative = false } = {}): Promise<void> => {
     await Promise.all(path.hops.map((h) => h.receipts.finish()));
+    const closes = cooperative ? await coSignCloses(path) : [];
     path.session.close();
     await settle(path);
+    await Promise.all(closes.map(landClose));
+  };
+
+  /** Each hop's channel closed for what it was promised, co-signed by its provider inside the session. */
+  const coSignCloses = async (path: BuiltPath): Promise<CoSignedClose[]> => {
+    await settle(path); // every payment has left: the provider's claim is what was promised
+    const outcomes = await Promise.all(
+      path.hops.map(async (h, i) => {
+        const session = path.session.hops[i];
+        if (!session) return undefined;
+        const outcome = await requestCooperativeClose({
+          session,
+          account: h.hopKey,
+          domain,
+          channelId: h.channelId,
+          amount: h.paid.payer.promised,
+          payee: h.offer.offer.provider,
+        });
+        if (!outcome.ok) {
+          logger.warn({ hop: i + 1, channelId: h.channelId, reason: outcome.reason }, 'no cooperative close');
+          return undefined;
+        }
+        // Kept until it is on chain (anyone may submit it, `bandex channel close` too); never reused.
+        store.setMeta(payerCloseKey(h.channelId), encodeCoSignedClose(outcome));
+        store.deleteMeta(channelKey(h.offer.offer.provider));
+        const { ok: _, ...close } = outcome;
+        return close;
+      }),
+    );
+    return outcomes.filter((o) => o !== undefined);
+  };
+
+  /** Waits for the provider to put `close` on chain; submits it through the funder if it does not in time. */
+  const landClose = async (close: CoSignedClose): Promise<void> => {
+    const gone = async () => isChannelGone(await getChannel(client, { deployment, channelId: close.channelId }));
+    const deadline = Date.now() + CLOSE_LANDING_TIMEOUT_MS;
+    try {
+      while (!(await gone())) {
+        if (Date.now() > deadline) {
+          if (!funder.submitClose) return; // left for `bandex channel close` (the co-signed close is saved)
+          logger.info({ channelId: close.channelId }, 'the provider did not submit the close; submitting it');
+          const submit = funder.submitClose.bind(funder);
+          await serialWrites(() => submit(close)).catch(async (error: unknown) => {
+            if (!(await gone())) throw error;
+          });
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
+      }
+      store.deleteMeta(payerCloseKey(close.channelId));
+      logger.info({ channelId: close.channelId, paid: close.amount }, 'channel closed cooperatively; rest refunded');
+    } catch (error) {
+      logger.warn({ err: error, channelId: close.channelId }, 'the cooperative close is not on chain yet');
+    }
   };
 
   return { wallet: account.address, channelFor, build, settle, close };

@@ -17,6 +17,7 @@
  * for the unpaid timeout is ended too, and so is one whose opening voucher does not come. Nothing here
  * throws into the tunnel.
  */
+import { isCloseMessage } from '../accounting/closeMessage.ts';
 import { TICK_BYTES } from '../accounting/constants.ts';
 import { decodePaymentMessage } from '../accounting/messages.ts';
 import type { PayeeChannel } from '../accounting/PayeeChannel.ts';
@@ -149,8 +150,10 @@ export function chargeSession({
   };
   /** Payments are handled in arrival order, synchronously; a bad one ends the session. */
   const onPayment = (payload: Buffer) => {
-    // Receipts travel as PAYMENT frames too; `countersignReceipts` and `acceptVolumeReceipts` take them.
-    if (session.closed || isReceiptMessage(payload) || isVolumeReceiptMessage(payload)) return;
+    // Receipts and close requests travel as PAYMENT frames too; `countersignReceipts`, `acceptVolumeReceipts`
+    // and `answerCloseRequests` take them.
+    if (session.closed || isReceiptMessage(payload) || isVolumeReceiptMessage(payload) || isCloseMessage(payload))
+      return;
     try {
       const payment = decodePaymentMessage(payload);
       if (payment.kind === 'ticks') {

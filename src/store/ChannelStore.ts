@@ -160,6 +160,14 @@ export class ChannelStore {
     };
   }
 
+  /** Ids of every channel of `role` this store knows. */
+  channelIds(role: 'payer' | 'payee'): Hex[] {
+    const rows = this.#prepare('SELECT channel_id FROM channels WHERE role = ? ORDER BY created_at').all(role) as {
+      channel_id: Hex;
+    }[];
+    return rows.map((row) => row.channel_id);
+  }
+
   /** Channel ids of every stored claim of `role`. */
   claimedChannels(role: 'payer' | 'payee'): Hex[] {
     const rows = this.#prepare(
@@ -177,6 +185,19 @@ export class ChannelStore {
     this.#prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ).run(key, value);
+  }
+
+  /** Keys of every meta entry that starts with `prefix`, in key order. */
+  metaKeys(prefix: string): string[] {
+    const rows = this.#prepare('SELECT key FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(
+      prefix,
+      `${prefix}\uffff`,
+    ) as { key: string }[];
+    return rows.map((row) => row.key);
+  }
+
+  deleteMeta(key: string): void {
+    this.#prepare('DELETE FROM meta WHERE key = ?').run(key);
   }
 
   close(): void {

@@ -1,18 +1,21 @@
 /**
  * `bandex channel` through the real binary against an embedded chain: open, list (as payer and as payee),
- * top up, close (start of the challenge period), settle after it, and wrong input (bad address,
+ * top up, close (a co-signed cooperative close at once; otherwise the start of the challenge period), settle after it, and wrong input (bad address,
  * insufficient balance, not the payer, too early, unknown channel) with exit code and message.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { getChannel } from '../../src/chain/actions/getChannel.ts';
+import { signCloseChannel } from '../../src/accounting/closeChannel.ts';
+import { balanceOf } from '../../src/chain/actions/balanceOf.ts';
+import { getChannel, isChannelGone } from '../../src/chain/actions/getChannel.ts';
 import { createChainClient } from '../../src/chain/chainClient.ts';
 import { devAccount } from '../../src/chain/devAccounts.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { createWalletFunder } from '../../src/session/ChannelFunder.ts';
 import { newHopKey } from '../../src/session/hopKeys.ts';
+import { encodeCoSignedClose, payerCloseKey } from '../../src/session/requestCooperativeClose.ts';
 import { ChannelStore } from '../../src/store/ChannelStore.ts';
 import { openDatabase } from '../../src/store/openDatabase.ts';
 import { assertFailure, type Bench, startBench } from '../support/bandexCli.ts';
@@ -145,5 +148,49 @@ describe('bandex channel', () => {
     const channel = await getChannel(walletClient, { deployment: bench.chain.deployment, channelId });
     assert.notEqual(channel.closesAt, 0n, 'the challenge period runs');
     assert.equal(channel.payer, hopKey.address);
+  });
+
+  test('a close the provider co-signed but did not submit: `channel close` submits it, refund at once', async () => {
+    // What `bandex connect` keeps when a provider co-signed its channel's close inside the session and the
+    // close is not on chain yet.
+    const stateDir = join(bench.dir, 'client-state-cosigned');
+    mkdirSync(stateDir, { recursive: true });
+    const file = join(stateDir, 'client.db');
+    let store = new ChannelStore(openDatabase({ file }));
+    const wallet = devAccount(1);
+    const hopKey = await newHopKey(wallet, store);
+    store.close();
+    const walletClient = createChainClient(bench.rpc, wallet);
+    const deployment = bench.chain.deployment;
+    const deposit = 5n * 10n ** 18n;
+    const { channelId } = await createWalletFunder({ client: walletClient, deployment, logger: silentLogger }).fund({
+      payer: hopKey.address,
+      payee: provider.address,
+      deposit,
+      premiumBps: 0,
+    });
+    const domain = { chainId: deployment.chainId, channels: deployment.contracts.channels };
+    const amount = 10n ** 18n;
+    store = new ChannelStore(openDatabase({ file }));
+    store.setMeta(
+      payerCloseKey(channelId),
+      encodeCoSignedClose({
+        channelId,
+        amount,
+        payerSignature: await signCloseChannel(hopKey, domain, channelId, amount),
+        payeeSignature: await signCloseChannel(devAccount(2), domain, channelId, amount),
+      }),
+    );
+    store.close();
+    const rbt = () => balanceOf(walletClient, { token: deployment.contracts.token, account: wallet.address });
+    const before = await rbt();
+    const closed = await as(client, ['channel', 'close', channelId, '--state-dir', stateDir, '--json']);
+    assert.equal(closed.code, 0, closed.stderr);
+    assert.equal(JSON.parse(closed.stdout).how, 'cooperative');
+    assert.ok(isChannelGone(await getChannel(walletClient, { deployment, channelId })), 'closed in one transaction');
+    assert.equal((await rbt()) - before, deposit - amount, 'the rest refunded to the wallet at once');
+    store = new ChannelStore(openDatabase({ file }));
+    assert.equal(store.getMeta(payerCloseKey(channelId)), undefined, 'and the co-signed close forgotten');
+    store.close();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `bandex channel list|open|topup|close|settle`: the payment channels where the wallet is payer or
- * payee. Closing without the payee's signature is two steps: `close` starts the challenge period (the
- * payee may still redeem its latest voucher), `settle` ends the channel after it and refunds the payer.
+ * payee. `close` submits the cooperative close a provider co-signed when `bandex connect` ended (one
+ * transaction, refund at once); without one it is two steps: `close` starts the challenge period (the payee
+ * may still redeem its latest voucher), `settle` ends the channel after it and refunds the payer.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { getBlock } from 'viem/actions';
 import { signStartClose } from '../../accounting/closeChannel.ts';
 import { paymentChannelsAbi } from '../../chain/abi/paymentChannels.ts';
 import { balanceOf } from '../../chain/actions/balanceOf.ts';
+import { cooperativeCloseSigned } from '../../chain/actions/cooperativeCloseSigned.ts';
 import { type GetChannelReturnType, getChannel, isChannelGone } from '../../chain/actions/getChannel.ts';
 import { openChannel } from '../../chain/actions/openChannelFor.ts';
 import { settleChannel } from '../../chain/actions/settleChannel.ts';
@@ -19,6 +21,7 @@ import { topUpChannel } from '../../chain/actions/topUpChannel.ts';
 import type { ReadClient } from '../../chain/chainClient.ts';
 import type { Deployment } from '../../chain/deployment.ts';
 import { recoverHopKey } from '../../session/hopKeys.ts';
+import { type CoSignedClose, decodeCoSignedClose, payerCloseKey } from '../../session/requestCooperativeClose.ts';
 import { ChannelStore } from '../../store/ChannelStore.ts';
 import { openDatabase } from '../../store/openDatabase.ts';
 import { formatRbt, parseAddress, parseBytes32, parseRbt } from '../amounts.ts';
@@ -251,9 +254,9 @@ Examples:
 
 function closeCommand(): Command {
   return addAccountOptions(addChainOptions(new Command('close')))
-    .description('start closing channel ID (payer only): the challenge period begins, then `channel settle`')
+    .description('close channel ID: cooperatively when its payee co-signed, else start the challenge period')
     .argument('<id>', 'channel id (0x + 64 hex digits)', parseBytes32)
-    .option('--json', 'print one JSON line: id, closesAt, tx')
+    .option('--json', 'print one JSON line: id, how (cooperative|unilateral), closesAt or refund, tx')
     .option(
       '--state-dir <dir>',
       'the client state directory whose hop keys pay channels this wallet funded',
@@ -262,12 +265,16 @@ function closeCommand(): Command {
     .addHelpText(
       'after',
       `
-This is the payer's unilateral close: during the challenge period the payee may still redeem its
-latest voucher; afterwards \`bandex channel settle ID\` refunds the rest to the channel's refund address.
-A channel that \`bandex connect\` opened is paid by a hop key of its own (funded by this wallet, refunds to
-it): the hop key, re-derived from the wallet and the client's state directory, signs the close and the
-wallet sends it. (A cooperative
-close needs the payee's signature and is done by \`bandex connect\` at the end of a session.)
+Cooperative first: when \`bandex connect\` ends, each provider co-signs a close of its channel for what it
+was promised, inside the session, and submits it (the rest comes back within a few blocks). If that close
+is not on chain yet (the provider did not submit it), this command submits it from the client state
+directory: the channel closes and refunds in one transaction.
+
+Otherwise the payer's unilateral close: during the challenge period the payee may still redeem its latest
+voucher; afterwards \`bandex channel settle ID\` (or a running \`bandex connect\`, which settles its own
+channels) refunds the rest to the channel's refund address. A channel that \`bandex connect\` opened is
+paid by a hop key of its own (funded by this wallet, refunds to it): the hop key, re-derived from the
+wallet and the client's state directory, signs the close and the wallet sends it.
 
 Examples:
   $ bandex channel close 0x9f2c…e1
@@ -276,6 +283,21 @@ Examples:
     .action(async (id: Hex, flags: ChainFlags & { stateDir: string }) => {
       const { client, deployment, account, wallet } = await openWallet(flags);
       const channel = await requireChannel(client, deployment, id);
+      const coSigned = await readCoSignedClose(flags.stateDir, id);
+      if (coSigned) {
+        const receipt = await cooperativeCloseSigned(wallet, { deployment, ...coSigned, onProgress: reportProgress });
+        const result = {
+          id,
+          how: 'cooperative',
+          paid: formatRbt(coSigned.amount),
+          refund: formatRbt(channel.deposit - coSigned.amount),
+          tx: receipt.transactionHash,
+        };
+        await forgetCoSignedClose(flags.stateDir, id);
+        if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else console.log(`Closed channel ${id} cooperatively: ${result.paid} RBT paid, ${result.refund} RBT refunded`);
+        return;
+      }
       let payerSignature: Hex | undefined;
       if (channel.payer.toLowerCase() !== account.address.toLowerCase()) {
         const hopKey =
@@ -307,7 +329,7 @@ Examples:
         onProgress: reportProgress,
       });
       const after = await getChannel(client, { deployment, channelId: id });
-      const result = { id, closesAt: formatTime(after.closesAt), tx: receipt.transactionHash };
+      const result = { id, how: 'unilateral', closesAt: formatTime(after.closesAt), tx: receipt.transactionHash };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else
         console.log(
@@ -357,14 +379,34 @@ Examples:
     });
 }
 
-/** The hop key `payer`, re-derived from `wallet` and the salt kept in `<stateDir>/client.db`, if there. */
-async function hopKeyIn(stateDir: string, wallet: LocalAccount, payer: Address): Promise<LocalAccount | undefined> {
+/** The co-signed cooperative close of `id` that `bandex connect` kept in `<stateDir>/client.db`, if any. */
+function readCoSignedClose(stateDir: string, id: Hex): Promise<CoSignedClose | undefined> {
+  return withClientStore(stateDir, (store) => {
+    const saved = store.getMeta(payerCloseKey(id));
+    return saved ? decodeCoSignedClose(saved) : undefined;
+  });
+}
+
+async function forgetCoSignedClose(stateDir: string, id: Hex): Promise<void> {
+  await withClientStore(stateDir, (store) => store.deleteMeta(payerCloseKey(id)));
+}
+
+/** `use` on the client's state database in `stateDir`; undefined when there is none. */
+async function withClientStore<T>(
+  stateDir: string,
+  use: (store: ChannelStore) => T | Promise<T>,
+): Promise<T | undefined> {
   const file = join(stateDir, 'client.db');
   if (!existsSync(file)) return undefined;
   const store = new ChannelStore(openDatabase({ file }));
   try {
-    return await recoverHopKey(wallet, store, payer);
+    return await use(store);
   } finally {
     store.close();
   }
+}
+
+/** The hop key `payer`, re-derived from `wallet` and the salt kept in `<stateDir>/client.db`, if there. */
+function hopKeyIn(stateDir: string, wallet: LocalAccount, payer: Address): Promise<LocalAccount | undefined> {
+  return withClientStore(stateDir, (store) => recoverHopKey(wallet, store, payer));
 }
