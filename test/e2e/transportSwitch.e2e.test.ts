@@ -132,6 +132,8 @@ describe('switching transports when one is blocked mid-download', { timeout: 240
     const inFlightAtReset = (BigInt(CREDIT_WINDOW) * price) / GIB;
     const slack = tickValueFor(price) * BigInt(after.sessionsTotal + 1) + inFlightAtReset;
     assert.ok(paid + slack >= owed && paid <= owed + slack, `paid ${paid}, owed ${owed}, slack ${slack}`);
-    process.stdout.write(`# switch: paid − owed = ${paid - owed} wei (${Number(((paid - owed) * GIB) / price) / 1024} KiB)\n`);
+    process.stdout.write(
+      `# switch: paid − owed = ${paid - owed} wei (${Number(((paid - owed) * GIB) / price) / 1024} KiB)\n`,
+    );
   });
 });
