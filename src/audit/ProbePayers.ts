@@ -40,6 +40,8 @@ export type ProbePayersParameters = {
   fund: FundProbe;
   depositWei: bigint;
   creditBytes: number;
+  /** The offer of a relay a NATed provider names: its probes go through it (docs/nat.md). */
+  relayOf?: (provider: Address) => SignedOffer | undefined;
   logger: Logger;
 };
 
@@ -97,6 +99,7 @@ export class ProbePayers implements Component {
       receipts,
       depositWei,
       creditBytes,
+      relayOf: this.#p.relayOf,
       logger: logger.child({ probe: account.address }),
     });
     const payer = {

@@ -188,6 +188,7 @@ export async function startAuditor(params: StartAuditorParameters): Promise<Audi
         fund: params.fundProbe ?? fundProbeFromAuditor({ client, deployment, serialWrites }),
         depositWei: params.depositWei,
         creditBytes: PROBE_CREDIT_BYTES,
+        relayOf: (relay) => directory.get(relay),
         logger,
       }),
     );

@@ -185,6 +185,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
           budgetWei: params.budgetWei,
           premiumBps: params.premiumBps,
           creditBytes: params.creditBytes ?? DEFAULT_CREDIT_BYTES,
+          // A provider behind NAT is reached through the relay its offer names (docs/nat.md).
+          relayOf: (relay) => directory.get(relay),
           logger,
         },
         offers: () => waitForOffers({ client, deployment, directory, hops: params.hops, prefer: params.prefer }),

@@ -95,6 +95,8 @@ export const clientErrorCodes = [
   'CLIENT_SESSION_REFUSED',
   /** A provider asked an opening voucher for more than this client provably owes plus one credit window. */
   'CLIENT_PROVIDER_OVERCLAIM',
+  /** A provider behind NAT is reachable only through its relay, whose offer this client has not heard (docs/nat.md). */
+  'CLIENT_NAT_RELAY_UNKNOWN',
 ] as const;
 
 export const configErrorCodes = ['CONFIG_INVALID'] as const;
@@ -124,6 +126,10 @@ export const netErrorCodes = [
   'NET_OFFER_CHECK_FAILED',
   'NET_OFFER_DIRECTORY_FULL',
   'NET_SESSION_MALFORMED',
+  /** A relay reservation request or answer that is not one (docs/nat.md). */
+  'NET_RESERVATION_MALFORMED',
+  /** A relay refused a reservation: bad signature, wrong keys, expired, unregistered provider, relay full. */
+  'NET_RESERVATION_REFUSED',
 ] as const;
 
 export const providerErrorCodes = ['PROVIDER_NOT_REGISTERED', 'PROVIDER_PEER_MISMATCH'] as const;

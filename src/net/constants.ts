@@ -102,3 +102,9 @@ export const MAX_CAPACITY_BYTES_PER_SECOND = 12_500_000_000;
 
 /** Largest uint256, the bound of every wei amount. */
 export const MAX_UINT256 = 2n ** 256n - 1n;
+
+/**
+ * In an offer's `protocols`: this provider holds relay reservations for providers behind NAT (docs/nat.md).
+ * A provider behind NAT lists `relay:<relay address>` among its `endpoints` instead of a `host:port`.
+ */
+export const NAT_RELAY_PROTOCOL = '/bandex/nat-relay/1';

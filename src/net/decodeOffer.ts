@@ -18,6 +18,7 @@ import { OFFER_WIRE_VERSION } from './encodeOffer.ts';
 import { OfferError } from './errors.ts';
 import type { SignedOffer } from './offer.ts';
 import { parseEndpoint } from './parseEndpoint.ts';
+import { parseRelayEndpoint } from './relayEndpoint.ts';
 import { exactKeys, isSafeUint, isSignatureHex, type JsonObject, parseStrictJson, parseUint256 } from './strictJson.ts';
 import { isX25519PublicKey } from './x25519Key.ts';
 
@@ -90,7 +91,9 @@ export function decodeOffer(bytes: Uint8Array): SignedOffer {
     fail(`endpoints must list 1 to ${MAX_OFFER_ENDPOINTS} entries`);
   }
   for (const e of endpoints as unknown[]) {
-    if (typeof e !== 'string' || !parseEndpoint(e)) fail(`endpoint ${String(e).slice(0, 64)} is not host:port`);
+    if (typeof e !== 'string' || !(parseEndpoint(e) || parseRelayEndpoint(e))) {
+      fail(`endpoint ${String(e).slice(0, 64)} is not host:port or relay:<address>`);
+    }
   }
   if (!isX25519PublicKey(o.tunnelPublicKey)) fail('tunnelPublicKey is not base64 of 32 bytes');
   const transports = o.transports;

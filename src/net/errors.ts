@@ -102,3 +102,20 @@ export class NodeStartError extends BaseError<{ listen: string[] }> {
     });
   }
 }
+
+/** Codes of a relay reservation that failed (docs/nat.md). */
+export type ReservationErrorCode = 'NET_RESERVATION_MALFORMED' | 'NET_RESERVATION_REFUSED';
+
+export class ReservationError extends BaseError<{ provider?: string }> {
+  override name = 'ReservationError';
+  constructor(code: ReservationErrorCode, reason: string, meta: { provider?: string } = {}) {
+    super(`relay reservation: ${reason}`, {
+      code,
+      details:
+        code === 'NET_RESERVATION_MALFORMED'
+          ? 'the peer speaks a different or broken protocol; pick another relay'
+          : 'check that the provider is registered with stake and its clock is right, or pick another relay',
+      meta,
+    });
+  }
+}

@@ -34,3 +34,12 @@ export const MAX_TRACKED_PEERS = 4_096;
 export const MAX_PROPOSAL_LIFETIME_S = 120;
 /** Nonces remembered at once; beyond it new proposals are refused until old ones expire. */
 export const MAX_REMEMBERED_NONCES = 65_536;
+
+/**
+ * Relay reservations (docs/nat.md) a provider holds at once: each is one long-lived session (a socket, its
+ * buffers) for a NATed provider that pays nothing for it — its clients pay the relay per byte as a hop.
+ * A flood of registered providers (each needs stake) is refused beyond this.
+ */
+export const MAX_RESERVATIONS = 64;
+/** Relayed connections waiting for their NATed provider's stream, per reservation (it has `OPEN_TIMEOUT_MS` to open it). */
+export const MAX_PENDING_RELAYED = 64;

@@ -19,7 +19,7 @@
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import type { Address, LocalAccount } from 'viem';
+import { type Address, isAddressEqual, type LocalAccount } from 'viem';
 import type { ApiServer } from '../api/startApiServer.ts';
 import { startDaemonApi } from '../api/startDaemonApi.ts';
 import { Telemetry } from '../api/telemetry.ts';
@@ -32,9 +32,15 @@ import { ComponentStack } from '../daemon/component.ts';
 import { networkViewReader } from '../daemon/readNetworkView.ts';
 import { BaseError } from '../errors/BaseError.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import { NAT_RELAY_PROTOCOL, RELAY_ONLY_PROTOCOL, SUPPORTED_PROTOCOLS } from '../net/constants.ts';
 import { type BandexNode, createBandexNode } from '../net/createBandexNode.ts';
 import { loadOrCreatePeerKey } from '../net/loadOrCreatePeerKey.ts';
+import { OfferDirectory } from '../net/OfferDirectory.ts';
 import { OfferPublisher } from '../net/OfferPublisher.ts';
+import type { SignedOffer } from '../net/offer.ts';
+import { parseEndpoint } from '../net/parseEndpoint.ts';
+import { formatRelayEndpoint } from '../net/relayEndpoint.ts';
+import { encodeReservationAnswer, isReservationRequest } from '../net/reservationRequest.ts';
 import { joinAuditGossip } from '../reputation/AuditGossip.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
@@ -58,7 +64,9 @@ import { CooperativeCloser } from './CooperativeCloser.ts';
 import { DEFAULT_MAX_CREDIT_BYTES } from './limits.ts';
 import { loadOrCreateTunnelKey } from './loadOrCreateTunnelKey.ts';
 import { detectProviderChanges, providerMetrics, providerTraffic, readPayeeChannels } from './metrics.ts';
+import { NatReservation, type RelayChoice } from './NatReservation.ts';
 import { type ProviderStatus, providerStatus } from './providerStatus.ts';
+import { RelayReservations, type Reservation } from './RelayReservations.ts';
 import { type PendingSession, SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 import { SlashDefence } from './SlashDefence.ts';
@@ -116,6 +124,13 @@ export type StartProviderParameters = {
   onSession?: (session: MuxSession, pending: PendingSession) => void;
   /** Exit-side services behind reserved names (the VPN gateway): see `startTunnelListener`. */
   services?: readonly TunnelService[];
+  /**
+   * Behind NAT with no inbound port (docs/nat.md): hold a reservation at a relay provider — `relay`, else
+   * the first provider heard whose offer says it relays — and offer `relay:<its address>` as the only
+   * endpoint, so clients reach this provider through it. Unset: the provider is public and holds
+   * reservations for NATed providers itself (its offer lists `NAT_RELAY_PROTOCOL`).
+   */
+  behindNat?: { relay?: Address };
   logger?: Logger;
 };
 
@@ -207,8 +222,20 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       ledgers,
       logger,
     });
+    // NAT traversal (docs/nat.md): a public provider relays for NATed ones; a NATed one reserves at a relay.
+    const relays = params.behindNat
+      ? undefined
+      : new RelayReservations({
+          chainId: deployment.chainId,
+          relayKey: tunnelKeys.publicKey,
+          isRegistered: async (provider) => {
+            const r = await readProvider(client, { deployment, provider });
+            return r.registered && r.stakeWei > 0n && !r.jailed;
+          },
+          logger,
+        });
     const tunnel = parts.running(
-      await startTunnelListener<PendingSession>({
+      await startTunnelListener<PendingSession | Reservation>({
         staticKeys: tunnelKeys,
         limiter: params.rateLimitBytesPerSecond ? new RateLimiter(params.rateLimitBytesPerSecond) : undefined,
         host: params.tunnelHost ?? '127.0.0.1',
@@ -221,10 +248,21 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         policy: createExitPolicy({ ...params.exitPolicy, ownAddresses: ownInterfaceAddresses() }),
         logger,
         // The session proposal rides in the handshake: only an accepted (signed, funded) one gets a session.
-        admit: admission.admit,
+        admit: (payload, remoteStatic, source) =>
+          isReservationRequest(payload)
+            ? relays
+              ? relays.admit(payload, remoteStatic)
+              : Promise.resolve({
+                  answer: encodeReservationAnswer({ ok: false, reason: 'this provider does not relay' }),
+                })
+            : admission.admit(payload, remoteStatic, source),
+        dedicated: relays?.dedicated,
+        reserved: relays?.reserved,
+        // Reservations are dedicated sessions (`relays.dedicated`): only paid sessions get here.
         onSession: (session, admitted) => {
-          if (admitted) admission.started(admitted);
-          charger.charge(session, admitted);
+          const pending = admitted as PendingSession | undefined;
+          if (pending) admission.started(pending);
+          charger.charge(session, pending);
         },
       }),
       (t) => t.close(),
@@ -256,6 +294,18 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       (n) => n.stop(),
     );
     const peerId = node.peerId.toString();
+    const nat = params.behindNat
+      ? await startNatReservation({
+          node,
+          client,
+          deployment,
+          tunnel,
+          tunnelKeys,
+          parts,
+          logger,
+          relay: params.behindNat.relay,
+        })
+      : undefined;
     // The audit topic: providers forward auditors' reports (clients hear them through providers)
     // and know their own reputation.
     const { book, gossip, committees } = joinAuditGossip({ node, client, deployment, logger });
@@ -295,16 +345,26 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           priceWeiPerGiB,
           region: record.region,
           capacityBytesPerSecond: record.capacityBytesPerSecond,
-          endpoints: [formatEndpoint(tunnelHost(), tunnel.address.port)],
+          endpoints: nat
+            ? [formatRelayEndpoint((nat.relay ?? nat.lastRelay) as Address)]
+            : [formatEndpoint(tunnelHost(), tunnel.address.port)],
           tunnelPublicKey,
-          transports: [
-            { name: 'plain', endpoint: formatEndpoint(tunnelHost(), tunnel.address.port), params: '' },
-            ...tunnel.transports.map((t, i) => ({
-              name: t.name,
-              endpoint: params.transports?.[i]?.announce ?? formatEndpoint(tunnelHost(), t.address.port),
-              params: formatTransportParams(t.spec),
-            })),
+          protocols: [
+            ...SUPPORTED_PROTOCOLS,
+            ...(params.role === 'relay-only' ? [RELAY_ONLY_PROTOCOL] : []),
+            ...(relays ? [NAT_RELAY_PROTOCOL] : []),
           ],
+          // Behind NAT there is nothing to dial: only the relay's RELAY stream reaches this provider.
+          transports: nat
+            ? []
+            : [
+                { name: 'plain', endpoint: formatEndpoint(tunnelHost(), tunnel.address.port), params: '' },
+                ...tunnel.transports.map((t, i) => ({
+                  name: t.name,
+                  endpoint: params.transports?.[i]?.announce ?? formatEndpoint(tunnelHost(), t.address.port),
+                  params: formatTransportParams(t.spec),
+                })),
+              ],
           role: params.role,
         }),
       }),
@@ -353,6 +413,67 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
     throw error;
   }
 }
+
+/**
+ * A NATed provider's reservation (docs/nat.md): the offers of other providers are heard to find a relay (the
+ * configured one, else any that relays and has a direct endpoint), and the reservation is held until stop.
+ * Resolves once it is first held, so the first offer already names the relay.
+ */
+async function startNatReservation(p: {
+  node: BandexNode;
+  client: ChainClient;
+  deployment: Deployment;
+  tunnel: TunnelListener;
+  tunnelKeys: ReturnType<typeof loadOrCreateTunnelKey>;
+  parts: ComponentStack;
+  logger: Logger;
+  relay?: Address;
+}): Promise<{ relay: Address | undefined; lastRelay: Address | undefined }> {
+  const { client, deployment, logger } = p;
+  const directory = new OfferDirectory({
+    chainId: deployment.chainId,
+    checkProvider: (provider) => readProvider(client, { deployment, provider }),
+    logger,
+  });
+  directory.start(p.node);
+  p.parts.running(directory, (d) => d.stop());
+  const relayIn = (signed: SignedOffer): RelayChoice | undefined => {
+    const { offer } = signed;
+    if (offer.provider === client.account.address || !offer.protocols.includes(NAT_RELAY_PROTOCOL)) return undefined;
+    if (p.relay && !isAddressEqual(p.relay, offer.provider)) return undefined;
+    const endpoint = offer.endpoints.map(parseEndpoint).find((e) => e !== undefined);
+    if (!endpoint) return undefined;
+    return { address: offer.provider, ...endpoint, publicKey: Buffer.from(offer.tunnelPublicKey, 'base64') };
+  };
+  const state = { relay: undefined as Address | undefined, lastRelay: undefined as Address | undefined };
+  const reservation = new NatReservation({
+    account: client.account as LocalAccount,
+    chainId: deployment.chainId,
+    staticKeys: p.tunnelKeys,
+    findRelay: async (signal) => {
+      for (;;) {
+        const found = directory
+          .list()
+          .map(relayIn)
+          .find((r) => r !== undefined);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, RELAY_SEARCH_POLL_MS));
+        signal.throwIfAborted();
+      }
+    },
+    accept: (stream, source) => p.tunnel.acceptTransport(stream, source),
+    onChange: (relay) => {
+      state.relay = relay;
+      if (relay) state.lastRelay = relay;
+    },
+    logger: logger.child({ module: 'nat' }),
+  });
+  await p.parts.add(reservation);
+  return state;
+}
+
+/** How often a NATed provider looks for a relay among the offers heard while it has none. */
+const RELAY_SEARCH_POLL_MS = 1_000;
 
 function ownInterfaceAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));

@@ -21,6 +21,7 @@ import { createSerialWrites, type SerialWrites } from '../chain/serialWrites.ts'
 import type { Logger } from '../log/logger.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { parseEndpoint } from '../net/parseEndpoint.ts';
+import { reservedDestination } from '../net/relayEndpoint.ts';
 import { decodeAnswer, encodeProposal, newSessionNonce } from '../net/sessionMessages.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
@@ -41,6 +42,7 @@ import {
   requestCooperativeClose,
 } from './requestCooperativeClose.ts';
 import { type Equivocation, type ReceiptSigner, signReceipts } from './signReceipts.ts';
+import { relayOfOffer, withRelays } from './withRelays.ts';
 
 /** How long the provider has to put a co-signed close on chain before the client submits it itself. */
 const CLOSE_LANDING_TIMEOUT_MS = 15_000;
@@ -97,6 +99,11 @@ export type PathBuilderParameters = {
    * `plain` (the default) is always served on the session's tunnel address.
    */
   transports?: readonly TransportName[];
+  /**
+   * The offer of a relay a provider behind NAT names (docs/nat.md): `build` puts it before that provider. A
+   * path with a NATed provider fails (`CLIENT_NAT_RELAY_UNKNOWN`) without it.
+   */
+  relayOf?: (provider: Address) => SignedOffer | undefined;
 };
 
 /** A channel a path pays one provider through, and its hop key. */
@@ -173,7 +180,9 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       channelTo(signed.offer.provider, tickValueFor(premiumPrice(signed.offer.priceWeiPerGiB, premiumBps))),
     );
 
-  const build = async (offers: readonly SignedOffer[]): Promise<BuiltPath> => {
+  const build = async (chosen: readonly SignedOffer[]): Promise<BuiltPath> => {
+    // Providers behind NAT are reached through their relays (docs/nat.md): each relay becomes the hop before.
+    const offers = withRelays(chosen, (relay) => params.relayOf?.(relay));
     /** Hop 1 over each transport allowed and offered, in the order to try them. */
     const firstHops: HopDescriptor[] = [];
     const prepared: {
@@ -226,7 +235,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         expiry,
         signature,
       });
-      const endpoint = offer.endpoints.map(parseEndpoint).find((e) => e !== undefined);
+      // Behind NAT (docs/nat.md): the previous hop, its relay, is asked for the provider by address, not host:port.
+      const endpoint =
+        offer.endpoints.map(parseEndpoint).find((e) => e !== undefined) ??
+        (prepared.length > 0 && relayOfOffer(signed) ? reservedDestination(offer.provider) : undefined);
       if (!endpoint) {
         throw new PathError(`provider ${offer.provider} offers no usable tunnel endpoint`, {
           code: 'CLIENT_SESSION_REFUSED',

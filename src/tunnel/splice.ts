@@ -30,6 +30,16 @@ export function spliceSocket(
   reader.start(stream, socket);
 }
 
+/**
+ * Two duplexes joined both ways with back-pressure (`pipe`), half-closes passed on, one's error or loss the
+ * other's: a relay's RELAY stream and the stream its NATed provider opened over its reservation (docs/nat.md).
+ */
+export function spliceStreams(a: Duplex, b: Duplex, onDone?: (error?: Error) => void): void {
+  joinLifetimes(a, b, onDone);
+  a.pipe(b);
+  b.pipe(a);
+}
+
 function joinLifetimes(a: Duplex, b: Duplex, onDone?: (error?: Error) => void): void {
   let done = false;
   let closed = 0;

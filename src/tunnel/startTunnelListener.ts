@@ -25,6 +25,7 @@ import type { MuxStream } from './MuxStream.ts';
 import type { Destination } from './muxFrame.ts';
 import type { RateLimiter } from './RateLimiter.ts';
 import { SecureChannel } from './SecureChannel.ts';
+import { spliceStreams } from './splice.ts';
 import type { StaticKeyPair } from './x25519.ts';
 
 /** Handshakes in progress from one source address: a relaying hop carries many clients' at once. */
@@ -77,6 +78,24 @@ export type StartTunnelListenerParameters<T = undefined> = {
    * Ignored on a relay-only listener.
    */
   services?: readonly TunnelService[];
+  /**
+   * Sessions `admit` accepted for another purpose than carrying traffic for a client (a NATed provider's relay
+   * reservation, docs/nat.md): when this returns a handler, every OPEN of the session goes to it — never to
+   * the exit policy or a RELAY dial — its UDP flows are refused, and `onSession` is not called for it.
+   */
+  dedicated?: (admitted: T, session: MuxSession) => DedicatedSession | undefined;
+  /**
+   * RELAY destinations that are no `host:port` but a reservation (a NATed provider's address, docs/nat.md):
+   * returns the connection to splice the stream with, or `undefined` when `destination` is an ordinary
+   * address (then it is dialled under the exit policy as usual). The promise rejects with a SOCKS reply code
+   * in `reply` when the reservation cannot serve it.
+   */
+  reserved?: (destination: Destination) => Promise<Duplex> | undefined;
+};
+
+/** What serves the OPENs of a dedicated session (see `StartTunnelListenerParameters.dedicated`). */
+export type DedicatedSession = {
+  onOpen(session: MuxSession, stream: MuxStream, destination: Destination): void;
 };
 
 /** An exit-side service behind a reserved host name (see `StartTunnelListenerParameters.services`). */
@@ -99,8 +118,32 @@ export type TunnelListener = {
   transports: TransportServer[];
   /** The exit's UDP sockets, one per open flow. */
   udpSockets: Set<UdpSocket>;
+  /**
+   * Serves a connection that did not arrive on the listening port as if it had (a stream a NATed provider's
+   * relay handed over its reservation, docs/nat.md): handshake, admission and bounds as for any connection,
+   * `source` naming where it came from.
+   */
+  acceptTransport(transport: Duplex, source: string): void;
   close(): Promise<void>;
 };
+
+/** A RELAY stream spliced with the connection a reservation gave (docs/nat.md), or answered with why not. */
+async function spliceReserved(session: MuxSession, stream: MuxStream, connection: Promise<Duplex>): Promise<void> {
+  let peer: Duplex;
+  try {
+    peer = await connection;
+  } catch (error) {
+    const reply = (error as { reply?: unknown }).reply;
+    session.answerOpen(stream, typeof reply === 'number' ? reply : SocksReply.generalFailure);
+    return;
+  }
+  if (stream.destroyed || session.closed) {
+    peer.destroy();
+    return;
+  }
+  session.answerOpen(stream, SocksReply.succeeded);
+  spliceStreams(stream, peer);
+}
 
 /**
  * @example
@@ -122,26 +165,30 @@ export async function startTunnelListener<T = undefined>(
   const udpSockets = new Set<UdpSocket>();
   const exit = (params.role ?? 'exit') === 'exit';
   const serviceFor = (host: string) => params.services?.find((s) => s.host === host.toLowerCase());
+  /** Takes a connection unless too many handshakes are in progress (from `source`, or in all). */
+  const take = (transport: Duplex, source: string): boolean => {
+    if (pendingTotal >= MAX_PENDING_HANDSHAKES || (pending.get(source) ?? 0) >= MAX_PENDING_HANDSHAKES_PER_SOURCE) {
+      logger.debug({ pending: pendingTotal }, 'too many handshakes in progress; connection closed');
+      transport.destroy();
+      return false;
+    }
+    pending.set(source, (pending.get(source) ?? 0) + 1);
+    pendingTotal++;
+    void accept(transport).finally(() => {
+      pendingTotal--;
+      const left = (pending.get(source) ?? 1) - 1;
+      if (left > 0) pending.set(source, left);
+      else pending.delete(source);
+    });
+    return true;
+  };
   const server: Server = createServer(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
-      const source = socket.remoteAddress ?? '';
-      if (pendingTotal >= MAX_PENDING_HANDSHAKES || (pending.get(source) ?? 0) >= MAX_PENDING_HANDSHAKES_PER_SOURCE) {
-        logger.debug({ pending: pendingTotal }, 'too many handshakes in progress; connection closed');
-        socket.destroy();
-        return;
-      }
+      socket.on('error', () => {});
+      if (!take(socket, socket.remoteAddress ?? '')) return;
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-      pending.set(source, (pending.get(source) ?? 0) + 1);
-      pendingTotal++;
-      void accept(socket).finally(() => {
-        pendingTotal--;
-        const left = (pending.get(source) ?? 1) - 1;
-        if (left > 0) pending.set(source, left);
-        else pending.delete(source);
-      });
     },
   );
   const accept = async (transport: Duplex) => {
@@ -172,6 +219,8 @@ export async function startTunnelListener<T = undefined>(
       channel.close();
       return;
     }
+    // Read by the handlers below, which run only once records flow (after this function has returned).
+    let dedicated: DedicatedSession | undefined;
     const session: MuxSession = new MuxSession({
       channel,
       meterTickBytes: params.meterTickBytes,
@@ -179,6 +228,10 @@ export async function startTunnelListener<T = undefined>(
       receiveBuffers,
       flowIdleMs: params.flowIdleMs,
       onOpen: (request, stream) => {
+        if (dedicated) {
+          dedicated.onOpen(session, stream, request);
+          return;
+        }
         if (request.kind === OpenKind.relay && params.disableRelay) {
           session.answerOpen(stream, SocksReply.notAllowedByRuleset);
           return;
@@ -190,6 +243,11 @@ export async function startTunnelListener<T = undefined>(
         const service = request.kind === OpenKind.connect ? serviceFor(request.host) : undefined;
         if (service) {
           service.onOpen(session, stream, request);
+          return;
+        }
+        const reserved = request.kind === OpenKind.relay ? params.reserved?.(request) : undefined;
+        if (reserved) {
+          void spliceReserved(session, stream, reserved);
           return;
         }
         void handleExitOpen({
@@ -204,6 +262,10 @@ export async function startTunnelListener<T = undefined>(
         });
       },
       onFlow: (destination, flow) => {
+        if (dedicated) {
+          session.answerFlow(flow, SocksReply.notAllowedByRuleset);
+          return;
+        }
         const service = exit ? serviceFor(destination.host) : undefined;
         if (!exit) session.answerFlow(flow, OpenReply.notAnExit);
         else if (service) service.onFlow(session, flow, destination);
@@ -226,7 +288,8 @@ export async function startTunnelListener<T = undefined>(
       sessions.delete(session);
       logger.debug({ code: codeOf(error) }, 'tunnel session closed');
     });
-    params.onSession?.(session, admission?.admitted);
+    dedicated = admission?.admitted !== undefined ? params.dedicated?.(admission.admitted, session) : undefined;
+    if (!dedicated) params.onSession?.(session, admission?.admitted);
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -249,6 +312,7 @@ export async function startTunnelListener<T = undefined>(
     sockets,
     udpSockets,
     transports,
+    acceptTransport: (transport, source) => void take(transport, source),
     close: async () => {
       for (const session of sessions) session.close();
       for (const socket of sockets) socket.destroy();

@@ -1,6 +1,7 @@
 /** `bandex node`: run a provider — sell bandwidth, paid per byte through payment channels. */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Address, getAddress, isAddress } from 'viem';
 import { createLogger } from '../../log/logger.ts';
 import { DEFAULT_VPN_SUBNET } from '../../vpn/constants.ts';
 import { VpnError } from '../../vpn/VpnError.ts';
@@ -33,6 +34,8 @@ type NodeFlags = ChainFlags & {
   wssAnnounce?: string;
   exit?: boolean;
   relayOnly?: boolean;
+  behindNat?: boolean;
+  natRelay?: Address;
   vpn?: boolean;
   vpnInterface: string;
   vpnSubnet: string;
@@ -90,6 +93,15 @@ export function nodeCommand(): Command {
     .option(
       '--relay-only',
       "carry only encrypted relay hops for others, never be anybody's exit (signed in your offer; exit opens are refused)",
+    )
+    .option(
+      '--behind-nat',
+      'no inbound port (home NAT, no port forward): hold a reservation at a relay provider and be reached through it (docs/nat.md)',
+    )
+    .option(
+      '--nat-relay <address>',
+      'with --behind-nat: the relay provider to reserve at (default: any that relays)',
+      parseAddress,
     )
     .option('--vpn', "serve system-wide VPN clients (bandex connect --vpn): wireguard-go, NAT to this host's uplink")
     .option('--vpn-interface <name>', 'the VPN gateway interface (wireguard-go)', 'bandexgw0')
@@ -190,6 +202,7 @@ Examples:
           wssAnnounce: flags.wssAnnounce,
         }),
         role: flags.relayOnly ? 'relay-only' : 'exit',
+        ...(flags.behindNat || flags.natRelay ? { behindNat: { relay: flags.natRelay } } : {}),
         logger,
       }).catch(async (error: unknown) => {
         await gateway?.stop();
@@ -221,4 +234,10 @@ Examples:
       }
       await shutdown;
     });
+}
+
+/** `--nat-relay`'s value: a chain address. */
+function parseAddress(text: string): Address {
+  if (!isAddress(text, { strict: false })) throw new InvalidArgumentError('not an address (0x and 40 hex digits)');
+  return getAddress(text);
 }
