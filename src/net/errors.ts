@@ -108,6 +108,8 @@ export type ReservationErrorCode = 'NET_RESERVATION_MALFORMED' | 'NET_RESERVATIO
 
 export class ReservationError extends BaseError<{ provider?: string }> {
   override name = 'ReservationError';
+  /** What the relay answers the provider (message 2): the reason alone. */
+  readonly reason: string;
   constructor(code: ReservationErrorCode, reason: string, meta: { provider?: string } = {}) {
     super(`relay reservation: ${reason}`, {
       code,
@@ -117,5 +119,6 @@ export class ReservationError extends BaseError<{ provider?: string }> {
           : 'check that the provider is registered with stake and its clock is right, or pick another relay',
       meta,
     });
+    this.reason = reason;
   }
 }

@@ -106,7 +106,14 @@ export class NatReservation implements Component {
       if (signal.aborted) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, backoff);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
       backoff = Math.min(backoff * 2, RETRY_MAX_MS);
     }

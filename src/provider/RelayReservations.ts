@@ -91,7 +91,7 @@ export class RelayReservations {
       logger.info({ provider }, 'relay reservation admitted');
       return { answer: encodeReservationAnswer({ ok: true }), admitted: { reservation: provider } };
     } catch (error) {
-      const reason = error instanceof ReservationError ? error.shortMessage : 'malformed request';
+      const reason = error instanceof ReservationError ? error.reason : 'malformed request';
       logger.info({ code: codeOf(error), reason }, 'relay reservation refused');
       return { answer: encodeReservationAnswer({ ok: false, reason }) };
     }
