@@ -341,6 +341,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         account: client.account as LocalAccount,
         chainId: deployment.chainId,
         logger,
+        ...(nat ? { intervalMs: NAT_OFFER_REFRESH_INTERVAL_MS } : {}),
         content: () => ({
           priceWeiPerGiB,
           region: record.region,
@@ -471,6 +472,13 @@ async function startNatReservation(p: {
   await p.parts.add(reservation);
   return state;
 }
+
+/**
+ * How often a NATed provider republishes its offer. Its only libp2p peer is its relay, so it never sees a new
+ * subscriber (the trigger for an early republication): its offer reaches a client that has just joined only at
+ * its next publication, which must come well within the client's wait for offers (30 s).
+ */
+const NAT_OFFER_REFRESH_INTERVAL_MS = 10_000;
 
 /** How often a NATed provider looks for a relay among the offers heard while it has none. */
 const RELAY_SEARCH_POLL_MS = 1_000;
