@@ -68,6 +68,8 @@ export type StartClientParameters = {
   hops: number;
   /** How hop 1 may connect, in order of preference (`--transport`); `plain` by default. */
   transports?: TransportName[];
+  /** Try a direct (hole-punched) connection to a NATed first hop before relaying (docs/nat.md); default true. */
+  holePunch?: boolean;
   /** Providers to use first, in path order (otherwise the best ranked). */
   prefer?: Address[];
   /** Countries (ISO 3166 alpha-2) traffic may or may not go through. */
@@ -180,6 +182,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
           transports: params.transports,
+          holePunch: params.holePunch,
           serialWrites,
           depositWei: params.depositWei,
           budgetWei: params.budgetWei,

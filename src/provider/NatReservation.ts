@@ -7,6 +7,7 @@
  * handshake, proposal and payment run end to end inside. The reservation is kept alive by pings and made
  * again, with backoff, whenever it is lost; `relay` names the relay currently held (what the offer says).
  */
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Address, LocalAccount } from 'viem';
 import type { Component } from '../daemon/component.ts';
@@ -22,8 +23,10 @@ import {
 import { type ClientSession, connectClientSession } from '../tunnel/connectClientSession.ts';
 import { OpenKind } from '../tunnel/constants.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
+import { freePort, punchConnect } from '../tunnel/punchConnect.ts';
 import type { StaticKeyPair } from '../tunnel/x25519.ts';
-import { CONNECTION_ID_BYTES, LISTEN_HOST } from './RelayReservations.ts';
+import { LISTEN_HOST } from './RelayReservations.ts';
+import { ListenFrameReader } from './reservationFrames.ts';
 
 /** A relay as its offer gives it: address, tunnel endpoint and key. */
 export type RelayChoice = { address: Address; host: string; port: number; publicKey: Buffer };
@@ -47,6 +50,8 @@ export type NatReservationParameters = {
   findRelay(signal: AbortSignal): Promise<RelayChoice>;
   /** Serves a relayed connection as an inbound one (`TunnelListener.acceptTransport`). */
   accept(stream: Duplex, source: string): void;
+  /** The local address hole-punched connections leave from (the system's choice when unset). */
+  localAddress?: string;
   /** The reservation is held at `relay` (or lost: `undefined`). */
   onChange?: (relay: Address | undefined) => void;
   logger: Logger;
@@ -156,13 +161,20 @@ export class NatReservation implements Component {
         session.once('close', () => resolve());
         listen.once('close', () => resolve());
       });
-      let held = Buffer.alloc(0);
+      const frames = new ListenFrameReader();
       listen.on('data', (chunk: Buffer) => {
-        held = Buffer.concat([held, chunk]);
-        while (held.length >= CONNECTION_ID_BYTES) {
-          const id = held.subarray(0, CONNECTION_ID_BYTES).toString('hex');
-          held = held.subarray(CONNECTION_ID_BYTES);
-          void this.#connect(session, id, relay.address);
+        const messages = frames.push(chunk);
+        if (!messages) {
+          logger.warn(
+            { relay: relay.address },
+            'the relay sent a frame this provider does not know; reservation dropped',
+          );
+          session.close();
+          return;
+        }
+        for (const m of messages) {
+          if (m.type === 'connect') void this.#connect(session, m.id, relay.address);
+          else void this.#punch(session, m);
         }
       });
       listen.on('error', () => {});
@@ -183,6 +195,35 @@ export class NatReservation implements Component {
     } finally {
       client.close();
       this.#session = undefined;
+    }
+  }
+
+  /**
+   * A client at `host` will connect from `port` (docs/nat.md, hole punching): tell the relay the local port
+   * this provider connects from, then connect to the client from it — again while it is refused (the client
+   * may not have sent its own SYN yet), within `PUNCH_WINDOW_MS` (`tunnel/punchConnect.ts`). The connection, if made, is served as an
+   * inbound one: the client's handshake and proposal follow as on any connection.
+   */
+  async #punch(session: MuxSession, m: { id: string; host: string; port: number }): Promise<void> {
+    const { logger } = this.#params;
+    if (isIP(m.host) === 0) return;
+    try {
+      const localPort = await freePort(this.#params.localAddress);
+      await session.openStream({ host: `p${m.id}`, port: localPort }, { kind: OpenKind.relay });
+      const socket = await punchConnect({
+        host: m.host,
+        port: m.port,
+        localPort,
+        localAddress: this.#params.localAddress,
+      });
+      if (!socket) {
+        logger.debug({ client: m.host }, 'hole punch failed');
+        return;
+      }
+      logger.debug({ client: m.host }, 'hole punched');
+      this.#params.accept(socket, `punch:${m.host}`);
+    } catch (error) {
+      logger.debug({ code: codeOf(error) }, 'hole punch not attempted');
     }
   }
 

@@ -7,8 +7,9 @@
  * this relay's key and the key the handshake authenticated, the signer a registered provider with stake, at
  * most `MAX_RESERVATIONS`). The session that follows is dedicated: it carries nothing for its provider. The
  * provider opens one stream named `LISTEN_HOST` on it; for each client RELAY whose destination names it
- * (`reservedDestination`), the relay writes an 8-byte id on that stream and the provider opens a stream
- * named `c<id in hex>`, which the relay splices with the client's RELAY stream. The client's own Noise
+ * (`reservedDestination`), the relay writes a CONNECT frame with an 8-byte id on that stream
+ * (`reservationFrames.ts`) and the provider opens a stream named `c<id in hex>`, which the relay splices with
+ * the client's RELAY stream. A client's hole-punch request (`punch`) becomes a PUNCH frame the same way. The client's own Noise
  * handshake with the provider then runs end to end inside: the relay carries ciphertext, metered and paid by
  * the client's session with the relay like any RELAY stream. A destination that names no reservation is
  * refused (host unreachable); reservations lead to registered providers only, never to an address.
@@ -19,6 +20,7 @@ import type { Address } from 'viem';
 import { codeOf } from '../errors/codeOf.ts';
 import type { Logger } from '../log/logger.ts';
 import { ReservationError } from '../net/errors.ts';
+import { decodePunchRequest, encodePunchAnswer } from '../net/punchRequest.ts';
 import { reservedProvider } from '../net/relayEndpoint.ts';
 import {
   decodeReservationRequest,
@@ -29,18 +31,17 @@ import { OPEN_TIMEOUT_MS, SocksReply } from '../tunnel/constants.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import type { MuxStream } from '../tunnel/MuxStream.ts';
 import type { Destination } from '../tunnel/muxFrame.ts';
-import type { Admission, DedicatedSession } from '../tunnel/startTunnelListener.ts';
+import type { Admission, DedicatedSession, HandshakeSource } from '../tunnel/startTunnelListener.ts';
 import { MAX_PENDING_RELAYED, MAX_RESERVATIONS } from './limits.ts';
+import { CONNECTION_ID_BYTES, encodeConnectFrame, encodePunchFrame } from './reservationFrames.ts';
 
 /** The stream a NATed provider opens first on its reservation: the relay writes connection ids on it. */
 export const LISTEN_HOST = 'bandex-reservation';
-/** Bytes of a connection id. */
-export const CONNECTION_ID_BYTES = 8;
 
 /** What `admit` accepted: a reservation for `provider` (not a paid session). */
 export type Reservation = { reservation: Address };
 
-type Pending = { resolve(stream: Duplex): void; reject(error: Error): void; timer: NodeJS.Timeout };
+type Pending = { resolve(stream: MuxStream): void; reject(error: Error): void; timer: NodeJS.Timeout };
 type Held = { provider: Address; session: MuxSession; listen?: MuxStream; pending: Map<string, Pending> };
 
 export type RelayReservationsParameters = {
@@ -60,6 +61,8 @@ export class RelayReservations {
   readonly #params: RelayReservationsParameters;
   /** Sessions admitted as reservations (listening or not yet), by provider; a new one replaces the old. */
   readonly #held = new Map<Address, Held>();
+  /** Source addresses with a punch in progress: one each. */
+  readonly #punching = new Set<string>();
 
   constructor(params: RelayReservationsParameters) {
     this.#params = params;
@@ -69,6 +72,43 @@ export class RelayReservations {
   get size(): number {
     return this.#held.size;
   }
+
+  /**
+   * A client's hole-punch request (message 1's payload): passed to the provider with the client's address as
+   * observed here (`source`), answered in message 2 with the provider's observed address and the port it
+   * connects from. Never admitted: the connection closes after the answer.
+   */
+  punch = async (payload: Buffer, source: HandshakeSource): Promise<Admission<Reservation>> => {
+    try {
+      const request = decodePunchRequest(payload);
+      const held = this.#held.get(request.provider);
+      const observed = (held?.session.channel.transport as { remoteAddress?: string } | undefined)?.remoteAddress;
+      if (!held?.listen || !observed) {
+        return { answer: encodePunchAnswer({ ok: false, reason: 'no reservation for this provider' }) };
+      }
+      if (this.#punching.has(source.remoteAddress)) {
+        return { answer: encodePunchAnswer({ ok: false, reason: 'a punch from this address is in progress' }) };
+      }
+      this.#punching.add(source.remoteAddress);
+      try {
+        const id = randomBytes(CONNECTION_ID_BYTES);
+        const answer = await this.#await(held, `p${id.toString('hex')}`, () =>
+          held.listen?.write(encodePunchFrame(id, source.remoteAddress, request.port)),
+        );
+        // The provider's stream says which port it connects from; nothing more is carried on it.
+        const port = answer.destination.port;
+        held.session.answerOpen(answer, SocksReply.succeeded);
+        answer.end();
+        return { answer: encodePunchAnswer({ ok: true, host: observed.replace(/^::ffff:/, ''), port }) };
+      } finally {
+        this.#punching.delete(source.remoteAddress);
+      }
+    } catch (error) {
+      const reason = error instanceof ReservationError ? error.reason : (error as Error).message;
+      this.#params.logger.debug({ code: codeOf(error), reason }, 'punch not arranged');
+      return { answer: encodePunchAnswer({ ok: false, reason }) };
+    }
+  };
 
   /** Admits a reservation request (message 1's payload) or refuses it, saying why in message 2. */
   admit = async (payload: Buffer, remoteStatic: Buffer): Promise<Admission<Reservation>> => {
@@ -133,7 +173,7 @@ export class RelayReservations {
       session.answerOpen(stream, SocksReply.succeeded);
       return;
     }
-    const pending = /^c[0-9a-f]{16}$/.test(destination.host) ? held.pending.get(destination.host) : undefined;
+    const pending = /^[cp][0-9a-f]{16}$/.test(destination.host) ? held.pending.get(destination.host) : undefined;
     if (!pending) {
       // Late (the client gave up), or not an id this relay issued: nothing else is reachable this way.
       session.answerOpen(stream, SocksReply.notAllowedByRuleset);
@@ -141,8 +181,24 @@ export class RelayReservations {
     }
     held.pending.delete(destination.host);
     clearTimeout(pending.timer);
-    session.answerOpen(stream, SocksReply.succeeded);
+    // A connection is answered here; a punch's stream by `punch`, which reads its port first.
+    if (destination.host.startsWith('c')) session.answerOpen(stream, SocksReply.succeeded);
     pending.resolve(stream);
+  }
+
+  /** Asks the provider (`ask`) and waits for its stream named `key`, at most `OPEN_TIMEOUT_MS`. */
+  #await(held: Held, key: string, ask: () => void): Promise<MuxStream> {
+    if (held.pending.size >= MAX_PENDING_RELAYED) {
+      return Promise.reject(refusal(SocksReply.generalFailure, 'too many connections waiting'));
+    }
+    return new Promise<MuxStream>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        held.pending.delete(key);
+        reject(refusal(SocksReply.ttlExpired, 'the provider did not answer in time'));
+      }, OPEN_TIMEOUT_MS);
+      held.pending.set(key, { resolve, reject, timer });
+      ask();
+    });
   }
 
   /**
@@ -156,20 +212,9 @@ export class RelayReservations {
     if (!held?.listen || held.session.closed) {
       return Promise.reject(refusal(SocksReply.hostUnreachable, 'no reservation for this provider'));
     }
-    if (held.pending.size >= MAX_PENDING_RELAYED) {
-      return Promise.reject(refusal(SocksReply.generalFailure, 'too many connections waiting'));
-    }
     const id = randomBytes(CONNECTION_ID_BYTES);
-    const key = `c${id.toString('hex')}`;
     const listen = held.listen;
-    return new Promise<Duplex>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        held.pending.delete(key);
-        reject(refusal(SocksReply.ttlExpired, 'the provider did not connect in time'));
-      }, OPEN_TIMEOUT_MS);
-      held.pending.set(key, { resolve, reject, timer });
-      listen.write(id);
-    });
+    return this.#await(held, `c${id.toString('hex')}`, () => listen.write(encodeConnectFrame(id)));
   };
 
   /** Ends every reservation (the relay stops). */

@@ -39,6 +39,7 @@ import { OfferDirectory } from '../net/OfferDirectory.ts';
 import { OfferPublisher } from '../net/OfferPublisher.ts';
 import type { SignedOffer } from '../net/offer.ts';
 import { parseEndpoint } from '../net/parseEndpoint.ts';
+import { encodePunchAnswer, isPunchRequest } from '../net/punchRequest.ts';
 import { formatRelayEndpoint } from '../net/relayEndpoint.ts';
 import { encodeReservationAnswer, isReservationRequest } from '../net/reservationRequest.ts';
 import { joinAuditGossip } from '../reputation/AuditGossip.ts';
@@ -249,13 +250,17 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         logger,
         // The session proposal rides in the handshake: only an accepted (signed, funded) one gets a session.
         admit: (payload, remoteStatic, source) =>
-          isReservationRequest(payload)
+          isPunchRequest(payload)
             ? relays
-              ? relays.admit(payload, remoteStatic)
-              : Promise.resolve({
-                  answer: encodeReservationAnswer({ ok: false, reason: 'this provider does not relay' }),
-                })
-            : admission.admit(payload, remoteStatic, source),
+              ? relays.punch(payload, source)
+              : Promise.resolve({ answer: encodePunchAnswer({ ok: false, reason: 'this provider does not relay' }) })
+            : isReservationRequest(payload)
+              ? relays
+                ? relays.admit(payload, remoteStatic)
+                : Promise.resolve({
+                    answer: encodeReservationAnswer({ ok: false, reason: 'this provider does not relay' }),
+                  })
+              : admission.admit(payload, remoteStatic, source),
         dedicated: relays?.dedicated,
         reserved: relays?.reserved,
         // Reservations are dedicated sessions (`relays.dedicated`): only paid sessions get here.
@@ -304,6 +309,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           parts,
           logger,
           relay: params.behindNat.relay,
+          outboundHost: params.outboundHost,
         })
       : undefined;
     // The audit topic: providers forward auditors' reports (clients hear them through providers)
@@ -429,6 +435,7 @@ async function startNatReservation(p: {
   parts: ComponentStack;
   logger: Logger;
   relay?: Address;
+  outboundHost?: string;
 }): Promise<{ relay: Address | undefined; lastRelay: Address | undefined }> {
   const { client, deployment, logger } = p;
   const directory = new OfferDirectory({
@@ -463,6 +470,7 @@ async function startNatReservation(p: {
       }
     },
     accept: (stream, source) => p.tunnel.acceptTransport(stream, source),
+    localAddress: p.outboundHost,
     onChange: (relay) => {
       state.relay = relay;
       if (relay) state.lastRelay = relay;

@@ -10,6 +10,7 @@
  * pays each hop through its own channel. What each channel has promised is persisted at every voucher
  * and when the path is settled.
  */
+import type { Socket } from 'node:net';
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem';
 import { PayerChannel } from '../accounting/PayerChannel.ts';
 import { premiumPrice, tickValueFor } from '../accounting/price.ts';
@@ -35,6 +36,7 @@ import { openingAmount } from './openingAmount.ts';
 import { PathError } from './PathError.ts';
 import { type PaidHop, payHop } from './payHop.ts';
 import { signSessionProposal } from './proposalSignature.ts';
+import { punchThroughNat } from './punchThroughNat.ts';
 import {
   type CoSignedClose,
   encodeCoSignedClose,
@@ -104,6 +106,11 @@ export type PathBuilderParameters = {
    * path with a NATed provider fails (`CLIENT_NAT_RELAY_UNKNOWN`) without it.
    */
   relayOf?: (provider: Address) => SignedOffer | undefined;
+  /**
+   * Before going through a relay to a NATed first hop, try a direct connection to it (hole punching,
+   * docs/nat.md); the relay is used, and paid, only when that fails. Default true.
+   */
+  holePunch?: boolean;
 };
 
 /** A channel a path pays one provider through, and its hop key. */
@@ -182,7 +189,44 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
 
   const build = async (chosen: readonly SignedOffer[]): Promise<BuiltPath> => {
     // Providers behind NAT are reached through their relays (docs/nat.md): each relay becomes the hop before.
-    const offers = withRelays(chosen, (relay) => params.relayOf?.(relay));
+    let offers = withRelays(chosen, (relay) => params.relayOf?.(relay));
+    // A NATed first hop: a hole-punched connection to it makes its relay unnecessary (docs/nat.md).
+    const punched = await punchFirstHop(offers);
+    if (punched) offers = offers.slice(1);
+    try {
+      return await buildThrough(offers, punched);
+    } catch (error) {
+      punched?.destroy();
+      throw error;
+    }
+  };
+
+  /** A direct connection to the NATed provider at `offers[1]` when `offers[0]` is its relay, if one can be punched. */
+  const punchFirstHop = async (offers: readonly SignedOffer[]): Promise<Socket | undefined> => {
+    const [relay, natted] = offers;
+    const relayAddress = natted && relayOfOffer(natted);
+    if (params.holePunch === false || !relay || !relayAddress || !isAddressEqual(relayAddress, relay.offer.provider)) {
+      return undefined;
+    }
+    const endpoint = relay.offer.endpoints.map(parseEndpoint).find((e) => e !== undefined);
+    if (!endpoint) return undefined;
+    const provider = natted.offer.provider;
+    const socket = await punchThroughNat({
+      relay: { ...endpoint, publicKey: Buffer.from(relay.offer.tunnelPublicKey, 'base64') },
+      provider,
+      localAddress: params.localAddress,
+    }).catch((error: unknown) => {
+      logger.debug({ err: error, provider }, 'hole punch not arranged');
+      return undefined;
+    });
+    logger.info(
+      { provider, relay: relay.offer.provider, direct: socket !== undefined },
+      socket ? 'hole punched' : 'hole punch failed; relaying',
+    );
+    return socket;
+  };
+
+  const buildThrough = async (offers: readonly SignedOffer[], punched: Socket | undefined): Promise<BuiltPath> => {
     /** Hop 1 over each transport allowed and offered, in the order to try them. */
     const firstHops: HopDescriptor[] = [];
     const prepared: {
@@ -238,7 +282,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       // Behind NAT (docs/nat.md): the previous hop, its relay, is asked for the provider by address, not host:port.
       const endpoint =
         offer.endpoints.map(parseEndpoint).find((e) => e !== undefined) ??
-        (prepared.length > 0 && relayOfOffer(signed) ? reservedDestination(offer.provider) : undefined);
+        ((prepared.length > 0 || punched) && relayOfOffer(signed) ? reservedDestination(offer.provider) : undefined);
       if (!endpoint) {
         throw new PathError(`provider ${offer.provider} offers no usable tunnel endpoint`, {
           code: 'CLIENT_SESSION_REFUSED',
@@ -252,7 +296,9 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
         staticKeys,
         hello: Buffer.from(proposal),
       };
-      if (prepared.length === 0) {
+      if (prepared.length === 0 && punched) {
+        firstHops.push({ ...hop, connected: punched });
+      } else if (prepared.length === 0) {
         // Only hop 1's connection is on the wire; later hops ride inside the tunnel. Every transport the
         // policy allows and the offer serves, the ones a censor reset lately last.
         const offered = [

@@ -5,6 +5,7 @@
  * destinations through it. Every hop has its own `MuxSession` and meter, so each hop can
  * be paid for what it carried.
  */
+import type { Duplex } from 'node:stream';
 import { dialTransport } from '../transport/dialTransport.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
 import { MAX_HOPS, OpenKind } from './constants.ts';
@@ -31,6 +32,8 @@ export type HopDescriptor = {
   hello?: Buffer;
   /** How hop 1's connection looks on the wire (`plain` by default); later hops ride inside the tunnel. */
   transport?: TransportSpec;
+  /** Hop 1 only: a connection already made (a hole-punched socket, docs/nat.md); nothing is dialled. */
+  connected?: Duplex;
 };
 
 export type ConnectClientSessionParameters = {
@@ -79,14 +82,16 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     const first = path[0] as HopDescriptor;
     const transport = first.transport ?? { name: 'plain' };
     // Over `plain`, hop 1's records are decrypted straight out of the socket's reads (no allocation per read).
-    const receiveArea = transport.name === 'plain' ? createReceiveArea() : undefined;
-    const stream = await dialTransport(transport, {
-      host: first.host,
-      port: first.port,
-      signal,
-      onread: receiveArea?.onread,
-      localAddress: params.localAddress,
-    });
+    const receiveArea = transport.name === 'plain' && !first.connected ? createReceiveArea() : undefined;
+    const stream =
+      first.connected ??
+      (await dialTransport(transport, {
+        host: first.host,
+        port: first.port,
+        signal,
+        onread: receiveArea?.onread,
+        localAddress: params.localAddress,
+      }));
     let channel = await SecureChannel.open({
       transport: stream,
       localStatic: first.staticKeys ?? staticKeys,

@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,9 @@ import { parseEndpoint, socksConnect } from '../support/socksConnect.ts';
 const RELAY_ACCOUNT = 2;
 const NATTED_ACCOUNTS = [3, 5];
 const P1_ACCOUNT = 4;
-const CLIENT_ACCOUNTS = { oneHop: 1, threeHop: 8, direct: 9, randomNat: 7 };
+const CLIENT_ACCOUNTS = { oneHop: 1, threeHop: 8, direct: 9, randomNat: 7, punch: 6, punchRandom: 0 };
+/** Paths built per topology to count how many hole-punch. */
+const PUNCH_TRIES = 5;
 const PRICE = parseUnits('100', 18);
 /** What one 64 KiB tick is worth at PRICE per GiB. */
 const TICK_WEI = (PRICE * 65_536n) / 2n ** 30n;
@@ -273,7 +275,15 @@ describe('issue 19: a provider behind NAT serves paid sessions through a relay',
         startClientDaemon(name, index, args).catch((error: Error) => {
           throw new Error(`${error.message}\n${logs()}`);
         });
-      await startClient('oneHop', CLIENT_ACCOUNTS.oneHop, [...bootstrap, '--provider', natted.address, '--hops', '1']);
+      // The relayed fallback, forced: these clients never try a direct connection.
+      await startClient('oneHop', CLIENT_ACCOUNTS.oneHop, [
+        ...bootstrap,
+        '--provider',
+        natted.address,
+        '--hops',
+        '1',
+        '--no-hole-punch',
+      ]);
       // Its node drops the relay, a later hop of its path, once the path is chosen: P1 stays.
       await startClient('threeHop', CLIENT_ACCOUNTS.threeHop, [
         '--bootstrap',
@@ -290,6 +300,16 @@ describe('issue 19: a provider behind NAT serves paid sessions through a relay',
       ]);
       await startClient('direct', CLIENT_ACCOUNTS.direct, [...bootstrap, '--provider', relay.address, '--hops', '1']);
       await startClient('randomNat', CLIENT_ACCOUNTS.randomNat, [
+        ...bootstrap,
+        '--provider',
+        nattedRandom.address,
+        '--hops',
+        '1',
+        '--no-hole-punch',
+      ]);
+      // Hole punching first (the default), behind each NAT.
+      await startClient('punch', CLIENT_ACCOUNTS.punch, [...bootstrap, '--provider', natted.address, '--hops', '1']);
+      await startClient('punchRandom', CLIENT_ACCOUNTS.punchRandom, [
         ...bootstrap,
         '--provider',
         nattedRandom.address,
@@ -321,16 +341,24 @@ describe('issue 19: a provider behind NAT serves paid sessions through a relay',
     assert.ok(natted);
     const port = Number(natted.info.tunnel.split(':').at(-1));
     const home = homes[0] as Home;
-    // From the internet (the root namespace), the NAT's public address on the provider's tunnel port.
-    const refused = await new Promise<string>((resolve) => {
-      const socket = netConnect({ host: home.publicIp, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    // From the internet (the root namespace), the NAT's public address on the provider's tunnel port: the
+    // router drops the SYN (its firewall counts it), nothing answers.
+    const dropped = home.droppedInbound();
+    const socket = netConnect({ host: home.publicIp, port });
+    let outcome = 'pending';
+    socket.once('connect', () => {
+      outcome = 'connected';
     });
-    assert.equal(refused, 'ECONNREFUSED');
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      outcome = error.code ?? 'error';
+    });
+    try {
+      for (let i = 0; i < 100 && home.droppedInbound() === dropped; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(home.droppedInbound() > dropped, 'the router did not drop the connection');
+      assert.equal(outcome, 'pending', 'a connection into the home was answered');
+    } finally {
+      socket.destroy();
+    }
     // The client learnt the NATed provider from its offer: its path has the relay before it.
     const status = await clientStatus('oneHop');
     assert.deepEqual(
@@ -393,5 +421,46 @@ describe('issue 19: a provider behind NAT serves paid sessions through a relay',
       figures.push(line);
       t.diagnostic(line);
     }
+  });
+
+  it('hole punching: behind MASQUERADE the client connects directly (no relay hop), behind fully-random it relays', {
+    timeout: STEP_TIMEOUT_MS,
+  }, async (t) => {
+    const relay = providers.get('relay')?.info.address.toLowerCase();
+    for (const [client, natted, topology] of [
+      ['punch', 'natted0', 'MASQUERADE (source port kept)'],
+      ['punchRandom', 'natted1', 'MASQUERADE fully-random'],
+    ] as const) {
+      const c = clients.get(client);
+      assert.ok(c);
+      const token = readFileSync(join(stateDir, `client-${client}`, 'api.token'), 'utf8').trim();
+      const nattedAddress = providers.get(natted)?.info.address.toLowerCase();
+      let direct = 0;
+      for (let i = 0; i < PUNCH_TRIES; i++) {
+        // The first path was built at start; each rebuild tries again.
+        if (i > 0) {
+          const rebuilt = await fetch(`${c.api}/api/path/rebuild`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          });
+          assert.equal(rebuilt.status, 200, `${client}: rebuild ${await rebuilt.text()}\n${logs()}`);
+        }
+        const { body } = await download(client, '/small');
+        assert.ok(body.equals(small), `${client}: got ${body.length} bytes of ${small.length}\n${logs()}`);
+        const path = (await clientStatus(client)).path.map((h) => h.provider.toLowerCase());
+        if (path.length === 1) direct++;
+        assert.deepEqual(path, path.length === 1 ? [nattedAddress] : [relay, nattedAddress]);
+      }
+      const line = `NAT hole punching behind ${topology}: ${direct} of ${PUNCH_TRIES} sessions direct, the rest relayed`;
+      figures.push(line);
+      t.diagnostic(line);
+      if (client === 'punchRandom') assert.equal(direct, 0, 'a fully-random NAT cannot be predicted');
+    }
+    const { body, ms } = await download('punch', '/big');
+    assert.equal(body.length, BIG_BYTES);
+    const path = (await clientStatus('punch')).path;
+    const line = `NAT ${path.length === 1 ? 'hole-punched direct' : 'relayed (punch failed)'} 1-hop to the NATed exit: ${BIG_BYTES / 1024 / 1024} MiB in ${ms.toFixed(0)} ms = ${mb(BIG_BYTES, ms)}`;
+    figures.push(line);
+    t.diagnostic(line);
   });
 });

@@ -3,7 +3,8 @@
  * `createTopology` (its veth to the root namespace is its "internet" side); this adds a `home` namespace on a
  * private /24 behind it, default route via the router, and on the router IPv4 forwarding and an nftables
  * MASQUERADE of the home subnet out of its internet side — with no port forward (no DNAT), so nothing can
- * open a connection into the home. `fullyRandom` masquerades with `fully-random` (a random source port per
+ * open a connection into the home — and, like a home router's firewall, a drop of every new connection
+ * arriving on its internet side (counted: `droppedInbound()`). `fullyRandom` masquerades with `fully-random` (a random source port per
  * mapping: what endpoint-dependent NATs do). Removed by `destroy()`, and when the test process exits.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,6 +15,8 @@ export type Home = {
   home: Namespace;
   /** The router's public address (its internet side): what the NAT maps home connections to. */
   publicIp: string;
+  /** New connections from the internet the router dropped so far. */
+  droppedInbound(): number;
   destroy(): void;
 };
 
@@ -36,6 +39,12 @@ export function createHomeBehindNat(router: Namespace, { fullyRandom = false } =
   const result: Home = {
     home,
     publicIp: router.ip,
+    droppedInbound: () => {
+      const out = execFileSync('ip', ['netns', 'exec', router.name, 'nft', 'list', 'chain', 'ip', 'bxnat', 'in'], {
+        encoding: 'utf8',
+      });
+      return Number(/counter packets (\d+)/.exec(out)?.[1] ?? 'NaN');
+    },
     destroy: () => {
       live.delete(result);
       spawnSync('ip', ['netns', 'del', home.name], { stdio: 'ignore' });
@@ -69,6 +78,14 @@ export function createHomeBehindNat(router: Namespace, { fullyRandom = false } =
       '  chain post {',
       '    type nat hook postrouting priority srcnat; policy accept;',
       `    ip saddr 10.78.${octet}.0/24 oifname "${router.veth}" masquerade${fullyRandom ? ' fully-random' : ''}`,
+      '  }',
+      '  chain in {',
+      '    type filter hook input priority filter; policy accept;',
+      `    iifname "${router.veth}" ct state new counter drop`,
+      '  }',
+      '  chain fwd {',
+      '    type filter hook forward priority filter; policy accept;',
+      `    iifname "${router.veth}" ct state new drop`,
       '  }',
       '}',
     ].join('\n');

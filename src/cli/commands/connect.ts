@@ -18,6 +18,7 @@ type ConnectFlags = ChainFlags & {
   bootstrap: string[];
   hops: number;
   transport: TransportName[];
+  holePunch: boolean;
   provider: Address[];
   deposit: bigint;
   budget?: bigint;
@@ -53,6 +54,10 @@ export function connectCommand(): Command {
         .default(['plain'], 'plain')
         .env('BANDEX_TRANSPORT')
         .argParser(parseTransportPolicy),
+    )
+    .option(
+      '--no-hole-punch',
+      'reach a provider behind NAT through its relay only, never by a direct (hole-punched) connection',
     )
     .option(
       '--provider <address>',
@@ -120,6 +125,7 @@ Examples:
         bootstrap: flags.bootstrap,
         hops: flags.hops,
         transports: flags.transport,
+        holePunch: flags.holePunch,
         prefer: flags.provider,
         depositWei: flags.deposit,
         budgetWei: flags.budget,

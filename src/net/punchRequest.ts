@@ -1,0 +1,67 @@
+/**
+ * Hole punching through a relay (docs/nat.md), the coordination messages. A client about to make a NATed
+ * provider its first hop asks the provider's relay, in the payload of a Noise IK handshake's first message
+ * with the relay, to arrange a direct TCP connection (`PunchRequest`: the provider, and the local port the
+ * client will connect from). The relay passes the client's address as it observed it, never one the client
+ * names, and that port to the provider over its reservation; the provider answers with the local port it
+ * will connect from, and the relay answers the client in message 2 (`PunchAnswer`: the provider's address
+ * as the relay observed it, and that port). Both then connect to each other at once (TCP simultaneous
+ * open); NATs that keep a connection's source port (Linux MASQUERADE without `fully-random`) let it through.
+ * Unauthenticated on purpose: a punch costs the relay one message and the provider a few SYNs to the
+ * requester's own address; what rides the connection is the client's ordinary handshake and proposal.
+ */
+import { type Address, getAddress, isAddress } from 'viem';
+import { ReservationError } from './errors.ts';
+
+export type PunchRequest = { provider: Address; port: number };
+export type PunchAnswer = { ok: true; host: string; port: number } | { ok: false; reason: string };
+
+const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65_536;
+
+export function isPunchRequest(payload: Uint8Array): boolean {
+  return Buffer.from(payload.subarray(0, 16)).toString('utf8').startsWith('{"type":"punch"');
+}
+
+export function encodePunchRequest(request: PunchRequest): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'punch', v: 1, provider: request.provider, port: request.port }));
+}
+
+function parse(payload: Uint8Array, type: string): Record<string, unknown> {
+  let m: unknown;
+  try {
+    m = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch {
+    throw new ReservationError('NET_RESERVATION_MALFORMED', 'not JSON');
+  }
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    (m as { type?: unknown }).type !== type ||
+    (m as { v?: unknown }).v !== 1
+  ) {
+    throw new ReservationError('NET_RESERVATION_MALFORMED', `not a ${type} message of version 1`);
+  }
+  return m as Record<string, unknown>;
+}
+
+export function decodePunchRequest(payload: Uint8Array): PunchRequest {
+  const { provider, port } = parse(payload, 'punch');
+  if (typeof provider !== 'string' || !isAddress(provider, { strict: false })) {
+    throw new ReservationError('NET_RESERVATION_MALFORMED', 'provider is not an address');
+  }
+  if (!isPort(port)) throw new ReservationError('NET_RESERVATION_MALFORMED', 'port is not a TCP port');
+  return { provider: getAddress(provider), port };
+}
+
+export function encodePunchAnswer(answer: PunchAnswer): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'punched', v: 1, ...answer }));
+}
+
+export function decodePunchAnswer(payload: Uint8Array): PunchAnswer {
+  const m = parse(payload, 'punched');
+  if (m.ok === true && typeof m.host === 'string' && m.host.length <= 64 && isPort(m.port)) {
+    return { ok: true, host: m.host, port: m.port };
+  }
+  if (m.ok === false && typeof m.reason === 'string') return { ok: false, reason: m.reason.slice(0, 200) };
+  throw new ReservationError('NET_RESERVATION_MALFORMED', 'answer is neither an address nor a refusal');
+}
