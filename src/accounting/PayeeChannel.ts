@@ -266,6 +266,10 @@ export class PayeeChannel {
 
   /** Records bytes served (the caller checked `canServe`, or they arrived within a window it granted). */
   served(bytes: number): void {
+    // The payer was up to date (less than a tick unpaid): the unpaid clock starts with these bytes, not at the
+    // last raise — an idle session that then fills its credit window at once (faster than the first ticks
+    // can come back, e.g. through a relay) is not stalled before it had the time to pay.
+    if (bytes > 0 && this.unpaidBytes < TICK_BYTES) this.#lastRaiseAt = this.#now();
     this.#bytesServed += bytes;
   }
 

@@ -133,10 +133,12 @@ test('a paused session with no payment for the unpaid timeout is stalled', async
   now = 5_000;
   assert.equal(payee.isStalled(), false, 'not paused: an idle session is not stalled');
   payee.served(CREDIT);
+  assert.equal(payee.isStalled(), false, 'idle, then the whole credit at once: the clock starts now');
+  now = 6_001;
   assert.equal(payee.isStalled(), true, 'paused and unpaid for longer than the timeout');
   for (const p of await payDelivered(payer, TICK_BYTES)) if (p.kind === 'tick') payee.acceptTick(p.preimage);
   payee.markDurable(payee.value);
-  now = 5_500;
+  now = 6_500;
   assert.equal(payee.isStalled(), false, 'a payment restarts the clock');
 });
 

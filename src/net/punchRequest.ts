@@ -5,7 +5,7 @@
  * client will connect from). The relay passes the client's address as it observed it, never one the client
  * names, and that port to the provider over its reservation; the provider answers with the local port it
  * will connect from, and the relay answers the client in message 2 (`PunchAnswer`: the provider's address
- * as the relay observed it, and that port). Both then connect to each other at once (TCP simultaneous
+ * as the relay observed it, that port, and the client's own address as the relay observed it). Both then connect to each other at once (TCP simultaneous
  * open); NATs that keep a connection's source port (Linux MASQUERADE without `fully-random`) let it through.
  * Unauthenticated on purpose: a punch costs the relay one message and the provider a few SYNs to the
  * requester's own address; what rides the connection is the client's ordinary handshake and proposal.
@@ -14,7 +14,8 @@ import { type Address, getAddress, isAddress } from 'viem';
 import { ReservationError } from './errors.ts';
 
 export type PunchRequest = { provider: Address; port: number };
-export type PunchAnswer = { ok: true; host: string; port: number } | { ok: false; reason: string };
+/** `observed`: the client's own address as the relay saw it (libp2p identify's observed address). */
+export type PunchAnswer = { ok: true; host: string; port: number; observed: string } | { ok: false; reason: string };
 
 const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65_536;
 
@@ -59,8 +60,9 @@ export function encodePunchAnswer(answer: PunchAnswer): Buffer {
 
 export function decodePunchAnswer(payload: Uint8Array): PunchAnswer {
   const m = parse(payload, 'punched');
-  if (m.ok === true && typeof m.host === 'string' && m.host.length <= 64 && isPort(m.port)) {
-    return { ok: true, host: m.host, port: m.port };
+  const isHost = (h: unknown): h is string => typeof h === 'string' && h.length > 0 && h.length <= 64;
+  if (m.ok === true && isHost(m.host) && isPort(m.port) && isHost(m.observed)) {
+    return { ok: true, host: m.host, port: m.port, observed: m.observed };
   }
   if (m.ok === false && typeof m.reason === 'string') return { ok: false, reason: m.reason.slice(0, 200) };
   throw new ReservationError('NET_RESERVATION_MALFORMED', 'answer is neither an address nor a refusal');

@@ -93,13 +93,21 @@ export class RelayReservations {
       try {
         const id = randomBytes(CONNECTION_ID_BYTES);
         const answer = await this.#await(held, `p${id.toString('hex')}`, () =>
-          held.listen?.write(encodePunchFrame(id, source.remoteAddress, request.port)),
+          held.listen?.write(encodePunchFrame(id, source.remoteAddress.replace(/^::ffff:/, ''), request.port)),
         );
         // The provider's stream says which port it connects from; nothing more is carried on it.
         const port = answer.destination.port;
         held.session.answerOpen(answer, SocksReply.succeeded);
         answer.end();
-        return { answer: encodePunchAnswer({ ok: true, host: observed.replace(/^::ffff:/, ''), port }) };
+        const unmapped = (address: string) => address.replace(/^::ffff:/, '');
+        return {
+          answer: encodePunchAnswer({
+            ok: true,
+            host: unmapped(observed),
+            port,
+            observed: unmapped(source.remoteAddress),
+          }),
+        };
       } finally {
         this.#punching.delete(source.remoteAddress);
       }

@@ -40,7 +40,7 @@ export function createHomeBehindNat(router: Namespace, { fullyRandom = false } =
     home,
     publicIp: router.ip,
     droppedInbound: () => {
-      const out = execFileSync('ip', ['netns', 'exec', router.name, 'nft', 'list', 'chain', 'ip', 'bxnat', 'in'], {
+      const out = execFileSync('ip', ['netns', 'exec', router.name, 'nft', 'list', 'chain', 'ip', 'bxnat', 'inbound'], {
         encoding: 'utf8',
       });
       return Number(/counter packets (\d+)/.exec(out)?.[1] ?? 'NaN');
@@ -75,15 +75,15 @@ export function createHomeBehindNat(router: Namespace, { fullyRandom = false } =
     });
     const ruleset = [
       'table ip bxnat {',
-      '  chain post {',
+      '  chain postnat {',
       '    type nat hook postrouting priority srcnat; policy accept;',
       `    ip saddr 10.78.${octet}.0/24 oifname "${router.veth}" masquerade${fullyRandom ? ' fully-random' : ''}`,
       '  }',
-      '  chain in {',
+      '  chain inbound {',
       '    type filter hook input priority filter; policy accept;',
       `    iifname "${router.veth}" ct state new counter drop`,
       '  }',
-      '  chain fwd {',
+      '  chain forwarded {',
       '    type filter hook forward priority filter; policy accept;',
       `    iifname "${router.veth}" ct state new drop`,
       '  }',
