@@ -10,6 +10,7 @@
 
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Address } from 'viem';
 import { decodePunchAnswer, encodePunchRequest } from '../net/punchRequest.ts';
 import { freePort, punchConnect } from '../tunnel/punchConnect.ts';
@@ -42,11 +43,9 @@ export async function punchThroughNat(p: PunchThroughNatParameters): Promise<Soc
   const answer = decodePunchAnswer(channel.handshakePayload);
   channel.close();
   if (!answer.ok) return undefined;
-  return punchConnect({
-    host: answer.host,
-    port: answer.port,
-    localPort,
-    localAddress: p.localAddress,
-    signal: p.signal,
-  });
+  // The provider connects to the address the relay saw: leave from it when it is one of this host's (a host
+  // with several addresses would otherwise leave from another and miss the provider's SYN).
+  const own = Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === answer.observed));
+  const localAddress = p.localAddress ?? (own ? answer.observed : undefined);
+  return punchConnect({ host: answer.host, port: answer.port, localPort, localAddress, signal: p.signal });
 }
