@@ -9,6 +9,7 @@ import { decodeOffer } from './decodeOffer.ts';
 import { encodeOffer } from './encodeOffer.ts';
 import { OfferError } from './errors.ts';
 import { offerRole } from './offer.ts';
+import { formatRelayEndpoint } from './relayEndpoint.ts';
 import { signOffer } from './signOffer.ts';
 import { verifyOffer } from './verifyOffer.ts';
 
@@ -56,6 +57,31 @@ describe('offers', () => {
     });
     await assert.rejects(verifyOffer(decodeOffer(stripped), verifyOptions), (e) =>
       hasErrorCode(e, 'NET_OFFER_BAD_SIGNATURE'),
+    );
+  });
+
+  it('behind NAT: relay:<address> is an endpoint, signed (a forwarder cannot send its clients to another relay)', async () => {
+    const relay = privateKeyToAccount(generatePrivateKey()).address;
+    const natted = await signOffer(account, {
+      ...testOfferFields(peerId),
+      endpoints: [formatRelayEndpoint(relay)],
+      transports: [],
+    });
+    const decoded = decodeOffer(encodeOffer(natted));
+    await verifyOffer(decoded, verifyOptions);
+    assert.deepEqual(decoded.offer.endpoints, [`relay:${relay}`]);
+    const redirected = mutateJson(encodeOffer(natted), (j) => {
+      j.offer.endpoints = [formatRelayEndpoint(privateKeyToAccount(generatePrivateKey()).address)];
+    });
+    await assert.rejects(verifyOffer(decodeOffer(redirected), verifyOptions), (e) =>
+      hasErrorCode(e, 'NET_OFFER_BAD_SIGNATURE'),
+    );
+    const garbage = mutateJson(encodeOffer(natted), (j) => {
+      j.offer.endpoints = ['relay:somewhere'];
+    });
+    assert.throws(
+      () => decodeOffer(garbage),
+      (e) => hasErrorCode(e, 'NET_OFFER_MALFORMED'),
     );
   });
 

@@ -3,6 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { devAccount } from '../chain/devAccounts.ts';
 import { codeOf } from '../errors/codeOf.ts';
+import {
+  decodePunchAnswer,
+  decodePunchRequest,
+  encodePunchAnswer,
+  encodePunchRequest,
+  isPunchRequest,
+} from './punchRequest.ts';
 import { formatRelayEndpoint, parseRelayEndpoint, reservedDestination, reservedProvider } from './relayEndpoint.ts';
 import {
   decodeReservationAnswer,
@@ -95,5 +102,30 @@ describe('relay endpoints', () => {
     assert.equal(reservedProvider(reservedDestination(account.address)), account.address);
     assert.equal(reservedProvider({ host: 'example.com' }), undefined);
     assert.equal(reservedProvider({ host: '10.0.0.1' }), undefined);
+  });
+});
+
+describe('punch messages', () => {
+  it('round-trip; a malformed request or answer fails with NET_RESERVATION_MALFORMED', () => {
+    const request = { provider: account.address, port: 40_000 };
+    const payload = encodePunchRequest(request);
+    assert.ok(isPunchRequest(payload));
+    assert.equal(isReservationRequest(payload), false);
+    assert.deepEqual(decodePunchRequest(payload), request);
+    const answer = { ok: true as const, host: '203.0.113.9', port: 40_001, observed: '198.51.100.7' };
+    assert.deepEqual(decodePunchAnswer(encodePunchAnswer(answer)), answer);
+    for (const bad of [
+      '{"type":"punch","v":1,"provider":"0x1","port":1}',
+      `{"type":"punch","v":1,"provider":"${account.address}","port":0}`,
+    ]) {
+      assert.throws(
+        () => decodePunchRequest(Buffer.from(bad)),
+        (e) => codeOf(e) === 'NET_RESERVATION_MALFORMED',
+      );
+    }
+    assert.throws(
+      () => decodePunchAnswer(Buffer.from('{"type":"punched","v":1,"ok":true,"host":"x","port":70000,"observed":"y"}')),
+      (e) => codeOf(e) === 'NET_RESERVATION_MALFORMED',
+    );
   });
 });

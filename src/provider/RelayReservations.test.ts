@@ -2,10 +2,12 @@
  * NAT traversal's relay (docs/nat.md) over real sockets: a relay's tunnel listener holding reservations, a
  * NATed provider's listener reached only through its reservation, a client path relay → NATed provider →
  * origin; and the adversaries: a relay that reads or alters what it carries, an unregistered or replayed
- * reservation, a reservation flood, a client using the relay to reach something that is not a reservation.
+ * reservation, a reservation flood, a client using the relay to reach something that is not a reservation,
+ * a punch request trying to aim the NATed provider's connection at another address.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect as netConnect } from 'node:net';
 import { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Address, LocalAccount } from 'viem';
@@ -13,6 +15,7 @@ import { type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
 import { devAccount } from '../chain/devAccounts.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { silentLogger } from '../log/logger.ts';
+import { decodePunchAnswer, isPunchRequest } from '../net/punchRequest.ts';
 import { reservedDestination } from '../net/relayEndpoint.ts';
 import {
   decodeReservationAnswer,
@@ -25,6 +28,7 @@ import { OpenKind, SocksReply } from '../tunnel/constants.ts';
 import { createExitPolicy } from '../tunnel/exitPolicy.ts';
 import type { MuxStream } from '../tunnel/MuxStream.ts';
 import type { Destination } from '../tunnel/muxFrame.ts';
+import { SecureChannel } from '../tunnel/SecureChannel.ts';
 import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
 import { generateStaticKeyPair, type StaticKeyPair } from '../tunnel/x25519.ts';
 import { NatReservation } from './NatReservation.ts';
@@ -105,10 +109,12 @@ describe('relay reservations (NAT traversal)', () => {
       staticKeys: relayKeys,
       policy: createExitPolicy({ devnet: true }),
       // Clients are admitted unpaid here (payment is not under test); reservations go through the real checks.
-      admit: (payload, remoteStatic) =>
-        isReservationRequest(payload)
-          ? relays.admit(payload, remoteStatic)
-          : Promise.resolve({ answer: Buffer.alloc(0), admitted: { client: true } }),
+      admit: (payload, remoteStatic, source) =>
+        isPunchRequest(payload)
+          ? relays.punch(payload, source)
+          : isReservationRequest(payload)
+            ? relays.admit(payload, remoteStatic)
+            : Promise.resolve({ answer: Buffer.alloc(0), admitted: { client: true } }),
       dedicated: relays.dedicated,
       reserved: (destination: Destination) => {
         const connection = relays.reserved(destination);
@@ -254,6 +260,41 @@ describe('relay reservations (NAT traversal)', () => {
       }
     } finally {
       held.session.close();
+    }
+  });
+
+  it('a punch makes the NATed provider connect back to the requester’s observed address only', async () => {
+    const server = createServer();
+    const connected = new Promise<string | undefined>((resolve) =>
+      server.once('connection', (socket) => {
+        resolve(socket.remoteAddress);
+        socket.destroy();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const punch = async (provider: Address) => {
+      const socket = netConnect(relay.address);
+      socket.on('error', () => {});
+      // A `host` naming a victim is no field of the request: the relay uses the address it saw.
+      const payload = Buffer.from(JSON.stringify({ type: 'punch', v: 1, provider, port, host: '192.0.2.1' }));
+      const channel = await SecureChannel.open({
+        transport: socket,
+        localStatic: generateStaticKeyPair(),
+        remoteStatic: relayKeys.publicKey,
+        payload,
+      });
+      channel.close();
+      return decodePunchAnswer(channel.handshakePayload);
+    };
+    try {
+      assert.deepEqual(await punch(devAccount(9).address), { ok: false, reason: 'no reservation for this provider' });
+      const answer = await punch(natAccount.address);
+      assert.equal(answer.ok, true);
+      assert.equal((answer as { observed: string }).observed, '127.0.0.1');
+      assert.equal(await connected, '127.0.0.1');
+    } finally {
+      server.close();
     }
   });
 });
