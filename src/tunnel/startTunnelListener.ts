@@ -7,7 +7,10 @@
  * `admit` accepted) to the payment layer. Handshakes are bounded: at most
  * `MAX_PENDING_HANDSHAKES_PER_SOURCE` at once from one address and `MAX_PENDING_HANDSHAKES` in all
  * (more are closed unread), each within the handshake deadline. A relay-only listener answers
- * CONNECT and UDP opens with `OpenReply.notAnExit` and carries RELAY streams only.
+ * CONNECT and UDP opens with `OpenReply.notAnExit` and carries RELAY streams only. NAT traversal
+ * (docs/nat.md) adds three hooks: `dedicated` sessions (a NATed provider's reservation) whose OPENs go
+ * to their owner, `reserved` RELAY destinations served over such a reservation instead of a TCP dial,
+ * and `acceptTransport` for connections that arrive some other way than the listening port.
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -174,7 +177,7 @@ export async function startTunnelListener<T = undefined>(
     }
     pending.set(source, (pending.get(source) ?? 0) + 1);
     pendingTotal++;
-    void accept(transport).finally(() => {
+    void accept(transport, source).finally(() => {
       pendingTotal--;
       const left = (pending.get(source) ?? 1) - 1;
       if (left > 0) pending.set(source, left);
@@ -191,11 +194,11 @@ export async function startTunnelListener<T = undefined>(
       socket.once('close', () => sockets.delete(socket));
     },
   );
-  const accept = async (transport: Duplex) => {
+  const accept = async (transport: Duplex, sourceName = 'transport') => {
     // A plain connection is its socket; an obfuscated transport's stream may name its peer too (else one
-    // source for all of them: see docs/security.md).
+    // source for all of them: see docs/security.md); a relayed one is named after its relay.
     const peer = transport as { remoteAddress?: string; remotePort?: number };
-    const source = { remoteAddress: peer.remoteAddress ?? 'transport', remotePort: peer.remotePort ?? 0 };
+    const source = { remoteAddress: peer.remoteAddress ?? sourceName, remotePort: peer.remotePort ?? 0 };
     let channel: SecureChannel;
     let admission: Admission<T> | undefined;
     const admit = params.admit;
