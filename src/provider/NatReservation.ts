@@ -209,7 +209,10 @@ export class NatReservation implements Component {
     if (isIP(m.host) === 0) return;
     try {
       const localPort = await freePort(this.#params.localAddress);
-      await session.openStream({ host: `p${m.id}`, port: localPort }, { kind: OpenKind.relay });
+      const told = await session.openStream({ host: `p${m.id}`, port: localPort }, { kind: OpenKind.relay });
+      // The port was the message: the stream carries nothing and is closed both ways at once.
+      told.resume();
+      told.end();
       const socket = await punchConnect({
         host: m.host,
         port: m.port,
