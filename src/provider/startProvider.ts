@@ -222,9 +222,9 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         logger,
         // The session proposal rides in the handshake: only an accepted (signed, funded) one gets a session.
         admit: admission.admit,
-        onSession: (session, admitted) => {
+        onSession: (session, admitted, transport) => {
           if (admitted) admission.started(admitted);
-          charger.charge(session, admitted);
+          charger.charge(session, admitted, transport);
         },
       }),
       (t) => t.close(),

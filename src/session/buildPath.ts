@@ -111,7 +111,7 @@ export type PathBuilder = {
    */
   channelFor(offer: SignedOffer): Promise<HopChannel>;
   /** A paid path through `offers`, in order (hop 1 first). */
-  build(offers: readonly SignedOffer[]): Promise<BuiltPath>;
+  build(offers: readonly SignedOffer[], options?: { transports?: readonly TransportName[] }): Promise<BuiltPath>;
   /** Waits until every hop's last payment is settled and persists what each channel promised. */
   settle(path: BuiltPath): Promise<void>;
   /**
@@ -173,7 +173,10 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       channelTo(signed.offer.provider, tickValueFor(premiumPrice(signed.offer.priceWeiPerGiB, premiumBps))),
     );
 
-  const build = async (offers: readonly SignedOffer[]): Promise<BuiltPath> => {
+  const build = async (
+    offers: readonly SignedOffer[],
+    { transports = params.transports ?? ['plain'] }: { transports?: readonly TransportName[] } = {},
+  ): Promise<BuiltPath> => {
     /** Hop 1 over each transport allowed and offered, in the order to try them. */
     const firstHops: HopDescriptor[] = [];
     const prepared: {
@@ -247,7 +250,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
           ...signed.offer.transports.filter((t) => t.name !== 'plain'),
         ];
-        const choices = chooseTransports(offered, params.transports ?? ['plain']).map((c) => ({
+        const choices = chooseTransports(offered, transports).map((c) => ({
           name: c.spec.name,
           hop: { ...hop, ...parseEndpoint(c.endpoint), transport: c.spec },
         }));

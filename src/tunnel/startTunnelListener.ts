@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
@@ -63,7 +64,8 @@ export type StartTunnelListenerParameters<T = undefined> = {
    * answered). Unset: every client is served with empty payloads (unpaid tunnels: tests, the bench).
    */
   admit?: (payload: Buffer, remoteStatic: Buffer, source: HandshakeSource) => Promise<Admission<T>>;
-  onSession?: (session: MuxSession, admitted: T | undefined) => void;
+  /** `transport`: how the session's connection came in (which port: `plain` or an obfuscated transport). */
+  onSession?: (session: MuxSession, admitted: T | undefined, transport: TransportName) => void;
   meterTickBytes?: number;
   /** The provider's capacity: one bucket shared by every session's outgoing DATA. */
   limiter?: RateLimiter;
@@ -136,7 +138,7 @@ export async function startTunnelListener<T = undefined>(
       socket.on('error', () => {});
       pending.set(source, (pending.get(source) ?? 0) + 1);
       pendingTotal++;
-      void accept(socket).finally(() => {
+      void accept(socket, 'plain').finally(() => {
         pendingTotal--;
         const left = (pending.get(source) ?? 1) - 1;
         if (left > 0) pending.set(source, left);
@@ -144,7 +146,7 @@ export async function startTunnelListener<T = undefined>(
       });
     },
   );
-  const accept = async (transport: Duplex) => {
+  const accept = async (transport: Duplex, transportName: TransportName) => {
     // A plain connection is its socket; an obfuscated transport's stream may name its peer too (else one
     // source for all of them: see docs/security.md).
     const peer = transport as { remoteAddress?: string; remotePort?: number };
@@ -226,7 +228,7 @@ export async function startTunnelListener<T = undefined>(
       sessions.delete(session);
       logger.debug({ code: codeOf(error) }, 'tunnel session closed');
     });
-    params.onSession?.(session, admission?.admitted);
+    params.onSession?.(session, admission?.admitted, transportName);
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -236,7 +238,7 @@ export async function startTunnelListener<T = undefined>(
   const transports: TransportServer[] = [];
   try {
     for (const config of params.transports ?? []) {
-      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream)));
+      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream, config.name)));
     }
   } catch (error) {
     for (const t of transports) await t.close();
