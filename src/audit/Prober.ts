@@ -27,6 +27,8 @@ import { downloadFromTarget } from './downloadFromTarget.ts';
 import { type CapacityPlan, CLOSE_BEFORE_END_MS, sessionsEnd, slotLength, slotStart } from './epochSchedule.ts';
 import { measureCapacity } from './measureCapacity.ts';
 import type { ProbePayers } from './ProbePayers.ts';
+import type { ProbePurpose } from './probeKeys.ts';
+import { probeTransports } from './probeTransports.ts';
 import type { Scheduler } from './Scheduler.ts';
 import { NONCE_BYTES, sendCanary } from './sendCanary.ts';
 import {
@@ -142,7 +144,7 @@ export class Prober implements Component {
     const end = Math.min(Math.max(window.end, from + MIN_SESSION_MS), sessionsEnd(start, epochMs));
     this.#busyUntil.set(provider, end);
     await scheduler.sleepUntil(from);
-    const path = await this.#open(epoch, offer, builder, m);
+    const path = await this.#open(epoch, offer, builder, m, 'canary');
     if (!path) return;
     const hop = path.hops[0] as BuiltHop;
     m.probeSession = hop.sessionId;
@@ -191,7 +193,7 @@ export class Prober implements Component {
     const { scheduler, target, capacity } = this.#p;
     const begin = slotStart(start, slot, slotLength(capacity));
     await scheduler.sleepUntil(begin - CAPACITY_BUILD_LEAD_MS);
-    const path = await this.#open(epoch, offer, builder, m);
+    const path = await this.#open(epoch, offer, builder, m, 'capacity');
     if (!path) return;
     await scheduler.sleepUntil(begin);
     if (!scheduler.stopped) {
@@ -202,12 +204,24 @@ export class Prober implements Component {
     await this.#close(path, builder);
   }
 
-  async #open(epoch: number, offer: SignedOffer, builder: PathBuilder, m: Measurement): Promise<BuiltPath | undefined> {
+  async #open(
+    epoch: number,
+    offer: SignedOffer,
+    builder: PathBuilder,
+    m: Measurement,
+    purpose: ProbePurpose,
+  ): Promise<BuiltPath | undefined> {
     if (this.#p.scheduler.stopped) return undefined;
     m.sessionsAttempted++;
     try {
-      const path = await builder.build([offer]);
+      // Over the transports customers use, each first in turn (`probeTransports`).
+      const transports = probeTransports(offer, epoch, purpose);
+      const path = await builder.build([offer], { transports });
       m.sessionsServed++;
+      this.#p.logger.debug(
+        { provider: offer.offer.provider, epoch, purpose, transport: path.session.transport },
+        'probe session open',
+      );
       this.#live.set(path, builder);
       return path;
     } catch (error) {

@@ -75,6 +75,7 @@ export class PathManager implements Component {
   #watchdog: NodeJS.Timeout | undefined;
   #pinging = false;
   #stopped = false;
+  readonly #counted = new WeakSet<BuiltPath>();
   #blocked: string | undefined;
 
   constructor(params: PathManagerParameters) {
@@ -116,6 +117,16 @@ export class PathManager implements Component {
     // Each hop's final receipt first (a bounded wait), then each channel is closed cooperatively (the client
     // is ending: its rest comes back now, not after a challenge period), the tunnel closes and the path settles.
     await Promise.all(paths.map((path) => this.#builder.close(path, { cooperative: true })));
+    for (const path of paths) this.#count(path);
+  }
+
+  /** Adds a closed, settled path's bytes and money to the totals, once. */
+  #count(path: BuiltPath): void {
+    if (this.#counted.has(path)) return;
+    this.#counted.add(path);
+    for (const h of path.hops) this.#totals.paidWei += h.paid.payer.promised - h.startPromised;
+    this.#totals.bytesDown += path.session.exit.meter.received;
+    this.#totals.bytesUp += path.session.exit.meter.sent;
   }
 
   /** The current path, or a new one (one build at a time, shared by everyone waiting). */
@@ -196,12 +207,8 @@ export class PathManager implements Component {
       // A path that carried traffic and did not stall counts for each of its providers.
       if (!this.#stalled.has(path) && session.exit.meter.received > 0)
         for (const h of hops) book.observe(h.offer.offer.provider, 1);
-      void this.#builder.settle(path).then(() => {
-        if (this.#stopped) return;
-        for (const h of hops) this.#totals.paidWei += h.paid.payer.promised - h.startPromised;
-        this.#totals.bytesDown += session.exit.meter.received;
-        this.#totals.bytesUp += session.exit.meter.sent;
-      });
+      // At stop, `stop` settles and counts the path itself (after its cooperative close).
+      if (!this.#stopped) void this.#builder.settle(path).then(() => this.#count(path));
       if (this.#current === path) this.#current = undefined;
       this.#retiring.delete(path);
       telemetry.publish('session-closed', { hops: hops.map((h) => h.offer.offer.provider) });

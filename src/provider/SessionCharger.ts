@@ -16,6 +16,7 @@ import { countersignReceipts } from '../session/countersignReceipts.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import type { VolumeReceiptStore } from '../store/VolumeReceiptStore.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import { weightForPremium } from '../tunnel/RateLimiter.ts';
 import type { ChannelLedgers } from './ChannelLedgers.ts';
@@ -43,13 +44,15 @@ export class SessionCharger {
   readonly #p: SessionChargerParameters;
   readonly #live = new Map<MuxSession, ChargedSession>();
   readonly #closed = { up: 0, down: 0, pauses: 0, sessions: 0 };
+  /** Sessions charged since start, by the transport their connection came in on. */
+  readonly #byTransport: Record<string, number> = {};
 
   constructor(params: SessionChargerParameters) {
     this.#p = params;
   }
 
   /** Charges `session` under its accepted proposal (`pending`; undefined: refused, the session closes). */
-  charge(session: MuxSession, pending: PendingSession | undefined): void {
+  charge(session: MuxSession, pending: PendingSession | undefined, transport: TransportName = 'plain'): void {
     if (!pending) {
       session.close();
       return;
@@ -83,6 +86,7 @@ export class SessionCharger {
     ledgers.attach(channelId, charged);
     this.#live.set(session, charged);
     this.#closed.sessions++;
+    this.#byTransport[transport] = (this.#byTransport[transport] ?? 0) + 1;
     this.#p.onSession?.(session, pending);
     telemetry.publish('session-opened', { channelId });
     // The previous hop's address (the client itself only for hop 1); destinations are never logged.
@@ -113,6 +117,11 @@ export class SessionCharger {
 
   get liveCount(): number {
     return this.#live.size;
+  }
+
+  /** Sessions charged since start, by transport (only the ones hop 1 of a path reaches a provider over). */
+  sessionsByTransport(): Record<string, number> {
+    return { ...this.#byTransport };
   }
 
   /** Sessions charged since start. */

@@ -22,6 +22,8 @@ export type ProviderStatus = {
   stakeWei: bigint;
   sessions: number;
   sessionsTotal: number;
+  /** Sessions since start by the transport they came in on (an inner hop's all count as `plain`). */
+  sessionsByTransport: Record<string, number>;
   creditPauses: number;
   /** Reputation from the auditors' reports heard on the audit topic (the prior until any arrive). */
   reputation: number;
@@ -70,6 +72,7 @@ export function providerStatus(p: ProviderStatusParameters): () => Promise<Provi
       stakeWei: current.stakeWei,
       sessions: p.charger.liveCount,
       sessionsTotal: p.charger.total,
+      sessionsByTransport: p.charger.sessionsByTransport(),
       creditPauses: p.charger.pauses(),
       reputation: p.book.reputation().get(p.address.toLowerCase()) ?? PRIOR,
     };

@@ -264,10 +264,10 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
         dedicated: relays?.dedicated,
         reserved: relays?.reserved,
         // Reservations are dedicated sessions (`relays.dedicated`): only paid sessions get here.
-        onSession: (session, admitted) => {
+        onSession: (session, admitted, transport) => {
           const pending = admitted as PendingSession | undefined;
           if (pending) admission.started(pending);
-          charger.charge(session, pending);
+          charger.charge(session, pending, transport);
         },
       }),
       (t) => t.close(),

@@ -125,7 +125,7 @@ export type PathBuilder = {
    */
   channelFor(offer: SignedOffer): Promise<HopChannel>;
   /** A paid path through `offers`, in order (hop 1 first). */
-  build(offers: readonly SignedOffer[]): Promise<BuiltPath>;
+  build(offers: readonly SignedOffer[], options?: { transports?: readonly TransportName[] }): Promise<BuiltPath>;
   /** Waits until every hop's last payment is settled and persists what each channel promised. */
   settle(path: BuiltPath): Promise<void>;
   /**
@@ -187,14 +187,17 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       channelTo(signed.offer.provider, tickValueFor(premiumPrice(signed.offer.priceWeiPerGiB, premiumBps))),
     );
 
-  const build = async (chosen: readonly SignedOffer[]): Promise<BuiltPath> => {
+  const build = async (
+    chosen: readonly SignedOffer[],
+    { transports = params.transports ?? ['plain'] }: { transports?: readonly TransportName[] } = {},
+  ): Promise<BuiltPath> => {
     // Providers behind NAT are reached through their relays (docs/nat.md): each relay becomes the hop before.
     let offers = withRelays(chosen, (relay) => params.relayOf?.(relay));
     // A NATed first hop: a hole-punched connection to it makes its relay unnecessary (docs/nat.md).
     const punched = await punchFirstHop(offers);
     if (punched) offers = offers.slice(1);
     try {
-      return await buildThrough(offers, punched);
+      return await buildThrough(offers, punched, transports);
     } catch (error) {
       punched?.destroy();
       throw error;
@@ -226,7 +229,11 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     return socket;
   };
 
-  const buildThrough = async (offers: readonly SignedOffer[], punched: Socket | undefined): Promise<BuiltPath> => {
+  const buildThrough = async (
+    offers: readonly SignedOffer[],
+    punched: Socket | undefined,
+    transports: readonly TransportName[],
+  ): Promise<BuiltPath> => {
     /** Hop 1 over each transport allowed and offered, in the order to try them. */
     const firstHops: HopDescriptor[] = [];
     const prepared: {
@@ -305,7 +312,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
           { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
           ...signed.offer.transports.filter((t) => t.name !== 'plain'),
         ];
-        const choices = chooseTransports(offered, params.transports ?? ['plain']).map((c) => ({
+        const choices = chooseTransports(offered, transports).map((c) => ({
           name: c.spec.name,
           hop: { ...hop, ...parseEndpoint(c.endpoint), transport: c.spec },
         }));

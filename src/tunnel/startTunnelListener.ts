@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
@@ -67,7 +68,8 @@ export type StartTunnelListenerParameters<T = undefined> = {
    * answered). Unset: every client is served with empty payloads (unpaid tunnels: tests, the bench).
    */
   admit?: (payload: Buffer, remoteStatic: Buffer, source: HandshakeSource) => Promise<Admission<T>>;
-  onSession?: (session: MuxSession, admitted: T | undefined) => void;
+  /** `transport`: how the session's connection came in (which port: `plain` or an obfuscated transport). */
+  onSession?: (session: MuxSession, admitted: T | undefined, transport: TransportName) => void;
   meterTickBytes?: number;
   /** The provider's capacity: one bucket shared by every session's outgoing DATA. */
   limiter?: RateLimiter;
@@ -169,7 +171,7 @@ export async function startTunnelListener<T = undefined>(
   const exit = (params.role ?? 'exit') === 'exit';
   const serviceFor = (host: string) => params.services?.find((s) => s.host === host.toLowerCase());
   /** Takes a connection unless too many handshakes are in progress (from `source`, or in all). */
-  const take = (transport: Duplex, source: string): boolean => {
+  const take = (transport: Duplex, transportName: TransportName, source: string): boolean => {
     if (pendingTotal >= MAX_PENDING_HANDSHAKES || (pending.get(source) ?? 0) >= MAX_PENDING_HANDSHAKES_PER_SOURCE) {
       logger.debug({ pending: pendingTotal }, 'too many handshakes in progress; connection closed');
       transport.destroy();
@@ -177,7 +179,7 @@ export async function startTunnelListener<T = undefined>(
     }
     pending.set(source, (pending.get(source) ?? 0) + 1);
     pendingTotal++;
-    void accept(transport, source).finally(() => {
+    void accept(transport, transportName, source).finally(() => {
       pendingTotal--;
       const left = (pending.get(source) ?? 1) - 1;
       if (left > 0) pending.set(source, left);
@@ -189,12 +191,12 @@ export async function startTunnelListener<T = undefined>(
     { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
     (socket) => {
       socket.on('error', () => {});
-      if (!take(socket, socket.remoteAddress ?? '')) return;
+      if (!take(socket, 'plain', socket.remoteAddress ?? '')) return;
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     },
   );
-  const accept = async (transport: Duplex, sourceName = 'transport') => {
+  const accept = async (transport: Duplex, transportName: TransportName, sourceName = 'transport') => {
     // A plain connection is its socket; an obfuscated transport's stream may name its peer too (else one
     // source for all of them: see docs/security.md); a relayed one is named after its relay.
     const peer = transport as { remoteAddress?: string; remotePort?: number };
@@ -292,7 +294,7 @@ export async function startTunnelListener<T = undefined>(
       logger.debug({ code: codeOf(error) }, 'tunnel session closed');
     });
     dedicated = admission?.admitted !== undefined ? params.dedicated?.(admission.admitted, session) : undefined;
-    if (!dedicated) params.onSession?.(session, admission?.admitted);
+    if (!dedicated) params.onSession?.(session, admission?.admitted, transportName);
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -302,7 +304,7 @@ export async function startTunnelListener<T = undefined>(
   const transports: TransportServer[] = [];
   try {
     for (const config of params.transports ?? []) {
-      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream)));
+      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream, config.name)));
     }
   } catch (error) {
     for (const t of transports) await t.close();
@@ -315,7 +317,8 @@ export async function startTunnelListener<T = undefined>(
     sockets,
     udpSockets,
     transports,
-    acceptTransport: (transport, source) => void take(transport, source),
+    // A relayed connection counts as `plain`: it came in as the relay's RELAY stream, not on an obfuscated port.
+    acceptTransport: (transport, source) => void take(transport, 'plain', source),
     close: async () => {
       for (const session of sessions) session.close();
       for (const socket of sockets) socket.destroy();

@@ -83,8 +83,11 @@ describe('two fresh Sybil auditors cannot move an honest provider', { timeout: 3
     };
     const firstEpoch = Math.floor(Date.now() / epochMs) + 1;
     for (let epoch = firstEpoch; epoch < firstEpoch + ATTACK_EPOCHS; epoch++) {
-      // Just after `epoch` ends, as honest auditors report.
+      // Just after `epoch` ends, as honest auditors report — on the chain's clock too: it judges an epoch
+      // finished by its latest block (the devnet mines one at least every second), and refuses an anchor for
+      // the running epoch (EpochOutOfWindow), as it would an honest auditor's.
       await sleep((epoch + 1) * epochMs + 500 - Date.now());
+      while ((await chain.getBlock()).timestamp * 1000n < BigInt((epoch + 1) * epochMs)) await sleep(200);
       const reports: AuditReport[] = sybils.map((s) => ({
         auditor: s.address,
         provider: victim,
