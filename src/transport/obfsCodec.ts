@@ -62,6 +62,24 @@ class TunnelCursor {
     return this.units === 0 ? 2 : 3;
   }
 
+  /** Moves over `chunk` without changing it (the first record's payload: its lengths were not masked). */
+  advance(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const take = Math.min(this.bodyLeft, chunk.length - at);
+        this.bodyLeft -= take;
+        at += take;
+        continue;
+      }
+      const { taken, header } = this.takeHeader(chunk, at);
+      at += taken;
+      if (!header) break;
+      this.bodyLeft = headerValue(header);
+      this.units += 1;
+    }
+  }
+
   /** Takes header bytes from `chunk` at `at`; returns how many, and the header once complete. */
   takeHeader(chunk: Buffer, at: number): { taken: number; header?: Buffer } {
     const need = this.headerLength - this.#have;
@@ -120,7 +138,7 @@ class ObfsSealer {
         const take = Math.min(chunk.length, OBFS_MAX_PAYLOAD - length);
         const part = take === chunk.length ? chunk : chunk.subarray(0, take);
         parts.push(part);
-        this.#walk(part, undefined);
+        this.#cursor.advance(part);
         length += take;
         if (take === chunk.length) index += 1;
         else offset = take;
@@ -145,17 +163,17 @@ class ObfsSealer {
     return out;
   }
 
-  /** Walks `chunk` along the tunnel's units: into `out` with masked lengths (and padding), or only counted. */
-  #walk(chunk: Buffer, out: Buffer[] | undefined): void {
+  /** Walks `chunk` along the tunnel's units into `out`, lengths masked, padding after small units. */
+  #walk(chunk: Buffer, out: Buffer[]): void {
     const cursor = this.#cursor;
     let at = 0;
     while (at < chunk.length) {
       if (cursor.bodyLeft > 0) {
         const take = Math.min(cursor.bodyLeft, chunk.length - at);
-        if (out) out.push(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
+        out.push(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
         cursor.bodyLeft -= take;
         at += take;
-        if (cursor.bodyLeft === 0 && out) this.#pad(out);
+        if (cursor.bodyLeft === 0) this.#pad(out);
         continue;
       }
       const { taken, header } = cursor.takeHeader(chunk, at);
@@ -164,11 +182,11 @@ class ObfsSealer {
       const value = headerValue(header);
       if (value >= OBFS_PADDING_FLAG)
         throw new TransportError('A tunnel unit too large for obfs', { code: 'TRANSPORT_FRAMING' });
-      if (out) out.push(this.#mask.update(header));
+      out.push(this.#mask.update(header));
       cursor.units += 1;
       cursor.bodyLeft = value;
       this.#lastBody = value;
-      if (value === 0 && out) this.#pad(out);
+      if (value === 0) this.#pad(out);
     }
   }
 
@@ -238,7 +256,7 @@ class ObfsOpener {
         for (const piece of this.#cipher.openPieces(sealed)) {
           if (left <= 0) break;
           const part = piece.length <= left ? piece : piece.subarray(0, left);
-          this.#count(part);
+          this.#cursor.advance(part);
           out.push(part);
           left -= part.length;
         }
@@ -256,25 +274,6 @@ class ObfsOpener {
       for (const piece of rest) this.#unmask(piece, out);
     }
     return out;
-  }
-
-  /** Advances the cursor over the first record's payload (its lengths were not masked). */
-  #count(part: Buffer): void {
-    const cursor = this.#cursor;
-    let at = 0;
-    while (at < part.length) {
-      if (cursor.bodyLeft > 0) {
-        const take = Math.min(cursor.bodyLeft, part.length - at);
-        cursor.bodyLeft -= take;
-        at += take;
-        continue;
-      }
-      const { taken, header } = cursor.takeHeader(part, at);
-      at += taken;
-      if (!header) break;
-      cursor.bodyLeft = headerValue(header);
-      cursor.units += 1;
-    }
   }
 
   #unmask(chunk: Buffer, out: Buffer[]): void {
