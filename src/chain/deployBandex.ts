@@ -22,7 +22,7 @@ import { shieldedPoolAbi, shieldedPoolBytecode, shieldedPoolLibraries } from './
 import { testDollarAbi, testDollarBytecode } from './abi/testDollar.ts';
 import { sendTransaction } from './actions/sendTransaction.ts';
 import type { ChainClient } from './chainClient.ts';
-import { assertFactoryPresent, deployDeterministic } from './deployDeterministic.ts';
+import { assertFactoryPresent, deployDeterministic, linkBytecode } from './deployDeterministic.ts';
 import { DEPLOYMENT_FORMAT_VERSION, type Deployment } from './deployment.ts';
 import {
   DEPLOY_PRESETS,
@@ -31,7 +31,7 @@ import {
   type PresetName,
   recordParameters,
 } from './deployPresets.ts';
-import { deployVolumeLedger, linkBytecode } from './deployVolumeLedger.ts';
+import { deployVolumeLedger } from './deployVolumeLedger.ts';
 
 export type DeployBandexParameters = {
   client: ChainClient;

@@ -80,3 +80,19 @@ export async function deployDeterministic<abi extends Abi>(
   }
   return address;
 }
+
+/** Replaces each library placeholder of `bytecode` by the library's address. */
+export function linkBytecode(
+  bytecode: Hex,
+  libraries: Record<string, string>,
+  addresses: Record<string, Address>,
+): Hex {
+  let linked: string = bytecode;
+  for (const [library, placeholder] of Object.entries(libraries)) {
+    const address = addresses[library];
+    if (!address)
+      throw new DeployError({ reason: `no address for library ${library}`, details: 'deploy the library first' });
+    linked = linked.split(placeholder).join(address.slice(2).toLowerCase());
+  }
+  return linked as Hex;
+}

@@ -3,14 +3,13 @@
  * addresses are linked into VolumeLedger's bytecode), the circuit's generated Groth16 verifier, and
  * VolumeLedger over the payment channels, each through the CREATE2 factory (a re-run finds them).
  */
-import type { Address, Hex } from 'viem';
+import type { Address } from 'viem';
 import { poseidonT3Bytecode } from './abi/poseidonT3.ts';
 import { poseidonT6Bytecode } from './abi/poseidonT6.ts';
 import { servedVolumeVerifierAbi, servedVolumeVerifierBytecode } from './abi/servedVolumeVerifier.ts';
 import { volumeLedgerAbi, volumeLedgerBytecode, volumeLedgerLibraries } from './abi/volumeLedger.ts';
 import type { ChainClient } from './chainClient.ts';
-import { deployDeterministic } from './deployDeterministic.ts';
-import { DeployError } from './errors.ts';
+import { deployDeterministic, linkBytecode } from './deployDeterministic.ts';
 
 /** Epochs after its end that an epoch still takes volume claims (then its totals are final). */
 export const VOLUME_CLAIM_WINDOW_EPOCHS = 8n;
@@ -22,22 +21,6 @@ export type DeployVolumeLedgerParameters = {
   claimWindow?: bigint;
   salt: (name: string) => string;
 };
-
-/** Replaces each library placeholder of `bytecode` by the library's address. */
-export function linkBytecode(
-  bytecode: Hex,
-  libraries: Record<string, string>,
-  addresses: Record<string, Address>,
-): Hex {
-  let linked: string = bytecode;
-  for (const [library, placeholder] of Object.entries(libraries)) {
-    const address = addresses[library];
-    if (!address)
-      throw new DeployError({ reason: `no address for library ${library}`, details: 'deploy the library first' });
-    linked = linked.split(placeholder).join(address.slice(2).toLowerCase());
-  }
-  return linked as Hex;
-}
 
 export async function deployVolumeLedger(
   client: ChainClient,

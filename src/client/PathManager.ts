@@ -50,7 +50,7 @@ export type PathManagerParameters = {
    * Called with a path's providers before it is built: the client's libp2p node then keeps away from
    * every hop but the entry (`startClient`), so no later hop sees the client's address or peer id.
    */
-  onPathChosen?: (offers: readonly SignedOffer[]) => void;
+  onPathChosen?: (offers: readonly SignedOffer[]) => void | Promise<void>;
   /** Auditors' reports and the client's own observations of providers. */
   book: ReputationBook;
   telemetry: Telemetry;
@@ -189,7 +189,7 @@ export class PathManager implements Component {
           'widen --allow-region / --deny-region, use fewer hops, or wait for better providers (the last hop must be an exit, not a relay-only provider)',
       });
     }
-    this.#p.onPathChosen?.(offers);
+    await this.#p.onPathChosen?.(offers);
     let path: BuiltPath;
     try {
       path = await this.#builder.build(offers);

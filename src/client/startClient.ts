@@ -28,6 +28,7 @@ import { networkViewReader } from '../daemon/readNetworkView.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { OfferDirectory } from '../net/OfferDirectory.ts';
+import { parseEndpoint } from '../net/parseEndpoint.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { type ChannelFunder, createWalletFunder } from '../session/ChannelFunder.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
@@ -90,6 +91,11 @@ export type StartClientParameters = {
   allowPrivateAddresses?: boolean;
   /** The local address the tunnel socket to the entry hop binds to (the system's choice when unset). */
   tunnelLocalAddress?: string;
+  /**
+   * Called with the entry hop's hosts (its tunnel endpoint and its transports') before the client dials it:
+   * the VPN's early kill switch lets them out (`vpn/startEarlyKillSwitch.ts`).
+   */
+  beforeEntry?: (hosts: string[]) => Promise<void>;
   /**
    * Who funds each hop key's channel: the wallet by default (`openFor`, refunds to the wallet: the chain links
    * them), or a shielded-pool funder (`createPoolFunder`: a membership proof, submitted by a relayer).
@@ -193,12 +199,19 @@ export async function startClient(params: StartClientParameters): Promise<Client
           logger,
         },
         offers: () => waitForOffers({ client, deployment, directory, hops: params.hops, prefer: params.prefer }),
-        onPathChosen: (offers) => {
+        onPathChosen: async (offers) => {
           laterHops.clear();
           for (const o of offers.slice(1)) laterHops.add(o.offer.peerId);
           for (const peer of laterHops)
             for (const c of node.getConnections())
               if (c.remotePeer.toString() === peer) void c.close().catch(() => c.abort(new Error('later hop')));
+          const entry = offers[0]?.offer;
+          if (entry && params.beforeEntry) {
+            const hosts = [...entry.endpoints, ...entry.transports.map((t) => t.endpoint)]
+              .map((e) => parseEndpoint(e)?.host)
+              .filter((h): h is string => h !== undefined);
+            await params.beforeEntry([...new Set(hosts)]);
+          }
         },
         book,
         telemetry,

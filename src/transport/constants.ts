@@ -21,6 +21,8 @@ export const OBFS_FIRST_HEADER_LEN = 8 + OBFS_HEADER_LEN;
  * the per-record cost (two AEAD set-ups per side) is amortised; a receiver buffers at most one record.
  */
 export const OBFS_MAX_PAYLOAD = 262_144;
+/** obfs: after the first record, a masked length with this bit set announces padding, not a tunnel unit. */
+export const OBFS_PADDING_FLAG = 0x80_00_00;
 /** obfs: most padding per record (2-byte field). */
 export const OBFS_MAX_PADDING = 65_535;
 /** obfs: the first record of each direction is padded by a uniform 0..this many bytes: no fixed-size first packet. */

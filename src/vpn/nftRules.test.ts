@@ -20,6 +20,8 @@ const killSwitch = killSwitchRuleset({
   entry: '203.0.113.7',
   exclude: ['192.168.1.0/24', 'fd00::/8'],
 });
+/** Before the first path: the control plane only (then the chosen entry is added). */
+const early = killSwitchRuleset({ ifname: 'bandex0', control: ['198.51.100.9', '203.0.113.1'], exclude: [] });
 const gateway = gatewayRuleset({
   ifname: 'bandexgw0',
   subnet: parseIpv4Cidr('10.213.0.0/16'),
@@ -57,4 +59,16 @@ test('nft accepts both rulesets', { skip: canCheck }, () => {
     const result = nftCheck(ruleset);
     assert.equal(result.status, 0, `${result.stderr}\n${ruleset}`);
   }
+});
+
+test('early kill switch: the control plane alone may be reached directly; nothing at all with none given', () => {
+  assert.match(early, /ip daddr \{ 198\.51\.100\.9\/32, 203\.0\.113\.1\/32 \} accept/);
+  assert.match(early, /policy drop;/);
+  const none = killSwitchRuleset({ ifname: 'bandex0', exclude: [] });
+  assert.doesNotMatch(
+    none,
+    /ip daddr/,
+    'no empty set (nft would refuse it): nothing passes but loopback and the tunnel',
+  );
+  if (!canCheck) for (const ruleset of [early, none]) assert.equal(nftCheck(ruleset).status, 0);
 });

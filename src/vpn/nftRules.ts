@@ -22,15 +22,20 @@ const set = (items: readonly string[]) => `{ ${items.join(', ')} }`;
 
 export type KillSwitchParameters = {
   ifname: string;
-  /** The entry hop's IPv4 address (the Bandex client's only direct peer). */
-  entry: string;
+  /** The entry hop's IPv4 address (the Bandex client's only direct peer); unknown before the first path. */
+  entry?: string;
+  /**
+   * Before the VPN is up: the control plane's IPv4 addresses (bootstrap peers, the chain's RPC), which the
+   * client must reach to build its first path. Once the VPN is up they go through the tunnel like the rest.
+   */
+  control?: readonly string[];
   /** `--vpn-exclude` prefixes (IPv4): reached directly, outside the tunnel. */
   exclude: readonly string[];
 };
 
-export function killSwitchRuleset({ ifname, entry, exclude }: KillSwitchParameters): string {
+export function killSwitchRuleset({ ifname, entry, control = [], exclude }: KillSwitchParameters): string {
   const table = killSwitchTable(ifname);
-  const direct = [entry, ...ipv4Only(exclude)];
+  const direct = [...new Set([...(entry ? [entry] : []), ...ipv4Only(control), ...ipv4Only(exclude)])];
   return [
     `table inet ${table}`,
     `delete table inet ${table}`,
@@ -39,7 +44,7 @@ export function killSwitchRuleset({ ifname, entry, exclude }: KillSwitchParamete
     '    type filter hook output priority 0; policy drop;',
     '    oifname "lo" accept',
     `    oifname "${ifname}" meta nfproto ipv4 accept`,
-    `    ip daddr ${set(direct)} accept`,
+    ...(direct.length > 0 ? [`    ip daddr ${set(direct)} accept`] : []),
     '  }',
     '  chain forward {',
     '    type filter hook forward priority 0; policy drop;',

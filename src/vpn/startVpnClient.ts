@@ -52,6 +52,8 @@ export type StartVpnClientParameters = {
   resolvConf?: string | null;
   /** Where the changes are recorded (`vpnStateFile(stateDir)`). */
   stateFile: string;
+  /** The early kill switch is already in (`startEarlyKillSwitch`, same table): recorded as such from the start. */
+  killSwitchUp?: boolean;
   logger?: Logger;
 };
 
@@ -75,7 +77,8 @@ export async function startVpnClient(params: StartVpnClientParameters): Promise<
   const dns = params.dns && params.dns.length > 0 ? params.dns : grant.dns;
   let currentEntry = entry;
 
-  const state: VpnState = { ifname, routes: [], killSwitch: false };
+  // An early kill switch (`startEarlyKillSwitch`) may already be up: its table is replaced below, never absent.
+  const state: VpnState = { ifname, routes: [], killSwitch: params.killSwitchUp ?? false };
   const record = () => saveVpnState(stateFile, state);
   record();
   // Bursts of a TCP download arrive faster than one event-loop turn: room for them, not drops.

@@ -7,7 +7,8 @@
  * (UDP DNS) and an `iperf3 -u` transfer reach the origin only from the provider's address, and the
  * provider's claim grows with the bytes. SIGTERM tears the VPN down (routes, resolv.conf, nftables back
  * as before). A second client is then killed with SIGKILL: no packet from `c` reaches the origin (plain,
- * DNS or through the dead tunnel) until `bandex vpn down` restores the namespace.
+ * DNS or through the dead tunnel) until `bandex vpn down` restores the namespace. A third shows the kill switch
+ * is in before the first path is built: curl tried while `connect --vpn` starts never reaches the origin.
  *
  * Needs root and Linux (skips saying why otherwise); needs wireguard-go, wg, nft, nginx, dnsmasq, dig and
  * iperf3 — a missing one fails the test naming its Debian package (`.ci/run` installs them).
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BANDEX } from '../support/cli.ts';
 import { type Daemon, probeNetnsSupport } from '../support/netns.ts';
 import { type ClientInfo, ORIGIN_NAME, startVpnLab, type VpnLab } from '../support/vpnLab.ts';
@@ -197,5 +199,32 @@ describe('issue 19: bandex connect --vpn in network namespaces', { skip: support
     assert.equal(readFileSync(lab.resolvFile, 'utf8'), lab.resolvBefore);
     assert.match(await must(c, 'curl', ['-sS', '--max-time', '10', `http://${o.ip}/`]), /hello from the origin/);
     assert.ok((await lab.originCounters()).fromClient > afterwards.fromClient, 'direct again after vpn down');
+  });
+
+  it('the kill switch is in before the first path is built: nothing reaches the origin directly while connect --vpn starts', {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const { c, o, must, sh } = lab;
+    let ready = false;
+    const starting = lab.startClient().finally(() => {
+      ready = true;
+    });
+    // The early kill switch goes in before the client dials anything (it needs the RPC's answer first).
+    while (!ready && !(await must(c, 'nft', ['list', 'tables'])).includes('bandex_vpn')) await sleep(20);
+    const before = await lab.originCounters();
+    let attempts = 0;
+    while (!ready) {
+      const curl = await sh(c, 'curl', ['-sS', '--max-time', '1', `http://${o.ip}/`]);
+      if (ready) break; // the VPN came up while this one ran: it may have gone through the tunnel
+      attempts++;
+      assert.notEqual(curl.code, 0, `curl reached the origin while the first path was being built\n${lab.logs()}`);
+    }
+    const third = await starting;
+    assert.ok(attempts > 0, 'curl was tried while the client was starting');
+    assert.equal((await lab.originCounters()).fromClient - before.fromClient, 0, 'nothing from the client address');
+    assert.match((await sh(c, 'curl', ['-sS', '--max-time', '20', `http://${o.ip}/`])).out, /hello/, lab.logs());
+    assert.equal((await lab.originCounters()).fromClient - before.fromClient, 0, 'and then only through the tunnel');
+    await third.daemon.stop(20_000);
+    assert.doesNotMatch(await must(c, 'nft', ['list', 'tables']), /bandex_vpn/);
   });
 });

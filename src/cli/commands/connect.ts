@@ -114,10 +114,14 @@ Examples:
     )
     .action(async (flags: ConnectFlags) => {
       const logger = createLogger({ name: 'connect' });
-      const { wallet, deployment } = await openWallet(flags);
+      const { wallet, deployment, config } = await openWallet(flags);
       // Loaded here, not at the top: libp2p would slow every other command's start.
       const { startClient } = await import('../../client/startClient.ts');
+      // With --vpn, the kill switch goes in first: nothing leaves outside the tunnel while the first path is
+      // built either (only the control plane, then the chosen entry hop, may be reached directly).
+      const early = flags.vpn ? await startEarlyVpnKillSwitch(flags, config.rpc, logger) : undefined;
       const client = await startClient({
+        beforeEntry: early?.allowEntry,
         client: wallet,
         deployment,
         stateDir: flags.stateDir,
@@ -139,9 +143,18 @@ Examples:
         apiPort: flags.apiPort,
         allowPrivateAddresses: flags.allowPrivate,
         logger,
+      }).catch(async (error: unknown) => {
+        await early?.remove().catch(() => {});
+        throw error;
       });
-      await client.connect();
-      const vpn = flags.vpn ? await startVpn(client, flags, logger).catch(stopClientAfter(client)) : undefined;
+      const vpn = flags.vpn
+        ? await client
+            .connect()
+            .then(() => startVpn(client, flags, logger))
+            .catch(stopClientAfter(client, early))
+        : undefined;
+      if (!flags.vpn) await client.connect();
+      early?.handOver();
       const socks = `${client.socks.address.host}:${client.socks.address.port}`;
       const httpProxy = `${client.http.address.host}:${client.http.address.port}`;
       // Signal handlers before the ready line: whoever reads it may stop us at once.
@@ -166,16 +179,11 @@ Examples:
 
 type StartedClient = Awaited<ReturnType<typeof import('../../client/startClient.ts').startClient>>;
 
-/** `--vpn`: whatever a crashed run left is undone first, then the VPN comes up through the built path. */
+/** `--vpn`: the VPN comes up through the built path (its kill switch replaces the early one). */
 async function startVpn(client: StartedClient, flags: ConnectFlags, logger: Logger) {
   const { startVpnClient } = await import('../../vpn/startVpnClient.ts');
-  const { loadVpnState, tearDownVpn, vpnStateFile } = await import('../../vpn/vpnState.ts');
+  const { vpnStateFile } = await import('../../vpn/vpnState.ts');
   const stateFile = vpnStateFile(flags.stateDir);
-  const stale = loadVpnState(stateFile);
-  if (stale) {
-    logger.warn({ ifname: stale.ifname }, 'undoing the VPN a previous run left');
-    await tearDownVpn(stale);
-  }
   const entry = client.entryAddress();
   if (!entry || !isIPv4(entry)) {
     throw new VpnError('the VPN needs an IPv4 entry hop', {
@@ -193,13 +201,36 @@ async function startVpn(client: StartedClient, flags: ConnectFlags, logger: Logg
     dns: flags.vpnDns,
     resolvConf: flags.vpnResolvConf,
     stateFile,
+    killSwitchUp: true,
     logger,
   });
 }
 
-function stopClientAfter(client: StartedClient) {
+function stopClientAfter(client: StartedClient, early?: { remove(): Promise<void> }) {
   return async (error: unknown): Promise<never> => {
     await client.stop().catch(() => {});
+    // The VPN did not come up: the early kill switch goes too, the host is left as it was.
+    await early?.remove().catch(() => {});
     throw error;
   };
+}
+
+/** `--vpn`: whatever a crashed run left is undone, then the kill switch goes in before the client starts. */
+async function startEarlyVpnKillSwitch(flags: ConnectFlags, rpc: string, logger: Logger) {
+  const { startEarlyKillSwitch } = await import('../../vpn/startEarlyKillSwitch.ts');
+  const { loadVpnState, tearDownVpn, vpnStateFile } = await import('../../vpn/vpnState.ts');
+  const stateFile = vpnStateFile(flags.stateDir);
+  const stale = loadVpnState(stateFile);
+  if (stale) {
+    logger.warn({ ifname: stale.ifname }, 'undoing the VPN a previous run left');
+    await tearDownVpn(stale);
+  }
+  return startEarlyKillSwitch({
+    ifname: flags.vpnInterface,
+    rpc,
+    bootstrap: flags.bootstrap,
+    exclude: flags.vpnExclude,
+    stateFile,
+    logger,
+  });
 }
