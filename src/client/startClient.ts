@@ -31,6 +31,7 @@ import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import { parseEndpoint } from '../net/parseEndpoint.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { type ChannelFunder, createWalletFunder } from '../session/ChannelFunder.ts';
+import { withRelays } from '../session/withRelays.ts';
 import { ChannelStore } from '../store/ChannelStore.ts';
 import { openDatabase } from '../store/openDatabase.ts';
 import { ReceiptStore } from '../store/ReceiptStore.ts';
@@ -199,7 +200,9 @@ export async function startClient(params: StartClientParameters): Promise<Client
           logger,
         },
         offers: () => waitForOffers({ client, deployment, directory, hops: params.hops, prefer: params.prefer }),
-        onPathChosen: async (offers) => {
+        onPathChosen: async (chosen) => {
+          // The path as it will be built: a provider behind NAT has its relay before it (docs/nat.md).
+          const offers = withRelays(chosen, (relay) => directory.get(relay));
           laterHops.clear();
           for (const o of offers.slice(1)) laterHops.add(o.offer.peerId);
           for (const peer of laterHops)
