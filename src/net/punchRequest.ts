@@ -12,6 +12,7 @@
  */
 import { type Address, getAddress, isAddress } from 'viem';
 import { ReservationError } from './errors.ts';
+import { parseRelayMessage } from './reservationRequest.ts';
 
 export type PunchRequest = { provider: Address; port: number };
 /** `observed`: the client's own address as the relay saw it (libp2p identify's observed address). */
@@ -27,26 +28,8 @@ export function encodePunchRequest(request: PunchRequest): Buffer {
   return Buffer.from(JSON.stringify({ type: 'punch', v: 1, provider: request.provider, port: request.port }));
 }
 
-function parse(payload: Uint8Array, type: string): Record<string, unknown> {
-  let m: unknown;
-  try {
-    m = JSON.parse(Buffer.from(payload).toString('utf8'));
-  } catch {
-    throw new ReservationError('NET_RESERVATION_MALFORMED', 'not JSON');
-  }
-  if (
-    typeof m !== 'object' ||
-    m === null ||
-    (m as { type?: unknown }).type !== type ||
-    (m as { v?: unknown }).v !== 1
-  ) {
-    throw new ReservationError('NET_RESERVATION_MALFORMED', `not a ${type} message of version 1`);
-  }
-  return m as Record<string, unknown>;
-}
-
 export function decodePunchRequest(payload: Uint8Array): PunchRequest {
-  const { provider, port } = parse(payload, 'punch');
+  const { provider, port } = parseRelayMessage(payload, 'punch');
   if (typeof provider !== 'string' || !isAddress(provider, { strict: false })) {
     throw new ReservationError('NET_RESERVATION_MALFORMED', 'provider is not an address');
   }
@@ -59,7 +42,7 @@ export function encodePunchAnswer(answer: PunchAnswer): Buffer {
 }
 
 export function decodePunchAnswer(payload: Uint8Array): PunchAnswer {
-  const m = parse(payload, 'punched');
+  const m = parseRelayMessage(payload, 'punched');
   const isHost = (h: unknown): h is string => typeof h === 'string' && h.length > 0 && h.length <= 64;
   if (m.ok === true && isHost(m.host) && isPort(m.port) && isHost(m.observed)) {
     return { ok: true, host: m.host, port: m.port, observed: m.observed };

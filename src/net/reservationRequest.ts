@@ -47,7 +47,8 @@ export function encodeReservationRequest(request: ReservationRequest): Buffer {
   return Buffer.from(JSON.stringify({ type: 'reserve', v: 1, ...request }));
 }
 
-function parse(payload: Uint8Array, type: string): Record<string, unknown> {
+/** A relay control message's fields: JSON of `type` and version 1 (reservation and punch requests). */
+export function parseRelayMessage(payload: Uint8Array, type: string): Record<string, unknown> {
   let m: unknown;
   try {
     m = JSON.parse(Buffer.from(payload).toString('utf8'));
@@ -66,7 +67,7 @@ function parse(payload: Uint8Array, type: string): Record<string, unknown> {
 }
 
 export function decodeReservationRequest(payload: Uint8Array): ReservationRequest {
-  const m = parse(payload, 'reserve');
+  const m = parseRelayMessage(payload, 'reserve');
   const { provider, expiry, signature } = m;
   if (typeof provider !== 'string' || !isAddress(provider, { strict: false })) {
     throw new ReservationError('NET_RESERVATION_MALFORMED', 'provider is not an address');
@@ -113,7 +114,7 @@ export function encodeReservationAnswer(answer: ReservationAnswer): Buffer {
 }
 
 export function decodeReservationAnswer(payload: Uint8Array): ReservationAnswer {
-  const m = parse(payload, 'reserved');
+  const m = parseRelayMessage(payload, 'reserved');
   if (m.ok === true) return { ok: true };
   if (m.ok === false && typeof m.reason === 'string') return { ok: false, reason: m.reason.slice(0, 200) };
   throw new ReservationError('NET_RESERVATION_MALFORMED', 'answer is neither ok nor a refusal');
