@@ -68,7 +68,10 @@ export async function requestCooperativeClose(p: RequestCooperativeCloseParamete
       if (answer.channelId.toLowerCase() !== channelId.toLowerCase())
         return done({ ok: false, reason: `the provider answered for channel ${answer.channelId}` });
       if (isRefusal(answer))
-        return done({ ok: false, reason: `the provider refused: it holds a claim of ${answer.amount}, not ${amount}` });
+        return done({
+          ok: false,
+          reason: `the provider refused to co-sign ${amount} (it holds a claim of ${answer.amount}): the channel stays open; close it with \`bandex channel close\``,
+        });
       const signer = recoverCloseSigner(p.domain, channelId, amount, answer.signature);
       if (answer.amount !== amount || !signer || !isAddressEqual(signer, p.payee))
         return done({ ok: false, reason: 'the provider’s co-signature does not verify' });
