@@ -21,6 +21,11 @@ export const OBFS_FIRST_HEADER_LEN = 8 + OBFS_HEADER_LEN;
  * the per-record cost (two AEAD set-ups per side) is amortised; a receiver buffers at most one record.
  */
 export const OBFS_MAX_PAYLOAD = 262_144;
+/**
+ * obfs: largest payload of a direction's first record, which carries the tunnel's handshake message alone (at
+ * most ~1 KiB): a receiver holds the record whole before opening it, in place in the tunnel's receive area.
+ */
+export const OBFS_MAX_FIRST_PAYLOAD = 16_384;
 /** obfs: after the first record, a masked length with this bit set announces padding, not a tunnel unit. */
 export const OBFS_PADDING_FLAG = 0x80_00_00;
 /** obfs: most padding per record (2-byte field). */

@@ -1,15 +1,15 @@
 /**
  * The server side of the obfs and wss transports: a listener whose authenticated connections come
- * out as byte streams for the tunnel (`plain` is the tunnel listener's own port). One port per
+ * out as sockets and their framing for the tunnel (`plain` is the tunnel listener's own port). One port per
  * transport: a censor probing one port learns nothing about another, and no transport has to
  * announce itself in its first bytes for a dispatcher to recognise it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { TRANSPORT_HIGH_WATER_MARK } from './constants.ts';
 import { acceptObfs } from './obfs.ts';
 import { SaltMemory } from './SaltMemory.ts';
 import type { TransportSpec } from './transportSpec.ts';
+import type { TransportConnection } from './WireFraming.ts';
 import { createWssServer } from './wss.ts';
 
 export type TransportListenConfig = { host?: string; port?: number; timeoutMs?: number } & (
@@ -36,7 +36,7 @@ export type TransportServer = {
 
 export async function listenTransport(
   config: TransportListenConfig,
-  onStream: (stream: Duplex) => void,
+  onStream: (connection: TransportConnection) => void,
 ): Promise<TransportServer> {
   const sockets = new Set<Socket>();
   let server: Server;
@@ -52,7 +52,7 @@ export async function listenTransport(
           jitterMs: config.jitterMs,
           salts,
           timeoutMs: config.timeoutMs,
-        }).then((stream) => stream && onStream(stream));
+        }).then((connection) => connection && onStream(connection));
       },
     );
   } else {

@@ -7,16 +7,16 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { connectTcp } from './connectTcp.ts';
+import { type ConnectTcpParameters, connectTcp } from './connectTcp.ts';
 import { OBFS_MAX_SKEW_S, OBFS_PROBE_CLOSE_MAX, OBFS_PROBE_CLOSE_MIN, TRANSPORT_AUTH_TIMEOUT_MS } from './constants.ts';
-import { FramedStream } from './FramedStream.ts';
 import {
-  createObfsClientCodec,
-  createObfsServerCodec,
+  createObfsClientFraming,
+  createObfsServerFraming,
   OBFS_CLIENT_HELLO_LEN,
   openObfsClientHello,
 } from './obfsCodec.ts';
 import type { SaltMemory } from './SaltMemory.ts';
+import type { TransportConnection } from './WireFraming.ts';
 
 export type ObfsParameters = { psk: Buffer; jitterMs?: number };
 
@@ -26,12 +26,10 @@ export function obfsProbeThreshold(psk: Buffer): number {
   return OBFS_PROBE_CLOSE_MIN + (draw % (OBFS_PROBE_CLOSE_MAX - OBFS_PROBE_CLOSE_MIN));
 }
 
-export async function dialObfs(
-  target: { host: string; port: number; signal?: AbortSignal },
-  params: ObfsParameters,
-): Promise<FramedStream> {
+/** `target.onread`: the socket is read in place into the tunnel's receive area, as `plain`'s is. */
+export async function dialObfs(target: ConnectTcpParameters, params: ObfsParameters): Promise<TransportConnection> {
   const socket = await connectTcp(target);
-  return new FramedStream(socket, createObfsClientCodec(params.psk), { jitterMs: params.jitterMs });
+  return { socket, framing: createObfsClientFraming(params.psk, { jitterMs: params.jitterMs }) };
 }
 
 export type AcceptObfsParameters = ObfsParameters & {
@@ -41,10 +39,10 @@ export type AcceptObfsParameters = ObfsParameters & {
 };
 
 /**
- * Resolves with the client's stream once its first packet authenticates, or with undefined once a
+ * Resolves with the client's connection (paused; what followed its hello in `head`) once its first packet authenticates, or with undefined once a
  * connection that did not is closed (never an error the peer could see).
  */
-export function acceptObfs(socket: Socket, params: AcceptObfsParameters): Promise<FramedStream | undefined> {
+export function acceptObfs(socket: Socket, params: AcceptObfsParameters): Promise<TransportConnection | undefined> {
   const { psk, salts, timeoutMs = TRANSPORT_AUTH_TIMEOUT_MS } = params;
   const now = params.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const threshold = obfsProbeThreshold(psk);
@@ -83,12 +81,11 @@ export function acceptObfs(socket: Socket, params: AcceptObfsParameters): Promis
       }
       stop();
       socket.pause();
-      resolve(
-        new FramedStream(socket, createObfsServerCodec(psk, hello), {
-          head: bytes.subarray(OBFS_CLIENT_HELLO_LEN),
-          jitterMs: params.jitterMs,
-        }),
-      );
+      resolve({
+        socket,
+        framing: createObfsServerFraming(psk, hello, params.jitterMs),
+        head: bytes.subarray(OBFS_CLIENT_HELLO_LEN),
+      });
     };
     const timer = setTimeout(drop, timeoutMs);
     socket.on('data', onData);

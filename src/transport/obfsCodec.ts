@@ -21,6 +21,7 @@ import {
   OBFS_FIRST_HEADER_LEN,
   OBFS_FIRST_PADDING,
   OBFS_HEADER_LEN,
+  OBFS_MAX_FIRST_PAYLOAD,
   OBFS_MAX_PADDING,
   OBFS_MAX_PAYLOAD,
   OBFS_PADDING_FLAG,
@@ -29,7 +30,7 @@ import {
   OBFS_TAG_LEN,
 } from './constants.ts';
 import { TransportError } from './errors.ts';
-import type { FrameCodec } from './FramedStream.ts';
+import type { Unframed, WireFraming } from './WireFraming.ts';
 
 /** Wire bytes a server needs to authenticate a client: its salt and its first header. */
 export const OBFS_CLIENT_HELLO_LEN = OBFS_SALT_LEN + OBFS_FIRST_HEADER_LEN + OBFS_TAG_LEN;
@@ -45,59 +46,12 @@ export function obfsPadding(length: number, first: boolean): number {
   return 0;
 }
 
-/**
- * Where the tunnel's own units are in the stream obfs carries: one handshake message behind a u16 length, then
- * records behind a u24 length (`tunnel/SecureChannel.ts`, docs/tunnel.md). After each direction's first record,
- * obfs masks these length fields instead of encrypting everything a second time.
- */
-class TunnelCursor {
-  /** Tunnel units whose header was read (the first has a 2-byte header, the others 3). */
-  units = 0;
-  /** Body bytes left in the current unit (a tunnel unit's, or padding's on the receiving side). */
-  bodyLeft = 0;
-  readonly #head = Buffer.alloc(3);
-  #have = 0;
-
-  get headerLength(): number {
-    return this.units === 0 ? 2 : 3;
-  }
-
-  /** Moves over `chunk` without changing it (the first record's payload: its lengths were not masked). */
-  advance(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.bodyLeft > 0) {
-        const take = Math.min(this.bodyLeft, chunk.length - at);
-        this.bodyLeft -= take;
-        at += take;
-        continue;
-      }
-      const { taken, header } = this.takeHeader(chunk, at);
-      at += taken;
-      if (!header) break;
-      this.bodyLeft = headerValue(header);
-      this.units += 1;
-    }
-  }
-
-  /** Takes header bytes from `chunk` at `at`; returns how many, and the header once complete. */
-  takeHeader(chunk: Buffer, at: number): { taken: number; header?: Buffer } {
-    const need = this.headerLength - this.#have;
-    const taken = Math.min(need, chunk.length - at);
-    chunk.copy(this.#head, this.#have, at, at + taken);
-    this.#have += taken;
-    if (this.#have < this.headerLength) return { taken };
-    this.#have = 0;
-    return { taken, header: this.#head.subarray(0, this.headerLength) };
-  }
-}
-
-function headerValue(header: Buffer): number {
-  return header.length === 2 ? header.readUInt16BE(0) : header.readUIntBE(0, 3);
+function violation(reason: string): TransportError {
+  return new TransportError(`obfs framing: ${reason}`, { code: 'TRANSPORT_FRAMING' });
 }
 
 /** The keystream that masks the tunnel's length fields in one direction (AES-256-CTR, its own key). */
-function lengthMask(key: Buffer) {
+function lengthMask(key: Buffer): Cipheriv {
   return createCipheriv(
     'aes-256-ctr',
     Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'bandex obfs v2 mask', 32)),
@@ -105,14 +59,15 @@ function lengthMask(key: Buffer) {
   );
 }
 
-/** Seals one direction: the salt and an AEAD first record, then the tunnel's units with masked lengths. */
+/**
+ * Seals one direction, a tunnel unit at a time (`SecureChannel` hands each handshake message and record whole):
+ * the first unit goes out as the salt and an AEAD first record, every later one as its length field masked,
+ * its body as it is, and a padding unit after a small one.
+ */
 class ObfsSealer {
   readonly #salt: Buffer;
   readonly #cipher: AesGcmCounter;
   readonly #mask: Cipheriv;
-  readonly #cursor = new TunnelCursor();
-  /** Body length of the last tunnel unit: a small one is followed by padding. */
-  #lastBody = 0;
   #first = true;
   readonly #timestamp: (() => number) | undefined;
 
@@ -123,105 +78,71 @@ class ObfsSealer {
     this.#timestamp = timestamp;
   }
 
-  encode(chunks: readonly Buffer[]): Buffer[] {
-    const out: Buffer[] = [];
-    let index = 0;
-    let offset = 0;
-    if (this.#first) {
-      // The first record: salt, AEAD header (the client's with its clock), AEAD payload and padding. It carries
-      // the tunnel's handshake message, so nothing of the handshake is ever in clear.
-      out.push(this.#salt);
-      const parts: Buffer[] = [];
-      let length = 0;
-      while (index < chunks.length && length < OBFS_MAX_PAYLOAD) {
-        const chunk = chunks[index] as Buffer;
-        const take = Math.min(chunk.length, OBFS_MAX_PAYLOAD - length);
-        const part = take === chunk.length ? chunk : chunk.subarray(0, take);
-        parts.push(part);
-        this.#cursor.advance(part);
-        length += take;
-        if (take === chunk.length) index += 1;
-        else offset = take;
+  frame(unit: readonly Buffer[]): Buffer[] {
+    let length = 0;
+    for (const part of unit) length += part.length;
+    if (this.#first) return this.#opening(unit, length);
+    const header = unit[0] as Buffer;
+    const body = length - header.length;
+    if (header.length !== 3 || body >= OBFS_PADDING_FLAG) throw violation('not a tunnel record');
+    const out: Buffer[] = [this.#mask.update(header)];
+    for (let i = 1; i < unit.length; i++) if ((unit[i] as Buffer).length > 0) out.push(unit[i] as Buffer);
+    // After a small unit, a padding unit of random size: small units' lengths say nothing.
+    if (body < OBFS_SMALL_RECORD) {
+      const n = obfsPadding(body, false);
+      if (n > 0) {
+        const pad = Buffer.alloc(3);
+        pad.writeUIntBE(OBFS_PADDING_FLAG | n, 0, 3);
+        out.push(this.#mask.update(pad), randomBytes(n));
       }
-      const padding = obfsPadding(length, true);
-      const stamped = this.#timestamp !== undefined;
-      const header = Buffer.alloc(stamped ? OBFS_FIRST_HEADER_LEN : OBFS_HEADER_LEN);
-      let at = 0;
-      if (stamped) at = header.writeBigUInt64BE(BigInt((this.#timestamp as () => number)()));
-      at = header.writeUIntBE(length, at, 3);
-      header.writeUInt16BE(padding, at);
-      this.#first = false;
-      out.push(...this.#cipher.seal([header]));
-      if (padding > 0) parts.push(Buffer.alloc(padding));
-      out.push(...this.#cipher.seal(parts));
-    }
-    for (; index < chunks.length; index++) {
-      const chunk = chunks[index] as Buffer;
-      this.#walk(offset === 0 ? chunk : chunk.subarray(offset), out);
-      offset = 0;
     }
     return out;
   }
 
-  /** Walks `chunk` along the tunnel's units into `out`, lengths masked, padding after small units. */
-  #walk(chunk: Buffer, out: Buffer[]): void {
-    const cursor = this.#cursor;
+  /** The first unit (the tunnel's handshake message): salt, AEAD header (the client's with its clock), AEAD
+   * payload and padding, so that nothing of the handshake is ever in clear. */
+  #opening(unit: readonly Buffer[], length: number): Buffer[] {
+    if (length > OBFS_MAX_FIRST_PAYLOAD) throw violation('opening unit too large');
+    this.#first = false;
+    const padding = obfsPadding(length, true);
+    const stamped = this.#timestamp !== undefined;
+    const header = Buffer.alloc(stamped ? OBFS_FIRST_HEADER_LEN : OBFS_HEADER_LEN);
     let at = 0;
-    while (at < chunk.length) {
-      if (cursor.bodyLeft > 0) {
-        const take = Math.min(cursor.bodyLeft, chunk.length - at);
-        out.push(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
-        cursor.bodyLeft -= take;
-        at += take;
-        if (cursor.bodyLeft === 0) this.#pad(out);
-        continue;
-      }
-      const { taken, header } = cursor.takeHeader(chunk, at);
-      at += taken;
-      if (!header) break;
-      const value = headerValue(header);
-      if (value >= OBFS_PADDING_FLAG)
-        throw new TransportError('A tunnel unit too large for obfs', { code: 'TRANSPORT_FRAMING' });
-      out.push(this.#mask.update(header));
-      cursor.units += 1;
-      cursor.bodyLeft = value;
-      this.#lastBody = value;
-      if (value === 0) this.#pad(out);
-    }
-  }
-
-  /** After a small tunnel unit, a padding unit of random size: small units' lengths say nothing. */
-  #pad(out: Buffer[]): void {
-    if (this.#lastBody >= OBFS_SMALL_RECORD) return;
-    const n = obfsPadding(this.#lastBody, false);
-    if (n === 0) return;
-    const header = Buffer.alloc(3);
-    header.writeUIntBE(OBFS_PADDING_FLAG | n, 0, 3);
-    out.push(this.#mask.update(header), randomBytes(n));
+    if (stamped) at = header.writeBigUInt64BE(BigInt((this.#timestamp as () => number)()));
+    at = header.writeUIntBE(length, at, 3);
+    header.writeUInt16BE(padding, at);
+    const parts = padding > 0 ? [...unit, Buffer.alloc(padding)] : unit;
+    return [this.#salt, ...this.#cipher.seal([header]), ...this.#cipher.seal(parts)];
   }
 }
 
-/** Opens one direction: its AEAD first record (after the salt), then the tunnel's units with masked lengths. */
+/**
+ * Opens one direction in place: its AEAD first record (after the salt, on the client), then the tunnel's units
+ * with masked lengths — each length field unmasked where it lies, padding units dropped, bodies left as they are.
+ */
 class ObfsOpener {
-  readonly #cipher: AesGcmCounter;
-  readonly #mask: Cipheriv;
-  readonly #cursor = new TunnelCursor();
-  /** The current masked-mode body is padding: dropped. */
-  #padding = false;
+  /** Called with the first wire bytes (the server's salt) to get the key; unset once it is known. */
+  #keyFromSalt: ((salt: Buffer) => Buffer) | undefined;
+  #cipher: AesGcmCounter | undefined;
+  #mask: Cipheriv | undefined;
+  /** Sizes of the first record's body once its header is open. */
+  #body: { payload: number; padding: number } | undefined;
   /** Past the first record: lengths are masked, bodies pass through. */
   #masked = false;
-  #pending: Buffer[] = [];
-  #pendingLength = 0;
-  /** Wire bytes of the first record's next item: its header, or its body of this length. */
-  #need: number;
-  #body: { payload: number } | undefined;
+  /** Tunnel units whose length field was read: the first (the handshake message) has a 2-byte one, the others 3. */
+  #units = 0;
+  /** Body bytes left in the current unit (a tunnel unit's, or padding's). */
+  #bodyLeft = 0;
+  /** The current body is padding: dropped. */
+  #padding = false;
 
-  constructor(key: Buffer, afterFirstHeader?: { payload: number; padding: number }) {
-    // The first header, opened by `openFirstHeader`, spent nonce 0.
-    this.#cipher = new AesGcmCounter(key, afterFirstHeader ? 1n : 0n);
-    this.#mask = lengthMask(key);
-    this.#need = OBFS_HEADER_LEN + OBFS_TAG_LEN;
-    if (afterFirstHeader) this.#expectBody(afterFirstHeader.payload, afterFirstHeader.padding);
+  constructor(init: { keyFromSalt: (salt: Buffer) => Buffer } | { key: Buffer; payload: number; padding: number }) {
+    if ('keyFromSalt' in init) this.#keyFromSalt = init.keyFromSalt;
+    else {
+      // The first header, opened by `openFirstHeader`, spent nonce 0.
+      this.#keyed(init.key, 1n);
+      this.#expectBody(init.payload, init.padding);
+    }
   }
 
   /** Opens a first header already split off (the server's authentication step); returns its fields. */
@@ -234,122 +155,122 @@ class ObfsOpener {
     };
   }
 
-  #expectBody(payload: number, padding: number): void {
-    if (payload > OBFS_MAX_PAYLOAD) throw new TransportError('Record too large', { code: 'TRANSPORT_FRAMING' });
-    this.#body = { payload };
-    this.#need = payload + padding + OBFS_TAG_LEN;
+  #keyed(key: Buffer, nonce: bigint): void {
+    this.#cipher = new AesGcmCounter(key, nonce);
+    this.#mask = lengthMask(key);
   }
 
-  decode(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
-    if (this.#masked) {
-      this.#unmask(chunk, out);
-      return out;
-    }
-    this.#pending.push(chunk);
-    this.#pendingLength += chunk.length;
-    while (!this.#masked && this.#pendingLength >= this.#need) {
-      const sealed = this.#take(this.#need);
-      if (this.#body) {
-        // The payload, in the pieces it was decrypted in, without the padding behind it.
-        let left = this.#body.payload;
-        for (const piece of this.#cipher.openPieces(sealed)) {
-          if (left <= 0) break;
-          const part = piece.length <= left ? piece : piece.subarray(0, left);
-          this.#cursor.advance(part);
-          out.push(part);
-          left -= part.length;
-        }
+  #expectBody(payload: number, padding: number): void {
+    if (payload > OBFS_MAX_FIRST_PAYLOAD || padding > OBFS_FIRST_PADDING) throw violation('first record too large');
+    this.#body = { payload, padding };
+  }
+
+  unframe(buf: Buffer, start: number, end: number): Unframed {
+    let at = start;
+    let w = start;
+    while (!this.#masked) {
+      if (this.#keyFromSalt) {
+        if (end - at < OBFS_SALT_LEN) return { produced: w, consumed: at };
+        this.#keyed(this.#keyFromSalt(Buffer.from(buf.subarray(at, at + OBFS_SALT_LEN))), 0n);
+        this.#keyFromSalt = undefined;
+        at += OBFS_SALT_LEN;
+      } else if (!this.#body) {
+        const need = OBFS_HEADER_LEN + OBFS_TAG_LEN;
+        if (end - at < need) return { produced: w, consumed: at };
+        const plain = this.#open(buf.subarray(at, at + need));
+        at += need;
+        this.#expectBody(plain.readUIntBE(0, 3), plain.readUInt16BE(3));
+      } else {
+        const { payload, padding } = this.#body;
+        const need = payload + padding + OBFS_TAG_LEN;
+        if (end - at < need) return { produced: w, consumed: at };
+        // The plaintext is shorter than its ciphertext: it goes where the ciphertext was.
+        const plain = this.#open(buf.subarray(at, at + need)).subarray(0, payload);
+        at += need;
+        this.#walkOpening(plain);
+        plain.copy(buf, w);
+        w += payload;
         this.#body = undefined;
         this.#masked = true;
-      } else {
-        const plain = this.#cipher.open(sealed);
-        this.#expectBody(plain.readUIntBE(0, 3), plain.readUInt16BE(3));
       }
     }
-    if (this.#masked) {
-      const rest = this.#pending;
-      this.#pending = [];
-      this.#pendingLength = 0;
-      for (const piece of rest) this.#unmask(piece, out);
-    }
-    return out;
-  }
-
-  #unmask(chunk: Buffer, out: Buffer[]): void {
-    const cursor = this.#cursor;
-    let at = 0;
-    while (at < chunk.length) {
-      if (cursor.bodyLeft > 0) {
-        const take = Math.min(cursor.bodyLeft, chunk.length - at);
-        if (!this.#padding) out.push(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
-        cursor.bodyLeft -= take;
+    const mask = this.#mask as Cipheriv;
+    while (at < end) {
+      if (this.#bodyLeft > 0) {
+        const take = Math.min(this.#bodyLeft, end - at);
+        if (!this.#padding) {
+          if (w !== at) buf.copyWithin(w, at, at + take);
+          w += take;
+        }
+        this.#bodyLeft -= take;
         at += take;
         continue;
       }
-      const { taken, header } = cursor.takeHeader(chunk, at);
-      at += taken;
-      if (!header) break;
-      const plain = this.#mask.update(header);
-      const value = headerValue(plain);
-      if (plain.length === 3 && value & OBFS_PADDING_FLAG) {
+      const headerLength = this.#units === 0 ? 2 : 3;
+      if (end - at < headerLength) break;
+      const plain = mask.update(buf.subarray(at, at + headerLength));
+      at += headerLength;
+      const value = headerLength === 2 ? plain.readUInt16BE(0) : plain.readUIntBE(0, 3);
+      if (headerLength === 3 && value & OBFS_PADDING_FLAG) {
         this.#padding = true;
-        cursor.bodyLeft = value & ~OBFS_PADDING_FLAG;
-        if (cursor.bodyLeft > OBFS_MAX_PADDING)
-          throw new TransportError('Padding too large', { code: 'TRANSPORT_FRAMING' });
+        this.#bodyLeft = value & ~OBFS_PADDING_FLAG;
+        if (this.#bodyLeft > OBFS_MAX_PADDING) throw violation('padding too large');
         continue;
       }
-      if (value > OBFS_MAX_PAYLOAD) throw new TransportError('Record too large', { code: 'TRANSPORT_FRAMING' });
+      if (value > OBFS_MAX_PAYLOAD) throw violation('record too large');
       this.#padding = false;
-      cursor.units += 1;
-      cursor.bodyLeft = value;
-      out.push(plain);
+      this.#units += 1;
+      this.#bodyLeft = value;
+      // Unmasked where it lay (`w` never passes `at`).
+      plain.copy(buf, w);
+      w += headerLength;
     }
+    return { produced: w, consumed: at };
   }
 
-  /** The next `n` pending bytes, as the pieces they arrived in (no copy). */
-  #take(n: number): Buffer[] {
-    const out: Buffer[] = [];
-    let left = n;
-    while (left > 0) {
-      const piece = this.#pending[0] as Buffer;
-      if (piece.length <= left) {
-        out.push(piece);
-        this.#pending.shift();
-        left -= piece.length;
-      } else {
-        out.push(piece.subarray(0, left));
-        this.#pending[0] = piece.subarray(left);
-        left = 0;
+  /** Opens one sealed item of the first record (`TRANSPORT_FRAMING` on a bad tag). */
+  #open(sealed: Buffer): Buffer {
+    return (this.#cipher as AesGcmCounter).open(sealed);
+  }
+
+  /** Moves over the first record's payload (its units' lengths were not masked); it must end between headers. */
+  #walkOpening(payload: Buffer): void {
+    let at = 0;
+    while (at < payload.length) {
+      if (this.#bodyLeft > 0) {
+        const take = Math.min(this.#bodyLeft, payload.length - at);
+        this.#bodyLeft -= take;
+        at += take;
+        continue;
       }
+      const headerLength = this.#units === 0 ? 2 : 3;
+      if (payload.length - at < headerLength) throw violation('a length field cut by the first record');
+      this.#bodyLeft = headerLength === 2 ? payload.readUInt16BE(at) : payload.readUIntBE(at, 3);
+      this.#units += 1;
+      at += headerLength;
     }
-    this.#pendingLength -= n;
-    return out;
   }
 }
 
-/** The client's codec: sends its salt and a timestamped first record; expects the server's salt first. */
-export function createObfsClientCodec(
+/** One side's framing: sends through `sealer`, receives through `opener`. */
+function obfsFraming(sealer: ObfsSealer, opener: ObfsOpener, jitterMs: number | undefined): WireFraming {
+  return {
+    frame: (unit) => sealer.frame(unit),
+    unframe: (buf, start, end) => opener.unframe(buf, start, end),
+    ...(jitterMs ? { jitterMs } : {}),
+  };
+}
+
+/** The client's framing: sends its salt and a timestamped first record; expects the server's salt first. */
+export function createObfsClientFraming(
   psk: Buffer,
-  now: () => number = () => Math.floor(Date.now() / 1000),
-): FrameCodec {
+  options: { now?: () => number; jitterMs?: number } = {},
+): WireFraming {
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const salt = randomBytes(OBFS_SALT_LEN);
   const sealer = new ObfsSealer(salt, obfsKey(psk, salt, 'c2s'), now);
-  let opener: ObfsOpener | undefined;
-  let head: Buffer = Buffer.alloc(0);
-  return {
-    encode: (chunks) => sealer.encode(chunks),
-    decode: (chunk) => {
-      if (opener) return opener.decode(chunk);
-      head = Buffer.concat([head, chunk]);
-      if (head.length < OBFS_SALT_LEN) return [];
-      const serverSalt = head.subarray(0, OBFS_SALT_LEN);
-      opener = new ObfsOpener(obfsKey(psk, Buffer.concat([serverSalt, salt]), 's2c'));
-      const rest = head.subarray(OBFS_SALT_LEN);
-      head = Buffer.alloc(0);
-      return rest.length > 0 ? opener.decode(rest) : [];
-    },
-  };
+  const opener = new ObfsOpener({ keyFromSalt: (serverSalt) => obfsKey(psk, Buffer.concat([serverSalt, salt]), 's2c') });
+  return obfsFraming(sealer, opener, options.jitterMs);
 }
 
 export type ObfsClientHello = { salt: Buffer; timestamp: number; payload: number; padding: number };
@@ -366,17 +287,17 @@ export function openObfsClientHello(psk: Buffer, hello: Buffer): ObfsClientHello
       obfsKey(psk, salt, 'c2s'),
       hello.subarray(OBFS_SALT_LEN, OBFS_CLIENT_HELLO_LEN),
     );
-    if (fields.payload > OBFS_MAX_PAYLOAD) return undefined;
+    if (fields.payload > OBFS_MAX_FIRST_PAYLOAD || fields.padding > OBFS_FIRST_PADDING) return undefined;
     return { salt, ...fields };
   } catch {
     return undefined;
   }
 }
 
-/** The server's codec for an authenticated client (its hello already opened). */
-export function createObfsServerCodec(psk: Buffer, hello: ObfsClientHello): FrameCodec {
-  const opener = new ObfsOpener(obfsKey(psk, hello.salt, 'c2s'), hello);
+/** The server's framing for an authenticated client (its hello already opened). */
+export function createObfsServerFraming(psk: Buffer, hello: ObfsClientHello, jitterMs?: number): WireFraming {
+  const opener = new ObfsOpener({ key: obfsKey(psk, hello.salt, 'c2s'), payload: hello.payload, padding: hello.padding });
   const salt = randomBytes(OBFS_SALT_LEN);
   const sealer = new ObfsSealer(salt, obfsKey(psk, Buffer.concat([salt, hello.salt]), 's2c'));
-  return { encode: (chunks) => sealer.encode(chunks), decode: (chunk) => opener.decode(chunk) };
+  return obfsFraming(sealer, opener, jitterMs);
 }

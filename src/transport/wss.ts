@@ -18,8 +18,8 @@ import {
 } from './constants.ts';
 import { DEFAULT_COVER_PAGE, serveCoverSite } from './coverSite.ts';
 import { TransportError } from './errors.ts';
-import { FramedStream } from './FramedStream.ts';
-import { createWsCodec } from './wsFrame.ts';
+import type { TransportConnection } from './WireFraming.ts';
+import { createWsFraming } from './wsFrame.ts';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** A browser's user agent: the upgrade request should read like one (only its size leaves TLS). */
@@ -67,7 +67,7 @@ export function upgradeRequest(host: string, path: string, key: string): string 
 export async function dialWss(
   target: { host: string; port: number; signal?: AbortSignal; timeoutMs?: number; localAddress?: string },
   params: WssParameters,
-): Promise<FramedStream> {
+): Promise<TransportConnection> {
   const host = params.serverName ?? target.host;
   const socket: TLSSocket = connectTls({
     host: target.host,
@@ -102,7 +102,7 @@ export async function dialWss(
       throw new Error(`upgrade refused (HTTP ${status})`);
     }
     if (headers.get('sec-websocket-accept') !== webSocketAccept(key)) throw new Error('bad Sec-WebSocket-Accept');
-    return new FramedStream(socket as unknown as Socket, createWsCodec('client'), { head: rest });
+    return { socket, framing: createWsFraming('client'), head: rest };
   } catch (cause) {
     socket.destroy();
     if (cause instanceof TransportError) throw cause;
@@ -152,7 +152,7 @@ export type WssServerParameters = {
   /** Speak TLS (PEM); absent: plain HTTP, for a TLS-terminating reverse proxy in front. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   coverPage?: string;
-  onStream: (stream: FramedStream) => void;
+  onStream: (connection: TransportConnection) => void;
 };
 
 /** An HTTP(S) server that serves the cover site and upgrades only the secret path. Not yet listening. */
@@ -179,7 +179,7 @@ export function createWssServer(params: WssServerParameters): Server {
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         `Sec-WebSocket-Accept: ${webSocketAccept(key)}\r\n\r\n`,
     );
-    params.onStream(new FramedStream(socket, createWsCodec('server'), { head }));
+    params.onStream({ socket, framing: createWsFraming('server'), head });
   });
   return server;
 }

@@ -7,21 +7,28 @@
  *
  * Used for the client's connection to its first hop (`connectClientSession`): ciphertext records
  * are decrypted out of the area, so a 64 KiB record costs one allocation (its plaintext) instead of
- * two (the socket read and the plaintext) plus a gathering copy when it spanned two reads.
+ * two (the socket read and the plaintext) plus a gathering copy when it spanned two reads. A transport's
+ * framing (`WireFraming`, obfs) is undone in the area too, by a filter between the read and the consumer.
  */
+import type { Unframed } from '../transport/WireFraming.ts';
 
 /**
  * Consumes `area[start, end)` synchronously; returns how far it got (the new `start`). What it
  * leaves must be shorter than the area's `reserve` (at most one incomplete unit).
  */
 export type AreaConsumer = (area: Buffer, start: number, end: number) => number;
+/** Turns the wire bytes `area[start, end)` into the consumer's bytes in place (`WireFraming.unframe`). */
+export type AreaFilter = (area: Buffer, start: number, end: number) => Unframed;
 
 export class ReceiveArea {
   readonly #area: Buffer;
   readonly #reserve: number;
+  /** `[start, ready)`: bytes for the consumer; `[ready, end)`: wire bytes the filter has not used yet. */
   #start = 0;
+  #ready = 0;
   #end = 0;
   #consumer: AreaConsumer | undefined;
+  #filter: AreaFilter | undefined;
 
   /**
    * @param size bytes of the area (one per socket, allocated once).
@@ -46,24 +53,38 @@ export class ReceiveArea {
     },
   };
 
-  /** Bytes received and not consumed yet. */
+  /** Bytes received and not consumed yet (wire bytes the filter holds included). */
   get pending(): number {
     return this.#end - this.#start;
   }
 
-  /** Sets who consumes the bytes; anything that arrived before is handed over at once. */
-  attach(consumer: AreaConsumer | undefined): void {
+  /** Sets who consumes the bytes (and what filters them first); anything that arrived before is handed over at once. */
+  attach(consumer: AreaConsumer | undefined, filter?: AreaFilter): void {
     this.#consumer = consumer;
+    this.#filter = filter;
     if (consumer && this.pending > 0) this.#consume();
   }
 
   #consume(): void {
-    if (this.#consumer) this.#start = this.#consumer(this.#area, this.#start, this.#end);
+    const consumer = this.#consumer;
+    if (!consumer) return;
+    const area = this.#area;
+    if (!this.#filter) this.#ready = this.#end;
+    else if (this.#end > this.#ready) {
+      const { produced, consumed } = this.#filter(area, this.#ready, this.#end);
+      // What the filter could not use yet (a cut frame header) follows the bytes it produced.
+      if (consumed < this.#end && consumed !== produced) area.copyWithin(produced, consumed, this.#end);
+      this.#end = produced + (this.#end - consumed);
+      this.#ready = produced;
+    }
+    this.#start = consumer(area, this.#start, this.#ready);
     if (this.#start === this.#end) {
       this.#start = 0;
+      this.#ready = 0;
       this.#end = 0;
-    } else if (this.#area.length - this.#end < this.#reserve) {
-      this.#area.copyWithin(0, this.#start, this.#end);
+    } else if (area.length - this.#end < this.#reserve) {
+      area.copyWithin(0, this.#start, this.#end);
+      this.#ready -= this.#start;
       this.#end -= this.#start;
       this.#start = 0;
     }

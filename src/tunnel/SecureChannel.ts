@@ -3,10 +3,14 @@
  * or a mux stream of the previous hop). Runs the Noise IK handshake (`noiseIK.ts`), then
  * exchanges AEAD records: `len(3, big-endian) ‖ ChaCha20-Poly1305(plaintext, ad = len)`.
  * The length is authenticated (associated data), not encrypted. Any bad tag, oversized
- * length or truncated input closes the channel with a typed error; nothing throws out.
+ * length or truncated input closes the channel with a typed error; nothing throws out. Over an
+ * obfuscated transport the channel runs on the socket itself, through the transport's `WireFraming`:
+ * each unit sent is framed whole, and the bytes read are unframed where they lie (in the receive area,
+ * or in the socket's own chunks) before the records are taken out of them.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import type { Unframed, WireFraming } from '../transport/WireFraming.ts';
 import { ByteQueue } from './ByteQueue.ts';
 import './gcTuning.ts';
 import type { CipherState } from './CipherState.ts';
@@ -74,6 +78,10 @@ export type SecureChannelParameters = {
   timeoutMs?: number;
   /** The transport is a socket connected with this area's `onread` (see `createReceiveArea`). */
   receiveArea?: ReceiveArea;
+  /** How the transport frames the tunnel's units on `transport` (an obfuscated transport's); none for `plain`. */
+  framing?: WireFraming;
+  /** Wire bytes that arrived before the channel (with the transport's own handshake): read first. */
+  head?: Buffer;
   /** Initiator: message 1's payload (a session proposal), encrypted to `remoteStatic`. */
   payload?: Buffer;
   /**
@@ -103,6 +111,9 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   /** Lengths the awaited handshake message may have (its fixed part, plus at most `MAX_HANDSHAKE_PAYLOAD`). */
   #handshakeLength = { min: 0, max: 0 };
   readonly #area: ReceiveArea | undefined;
+  readonly #framing: WireFraming | undefined;
+  /** Wire bytes of a chunk the framing could not use yet (a cut frame header): read before the next chunk. */
+  #carry: Buffer | undefined;
   #corked = false;
   /**
    * Records that arrived before anyone listened: the peer may speak first, in the same read as the
@@ -111,11 +122,12 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
    */
   #held: Buffer[] = [];
 
-  private constructor(transport: Duplex, area?: ReceiveArea) {
+  private constructor(transport: Duplex, area?: ReceiveArea, framing?: WireFraming) {
     super();
     this.transport = transport;
     this.#area = area;
-    area?.attach(this.#onArea);
+    this.#framing = framing;
+    area?.attach(this.#onArea, framing ? this.#unframeArea : undefined);
     transport.on('data', this.#onData);
     transport.on('drain', this.#onDrain);
     transport.on('error', this.#onError);
@@ -124,6 +136,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     (this as unknown as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'record' && this.#held.length > 0) queueMicrotask(() => this.#releaseHeld());
     });
+    // A transport's socket comes paused from its own handshake.
+    if (framing) transport.resume();
   }
 
   /**
@@ -132,7 +146,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
    * the transport) on a wrong key, malformed message, timeout or abort.
    */
   static async open(params: SecureChannelParameters): Promise<SecureChannel> {
-    const channel = new SecureChannel(params.transport, params.receiveArea);
+    const channel = new SecureChannel(params.transport, params.receiveArea, params.framing);
     try {
       await channel.#handshake(params);
       return channel;
@@ -149,6 +163,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     timeoutMs = HANDSHAKE_TIMEOUT_MS,
     payload,
     answer,
+    head,
   }: SecureChannelParameters) {
     const min = remoteStatic ? MIN_MESSAGE2 : MIN_MESSAGE1;
     this.#handshakeLength = { min, max: min + MAX_HANDSHAKE_PAYLOAD };
@@ -168,6 +183,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       messages.push(message);
       wake?.();
     };
+    if (head && head.length > 0) this.#onData(head);
+    else if (this.#queue.length > 0) this.#decodeHandshake();
     const onClose = (error?: Error) =>
       fail(new HandshakeError('Peer closed during handshake', { code: 'TUNNEL_HANDSHAKE_CLOSED', cause: error }));
     this.once('close', onClose);
@@ -213,7 +230,30 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #writeHandshake(message: Buffer): void {
     const header = Buffer.alloc(2);
     header.writeUInt16BE(message.length);
-    this.transport.write(Buffer.concat([header, message]));
+    const unit = Buffer.concat([header, message]);
+    if (!this.#framing) {
+      this.transport.write(unit);
+      return;
+    }
+    // The transport's first flight leaves in one write (its size is what a censor sees first).
+    this.#write(this.#framing.frame([unit]));
+    if (!this.#framing.jitterMs) this.#uncork();
+  }
+
+  /**
+   * Writes `pieces` corked until the current tick's callbacks and microtasks are done (or, with the transport's
+   * timing jitter, a uniform 0..jitterMs ms later), so that what is sent in one go leaves in one writev.
+   */
+  #write(pieces: readonly Buffer[]): void {
+    const transport = this.transport;
+    if (!this.#corked) {
+      this.#corked = true;
+      transport.cork();
+      const jitter = this.#framing?.jitterMs ?? 0;
+      if (jitter > 0) setTimeout(this.#uncork, Math.random() * jitter);
+      else process.nextTick(this.#uncork);
+    }
+    for (const piece of pieces) transport.write(piece);
   }
 
   /**
@@ -235,16 +275,10 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     header.writeUIntBE(length + TAG_LEN, 0, RECORD_HEADER_LEN);
     const encrypted = cipher.encryptParts(header, parts);
     if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
-    const transport = this.transport;
-    if (!this.#corked) {
-      this.#corked = true;
-      transport.cork();
-      process.nextTick(this.#uncork);
-    }
-    transport.write(header);
-    for (const piece of encrypted) transport.write(piece);
+    encrypted.unshift(header);
+    this.#write(this.#framing ? this.#framing.frame(encrypted) : encrypted);
     this.bytesWritten += RECORD_HEADER_LEN + length + TAG_LEN;
-    return transport.writableLength < CHANNEL_SEND_BUFFER;
+    return this.transport.writableLength < CHANNEL_SEND_BUFFER;
   }
 
   #uncork = () => {
@@ -275,10 +309,51 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   /** Closes the channel: flushes and ends the transport, or destroys it when `error` is set. */
   close(error?: Error): void {
     if (error) this.#fail(error);
-    else if (!this.closed) this.transport.end();
+    else if (!this.closed) {
+      this.#uncork();
+      const last = this.#framing?.end?.();
+      if (last) this.transport.write(last);
+      this.transport.end();
+    }
   }
 
+  /** Wire bytes from the transport's `data` events (or its handshake's head). */
   #onData = (chunk: Buffer) => {
+    if (this.closed) return;
+    if (!this.#framing) {
+      this.#onTunnelBytes(chunk);
+      return;
+    }
+    // The chunk is ours (a socket read, or a TLS record's plaintext): unframed where it lies.
+    const wire = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
+    this.#carry = undefined;
+    const { produced, consumed } = this.#unframe(wire, 0, wire.length);
+    if (this.closed) return;
+    if (consumed < wire.length) this.#carry = wire.subarray(consumed);
+    if (produced > 0) this.#onTunnelBytes(wire.subarray(0, produced));
+    if (this.#framing.ended && !this.closed) this.#onEnd();
+  };
+
+  /** The framing's `unframe`, its replies sent; a violation fails the channel (everything counts as used). */
+  #unframe(buf: Buffer, start: number, end: number): Unframed {
+    const framing = this.#framing as WireFraming;
+    let result: Unframed;
+    try {
+      result = framing.unframe(buf, start, end);
+    } catch (error) {
+      this.#fail(error as Error);
+      return { produced: start, consumed: end };
+    }
+    const replies = framing.takeReplies?.();
+    if (replies) for (const reply of replies) this.transport.write(reply);
+    return result;
+  }
+
+  #unframeArea = (area: Buffer, start: number, end: number): Unframed =>
+    this.closed ? { produced: start, consumed: end } : this.#unframe(area, start, end);
+
+  /** The tunnel's bytes (a transport's framing removed), in order. */
+  #onTunnelBytes(chunk: Buffer): void {
     this.bytesRead += chunk.length;
     this.#queue.push(chunk);
     if (this.#onHandshakeMessage) this.#decodeHandshake();
@@ -294,7 +369,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (this.closed) return end;
     const cipher = this.#receive;
     if (!cipher || this.#onHandshakeMessage || this.#queue.length > 0) {
-      this.#onData(Buffer.from(area.subarray(start, end)));
+      if (end > start) this.#onTunnelBytes(Buffer.from(area.subarray(start, end)));
+      if (this.#framing?.ended && !this.closed) this.#onEnd();
       return end;
     }
     this.bytesRead += end - start;
@@ -321,6 +397,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       start = recordEnd;
       if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       this.#deliver(plaintext);
+    }
+    if (this.#framing?.ended && !this.closed) {
+      // The peer closed its side of the transport: a record cut short is a truncation.
+      if (start < end) this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
+      else this.#finish();
     }
     return this.closed ? end : start;
   };
@@ -386,7 +467,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #onDrain = () => this.emit('drain');
   #onError = (error: Error) => this.#fail(error);
   #onEnd = () => {
-    if (this.#queue.length > 0 || (this.#area?.pending ?? 0) > 0) {
+    if (this.#queue.length > 0 || (this.#area?.pending ?? 0) > 0 || this.#carry) {
       this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
     } else this.#finish();
   };

@@ -6,7 +6,7 @@
  * be paid for what it carried.
  */
 import type { Duplex } from 'node:stream';
-import { dialTransport } from '../transport/dialTransport.ts';
+import { dialTransport, readsInPlace } from '../transport/dialTransport.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
 import { MAX_HOPS, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
@@ -81,19 +81,22 @@ export async function connectClientSession(params: ConnectClientSessionParameter
   try {
     const first = path[0] as HopDescriptor;
     const transport = first.transport ?? { name: 'plain' };
-    // Over `plain`, hop 1's records are decrypted straight out of the socket's reads (no allocation per read).
-    const receiveArea = transport.name === 'plain' && !first.connected ? createReceiveArea() : undefined;
-    const stream =
-      first.connected ??
-      (await dialTransport(transport, {
-        host: first.host,
-        port: first.port,
-        signal,
-        onread: receiveArea?.onread,
-        localAddress: params.localAddress,
-      }));
+    // Over `plain` and `obfs`, hop 1's records are decrypted straight out of the socket's reads (no allocation
+    // per read; obfs's masked lengths are unmasked in place); wss's socket is TLS, read by Node.
+    const receiveArea = readsInPlace(transport) && !first.connected ? createReceiveArea() : undefined;
+    const connection = first.connected
+      ? { socket: first.connected }
+      : await dialTransport(transport, {
+          host: first.host,
+          port: first.port,
+          signal,
+          onread: receiveArea?.onread,
+          localAddress: params.localAddress,
+        });
     let channel = await SecureChannel.open({
-      transport: stream,
+      transport: connection.socket,
+      framing: connection.framing,
+      head: connection.head,
       localStatic: first.staticKeys ?? staticKeys,
       remoteStatic: first.publicKey,
       payload: first.hello,

@@ -19,6 +19,7 @@ import { codeOf } from '../errors/codeOf.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { listenTransport, type TransportListenConfig, type TransportServer } from '../transport/listenTransport.ts';
 import type { TransportName } from '../transport/transportSpec.ts';
+import type { TransportConnection } from '../transport/WireFraming.ts';
 import { MAX_FLOWS_PER_PROCESS, OpenKind, OpenReply, SOCKET_HIGH_WATER_MARK, SocksReply } from './constants.ts';
 import { createExitPolicy, type ExitPolicy } from './exitPolicy.ts';
 import { handleExitFlow } from './handleExitFlow.ts';
@@ -196,10 +197,16 @@ export async function startTunnelListener<T = undefined>(
       socket.once('close', () => sockets.delete(socket));
     },
   );
-  const accept = async (transport: Duplex, transportName: TransportName, sourceName = 'transport') => {
-    // A plain connection is its socket; an obfuscated transport's stream may name its peer too (else one
-    // source for all of them: see docs/security.md); a relayed one is named after its relay.
-    const peer = transport as { remoteAddress?: string; remotePort?: number };
+  const accept = async (
+    transport: Duplex,
+    transportName: TransportName,
+    sourceName = 'transport',
+    framed: Omit<TransportConnection, 'socket'> = {},
+  ) => {
+    // A plain connection is its socket; an obfuscated transport's connections are one source for all of them
+    // (see docs/security.md: behind a reverse proxy every peer has the proxy's address); a relayed one is named
+    // after its relay.
+    const peer = (framed.framing ? {} : transport) as { remoteAddress?: string; remotePort?: number };
     const source = { remoteAddress: peer.remoteAddress ?? sourceName, remotePort: peer.remotePort ?? 0 };
     let channel: SecureChannel;
     let admission: Admission<T> | undefined;
@@ -207,6 +214,8 @@ export async function startTunnelListener<T = undefined>(
     try {
       channel = await SecureChannel.open({
         transport,
+        framing: framed.framing,
+        head: framed.head,
         localStatic: staticKeys,
         answer: admit
           ? async (payload, remoteStatic) => {
@@ -304,7 +313,12 @@ export async function startTunnelListener<T = undefined>(
   const transports: TransportServer[] = [];
   try {
     for (const config of params.transports ?? []) {
-      transports.push(await listenTransport({ host, ...config }, (stream) => void accept(stream, config.name)));
+      transports.push(
+        await listenTransport(
+          { host, ...config },
+          (connection) => void accept(connection.socket, config.name, undefined, connection),
+        ),
+      );
     }
   } catch (error) {
     for (const t of transports) await t.close();
