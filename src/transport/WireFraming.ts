@@ -40,10 +40,3 @@ export interface WireFraming {
 /** A transport's connection, ready for the tunnel: the socket, its framing (none: `plain`), and wire bytes that
  * arrived with the transport's own handshake (to be unframed first). */
 export type TransportConnection = { socket: Duplex; framing?: WireFraming; head?: Buffer };
-
-/** Unframes a whole chunk at once into a new buffer (tests and one-off decoding; the tunnel works in place). */
-export function unframeCopy(framing: WireFraming, wire: Buffer): { tunnel: Buffer; rest: Buffer } {
-  const buf = Buffer.from(wire);
-  const { produced, consumed } = framing.unframe(buf, 0, buf.length);
-  return { tunnel: buf.subarray(0, produced), rest: buf.subarray(consumed) };
-}
