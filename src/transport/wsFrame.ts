@@ -64,10 +64,17 @@ function frameHeader(opcode: number, length: number, mask: number | undefined): 
   header[0] = 0x80 | opcode;
   header[1] = (mask !== undefined ? 0x80 : 0) | (extended === 0 ? length : extended === 2 ? 126 : 127);
   if (extended === 2) header.writeUInt16BE(length, 2);
-  else if (extended === 8) header.writeBigUInt64BE(BigInt(length), 2);
+  else if (extended === 8) {
+    // No bigint on the hot path: lengths stay far below 2^32 (`WS_MAX_FRAME_PAYLOAD`).
+    header.writeUInt32BE(0, 2);
+    header.writeUInt32BE(length, 6);
+  }
   if (mask !== undefined) header.writeUInt32BE(mask, 2 + extended);
   return header;
 }
+
+/** `takeReplies` when there are none (nearly always): no array per read. */
+const NO_REPLIES: Buffer[] = [];
 
 /** What a received frame's payload is: the tunnel's bytes, or a control frame's (gathered, at most 125 bytes). */
 type Incoming = { opcode: number; fin: boolean; left: number; mask: number | undefined; phase: number };
@@ -108,7 +115,7 @@ export function createWsFraming(side: 'client' | 'server'): WireFraming {
       return ended;
     },
     end,
-    takeReplies: () => replies.splice(0),
+    takeReplies: () => (replies.length > 0 ? replies.splice(0) : NO_REPLIES),
     frame(unit) {
       let length = 0;
       for (const part of unit) length += part.length;
