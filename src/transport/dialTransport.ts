@@ -26,7 +26,10 @@ export function readsInPlace(spec: TransportSpec): boolean {
 }
 
 /** @throws {TransportError} `TRANSPORT_CONNECT_FAILED` or `TRANSPORT_TIMEOUT`. */
-export async function dialTransport(spec: TransportSpec, target: DialTransportParameters): Promise<TransportConnection> {
+export async function dialTransport(
+  spec: TransportSpec,
+  target: DialTransportParameters,
+): Promise<TransportConnection> {
   if (spec.name === 'plain') return { socket: await connectTcp(target) };
   if (spec.name === 'obfs') return dialObfs(target, spec);
   return dialWss(target, spec);

@@ -148,7 +148,11 @@ describe('obfs framing', () => {
     assert.throws(() => feed(createObfsServerFraming(psk, hello), body), { code: 'TRANSPORT_FRAMING' });
     // A flipped bit in a masked length: refused here (too large), or a unit of another length that the
     // tunnel's AEAD, which covers the length, rejects. Either way not the stream that was sent.
-    const sent = Buffer.concat([...tunnelUnits([Buffer.alloc(96)]).flat(), Buffer.from([0, 7, 208]), Buffer.alloc(2000, 7)]);
+    const sent = Buffer.concat([
+      ...tunnelUnits([Buffer.alloc(96)]).flat(),
+      Buffer.from([0, 7, 208]),
+      Buffer.alloc(2000, 7),
+    ]);
     for (const bit of [0, 5, 13, 23]) {
       const flipped = Buffer.from(later);
       flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));

@@ -269,7 +269,9 @@ export function createObfsClientFraming(
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const salt = randomBytes(OBFS_SALT_LEN);
   const sealer = new ObfsSealer(salt, obfsKey(psk, salt, 'c2s'), now);
-  const opener = new ObfsOpener({ keyFromSalt: (serverSalt) => obfsKey(psk, Buffer.concat([serverSalt, salt]), 's2c') });
+  const opener = new ObfsOpener({
+    keyFromSalt: (serverSalt) => obfsKey(psk, Buffer.concat([serverSalt, salt]), 's2c'),
+  });
   return obfsFraming(sealer, opener, options.jitterMs);
 }
 
@@ -296,7 +298,11 @@ export function openObfsClientHello(psk: Buffer, hello: Buffer): ObfsClientHello
 
 /** The server's framing for an authenticated client (its hello already opened). */
 export function createObfsServerFraming(psk: Buffer, hello: ObfsClientHello, jitterMs?: number): WireFraming {
-  const opener = new ObfsOpener({ key: obfsKey(psk, hello.salt, 'c2s'), payload: hello.payload, padding: hello.padding });
+  const opener = new ObfsOpener({
+    key: obfsKey(psk, hello.salt, 'c2s'),
+    payload: hello.payload,
+    padding: hello.padding,
+  });
   const salt = randomBytes(OBFS_SALT_LEN);
   const sealer = new ObfsSealer(salt, obfsKey(psk, Buffer.concat([salt, hello.salt]), 's2c'));
   return obfsFraming(sealer, opener, jitterMs);

@@ -67,12 +67,18 @@ describe('WebSocket framing', () => {
   it('refuses unmasked client frames, masked server frames, text, reserved bits and oversize frames', () => {
     const server = () => createWsFraming('server');
     const framing = { code: 'TRANSPORT_FRAMING' };
-    assert.throws(() => feed(server(), Buffer.concat(encodeWsFrame(WsOpcode.binary, [Buffer.alloc(3)], false))), framing);
+    assert.throws(
+      () => feed(server(), Buffer.concat(encodeWsFrame(WsOpcode.binary, [Buffer.alloc(3)], false))),
+      framing,
+    );
     assert.throws(
       () => feed(createWsFraming('client'), Buffer.concat(encodeWsFrame(WsOpcode.binary, [Buffer.alloc(3)], true))),
       framing,
     );
-    assert.throws(() => feed(server(), Buffer.concat(encodeWsFrame(WsOpcode.text, [Buffer.from('hi')], true))), framing);
+    assert.throws(
+      () => feed(server(), Buffer.concat(encodeWsFrame(WsOpcode.text, [Buffer.from('hi')], true))),
+      framing,
+    );
     const reserved = Buffer.concat(encodeWsFrame(WsOpcode.binary, [Buffer.alloc(3)], true));
     reserved[0] = (reserved[0] as number) | 0x40;
     assert.throws(() => feed(server(), reserved), framing);
@@ -106,7 +112,10 @@ describe('WebSocket framing', () => {
     assert.equal(String(pongBody), 'x');
     const out = feed(
       server,
-      Buffer.concat([Buffer.concat(encodeWsFrame(WsOpcode.close, [], true)), ...client.frame(own([Buffer.from('late')]))]),
+      Buffer.concat([
+        Buffer.concat(encodeWsFrame(WsOpcode.close, [], true)),
+        ...client.frame(own([Buffer.from('late')])),
+      ]),
     );
     assert.equal(server.ended, true);
     assert.equal(out.length, 0);

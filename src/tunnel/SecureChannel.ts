@@ -183,8 +183,6 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       messages.push(message);
       wake?.();
     };
-    if (head && head.length > 0) this.#onData(head);
-    else if (this.#queue.length > 0) this.#decodeHandshake();
     const onClose = (error?: Error) =>
       fail(new HandshakeError('Peer closed during handshake', { code: 'TUNNEL_HANDSHAKE_CLOSED', cause: error }));
     this.once('close', onClose);
@@ -195,6 +193,9 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const onAbort = () => fail(new HandshakeError('Handshake aborted', { code: 'TUNNEL_ABORTED' }));
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
+    // What came with the transport's own handshake (or before this handshake began) is read first.
+    if (head && head.length > 0) this.#onData(head);
+    else if (this.#queue.length > 0) this.#decodeHandshake();
     const next = async (): Promise<Buffer> => {
       while (messages.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
       if (failure) throw failure;
@@ -331,7 +332,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (this.closed) return;
     if (consumed < wire.length) this.#carry = wire.subarray(consumed);
     if (produced > 0) this.#onTunnelBytes(wire.subarray(0, produced));
-    if (this.#framing.ended && !this.closed) this.#onEnd();
+    if (this.#framing.ended) this.#onEnd();
   };
 
   /** The framing's `unframe`, its replies sent; a violation fails the channel (everything counts as used). */
@@ -358,7 +359,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.#queue.push(chunk);
     if (this.#onHandshakeMessage) this.#decodeHandshake();
     else if (this.#receive) this.#decodeRecords();
-  };
+  }
 
   /**
    * Bytes read in place into the receive area. Records are decrypted where they lie; an incomplete
@@ -370,7 +371,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const cipher = this.#receive;
     if (!cipher || this.#onHandshakeMessage || this.#queue.length > 0) {
       if (end > start) this.#onTunnelBytes(Buffer.from(area.subarray(start, end)));
-      if (this.#framing?.ended && !this.closed) this.#onEnd();
+      if (this.#framing?.ended) this.#peerEnded(this.#queue.length > 0);
       return end;
     }
     this.bytesRead += end - start;
@@ -398,11 +399,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       this.#deliver(plaintext);
     }
-    if (this.#framing?.ended && !this.closed) {
-      // The peer closed its side of the transport: a record cut short is a truncation.
-      if (start < end) this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
-      else this.#finish();
-    }
+    if (this.#framing?.ended) this.#peerEnded(start < end);
     return this.closed ? end : start;
   };
 
@@ -466,11 +463,14 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   #onDrain = () => this.emit('drain');
   #onError = (error: Error) => this.#fail(error);
-  #onEnd = () => {
-    if (this.#queue.length > 0 || (this.#area?.pending ?? 0) > 0 || this.#carry) {
-      this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
-    } else this.#finish();
-  };
+  #onEnd = () => this.#peerEnded(this.#queue.length > 0 || (this.#area?.pending ?? 0) > 0 || this.#carry !== undefined);
+
+  /** The peer ended its side (a FIN, or a transport's close frame): bytes of a unit left unfinished are a truncation. */
+  #peerEnded(leftover: boolean): void {
+    if (this.closed) return;
+    if (leftover) this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
+    else this.#finish();
+  }
   #onClose = () => this.#finish();
 
   #fail(error: Error): void {

@@ -85,7 +85,12 @@ for (const name of ['obfs', 'wss'] as const) {
         arrived.then(
           async (c) =>
             [
-              await SecureChannel.open({ transport: c.socket, framing: c.framing, head: c.head, localStatic: providerKeys }),
+              await SecureChannel.open({
+                transport: c.socket,
+                framing: c.framing,
+                head: c.head,
+                localStatic: providerKeys,
+              }),
               c,
             ] as const,
         ),
@@ -121,7 +126,9 @@ for (const name of ['obfs', 'wss'] as const) {
           const p = await pair();
           const [sender, receiver] =
             direction === 'up' ? [p.clientSide, p.provider] : ([p.providerSide, p.client] as const);
-          const wire = Buffer.concat((sender.framing ?? assert.fail()).frame([recordHeader(1_016), randomBytes(1_016)]));
+          const wire = Buffer.concat(
+            (sender.framing ?? assert.fail()).frame([recordHeader(1_016), randomBytes(1_016)]),
+          );
           // The channel above the framing has nothing to say about it: the socket is written directly.
           const closed = closedWith(receiver);
           sender.socket.write(wire.subarray(0, cut));
@@ -134,9 +141,13 @@ for (const name of ['obfs', 'wss'] as const) {
     it('a changed length: the tunnel AEAD refuses the record (TUNNEL_BAD_TAG), both ways', async () => {
       for (const direction of ['up', 'down'] as const) {
         const p = await pair();
-        const [sender, receiver] = direction === 'up' ? [p.clientSide, p.provider] : ([p.providerSide, p.client] as const);
+        const [sender, receiver] =
+          direction === 'up' ? [p.clientSide, p.provider] : ([p.providerSide, p.client] as const);
         const closed = closedWith(receiver);
-        for (const piece of (sender.framing ?? assert.fail()).frame([recordHeader(TAG_LEN + 20), randomBytes(TAG_LEN + 20)]))
+        for (const piece of (sender.framing ?? assert.fail()).frame([
+          recordHeader(TAG_LEN + 20),
+          randomBytes(TAG_LEN + 20),
+        ]))
           sender.socket.write(piece);
         assert.equal(await closed, 'TUNNEL_BAD_TAG', direction);
       }
