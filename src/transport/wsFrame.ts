@@ -4,7 +4,7 @@
  * refuses the other's wrong masking, text and fragmented-control frames, and frames over
  * `WS_MAX_FRAME_PAYLOAD`. Pings are answered with pongs; a close frame ends the stream.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { endianness } from 'node:os';
 import { WS_MAX_FRAME_PAYLOAD } from './constants.ts';
 import { TransportError } from './errors.ts';
@@ -17,6 +17,21 @@ function violation(reason: string): TransportError {
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Masking keys are drawn from a pool of random bytes refilled 1 024 keys at a time (not one allocation per frame). */
+const maskPool = Buffer.alloc(4096);
+let maskAt = maskPool.length;
+
+/** A fresh random masking key (RFC 6455 §5.3: unpredictable, from a strong source). */
+function nextMask(): number {
+  if (maskAt === maskPool.length) {
+    randomFillSync(maskPool);
+    maskAt = 0;
+  }
+  const mask = maskPool.readUInt32BE(maskAt);
+  maskAt += 4;
+  return mask;
+}
 
 /**
  * XORs `data` in place with the 4-byte mask (`mask`, big-endian as on the wire), starting at mask
@@ -49,7 +64,7 @@ export function encodeWsFrame(opcode: number, parts: readonly Buffer[], masked: 
   let length = 0;
   for (const part of parts) length += part.length;
   if (!masked) return [frameHeader(opcode, length, undefined), ...parts.filter((p) => p.length > 0)];
-  const mask = randomBytes(4).readUInt32BE(0);
+  const mask = nextMask();
   const header = frameHeader(opcode, length, mask);
   // The one copy a client makes: the caller's buffers are not ours to mask.
   const body = parts.length === 1 ? Buffer.from(parts[0] as Buffer) : Buffer.concat(parts, length);
@@ -120,7 +135,7 @@ export function createWsFraming(side: 'client' | 'server'): WireFraming {
       let length = 0;
       for (const part of unit) length += part.length;
       if (!sendMasked) return [frameHeader(WsOpcode.binary, length, undefined), ...unit];
-      const mask = randomBytes(4).readUInt32BE(0);
+      const mask = nextMask();
       // The unit's buffers are the channel's own (fresh ciphertext): masked where they are, no copy.
       let phase = 0;
       for (const part of unit) {
