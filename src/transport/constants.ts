@@ -17,8 +17,8 @@ export const OBFS_HEADER_LEN = 5;
 /** obfs: the first client header also carries the sender's unix time in seconds (8), against replays. */
 export const OBFS_FIRST_HEADER_LEN = 8 + OBFS_HEADER_LEN;
 /**
- * obfs: largest payload per record: 256 KiB, a few tunnel records (a bulk writev carries several), so
- * the per-record cost (two AEAD set-ups per side) is amortised; a receiver buffers at most one record.
+ * obfs: largest unit length a receiver accepts in a masked length field (a tunnel record is at most 64 KiB;
+ * anything above this is refused at the header, before a byte of its body is read).
  */
 export const OBFS_MAX_PAYLOAD = 262_144;
 /**
