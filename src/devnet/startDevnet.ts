@@ -96,6 +96,8 @@ export type StartDevnetParameters = {
   transports?: TransportName[];
   /** Replaces the obfs and wss listeners of provider `index` (tests: a fixed port, an announced proxy in front). */
   providerTransports?: (index: number) => (TransportListenConfig & { announce?: string })[];
+  /** Provider `index` is a bridge: its obfuscated transports are in `<its state dir>/bridge.txt`, not in its offer. */
+  providerBridge?: (index: number) => boolean;
   /** The client's spending cap per channel in RBT wei (default: the deposit). */
   clientBudgetWei?: bigint;
   /** Port of the network dashboard (0 picks a free one). */
@@ -239,6 +241,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
               ]
             : []),
         ],
+        bridge: params.providerBridge?.(i),
         redeemPolicy: DEVNET_REDEEM_POLICY,
         confirmations: 0,
         watcherPollMs: 2_000,
