@@ -48,8 +48,8 @@ export const MAX_OFFER_BYTES = 4096;
 /** Most tunnel endpoints one offer may list (a dual-stack host with a fallback port needs 4). */
 export const MAX_OFFER_ENDPOINTS = 4;
 
-/** Most transports one offer may list (one of each kind, `transport/constants.ts`). */
-export const MAX_OFFER_TRANSPORTS = 3;
+/** Most transports one offer may list: one of each kind (`TRANSPORT_NAMES` in `transport/constants.ts`). */
+export const MAX_OFFER_TRANSPORTS = 4;
 
 /** Most protocol identifiers one offer may list. */
 export const MAX_OFFER_PROTOCOLS = 8;

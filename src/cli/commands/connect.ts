@@ -60,7 +60,7 @@ export function connectCommand(): Command {
     .addOption(
       new Option(
         '--transport <names>',
-        "how to reach hop 1, in order of preference: plain, obfs (looks like nothing), wss (looks like HTTPS); e.g. wss,obfs (default: plain; with --bridge, the bridge line's transports)",
+        "how to reach hop 1, in order of preference: plain, obfs (looks like nothing), wss (looks like HTTPS), obfs4 (Tor's obfs4proxy); e.g. wss,obfs (default: plain; with --bridge, the bridge line's transports)",
       )
         .env('BANDEX_TRANSPORT')
         .argParser(parseTransportPolicy),

@@ -27,6 +27,7 @@ type NodeFlags = ChainFlags & {
   redeemEveryS: number;
   rateLimit?: number;
   obfsPort?: number;
+  obfs4Port?: number;
   wssPort?: number;
   wssCert?: string;
   wssKey?: string;
@@ -69,6 +70,12 @@ export function nodeCommand(): Command {
     )
     .addOption(
       new Option(
+        '--obfs4-port <port>',
+        "also serve obfs4 through Tor's obfs4proxy (interoperable; keys in <state-dir>/obfs4)",
+      ).argParser(parsePort),
+    )
+    .addOption(
+      new Option(
         '--wss-port <port>',
         'also serve the wss transport (looks like HTTPS, a cover site) on this port',
       ).argParser(parsePort),
@@ -82,7 +89,7 @@ export function nodeCommand(): Command {
     .option('--wss-announce <host:port>', 'where clients dial wss when a proxy or CDN is in front')
     .option(
       '--bridge',
-      'keep the obfs and wss transports out of the public offer; hand out the signed line in <state-dir>/bridge.txt',
+      'keep the obfuscated transports (obfs, obfs4, wss) out of the public offer; hand out the signed line in <state-dir>/bridge.txt',
     )
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4180).argParser(parsePort))
     .option('--exit-allow <cidr>', 'also allow this network as a destination (repeatable)', collect, [])
@@ -200,6 +207,7 @@ Examples:
         transports: providerTransports(flags.stateDir, {
           host: flags.tunnelHost,
           obfsPort: flags.obfsPort,
+          obfs4Port: flags.obfs4Port,
           wssPort: flags.wssPort,
           wssCertFile: flags.wssCert,
           wssKeyFile: flags.wssKey,
