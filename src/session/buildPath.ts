@@ -27,7 +27,7 @@ import { decodeAnswer, encodeProposal, newSessionNonce } from '../net/sessionMes
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import { BlockedTransports, isBlockingFailure } from '../transport/BlockedTransports.ts';
-import { chooseTransports, type TransportName } from '../transport/transportSpec.ts';
+import { chooseTransports, type OfferTransport, type TransportName } from '../transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { type ChannelFunder, createWalletFunder } from './ChannelFunder.ts';
@@ -106,6 +106,11 @@ export type PathBuilderParameters = {
    * path with a NATed provider fails (`CLIENT_NAT_RELAY_UNKNOWN`) without it.
    */
   relayOf?: (provider: Address) => SignedOffer | undefined;
+  /**
+   * Transports a provider handed this client privately (a verified bridge line, `net/bridgeLine.ts`) for the
+   * tunnel key its offer names: tried for hop 1 as if the offer listed them.
+   */
+  bridgeTransports?: (provider: Address, tunnelPublicKey: string) => readonly OfferTransport[];
   /**
    * Before going through a relay to a NATed first hop, try a direct connection to it (hole punching,
    * docs/nat.md); the relay is used, and paid, only when that fails. Default true.
@@ -308,9 +313,11 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       } else if (prepared.length === 0) {
         // Only hop 1's connection is on the wire; later hops ride inside the tunnel. Every transport the
         // policy allows and the offer serves, the ones a censor reset lately last.
+        const bridged = params.bridgeTransports?.(offer.provider, offer.tunnelPublicKey) ?? [];
         const offered = [
           { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
-          ...signed.offer.transports.filter((t) => t.name !== 'plain'),
+          ...bridged.filter((t) => t.name !== 'plain'),
+          ...signed.offer.transports.filter((t) => t.name !== 'plain' && !bridged.some((b) => b.name === t.name)),
         ];
         const choices = chooseTransports(offered, transports).map((c) => ({
           name: c.spec.name,
