@@ -25,6 +25,7 @@ function samples(
     sentRate: number;
     receivedRate?: number;
     pending: number | ((i: number) => number);
+    ahead?: number | ((i: number) => number);
     utilization?: number | ((i: number) => number);
   },
 ): ThrottleSample[] {
@@ -38,6 +39,7 @@ function samples(
     },
     atMs: 50_000 + i * REPORT_INTERVAL_MS,
     receivedBytes: 4_000_000 + i * (shape.receivedRate ?? shape.sentRate),
+    aheadBytes: at(shape.ahead, i, 0),
     clientUtilization: at(shape.utilization, i, 0.02),
   }));
 }
@@ -69,10 +71,18 @@ describe('ThrottleDetector', () => {
     assert.equal(verdict.thresholdBytesPerSecond, THROTTLE_FLOOR_BYTES_PER_SECOND);
   });
 
+  it('a backlog beyond the provider’s own buffer (its kernel, a middlebox) counts as well', () => {
+    const verdicts = run(
+      new ThrottleDetector({ capacityBytesPerSecond: CAPACITY }),
+      samples(12, { sentRate: 200_000, pending: 0, ahead: 2 * 1024 * 1024 }),
+    );
+    assert.equal(firstThrottled(verdicts), THROTTLE_WINDOW_MS / REPORT_INTERVAL_MS);
+  });
+
   it('a slow origin (200 KB/s, nothing waiting in the send buffer) is not throttling', () => {
     const verdicts = run(
       new ThrottleDetector({ capacityBytesPerSecond: CAPACITY }),
-      samples(30, { sentRate: 200_000, pending: 0 }),
+      samples(30, { sentRate: 200_000, pending: 0, ahead: 1_000 }),
     );
     assert.equal(firstThrottled(verdicts), -1);
   });

@@ -4,22 +4,27 @@
  * REPORT of hop 1's provider (its send back-pressure toward the client, `MuxSession` REPORT frames) with
  * what the client saw over the same interval; no clock of its own.
  *
- * Only the sender knows that the network is the bottleneck: its send buffer fills when the network does
- * not take what it writes. A slow origin leaves the provider's send buffer empty (nothing to send); a
- * slow application stops the provider at the stream window (the provider has nothing it may send); the
- * provider's own capacity limiter holds data back before the buffer. So "throttled" is: the provider was
- * back-pressured in every report for `THROTTLE_WINDOW_MS` on its own clock, while both the rate it got
- * out and the rate the client received stayed below `throttleThreshold(capacity)` — and the client's
- * event loop was idle enough all along that its own receive loop cannot be what held the socket back.
+ * Only the sender knows that the network is the bottleneck: what it wrote waits for the network. A slow
+ * origin leaves the provider nothing to send; a slow application stops it at the stream window (nothing
+ * it may send); the provider's own capacity limiter holds data back before it is written. So a sample is
+ * *backlogged* when bytes the provider had written were still on their way when it wrote its REPORT:
+ * either in its own send buffer (`pendingBytes`, the part Node can see) or beyond it — in its kernel's
+ * buffer, a middlebox's queue, the network — which the client measures as the bytes it received between
+ * asking for the REPORT and reading it (`aheadBytes`: the REPORT is queued behind exactly those; on an
+ * idle or fast link it arrives a round trip later, with little ahead of it). "Throttled" is: backlogged
+ * in every sample for `THROTTLE_WINDOW_MS` on both clocks, while both the rate the provider got out and
+ * the rate the client received stayed below `throttleThreshold(capacity)` — and the client's event loop
+ * was idle enough all along that its own receive loop cannot be what held the bytes back.
  */
 import type { SendReport } from '../tunnel/muxFrame.ts';
 
 /** How often the client asks hop 1 for a REPORT: one PING a second, nothing per chunk. */
 export const REPORT_INTERVAL_MS = 1_000;
 /**
- * A report is *backlogged* when at least this much waits in the provider's send buffer: one full record.
- * A provider that writes into a network with room sees its buffer emptied within a tick; a record left
- * waiting at the moment of a report means the network is not taking the bytes as fast as they come.
+ * A sample is *backlogged* when at least this much was waiting ahead of the REPORT: one full record. A
+ * network with room takes a provider's writes within a tick and a REPORT comes back a round trip after it
+ * was asked for; a record (or more) still queued ahead of it means the network is not taking the bytes as
+ * fast as they come. (On a fast link, rate × round trip can exceed it: the rate threshold excludes those.)
  */
 export const BACKLOG_MIN_BYTES = 64 * 1024;
 /**
@@ -51,6 +56,8 @@ export type ThrottleSample = {
   atMs: number;
   /** Bytes the client has read from hop 1's connection, cumulative. */
   receivedBytes: number;
+  /** Bytes the client read between sending the PING that asked for this REPORT and reading the REPORT. */
+  aheadBytes: number;
   /** The client's event-loop utilisation (0–1) since the previous sample. */
   clientUtilization: number;
 };
@@ -98,7 +105,8 @@ export class ThrottleDetector {
       this.#run = [];
       return { throttled: false };
     }
-    if (sample.report.pendingBytes < BACKLOG_MIN_BYTES || sample.clientUtilization > CLIENT_BUSY_UTILIZATION) {
+    const backlog = Math.max(sample.report.pendingBytes, sample.aheadBytes);
+    if (backlog < BACKLOG_MIN_BYTES || sample.clientUtilization > CLIENT_BUSY_UTILIZATION) {
       this.#run = []; // a break in the backlog, or a client too busy to tell: start over
       return { throttled: false };
     }

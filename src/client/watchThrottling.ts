@@ -1,14 +1,24 @@
 /**
  * Watches hop 1 of a path for a censor's throttling (`throttleDetector.ts`): once every
- * `REPORT_INTERVAL_MS` it asks hop 1's provider for a REPORT (a PING with the report flag; a provider
- * that predates reports just answers the PING, and nothing is ever detected on it), pairs each REPORT
- * with the client's own receive count and event-loop utilisation, and calls `onThrottled` once when the
- * detector says so. Costs one PING, one REPORT and one `eventLoopUtilization()` a second per path.
+ * `REPORT_INTERVAL_MS` it asks hop 1's provider for a REPORT (a PING with the report flag), notes how
+ * much it had read from hop 1 when it asked, pairs each REPORT with what it read until then (the bytes
+ * queued ahead of the REPORT), its own receive count and its event-loop utilisation, and calls
+ * `onThrottled` once when the detector says so. REPORTs come back in the order they were asked for (one
+ * ordered channel); while `MAX_OUTSTANDING_REPORTS` are unanswered it asks no more — a provider that
+ * predates REPORTs answers the PING only, so it is asked that many times, then never (nothing is detected
+ * on it). Costs
+ * one PING, one REPORT and one `eventLoopUtilization()` a second per path; nothing per chunk.
  */
 import { performance } from 'node:perf_hooks';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
 import type { SendReport } from '../tunnel/muxFrame.ts';
 import { REPORT_INTERVAL_MS, ThrottleDetector, type ThrottleVerdict } from './throttleDetector.ts';
+
+/**
+ * Requests without a REPORT yet, at most: behind a throttled link's queue a REPORT may take tens of seconds
+ * (4 MiB of stream window at 200 KB/s is 20 s), so a few dozen wait; beyond, asking pauses until one comes.
+ */
+export const MAX_OUTSTANDING_REPORTS = 32;
 
 export type WatchThrottlingParameters = {
   /** Hop 1's session (the provider whose connection to the client is on the wire). */
@@ -25,23 +35,34 @@ export function watchThrottling({
   onThrottled,
 }: WatchThrottlingParameters): () => void {
   const detector = new ThrottleDetector({ capacityBytesPerSecond });
+  /** What the client had read from hop 1 when it asked for each REPORT still to come, oldest first. */
+  const asked: number[] = [];
   let utilization = performance.eventLoopUtilization();
   const onReport = (report: SendReport): void => {
+    const askedAt = asked.shift();
+    if (askedAt === undefined) return; // not asked for: a provider that does not follow the protocol
     const now = performance.eventLoopUtilization();
     const since = performance.eventLoopUtilization(now, utilization);
     utilization = now;
+    const receivedBytes = session.channel.bytesRead;
     const verdict = detector.add({
       report,
       atMs: performance.now(),
-      receivedBytes: session.channel.bytesRead,
+      receivedBytes,
+      aheadBytes: receivedBytes - askedAt,
       clientUtilization: since.utilization,
     });
     if (!verdict.throttled) return;
     stop();
     onThrottled(verdict);
   };
-  // The PING's own answer is not needed (the path manager's pings judge liveness): a short timeout drops it.
-  const timer = setInterval(() => void session.ping(REPORT_INTERVAL_MS, { report: true }), REPORT_INTERVAL_MS);
+  const ask = (): void => {
+    if (asked.length >= MAX_OUTSTANDING_REPORTS) return;
+    asked.push(session.channel.bytesRead);
+    // The PING's own answer is not needed (the path manager's pings judge liveness): a short timeout drops it.
+    void session.ping(REPORT_INTERVAL_MS, { report: true });
+  };
+  const timer = setInterval(ask, REPORT_INTERVAL_MS);
   timer.unref();
   const stop = (): void => {
     clearInterval(timer);
