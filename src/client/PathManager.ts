@@ -29,6 +29,7 @@ import { locatedRegions } from '../reputation/locateOffers.ts';
 import type { ReputationBook } from '../reputation/ReputationBook.ts';
 import { measuredCapacity, SELECTION_THRESHOLD } from '../reputation/reputation.ts';
 import {
+  type BuiltHop,
   type BuiltPath,
   createPathBuilder,
   type PathBuilder,
@@ -71,8 +72,19 @@ export type PathManagerParameters = {
   logger: Logger;
 };
 
-/** Bytes and money of the paths closed so far, and how many were built or given up. */
+/**
+ * Bytes of the paths closed so far, money promised over every path (live ones included), and how many paths
+ * were built or given up.
+ */
 export type PathTotals = { bytesDown: number; bytesUp: number; paidWei: bigint; sessions: number; failovers: number };
+
+/**
+ * What one channel was promised over this client's paths: from what it had been promised when the first of
+ * them started to the most any of them has promised since. Per channel, not per path: a new path to the same
+ * provider (a transport switch) may start while the old one has not persisted its last payments, and its
+ * opening voucher covers them again — counted per path they would be counted twice.
+ */
+type ChannelSpend = { start: bigint; top: bigint; live: Set<BuiltHop> };
 
 export class PathManager implements Component {
   readonly #p: PathManagerParameters;
@@ -84,6 +96,7 @@ export class PathManager implements Component {
   /** Paths given up because a hop stopped answering. */
   readonly #stalled = new WeakSet<BuiltPath>();
   readonly #totals: PathTotals = { bytesDown: 0, bytesUp: 0, paidWei: 0n, sessions: 0, failovers: 0 };
+  readonly #spend = new Map<string, ChannelSpend>();
   #current: BuiltPath | undefined;
   #building: Promise<BuiltPath> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
@@ -111,7 +124,13 @@ export class PathManager implements Component {
   }
 
   get totals(): Readonly<PathTotals> {
-    return this.#totals;
+    let paidWei = 0n;
+    for (const { start, top, live } of this.#spend.values()) {
+      let most = top;
+      for (const h of live) if (h.paid.payer.promised > most) most = h.paid.payer.promised;
+      paidWei += most - start;
+    }
+    return { ...this.#totals, paidWei };
   }
 
   /** Why payment is blocked (deposit or budget exhausted), if it is. */
@@ -141,7 +160,12 @@ export class PathManager implements Component {
   #count(path: BuiltPath): void {
     if (this.#counted.has(path)) return;
     this.#counted.add(path);
-    for (const h of path.hops) this.#totals.paidWei += h.paid.payer.promised - h.startPromised;
+    for (const h of path.hops) {
+      const spend = this.#spend.get(h.channelId.toLowerCase());
+      if (!spend) continue;
+      spend.live.delete(h);
+      if (h.paid.payer.promised > spend.top) spend.top = h.paid.payer.promised;
+    }
     this.#totals.bytesDown += path.session.exit.meter.received;
     this.#totals.bytesUp += path.session.exit.meter.sent;
   }
@@ -217,6 +241,12 @@ export class PathManager implements Component {
       throw error;
     }
     const { session, hops } = path;
+    for (const h of hops) {
+      const key = h.channelId.toLowerCase();
+      const spend = this.#spend.get(key) ?? { start: h.startPromised, top: h.startPromised, live: new Set() };
+      spend.live.add(h);
+      this.#spend.set(key, spend);
+    }
     const entry = session.hops[0];
     const stopWatching =
       entry &&

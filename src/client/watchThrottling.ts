@@ -37,26 +37,29 @@ export function watchThrottling({
   const detector = new ThrottleDetector({ capacityBytesPerSecond });
   /** What the client had read from hop 1 when it asked for each REPORT still to come, oldest first. */
   const asked: number[] = [];
-  let utilization = performance.eventLoopUtilization();
+  // The event loop's utilisation over the last whole interval (REPORTs come in bursts: measured between two of
+  // them, a few microseconds apart, it would say 1).
+  let elu = performance.eventLoopUtilization();
+  let utilization = 0;
   const onReport = (report: SendReport): void => {
     const askedAt = asked.shift();
     if (askedAt === undefined) return; // not asked for: a provider that does not follow the protocol
-    const now = performance.eventLoopUtilization();
-    const since = performance.eventLoopUtilization(now, utilization);
-    utilization = now;
     const receivedBytes = session.channel.bytesRead;
     const verdict = detector.add({
       report,
       atMs: performance.now(),
       receivedBytes,
       aheadBytes: receivedBytes - askedAt,
-      clientUtilization: since.utilization,
+      clientUtilization: utilization,
     });
     if (!verdict.throttled) return;
     stop();
     onThrottled(verdict);
   };
   const ask = (): void => {
+    const now = performance.eventLoopUtilization();
+    utilization = performance.eventLoopUtilization(now, elu).utilization;
+    elu = now;
     if (asked.length >= MAX_OUTSTANDING_REPORTS) return;
     asked.push(session.channel.bytesRead);
     // The PING's own answer is not needed (the path manager's pings judge liveness): a short timeout drops it.

@@ -64,7 +64,10 @@ describe('REPORT: the provider’s send back-pressure, when a PING asks for it',
     const body = await socksGet(net.socks.address.port, '127.0.0.1', origin.port, '/');
     assert.equal(body.length, origin.body.length);
     const later = await ask();
-    assert.ok(later.sentBytes - before.sentBytes >= body.length, `${later.sentBytes - before.sentBytes} ≥ ${body.length}`);
+    assert.ok(
+      later.sentBytes - before.sentBytes >= body.length,
+      `${later.sentBytes - before.sentBytes} ≥ ${body.length}`,
+    );
     assert.ok(later.atMs >= before.atMs);
   });
 

@@ -64,7 +64,8 @@ export async function startThrottlingProxy(targetPort: number): Promise<Throttli
       if (ended && queue.length === 0) client.end();
     };
     const refill = (): void => {
-      if (state.rate > 0 && freeLeft <= 0) tokens = Math.min(tokens + (state.rate * REFILL_MS) / 1000, (state.rate * REFILL_MS) / 1000);
+      if (state.rate > 0 && freeLeft <= 0)
+        tokens = Math.min(tokens + (state.rate * REFILL_MS) / 1000, (state.rate * REFILL_MS) / 1000);
       pump();
     };
     pumps.add(refill);
