@@ -126,6 +126,14 @@ describe('ThrottleDetector', () => {
     assert.equal(firstThrottled(verdicts), -1);
   });
 
+  it('the rate is what the client received: a provider whose kernel took a burst at once is still throttled', () => {
+    const verdicts = run(
+      new ThrottleDetector({ capacityBytesPerSecond: CAPACITY }),
+      samples(12, { sentRate: 3_000_000, receivedRate: 200_000, pending: 0, ahead: 4 * 1024 * 1024 }),
+    );
+    assert.equal(firstThrottled(verdicts), THROTTLE_WINDOW_MS / REPORT_INTERVAL_MS);
+  });
+
   it('a low-capacity provider is judged against a tenth of its capacity', () => {
     // 300 KB/s is throttling for a 16 MB/s provider, and an ordinary day for a 2 MB/s one (threshold 200 KB/s).
     const list = samples(20, { sentRate: 300_000, pending: 512 * 1024 });

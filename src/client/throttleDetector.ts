@@ -12,9 +12,11 @@
  * buffer, a middlebox's queue, the network — which the client measures as the bytes it received between
  * asking for the REPORT and reading it (`aheadBytes`: the REPORT is queued behind exactly those; on an
  * idle or fast link it arrives a round trip later, with little ahead of it). "Throttled" is: backlogged
- * in every sample for `THROTTLE_WINDOW_MS` on both clocks, while both the rate the provider got out and
- * the rate the client received stayed below `throttleThreshold(capacity)` — and the client's event loop
- * was idle enough all along that its own receive loop cannot be what held the bytes back.
+ * in every sample for `THROTTLE_WINDOW_MS` on both clocks, while the rate the client received stayed
+ * below `throttleThreshold(capacity)` — and the client's event loop was idle enough all along that its own
+ * receive loop cannot be what held the bytes back. The rate is the client's own count: the provider's
+ * (bytes handed to its kernel) comes in bursts as the kernel's buffer takes a stream window at once, and a
+ * provider's word is not needed for what the client can count itself.
  */
 import type { SendReport } from '../tunnel/muxFrame.ts';
 
@@ -66,7 +68,7 @@ export type ThrottleVerdict =
   | { throttled: false }
   | {
       throttled: true;
-      /** What the provider got out toward the client over the window, bytes/s. */
+      /** What the provider handed to its kernel toward the client over the window, bytes/s (bursty: for diagnosis). */
       sentBytesPerSecond: number;
       /** What the client received over the window, bytes/s. */
       receivedBytesPerSecond: number;
@@ -121,7 +123,7 @@ export class ThrottleDetector {
     while (this.#run.length > 2 && isWindow(this.#run[1] as ThrottleSample, sample)) {
       this.#run.shift();
     }
-    if (Math.max(sentBytesPerSecond, receivedBytesPerSecond) >= this.#threshold) return { throttled: false };
+    if (receivedBytesPerSecond >= this.#threshold) return { throttled: false };
     return {
       throttled: true,
       sentBytesPerSecond,
