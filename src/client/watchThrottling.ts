@@ -6,8 +6,8 @@
  * `onThrottled` once when the detector says so. REPORTs come back in the order they were asked for (one
  * ordered channel); while `MAX_OUTSTANDING_REPORTS` are unanswered it asks no more — a provider that
  * predates REPORTs answers the PING only, so it is asked that many times, then never (nothing is detected
- * on it). Costs
- * one PING, one REPORT and one `eventLoopUtilization()` a second per path; nothing per chunk.
+ * on it). An idle path is not asked. Costs one PING, one REPORT and one `eventLoopUtilization()` a second
+ * per busy path; nothing per chunk.
  */
 import { performance } from 'node:perf_hooks';
 import type { MuxSession } from '../tunnel/MuxSession.ts';
@@ -19,6 +19,8 @@ import { REPORT_INTERVAL_MS, ThrottleDetector, type ThrottleVerdict } from './th
  * (4 MiB of stream window at 200 KB/s is 20 s), so a few dozen wait; beyond, asking pauses until one comes.
  */
 export const MAX_OUTSTANDING_REPORTS = 32;
+/** Under this many bytes read in an interval (a few control records; a throttled transfer reads far more), the path is idle and hop 1 is not asked. */
+const IDLE_BYTES = 1024;
 
 export type WatchThrottlingParameters = {
   /** Hop 1's session (the provider whose connection to the client is on the wire). */
@@ -56,11 +58,16 @@ export function watchThrottling({
     stop();
     onThrottled(verdict);
   };
+  let readAtLastTick = session.channel.bytesRead;
   const ask = (): void => {
     const now = performance.eventLoopUtilization();
     utilization = performance.eventLoopUtilization(now, elu).utilization;
     elu = now;
-    if (asked.length >= MAX_OUTSTANDING_REPORTS) return;
+    // An idle path has nothing to throttle: it is not asked (no once-a-second pattern on an idle connection).
+    const read = session.channel.bytesRead;
+    const idle = read - readAtLastTick < IDLE_BYTES && asked.length === 0;
+    readAtLastTick = read;
+    if (idle || asked.length >= MAX_OUTSTANDING_REPORTS) return;
     asked.push(session.channel.bytesRead);
     // The PING's own answer is not needed (the path manager's pings judge liveness): a short timeout drops it.
     void session.ping(REPORT_INTERVAL_MS, { report: true });
