@@ -1,7 +1,7 @@
 /**
  * Issue 20, throttling as a block signal: the client reaches its provider over obfs through a censor's
- * middlebox. First the middlebox lets everything through and the origin itself is slow (200 KB/s): the
- * client stays on obfs — a slow origin is not throttling. Then the middlebox polices every obfs connection
+ * middlebox. First the middlebox lets everything through and the origin itself is slow (200 KB/s), then the
+ * application reads slowly (curl at 200 KB/s): the client stays on obfs — neither is throttling. Then the middlebox polices every obfs connection
  * to 200 KB/s after 1 MiB, in the middle of a large download: hop 1's provider reports its backlog, the
  * client finds obfs throttled, blocks it for that provider and moves to wss — same provider, same payment
  * channel — and the download (curl, resuming with a range request when its stream is cut) completes intact.
@@ -100,6 +100,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
   let dir: string;
   let cert: SelfSignedCert;
   let origin: Origin;
+  let smallOrigin: Origin;
   let slowOrigin: Awaited<ReturnType<typeof startSlowOrigin>>;
   let proxy: ThrottlingProxy;
   let devnet: Devnet;
@@ -109,6 +110,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     dir = mkdtempSync(join(tmpdir(), 'bandex-throttle-'));
     cert = selfSignedCert();
     origin = await startOrigin(SIZE);
+    smallOrigin = await startOrigin(SLOW_ORIGIN_BYTES);
     slowOrigin = await startSlowOrigin(SLOW_ORIGIN_BYTES, SLOW_ORIGIN_BYTES_PER_SECOND);
     const obfsPort = await freePort();
     proxy = await startThrottlingProxy(obfsPort);
@@ -133,6 +135,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     await devnet?.stop();
     await proxy?.close();
     await origin?.close();
+    await smallOrigin?.close();
     await slowOrigin?.close();
     if (cert) removeCert(cert);
     rmSync(dir, { recursive: true, force: true });
@@ -160,6 +163,32 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     assert.equal(after.sessionsTotal, before.sessionsTotal, 'the same path');
     assert.doesNotMatch(readFileSync(clientLog, 'utf8'), /throttled/);
     process.stdout.write(`# slow origin: ${SLOW_ORIGIN_BYTES} bytes in ${seconds.toFixed(1)} s over obfs, no switch\n`);
+  });
+
+  it('a slow application (curl reading at 200 KB/s) over an unthrottled transport does not make the client switch', async () => {
+    const api = `${devnet.info.client.api}/api/status`;
+    const before = await getJson<ClientStatus>(api);
+    assert.equal(before.path[0]?.transport, 'obfs');
+    const file = join(dir, 'slow-reader.bin');
+    const started = Date.now();
+    await curl([
+      '--max-time',
+      '120',
+      '--limit-rate',
+      String(SLOW_ORIGIN_BYTES_PER_SECOND),
+      '-o',
+      file,
+      '--socks5-hostname',
+      devnet.info.socks,
+      `http://127.0.0.1:${smallOrigin.port}/file.bin`,
+    ]);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(sha256(readFileSync(file)), sha256(smallOrigin.body));
+    const after = await getJson<ClientStatus>(api);
+    assert.equal(after.path[0]?.transport, 'obfs', 'still on obfs');
+    assert.equal(after.sessionsTotal, before.sessionsTotal, 'the same path');
+    assert.doesNotMatch(readFileSync(clientLog, 'utf8'), /throttled/);
+    process.stdout.write(`# slow reader: ${SLOW_ORIGIN_BYTES} bytes in ${seconds.toFixed(1)} s over obfs, no switch\n`);
   });
 
   it('a download throttled mid-way moves to wss on the same channel, completes, and is paid once', async () => {
