@@ -1,7 +1,7 @@
 /**
  * Issue 20, throttling as a block signal: the client reaches its provider over obfs through a censor's
  * middlebox. First the middlebox lets everything through and the origin itself is slow (200 KB/s), then the
- * application reads slowly (curl at 200 KB/s): the client stays on obfs — neither is throttling. Then the middlebox polices every obfs connection
+ * application reads slowly (400 KB/s): the client stays on obfs — neither is throttling. Then the middlebox polices every obfs connection
  * to 200 KB/s after 1 MiB, in the middle of a large download: hop 1's provider reports its backlog, the
  * client finds obfs throttled, blocks it for that provider and moves to wss — same provider, same payment
  * channel — and the download (curl, resuming with a range request when its stream is cut) completes intact.
@@ -22,8 +22,9 @@ import { tickValueFor } from '../../src/accounting/price.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import { getJson, pollFor } from '../support/devnet.ts';
+import { type Endpoint, parseEndpoint, socksConnect } from '../support/socksConnect.ts';
 import { startThrottlingProxy, type ThrottlingProxy } from '../support/throttlingProxy.ts';
-import { type Origin, startOrigin } from '../support/tunnelHarness.ts';
+import { httpBody, type Origin, startOrigin } from '../support/tunnelHarness.ts';
 
 const SIZE = 24 * 1024 * 1024;
 const GIB = 2n ** 30n;
@@ -33,6 +34,13 @@ const FREE_BYTES = 1024 * 1024;
 /** The slow origin: as slow as the throttled link, long enough to fill several detection windows. */
 const SLOW_ORIGIN_BYTES = 4 * 1024 * 1024;
 const SLOW_ORIGIN_BYTES_PER_SECOND = 200_000;
+/**
+ * The slow application: it reads at 400 KB/s, below the threshold, a file larger than what the buffers
+ * between it and the provider hold (the kernel's on loopback, the 4 MiB stream window), so that for most of
+ * the transfer the provider waits for it.
+ */
+const SLOW_READER_FILE_BYTES = 12 * 1024 * 1024;
+const SLOW_READER_BYTES_PER_SECOND = 400_000;
 
 type ClientStatus = {
   bytesDown: number;
@@ -86,6 +94,31 @@ async function startSlowOrigin(
   };
 }
 
+/** GETs `/` from 127.0.0.1:`port` through the SOCKS5 proxy, reading no faster than `bytesPerSecond`; the body. */
+async function slowRead(proxy: Endpoint, port: number, bytesPerSecond: number): Promise<Buffer> {
+  const socket = await socksConnect(proxy, { host: '127.0.0.1', port });
+  socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const started = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      // Ahead of its pace: stop reading until the pace catches up (TCP back-pressure, as a slow consumer).
+      const aheadMs = (received * 1000) / bytesPerSecond - (Date.now() - started);
+      if (aheadMs > 0) {
+        socket.pause();
+        setTimeout(() => socket.resume(), aheadMs);
+      }
+    });
+    socket.once('end', resolve);
+    socket.once('error', reject);
+    socket.resume();
+  });
+  return httpBody(Buffer.concat(chunks));
+}
+
 function curl(args: string[]): Promise<void> {
   return new Promise<void>((resolve, reject) =>
     execFile('curl', ['-sS', '--fail', ...args], (error, _stdout, stderr) =>
@@ -110,7 +143,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     dir = mkdtempSync(join(tmpdir(), 'bandex-throttle-'));
     cert = selfSignedCert();
     origin = await startOrigin(SIZE);
-    smallOrigin = await startOrigin(SLOW_ORIGIN_BYTES);
+    smallOrigin = await startOrigin(SLOW_READER_FILE_BYTES);
     slowOrigin = await startSlowOrigin(SLOW_ORIGIN_BYTES, SLOW_ORIGIN_BYTES_PER_SECOND);
     const obfsPort = await freePort();
     proxy = await startThrottlingProxy(obfsPort);
@@ -165,30 +198,21 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     process.stdout.write(`# slow origin: ${SLOW_ORIGIN_BYTES} bytes in ${seconds.toFixed(1)} s over obfs, no switch\n`);
   });
 
-  it('a slow application (curl reading at 200 KB/s) over an unthrottled transport does not make the client switch', async () => {
+  it('a slow application (reading at 400 KB/s) over an unthrottled transport does not make the client switch', async () => {
     const api = `${devnet.info.client.api}/api/status`;
     const before = await getJson<ClientStatus>(api);
     assert.equal(before.path[0]?.transport, 'obfs');
-    const file = join(dir, 'slow-reader.bin');
     const started = Date.now();
-    await curl([
-      '--max-time',
-      '120',
-      '--limit-rate',
-      String(SLOW_ORIGIN_BYTES_PER_SECOND),
-      '-o',
-      file,
-      '--socks5-hostname',
-      devnet.info.socks,
-      `http://127.0.0.1:${smallOrigin.port}/file.bin`,
-    ]);
+    const body = await slowRead(parseEndpoint(devnet.info.socks), smallOrigin.port, SLOW_READER_BYTES_PER_SECOND);
     const seconds = (Date.now() - started) / 1000;
-    assert.equal(sha256(readFileSync(file)), sha256(smallOrigin.body));
+    assert.equal(sha256(body), sha256(smallOrigin.body));
     const after = await getJson<ClientStatus>(api);
     assert.equal(after.path[0]?.transport, 'obfs', 'still on obfs');
     assert.equal(after.sessionsTotal, before.sessionsTotal, 'the same path');
     assert.doesNotMatch(readFileSync(clientLog, 'utf8'), /throttled/);
-    process.stdout.write(`# slow reader: ${SLOW_ORIGIN_BYTES} bytes in ${seconds.toFixed(1)} s over obfs, no switch\n`);
+    process.stdout.write(
+      `# slow reader: ${SLOW_READER_FILE_BYTES} bytes in ${seconds.toFixed(1)} s over obfs, no switch\n`,
+    );
   });
 
   it('a download throttled mid-way moves to wss on the same channel, completes, and is paid once', async () => {
