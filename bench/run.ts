@@ -2,8 +2,8 @@
  * `npm run bench [-- --json] [--mib 1024] [--runs 5] [--requests 300] [--sessions 1000]`: the data-plane
  * suite. In one run, on loopback, curl downloads `--mib` MiB from a local nginx through each path —
  * `direct`, `shadowsocks` (shadowsocks-libev ss-local + ss-server, chacha20-ietf-poly1305),
- * `bandex1hopNoAccounting`, `bandex1hopObfs` and `bandex1hopWss` (the same with hop 1 over the obfs or wss
- * transport, docs/transports.md), `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
+ * `bandex1hopNoAccounting`, `bandex1hopObfs`, `bandex1hopWss` and `bandex1hopObfs4` (the same with hop 1 over
+ * the obfs, wss or obfs4 transport, docs/transports.md; obfs4proxy's CPU counted with its Node parent), `bandex1hop` (paid: ticks and vouchers in the tunnel) and `bandex3hop` —
  * median of `--runs` interleaved runs (after one discarded warm-up download of up to 256 MiB per path; each
  * run starts one path further on); then `--requests` sequential 1 KiB GETs per path, each on a new
  * connection, in 3 interleaved rounds after 50 warm-up requests (latency p50/p99); then `--sessions` concurrent client sessions
@@ -61,6 +61,7 @@ const PATHS = [
   'bandex1hopNoAccounting',
   'bandex1hopObfs',
   'bandex1hopWss',
+  'bandex1hopObfs4',
   'bandex1hop',
   'bandex3hop',
 ] as const;
@@ -262,6 +263,7 @@ async function main(): Promise<void> {
   for (const [path, transport] of [
     ['bandex1hopObfs', 'obfs'],
     ['bandex1hopWss', 'wss'],
+    ['bandex1hopObfs4', 'obfs4'],
   ] as const) {
     if (!paths.includes(path)) continue;
     const from = children.length;
@@ -399,6 +401,9 @@ async function main(): Promise<void> {
     wssVsPlain: ratio(t.bandex1hopWss, t.bandex1hopNoAccounting),
     obfsCpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopObfs, cpuSecondsPerGiB.bandex1hopNoAccounting),
     wssCpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopWss, cpuSecondsPerGiB.bandex1hopNoAccounting),
+    // obfs4 through obfs4proxy (its processes' CPU counted with their Node parents): the interoperable choice.
+    obfs4VsPlain: ratio(t.bandex1hopObfs4, t.bandex1hopNoAccounting),
+    obfs4CpuVsPlain: ratio(cpuSecondsPerGiB.bandex1hopObfs4, cpuSecondsPerGiB.bandex1hopNoAccounting),
     shadowsocksVsDirect: ratio(t.shadowsocks, t.direct),
     bandex1hopVsDirect: ratio(t.bandex1hop, t.direct),
     accountingOverhead:

@@ -3,7 +3,7 @@
  * root, otherwise named exactly), free loopback ports, waiting for a port, child-process helpers.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** Program → Debian package that provides it. */
@@ -12,6 +12,7 @@ const NEEDED: Record<string, string> = {
   'ss-server': 'shadowsocks-libev',
   'ss-local': 'shadowsocks-libev',
   curl: 'curl',
+  obfs4proxy: 'obfs4proxy',
 };
 
 /** Absolute path of `program` on PATH (plus the sbin directories nginx lives in), or undefined. */
@@ -123,4 +124,24 @@ export function readIoCounters(pid: number | 'self'): { reads: number; writes: n
   } catch {
     return { reads: 0, writes: 0 };
   }
+}
+
+/**
+ * CPU seconds (user + system) used so far by the live child processes of this process (Linux `/proc`):
+ * a transport run as a separate program (obfs4proxy) works for its Node parent and is counted with it.
+ */
+export function childProcessCpuSeconds(): number {
+  const ticks = 100; // USER_HZ: 100 on every Linux the bench runs on (`getconf CLK_TCK`)
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {}
+  }
+  return total;
 }

@@ -26,6 +26,7 @@ import { ComponentStack } from '../daemon/component.ts';
 import { joinAsClient } from '../daemon/joinAsClient.ts';
 import { networkViewReader } from '../daemon/readNetworkView.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
+import { verifyBridgeLine } from '../net/bridgeLine.ts';
 import type { BandexNode } from '../net/createBandexNode.ts';
 import type { OfferDirectory } from '../net/OfferDirectory.ts';
 import { parseEndpoint } from '../net/parseEndpoint.ts';
@@ -39,6 +40,7 @@ import type { TransportName } from '../transport/transportSpec.ts';
 import type { OpenTunnelFlow, OpenTunnelStream, ProxyServer } from '../tunnel/frontTypes.ts';
 import { startHttpProxyServer } from '../tunnel/startHttpProxyServer.ts';
 import { startSocksServer } from '../tunnel/startSocksServer.ts';
+import { BridgeBook } from './BridgeBook.ts';
 import { ChannelSettler } from './ChannelSettler.ts';
 import { ClientError } from './ClientError.ts';
 import { EquivocationReporter } from './EquivocationReporter.ts';
@@ -68,8 +70,16 @@ export type StartClientParameters = {
   bootstrap: string[];
   /** Providers per path, 1 to 3. */
   hops: number;
-  /** How hop 1 may connect, in order of preference (`--transport`); `plain` by default. */
+  /**
+   * How hop 1 may connect, in order of preference (`--transport`); `plain` by default, the bridge's
+   * transports when `bridges` are given.
+   */
   transports?: TransportName[];
+  /**
+   * Bridge lines (`bandex connect --bridge`, docs/transports.md "Bridges"): transports a provider handed out
+   * privately. The first bridge's provider is hop 1 (before `prefer`), reached over the line's transports.
+   */
+  bridges?: string[];
   /** Try a direct (hole-punched) connection to a NATed first hop before relaying (docs/nat.md); default true. */
   holePunch?: boolean;
   /** Providers to use first, in path order (otherwise the best ranked). */
@@ -141,6 +151,13 @@ export async function startClient(params: StartClientParameters): Promise<Client
   }
   const account = client.account as LocalAccount;
   const address = account.address;
+  // Bridge lines are checked before anything starts: a forged or stale line is the user's to fix.
+  const bridges = new BridgeBook(
+    await Promise.all((params.bridges ?? []).map((line) => verifyBridgeLine(line, { chainId: deployment.chainId }))),
+    logger,
+  );
+  const prefer = bridges.size > 0 ? [...bridges.providers().slice(0, 1), ...(params.prefer ?? [])] : params.prefer;
+  const transports = params.transports ?? (bridges.size > 0 ? bridges.policy() : undefined);
   // Operator surface (src/api): events for the dashboard's stream, errors by code for /metrics.
   const telemetry = new Telemetry();
   const parts = new ComponentStack();
@@ -177,7 +194,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
     const paths = await parts.add(
       new PathManager({
         hops: params.hops,
-        prefer: params.prefer,
+        prefer,
         regions: params.regions,
         builder: {
           client,
@@ -188,7 +205,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
           funder,
           receipts,
           onEquivocation: (evidence) => void equivocations.report(evidence),
-          transports: params.transports,
+          transports,
+          bridgeTransports: (provider, key) => bridges.transportsFor(provider, key),
           holePunch: params.holePunch,
           serialWrites,
           depositWei: params.depositWei,
@@ -199,7 +217,7 @@ export async function startClient(params: StartClientParameters): Promise<Client
           relayOf: (relay) => directory.get(relay),
           logger,
         },
-        offers: () => waitForOffers({ client, deployment, directory, hops: params.hops, prefer: params.prefer }),
+        offers: () => waitForOffers({ client, deployment, directory, hops: params.hops, prefer }),
         onPathChosen: async (chosen) => {
           // The path as it will be built: a provider behind NAT has its relay before it (docs/nat.md).
           const offers = withRelays(chosen, (relay) => directory.get(relay));
@@ -210,7 +228,8 @@ export async function startClient(params: StartClientParameters): Promise<Client
               if (c.remotePeer.toString() === peer) void c.close().catch(() => c.abort(new Error('later hop')));
           const entry = offers[0]?.offer;
           if (entry && params.beforeEntry) {
-            const hosts = [...entry.endpoints, ...entry.transports.map((t) => t.endpoint)]
+            const bridged = bridges.transportsFor(entry.provider, entry.tunnelPublicKey);
+            const hosts = [...entry.endpoints, ...[...entry.transports, ...bridged].map((t) => t.endpoint)]
               .map((e) => parseEndpoint(e)?.host)
               .filter((h): h is string => h !== undefined);
             await params.beforeEntry([...new Set(hosts)]);

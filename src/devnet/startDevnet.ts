@@ -91,11 +91,14 @@ export type StartDevnetParameters = {
   providers?: number;
   /**
    * How the client reaches hop 1, in order of preference (`plain` by default). Every provider serves
-   * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer) besides plain.
+   * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer) besides plain,
+   * and obfs4 (Debian's obfs4proxy) when this names it.
    */
   transports?: TransportName[];
   /** Replaces the obfs and wss listeners of provider `index` (tests: a fixed port, an announced proxy in front). */
   providerTransports?: (index: number) => (TransportListenConfig & { announce?: string })[];
+  /** Provider `index` is a bridge: its obfuscated transports are in `<its state dir>/bridge.txt`, not in its offer. */
+  providerBridge?: (index: number) => boolean;
   /** The client's spending cap per channel in RBT wei (default: the deposit). */
   clientBudgetWei?: bigint;
   /** Port of the network dashboard (0 picks a free one). */
@@ -228,6 +231,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
         exitPolicy: { devnet: true },
         transports: params.providerTransports?.(i) ?? [
           { name: 'obfs', psk: randomBytes(32) },
+          // obfs4proxy (a process per provider) only when the client asks for it.
+          ...(params.transports?.includes('obfs4') ? [{ name: 'obfs4' as const, stateDir: join(dir, 'obfs4') }] : []),
           ...(certificate
             ? [
                 {
@@ -239,6 +244,7 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
               ]
             : []),
         ],
+        bridge: params.providerBridge?.(i),
         redeemPolicy: DEVNET_REDEEM_POLICY,
         confirmations: 0,
         watcherPollMs: 2_000,

@@ -127,6 +127,11 @@ export const netErrorCodes = [
   'NET_OFFER_PEER_MISMATCH',
   'NET_OFFER_CHECK_FAILED',
   'NET_OFFER_DIRECTORY_FULL',
+  /** A bridge line (transports handed out privately, docs/transports.md) that is malformed, stale or forged. */
+  'NET_BRIDGE_MALFORMED',
+  'NET_BRIDGE_WRONG_CHAIN',
+  'NET_BRIDGE_EXPIRED',
+  'NET_BRIDGE_BAD_SIGNATURE',
   'NET_SESSION_MALFORMED',
   /** A relay reservation request or answer that is not one (docs/nat.md). */
   'NET_RESERVATION_MALFORMED',

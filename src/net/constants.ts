@@ -48,8 +48,8 @@ export const MAX_OFFER_BYTES = 4096;
 /** Most tunnel endpoints one offer may list (a dual-stack host with a fallback port needs 4). */
 export const MAX_OFFER_ENDPOINTS = 4;
 
-/** Most transports one offer may list (one of each kind, `transport/constants.ts`). */
-export const MAX_OFFER_TRANSPORTS = 3;
+/** Most transports one offer may list: one of each kind (`TRANSPORT_NAMES` in `transport/constants.ts`). */
+export const MAX_OFFER_TRANSPORTS = 4;
 
 /** Most protocol identifiers one offer may list. */
 export const MAX_OFFER_PROTOCOLS = 8;
@@ -108,3 +108,15 @@ export const MAX_UINT256 = 2n ** 256n - 1n;
  * A provider behind NAT lists `relay:<relay address>` among its `endpoints` instead of a `host:port`.
  */
 export const NAT_RELAY_PROTOCOL = '/bandex/nat-relay/1';
+
+/**
+ * Lifetime a provider gives its bridge line, in seconds (30 days): a line travels out of band (a message, a
+ * QR code, a friend) and must outlive that trip; the provider re-signs it at every start.
+ */
+export const BRIDGE_LINE_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Longest bridge-line lifetime a client accepts, in seconds (90 days): a leaked line does not live for ever. */
+export const MAX_BRIDGE_LINE_TTL_SECONDS = 90 * 24 * 3600;
+
+/** Longest bridge line accepted, in characters (three transports with long DNS names fit in ~1.5 KiB). */
+export const MAX_BRIDGE_LINE_LENGTH = 4096;

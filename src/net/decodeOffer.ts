@@ -44,6 +44,34 @@ const REGION = /^[A-Z]{2}$/;
 const PROTOCOL_ID = /^\/[a-z0-9][a-z0-9._/-]*$/;
 
 /**
+ * `undefined` if `value` is a list of at most `MAX_OFFER_TRANSPORTS` transports, each named once, each with a
+ * `host:port` endpoint and parameters `parseTransport` accepts; else a reason. Offers and bridge lines share it.
+ */
+export function checkTransports(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length > MAX_OFFER_TRANSPORTS) {
+    return `transports must list at most ${MAX_OFFER_TRANSPORTS} entries`;
+  }
+  const names = new Set<string>();
+  for (const t of value as unknown[]) {
+    const problem = exactKeys(t, TRANSPORT_KEYS, 'transport');
+    if (problem) return problem;
+    const { name, endpoint, params } = t as JsonObject;
+    if (typeof name !== 'string' || typeof endpoint !== 'string' || typeof params !== 'string') {
+      return 'transport fields must be strings';
+    }
+    if (names.has(name)) return `transport ${name.slice(0, 16)} listed twice`;
+    names.add(name);
+    if (!parseEndpoint(endpoint)) return `transport endpoint ${endpoint.slice(0, 64)} is not host:port`;
+    try {
+      parseTransport(name, params);
+    } catch (cause) {
+      return `transport ${name.slice(0, 16)}: ${(cause as Error).message}`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * @throws {OfferError} `NET_OFFER_OVERSIZE` or `NET_OFFER_MALFORMED`.
  */
 export function decodeOffer(bytes: Uint8Array): SignedOffer {
@@ -97,27 +125,8 @@ export function decodeOffer(bytes: Uint8Array): SignedOffer {
   }
   if (!isX25519PublicKey(o.tunnelPublicKey)) fail('tunnelPublicKey is not base64 of 32 bytes');
   const transports = o.transports;
-  if (!Array.isArray(transports) || transports.length > MAX_OFFER_TRANSPORTS) {
-    fail(`transports must list at most ${MAX_OFFER_TRANSPORTS} entries`);
-  }
-  const names = new Set<string>();
-  for (const t of transports as unknown[]) {
-    const problem = exactKeys(t, TRANSPORT_KEYS, 'transport');
-    if (problem) fail(problem);
-    const { name, endpoint, params } = t as JsonObject;
-    if (typeof name !== 'string' || typeof endpoint !== 'string' || typeof params !== 'string') {
-      fail('transport fields must be strings');
-    }
-    if (names.has(name as string)) fail(`transport ${String(name).slice(0, 16)} listed twice`);
-    names.add(name as string);
-    if (!parseEndpoint(endpoint as string))
-      fail(`transport endpoint ${String(endpoint).slice(0, 64)} is not host:port`);
-    try {
-      parseTransport(name as string, params as string);
-    } catch (cause) {
-      fail(`transport ${String(name).slice(0, 16)}: ${(cause as Error).message}`);
-    }
-  }
+  const transportProblem = checkTransports(transports);
+  if (transportProblem) fail(transportProblem);
   const protocols = o.protocols;
   if (!Array.isArray(protocols) || protocols.length === 0 || protocols.length > MAX_OFFER_PROTOCOLS) {
     fail(`protocols must list 1 to ${MAX_OFFER_PROTOCOLS} entries`);

@@ -122,3 +122,22 @@ export class ReservationError extends BaseError<{ provider?: string }> {
     this.reason = reason;
   }
 }
+
+/** Codes of a bridge line that is refused (docs/transports.md, "Bridges: transports not in the offer"). */
+export type BridgeErrorCode =
+  | 'NET_BRIDGE_MALFORMED'
+  | 'NET_BRIDGE_WRONG_CHAIN'
+  | 'NET_BRIDGE_EXPIRED'
+  | 'NET_BRIDGE_BAD_SIGNATURE';
+
+export class BridgeError extends BaseError<{ provider?: string }> {
+  override name = 'BridgeError';
+  constructor(code: BridgeErrorCode, reason: string, meta: { provider?: string } = {}, cause?: unknown) {
+    super(`bridge line refused: ${reason}`, {
+      code,
+      details: 'ask the bridge operator for a current line (`bandex node --bridge` writes it to bridge.txt)',
+      meta,
+      cause,
+    });
+  }
+}

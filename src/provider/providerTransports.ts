@@ -1,6 +1,6 @@
 /**
  * The obfuscated transports a provider serves next to `plain`, from its flags (`bandex node --obfs-port`,
- * `--wss-port`, …): the obfs pre-shared key and the wss secret path are long-term secrets in the state
+ * `--obfs4-port`, `--wss-port`, …): the obfs pre-shared key and the wss secret path are long-term secrets in the state
  * directory (so offers stay valid across restarts), the wss certificate comes from files or, absent,
  * the listener speaks plain HTTP behind a TLS-terminating proxy (`--wss-announce` names it).
  */
@@ -14,6 +14,8 @@ import { loadOrCreateSecret } from './loadOrCreateSecret.ts';
 export type ProviderTransportOptions = {
   host?: string;
   obfsPort?: number;
+  /** Also serve obfs4 through Debian's obfs4proxy (its keys in `<stateDir>/obfs4`). */
+  obfs4Port?: number;
   wssPort?: number;
   /** PEM files; without them the wss listener speaks HTTP for a reverse proxy in front. */
   wssCertFile?: string;
@@ -32,6 +34,9 @@ export function providerTransports(
   if (options.obfsPort !== undefined) {
     const psk = loadOrCreateSecret(join(stateDir, 'obfs.psk'), OBFS_PSK_LEN, 'obfs key');
     transports.push({ name: 'obfs', host: options.host, port: options.obfsPort, psk });
+  }
+  if (options.obfs4Port !== undefined) {
+    transports.push({ name: 'obfs4', host: options.host, port: options.obfs4Port, stateDir: join(stateDir, 'obfs4') });
   }
   if (options.wssPort !== undefined) {
     const secret = loadOrCreateSecret(join(stateDir, 'wss.secret'), WS_SECRET_LEN, 'wss secret');

@@ -72,6 +72,7 @@ import { type PendingSession, SessionAdmission } from './SessionAdmission.ts';
 import { SessionCharger } from './SessionCharger.ts';
 import { SlashDefence } from './SlashDefence.ts';
 import { VolumeClaimer } from './VolumeClaimer.ts';
+import { writeBridgeLine } from './writeBridgeLine.ts';
 
 export { DEFAULT_MAX_CREDIT_BYTES };
 
@@ -98,6 +99,11 @@ export type StartProviderParameters = {
    * `announce` (host:port) is what clients dial when it differs (a reverse proxy in front of wss).
    */
   transports?: (TransportListenConfig & { announce?: string })[];
+  /**
+   * Hand the obfuscated transports out privately (docs/transports.md, "Bridges"): the gossiped offer lists
+   * `plain` only, and a signed bridge line with the others is written to `<stateDir>/bridge.txt` (0600).
+   */
+  bridge?: boolean;
   apiHost?: string;
   apiPort?: number;
   exitPolicy?: ExitPolicyConfig;
@@ -148,6 +154,8 @@ export type Provider = {
   store: ChannelStore;
   /** Every session's checkpoint receipts with both signatures (`latestFullySigned(sessionId)`: dispute evidence). */
   receipts: ReceiptStore;
+  /** With `bridge`: the line to hand out and the file it is in (`<stateDir>/bridge.txt`). */
+  bridge?: { line: string; file: string };
   status(): Promise<ProviderStatus>;
   stop(): Promise<void>;
 };
@@ -341,6 +349,22 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
           logger,
         }),
       );
+    // The obfuscated transports as clients dial them: in the offer, or in the bridge line given out privately.
+    const obfuscated = () =>
+      tunnel.transports.map((t, i) => ({
+        name: t.name,
+        endpoint: params.transports?.[i]?.announce ?? formatEndpoint(tunnelHost(), t.address.port),
+        params: formatTransportParams(t.spec),
+      }));
+    let bridge: { line: string; file: string } | undefined;
+    if (params.bridge && !nat && tunnel.transports.length > 0) {
+      bridge = await writeBridgeLine(stateDir, client.account as LocalAccount, {
+        chainId: deployment.chainId,
+        tunnelPublicKey,
+        transports: obfuscated(),
+      });
+      logger.info({ file: bridge.file, transports: tunnel.transports.map((t) => t.name) }, 'bridge line written');
+    }
     await parts.add(
       new OfferPublisher({
         node,
@@ -366,11 +390,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
             ? []
             : [
                 { name: 'plain', endpoint: formatEndpoint(tunnelHost(), tunnel.address.port), params: '' },
-                ...tunnel.transports.map((t, i) => ({
-                  name: t.name,
-                  endpoint: params.transports?.[i]?.announce ?? formatEndpoint(tunnelHost(), t.address.port),
-                  params: formatTransportParams(t.spec),
-                })),
+                ...(params.bridge ? [] : obfuscated()),
               ],
           role: params.role,
         }),
@@ -412,6 +432,7 @@ export async function startProvider(params: StartProviderParameters): Promise<Pr
       node,
       store,
       receipts,
+      ...(bridge ? { bridge } : {}),
       status,
       stop: () => parts.stop(),
     };

@@ -23,6 +23,7 @@ import type { RegionPolicy } from '../client/selectPath.ts';
 import { startClient } from '../client/startClient.ts';
 import { type Logger, silentLogger } from '../log/logger.ts';
 import { createDeviceFunder } from '../session/ChannelFunder.ts';
+import type { TransportName } from '../transport/transportSpec.ts';
 
 export type CreateClientOptions = {
   /** JSON-RPC URL of the chain the network settles on. */
@@ -48,6 +49,10 @@ export type CreateClientOptions = {
   budgetWei?: bigint;
   /** Countries traffic may or may not go through. */
   regions?: RegionPolicy;
+  /** How hop 1 may connect, in order of preference (`plain` by default; the bridges' transports with `bridges`). */
+  transports?: TransportName[];
+  /** Bridge lines (`bandex-bridge:…`): enter through a provider's privately handed-out transports (docs/transports.md). */
+  bridges?: string[];
   /** Where channels and receipts are kept (default: a new temporary folder). Reuse it to reuse channels. */
   stateDir?: string;
   /** Dial private (LAN, loopback) libp2p addresses: a local network. */
@@ -105,6 +110,8 @@ export async function createClient(options: CreateClientOptions): Promise<Bandex
     bootstrap: options.bootstrap,
     hops: options.hops ?? 1,
     regions: options.regions,
+    transports: options.transports,
+    bridges: options.bridges,
     depositWei: options.depositWei ?? DEFAULT_DEPOSIT_WEI,
     budgetWei: options.budgetWei,
     allowPrivateAddresses: options.allowPrivateAddresses,

@@ -27,7 +27,7 @@ import { decodeAnswer, encodeProposal, newSessionNonce } from '../net/sessionMes
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
 import { BlockedTransports, type BlockReason, isBlockingFailure } from '../transport/BlockedTransports.ts';
-import { chooseTransports, type TransportName } from '../transport/transportSpec.ts';
+import { chooseTransports, type OfferTransport, type TransportName } from '../transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
 import { type ChannelFunder, createWalletFunder } from './ChannelFunder.ts';
@@ -106,6 +106,11 @@ export type PathBuilderParameters = {
    * path with a NATed provider fails (`CLIENT_NAT_RELAY_UNKNOWN`) without it.
    */
   relayOf?: (provider: Address) => SignedOffer | undefined;
+  /**
+   * Transports a provider handed this client privately (a verified bridge line, `net/bridgeLine.ts`) for the
+   * tunnel key its offer names: tried for hop 1 as if the offer listed them.
+   */
+  bridgeTransports?: (provider: Address, tunnelPublicKey: string) => readonly OfferTransport[];
   /**
    * Before going through a relay to a NATed first hop, try a direct connection to it (hole punching,
    * docs/nat.md); the relay is used, and paid, only when that fails. Default true.
@@ -441,6 +446,25 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     return { session: built, hops };
   };
 
+  /**
+   * The transports hop 1's provider can be reached over that the policy allows, in the policy's order: plain
+   * on the tunnel endpoint, those of its bridge line (handed to this client privately), those of its offer.
+   */
+  const hopOneTransports = (
+    signed: SignedOffer,
+    endpoint: { host: string; port: number },
+    policy: readonly TransportName[],
+  ): ReturnType<typeof chooseTransports> => {
+    const { offer } = signed;
+    const bridged = params.bridgeTransports?.(offer.provider, offer.tunnelPublicKey) ?? [];
+    const offered: OfferTransport[] = [
+      { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
+      ...bridged.filter((t) => t.name !== 'plain'),
+      ...offer.transports.filter((t) => t.name !== 'plain' && !bridged.some((b) => b.name === t.name)),
+    ];
+    return chooseTransports(offered, policy);
+  };
+
   const switchTransport = (path: BuiltPath, reason: BlockReason): TransportName | undefined => {
     const first = path.hops[0]?.offer;
     const endpoint = first?.offer.endpoints.map(parseEndpoint).find((e) => e !== undefined);
@@ -520,19 +544,6 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
   };
 
   return { wallet: account.address, channelFor, build, settle, close, switchTransport };
-}
-
-/** The transports hop 1's provider can be reached over that the policy allows, in the policy's order. */
-function hopOneTransports(
-  signed: SignedOffer,
-  endpoint: { host: string; port: number },
-  policy: readonly TransportName[],
-): ReturnType<typeof chooseTransports> {
-  const offered = [
-    { name: 'plain' as const, endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
-    ...signed.offer.transports.filter((t) => t.name !== 'plain'),
-  ];
-  return chooseTransports(offered, policy);
 }
 
 /** Bytes of the channel's earlier sessions, from their newest stored receipts (volume receipts are cumulative). */

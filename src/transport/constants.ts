@@ -4,7 +4,7 @@
  */
 
 /** The transports this node speaks, in the order a client tries them by default. */
-export const TRANSPORT_NAMES = ['plain', 'obfs', 'wss'] as const;
+export const TRANSPORT_NAMES = ['plain', 'obfs', 'wss', 'obfs4'] as const;
 
 /** obfs: random salt opening each direction (Shadowsocks 2022 uses the key length). */
 export const OBFS_SALT_LEN = 32;

@@ -7,6 +7,7 @@ import type { NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connectTcp } from './connectTcp.ts';
 import { dialObfs } from './obfs.ts';
+import { dialObfs4 } from './obfs4.ts';
 import type { TransportSpec } from './transportSpec.ts';
 import { dialWss } from './wss.ts';
 
@@ -24,5 +25,6 @@ export type DialTransportParameters = {
 export async function dialTransport(spec: TransportSpec, target: DialTransportParameters): Promise<Duplex> {
   if (spec.name === 'plain') return connectTcp(target);
   if (spec.name === 'obfs') return dialObfs(target, spec);
+  if (spec.name === 'obfs4') return dialObfs4(target, spec);
   return dialWss(target, spec);
 }

@@ -8,12 +8,15 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TRANSPORT_HIGH_WATER_MARK } from './constants.ts';
 import { acceptObfs } from './obfs.ts';
+import { listenObfs4 } from './obfs4.ts';
 import { SaltMemory } from './SaltMemory.ts';
-import type { TransportSpec } from './transportSpec.ts';
+import type { Obfs4IatMode, TransportSpec } from './transportSpec.ts';
 import { createWssServer } from './wss.ts';
 
 export type TransportListenConfig = { host?: string; port?: number; timeoutMs?: number } & (
   | { name: 'obfs'; psk: Buffer; jitterMs?: number }
+  /** Debian's obfs4proxy as a managed transport (`obfs4.ts`); its keys live in `stateDir`. */
+  | { name: 'obfs4'; stateDir: string; iatMode?: Obfs4IatMode }
   | {
       name: 'wss';
       path: string;
@@ -27,7 +30,7 @@ export type TransportListenConfig = { host?: string; port?: number; timeoutMs?: 
 );
 
 export type TransportServer = {
-  name: 'obfs' | 'wss';
+  name: 'obfs' | 'wss' | 'obfs4';
   address: { host: string; port: number };
   /** What a client needs to dial it (the offer's params). */
   spec: TransportSpec;
@@ -38,6 +41,10 @@ export async function listenTransport(
   config: TransportListenConfig,
   onStream: (stream: Duplex) => void,
 ): Promise<TransportServer> {
+  if (config.name === 'obfs4') {
+    const obfs4 = await listenObfs4({ ...config, host: config.host ?? '127.0.0.1', onStream });
+    return { name: 'obfs4', ...obfs4 };
+  }
   const sockets = new Set<Socket>();
   let server: Server;
   let spec: TransportSpec;

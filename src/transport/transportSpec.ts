@@ -8,6 +8,7 @@
  * | `plain` | (none) |
  * | `obfs` | `psk` (base64url of 32 bytes), `iat` (timing jitter, ms, optional) |
  * | `wss` | `path` (the secret path), `sni` (optional DNS name), `pin` (optional SHA-256 hex of the certificate) |
+ * | `obfs4` | `cert` (base64url of obfs4's 52-byte node id and public key), `iat` (obfs4's iat-mode: 0, 1 or 2) |
  */
 import { OBFS_PSK_LEN, TRANSPORT_NAMES, WS_SECRET_LEN } from './constants.ts';
 import { TransportError } from './errors.ts';
@@ -17,7 +18,15 @@ export type TransportName = (typeof TRANSPORT_NAMES)[number];
 export type TransportSpec =
   | { name: 'plain' }
   | { name: 'obfs'; psk: Buffer; jitterMs?: number }
-  | { name: 'wss'; path: string; serverName?: string; certSha256?: string };
+  | { name: 'wss'; path: string; serverName?: string; certSha256?: string }
+  /** Debian's `obfs4proxy`, run as a managed pluggable transport (`obfs4.ts`). */
+  | { name: 'obfs4'; cert: Buffer; iatMode: Obfs4IatMode };
+
+/** obfs4's inter-arrival-time mode: 0 off, 1 split and delay writes, 2 also randomise packet sizes ("paranoid"). */
+export type Obfs4IatMode = 0 | 1 | 2;
+
+/** Bytes of an obfs4 `cert`: the server's 20-byte node id and its 32-byte Curve25519 public key. */
+export const OBFS4_CERT_LEN = 52;
 
 /** A transport as an offer lists it (signed in the offer's typed data). */
 export type OfferTransport = { name: string; endpoint: string; params: string };
@@ -73,6 +82,15 @@ export function parseTransport(name: string, params: string): TransportSpec {
     if (!/^\d{1,4}$/.test(iat) || Number(iat) > MAX_JITTER_MS) bad(`iat is not 0..${MAX_JITTER_MS} ms`);
     return { name, psk, jitterMs: Number(iat) };
   }
+  if (name === 'obfs4') {
+    onlyKeys(map, ['cert', 'iat']);
+    const cert = Buffer.from(map.get('cert') ?? '', 'base64url');
+    if (cert.length !== OBFS4_CERT_LEN || cert.toString('base64url') !== map.get('cert'))
+      bad(`cert is not base64url of ${OBFS4_CERT_LEN} bytes`);
+    const iat = map.get('iat') ?? '0';
+    if (!/^[012]$/.test(iat)) bad('iat is not 0, 1 or 2');
+    return { name, cert, iatMode: Number(iat) as Obfs4IatMode };
+  }
   onlyKeys(map, ['path', 'pin', 'sni']);
   const path = map.get('path') ?? '';
   const secret = Buffer.from(path.slice(1), 'base64url');
@@ -92,6 +110,8 @@ export function formatTransportParams(spec: TransportSpec): string {
   if (spec.name === 'obfs') {
     if (spec.jitterMs !== undefined) pairs.push(['iat', String(spec.jitterMs)]);
     pairs.push(['psk', spec.psk.toString('base64url')]);
+  } else if (spec.name === 'obfs4') {
+    pairs.push(['cert', spec.cert.toString('base64url')], ['iat', String(spec.iatMode)]);
   } else if (spec.name === 'wss') {
     pairs.push(['path', spec.path]);
     if (spec.certSha256) pairs.push(['pin', spec.certSha256]);

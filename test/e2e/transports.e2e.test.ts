@@ -1,6 +1,6 @@
 /**
  * Issue 20 end to end on the devnet (a real `bandex devnet` process: chain, providers serving plain,
- * obfs and wss, a client told `--transport`): a paid download over each obfuscated transport is
+ * obfs and wss — and obfs4 through Debian's obfs4proxy when the client asks for it —, a client told `--transport`): a paid download over each obfuscated transport is
  * byte-identical and paid like one over plain (`paidTunnel.e2e.test.ts`): bytes × price within a tick.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ type ClientStatus = {
   path: { provider: string; priceWeiPerGiB: string; transport?: string }[];
 };
 
-for (const transport of ['obfs', 'wss'] as const) {
+for (const transport of ['obfs', 'wss', 'obfs4'] as const) {
   describe(`paid download over ${transport}`, { timeout: 240_000 }, () => {
     let origin: Origin;
     let sha256: string;

@@ -1,8 +1,9 @@
 /** `bandex connect`: run a client — local SOCKS5 and HTTP proxies whose traffic is paid per byte. */
 
+import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Address } from 'viem';
 import { createLogger, type Logger } from '../../log/logger.ts';
 import type { TransportName } from '../../transport/transportSpec.ts';
@@ -17,7 +18,8 @@ type ConnectFlags = ChainFlags & {
   listen: string[];
   bootstrap: string[];
   hops: number;
-  transport: TransportName[];
+  transport?: TransportName[];
+  bridge: string[];
   holePunch: boolean;
   provider: Address[];
   deposit: bigint;
@@ -38,6 +40,15 @@ type ConnectFlags = ChainFlags & {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const collectRegion = (value: string, previous: string[]) => [...previous, parseCountryCode(value)];
+/** A bridge line, or `@file` holding one (the line is long: it travels as a file or a QR code). */
+function collectBridge(value: string, previous: string[]): string[] {
+  if (!value.startsWith('@')) return [...previous, value];
+  try {
+    return [...previous, readFileSync(value.slice(1), 'utf8').trim()];
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read the bridge line file: ${(error as Error).message}`);
+  }
+}
 
 export function connectCommand(): Command {
   return addAccountOptions(addChainOptions(new Command('connect')))
@@ -49,11 +60,16 @@ export function connectCommand(): Command {
     .addOption(
       new Option(
         '--transport <names>',
-        'how to reach hop 1, in order of preference: plain, obfs (looks like nothing), wss (looks like HTTPS); e.g. wss,obfs',
+        "how to reach hop 1, in order of preference: plain, obfs (looks like nothing), wss (looks like HTTPS), obfs4 (Tor's obfs4proxy); e.g. wss,obfs (default: plain; with --bridge, the bridge line's transports)",
       )
-        .default(['plain'], 'plain')
         .env('BANDEX_TRANSPORT')
         .argParser(parseTransportPolicy),
+    )
+    .option(
+      '--bridge <line>',
+      "enter through a bridge: a provider's transports handed out privately (bandex-bridge:… or @file; repeatable)",
+      collectBridge,
+      [],
     )
     .option(
       '--no-hole-punch',
@@ -129,6 +145,7 @@ Examples:
         bootstrap: flags.bootstrap,
         hops: flags.hops,
         transports: flags.transport,
+        bridges: flags.bridge,
         holePunch: flags.holePunch,
         prefer: flags.provider,
         depositWei: flags.deposit,

@@ -36,7 +36,10 @@ export function devnetCommand(): Command {
     )
     .addOption(new Option('--hops <n>', "providers in the client's path (1 to 3)").default(1).argParser(parseHops))
     .addOption(
-      new Option('--transport <names>', 'how the client reaches hop 1: plain, obfs, wss (in order of preference)')
+      new Option(
+        '--transport <names>',
+        'how the client reaches hop 1: plain, obfs, wss, obfs4 (in order of preference)',
+      )
         .default(['plain'], 'plain')
         .argParser(parseTransportPolicy),
     )

@@ -27,11 +27,13 @@ type NodeFlags = ChainFlags & {
   redeemEveryS: number;
   rateLimit?: number;
   obfsPort?: number;
+  obfs4Port?: number;
   wssPort?: number;
   wssCert?: string;
   wssKey?: string;
   wssName?: string;
   wssAnnounce?: string;
+  bridge?: boolean;
   exit?: boolean;
   relayOnly?: boolean;
   behindNat?: boolean;
@@ -68,6 +70,12 @@ export function nodeCommand(): Command {
     )
     .addOption(
       new Option(
+        '--obfs4-port <port>',
+        "also serve obfs4 through Tor's obfs4proxy (interoperable; keys in <state-dir>/obfs4)",
+      ).argParser(parsePort),
+    )
+    .addOption(
+      new Option(
         '--wss-port <port>',
         'also serve the wss transport (looks like HTTPS, a cover site) on this port',
       ).argParser(parsePort),
@@ -79,6 +87,10 @@ export function nodeCommand(): Command {
       'the DNS name clients use for wss (CA-checked; without it the certificate is pinned)',
     )
     .option('--wss-announce <host:port>', 'where clients dial wss when a proxy or CDN is in front')
+    .option(
+      '--bridge',
+      'keep the obfuscated transports (obfs, obfs4, wss) out of the public offer; hand out the signed line in <state-dir>/bridge.txt',
+    )
     .addOption(new Option('--api-port <port>', 'local status API port on 127.0.0.1').default(4180).argParser(parsePort))
     .option('--exit-allow <cidr>', 'also allow this network as a destination (repeatable)', collect, [])
     .option('--exit-deny <cidr>', 'refuse this network as a destination (repeatable)', collect, [])
@@ -195,12 +207,14 @@ Examples:
         transports: providerTransports(flags.stateDir, {
           host: flags.tunnelHost,
           obfsPort: flags.obfsPort,
+          obfs4Port: flags.obfs4Port,
           wssPort: flags.wssPort,
           wssCertFile: flags.wssCert,
           wssKeyFile: flags.wssKey,
           wssName: flags.wssName,
           wssAnnounce: flags.wssAnnounce,
         }),
+        bridge: flags.bridge,
         role: flags.relayOnly ? 'relay-only' : 'exit',
         ...(flags.behindNat || flags.natRelay ? { behindNat: { relay: flags.natRelay } } : {}),
         logger,
@@ -224,6 +238,7 @@ Examples:
             api: provider.api.url,
             priceWeiPerGiB: provider.priceWeiPerGiB.toString(),
             role: flags.relayOnly ? 'relay-only' : 'exit',
+            ...(provider.bridge ? { bridgeLine: provider.bridge.line } : {}),
             ...(gateway ? { vpn: { interface: gateway.ifname, gateway: gateway.pool.gateway } } : {}),
           })}\n`,
         );
@@ -231,6 +246,7 @@ Examples:
         console.log(`provider ${provider.address} (peer ${provider.peerId}) is serving`);
         console.log(`  libp2p  ${provider.multiaddrs.join(' ')}`);
         console.log(`  status  ${provider.api.url}/api/status`);
+        if (provider.bridge) console.log(`  bridge  ${provider.bridge.file} (hand it out privately)`);
       }
       await shutdown;
     });
