@@ -6,7 +6,7 @@
  *
  * Failover: every `PING_INTERVAL_MS` each hop of the path is pinged through the tunnel (a hop's PING
  * crosses every hop before it). A path whose pings go unanswered for `STALL_TIMEOUT_MS`, and that delivered
- * nothing meanwhile (a PONG queued behind a slow download is late, not lost), has stalled:
+ * less than `STALL_MIN_PROGRESS_BYTES` meanwhile (a PONG queued behind a slow download is late, not lost), has stalled:
  * the first silent hop gets a bad mark in the client's own measurements (which alone puts it below
  * the selection threshold), the path is closed, and the next connection builds a new one through the
  * next-best providers — nothing is paid to the stalled hop for bytes it did not carry. A hop whose
@@ -45,6 +45,12 @@ import { watchThrottling } from './watchThrottling.ts';
 export const PING_INTERVAL_MS = 2_000;
 /** A path that answers no PING for this long has stalled. */
 export const STALL_TIMEOUT_MS = 5_000;
+/**
+ * What a path must deliver while its PONGs are late to count as alive (they wait behind a queue): 64 KiB in
+ * `STALL_TIMEOUT_MS` (13 KB/s), far below a throttled download (200 KB/s), far above a hop that drips bytes
+ * to keep a client it no longer serves.
+ */
+export const STALL_MIN_PROGRESS_BYTES = 64 * 1024;
 /**
  * How long streams on a throttled path may still finish there when no new connection comes first: a page
  * at the throttled rate, not a download (that one resumes over the new transport, which is faster).
@@ -370,7 +376,8 @@ export class PathManager implements Component {
           this.#rttMs.set(key, 0.5 * (this.#rttMs.get(key) ?? own) + 0.5 * own);
         }
         // Bytes kept arriving from the exit: the PONGs wait behind them (a slow or throttled link), the path lives.
-        if (silent < 0 || path.session.exit.meter.received > delivered) return;
+        // A trickle does not count: a hop that drops PONGs and drips a few bytes is still given up.
+        if (silent < 0 || path.session.exit.meter.received - delivered >= STALL_MIN_PROGRESS_BYTES) return;
         const culprit = path.hops[silent]?.offer.offer.provider as Address;
         this.#p.book.observe(culprit, 0);
         this.#stalled.add(path);
