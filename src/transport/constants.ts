@@ -51,10 +51,16 @@ export const WS_MAX_RESPONSE_HEAD = 8_192;
 /** wss: secret path bytes (base64url in the offer): 128 bits, not guessable by a prober. */
 export const WS_SECRET_LEN = 16;
 /**
- * wss: the upgrade request is padded (a cookie of random length) to a uniform size in this range,
- * the range of a browser's page GET, so its TLS record size does not single it out.
+ * wss: the client's first flights (the upgrade request with the tunnel's first message behind it, then
+ * the flight after the answer) are padded to a uniform size in this range, the range of a browser's page
+ * GET carrying a site's cookies, so their TLS record sizes do not single them out: the request by a
+ * cookie of random length, the later flight by unsolicited pongs (RFC 6455 §5.5.3: no answer expected).
  */
-export const WS_REQUEST_SIZE_MIN = 420;
-export const WS_REQUEST_SIZE_MAX = 700;
+export const WS_GET_SIZE_MIN = 1_400;
+export const WS_GET_SIZE_MAX = 2_400;
+/** wss: how many of the client's flights are padded to a GET's size (the upgrade's and the one after the answer). */
+export const WS_PADDED_CLIENT_FLIGHTS = 2;
+/** wss: largest payload of one padding pong (a control frame's limit, RFC 6455 §5.5). */
+export const WS_CONTROL_PAYLOAD_MAX = 125;
 /** Socket buffer sizes: the tunnel's (64 KiB × 4). */
 export const TRANSPORT_HIGH_WATER_MARK = 256 * 1024;
