@@ -12,11 +12,14 @@ import { connect as connectTls, type TLSSocket } from 'node:tls';
 import {
   TRANSPORT_AUTH_TIMEOUT_MS,
   TRANSPORT_HIGH_WATER_MARK,
+  WS_CLIENT_HOLD_MS,
   WS_CONTROL_PAYLOAD_MAX,
   WS_GET_SIZE_MAX,
   WS_GET_SIZE_MIN,
   WS_MAX_RESPONSE_HEAD,
   WS_PADDED_CLIENT_FLIGHTS,
+  WS_SERVER_BURST,
+  WS_SERVER_HOLD_MS,
 } from './constants.ts';
 import { coverPageResponseLength, DEFAULT_COVER_PAGE, serveCoverSite } from './coverSite.ts';
 import { TransportError } from './errors.ts';
@@ -188,8 +191,97 @@ export function parseResponseHead(head: Buffer): { status: number; headers: Map<
   return { status, headers };
 }
 
+/** A flight that waits: for the tunnel's next write (then both leave at the end of that turn) or `waitMs`. */
+export type HeldFlight = {
+  /** Which flight (1-based, counted in the tunnel's writes). */
+  flight: number;
+  /** 0: only until the end of the event loop's turn. */
+  waitMs: number;
+  /** When it leaves alone after `waitMs`, it is padded to this many bytes (a burst). */
+  aloneTo?: number;
+};
+
+/**
+ * A WebSocket stream that holds some of its first flights back so that what the tunnel writes in pieces a
+ * moment apart leaves as one flight, as a browser's request or a server's answer does (`docs/transports.md`):
+ * the client's first stream OPEN waits for the application's first bytes; the provider's second handshake
+ * message for its first grant; its first OPEN result for the data that follows.
+ */
+export class WssStream extends FramedStream {
+  readonly #holds: readonly HeldFlight[];
+  readonly #pad: ((bytes: number) => void) | undefined;
+  #writes = 0;
+  #held: Array<{ chunk: Buffer }> | undefined;
+  #hold: HeldFlight | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #merging = false;
+
+  constructor(
+    socket: Socket,
+    codec: FrameCodec & { padNext?: (bytes: number) => void },
+    options: { head?: Buffer; holds: readonly HeldFlight[] },
+  ) {
+    super(socket, codec, { head: options.head });
+    this.#holds = options.holds;
+    this.#pad = codec.padNext;
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    if (this.#held) {
+      this.#held.push(...chunks);
+      callback();
+      if (!this.#merging) {
+        this.#merging = true;
+        clearTimeout(this.#timer);
+        setImmediate(() => this.#release(false));
+      }
+      return;
+    }
+    const flight = ++this.#writes;
+    const hold = this.#holds.find((h) => h.flight === flight);
+    if (!hold) {
+      super._writev(chunks, callback);
+      return;
+    }
+    this.#held = [...chunks];
+    this.#hold = hold;
+    this.#merging = hold.waitMs === 0;
+    callback();
+    if (this.#merging) setImmediate(() => this.#release(false));
+    else this.#timer = setTimeout(() => this.#release(true), hold.waitMs);
+  }
+
+  #release(alone: boolean, callback?: (error?: Error | null) => void): void {
+    clearTimeout(this.#timer);
+    const held = this.#held;
+    const hold = this.#hold;
+    this.#held = undefined;
+    this.#hold = undefined;
+    this.#merging = false;
+    if (!held || this.destroyed) {
+      callback?.();
+      return;
+    }
+    if (alone && hold?.aloneTo) this.#pad?.(hold.aloneTo);
+    super._writev(held, (error) => {
+      if (error) this.destroy(error);
+      callback?.(error);
+    });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#release(false, () => super._final(callback));
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.#timer);
+    this.#held = undefined;
+    super._destroy(error, callback);
+  }
+}
+
 /** The client's stream: usable at once (its first write carries the upgrade); `upgraded` settles with the server's answer. */
-export class WssClientStream extends FramedStream {
+export class WssClientStream extends WssStream {
   /** Resolves on a `101` with the right accept key; rejects (`TRANSPORT_CONNECT_FAILED`, `TRANSPORT_TIMEOUT`) before the stream fails. */
   readonly upgraded: Promise<void>;
 
@@ -200,7 +292,8 @@ export class WssClientStream extends FramedStream {
     });
     upgraded.catch(() => {});
     const codec = createWssClientCodec(request, (error) => settle(error));
-    super(socket as unknown as Socket, codec);
+    // The flight after the answer: the first stream's OPEN waits for the application's first bytes.
+    super(socket as unknown as Socket, codec, { holds: [{ flight: 2, waitMs: WS_CLIENT_HOLD_MS }] });
     this.upgraded = upgraded;
     this.#settle = settle;
     this.#codec = codec;
@@ -328,9 +421,14 @@ export function createWssServer(params: WssServerParameters): Server {
     // client, or nginx, which forwards early frames only after the upstream's 101) gets it at once.
     const early = head.length > 0;
     if (!early) socket.write(switchingProtocols(key, answerSize));
-    params.onStream(
-      new FramedStream(socket, createWssServerCodec(early ? { key, size: answerSize } : undefined), { head }),
-    );
+    // Its first flight (the tunnel's second message) waits for the first grant written right after it; the
+    // second (the first stream's OPEN result) for the data that follows, or leaves as a burst.
+    const codec = createWssServerCodec(early ? { key, size: answerSize } : undefined);
+    const holds = [
+      { flight: 1, waitMs: 0 },
+      { flight: 2, waitMs: WS_SERVER_HOLD_MS, aloneTo: WS_SERVER_BURST },
+    ];
+    params.onStream(new WssStream(socket, codec, { head, holds }));
   });
   return server;
 }
@@ -339,9 +437,13 @@ export function createWssServer(params: WssServerParameters): Server {
  * The server's framing: RFC 6455 frames, behind the held `101` answer when `answer` is given (then the
  * first frames sent — the tunnel's second message — go with it, padded together to `answer.size`).
  */
-export function createWssServerCodec(answer?: { key: string; size: number }): FrameCodec {
+export function createWssServerCodec(answer?: {
+  key: string;
+  size: number;
+}): FrameCodec & { padNext(bytes: number): void } {
   const inner = createWsCodec('server');
   let held = answer;
+  let padTo = 0;
   const withAnswer = (data: Buffer[]): Buffer[] => {
     if (!held) return data;
     const out = [switchingProtocols(held.key, held.size, wireLength(data)), ...data];
@@ -352,7 +454,16 @@ export function createWssServerCodec(answer?: { key: string; size: number }): Fr
     get ended() {
       return inner.ended;
     },
-    encode: (chunks) => withAnswer(chunks.some((c) => c.length > 0) ? inner.encode(chunks) : []),
+    padNext(bytes: number) {
+      padTo = bytes;
+    },
+    encode(chunks) {
+      const data = withAnswer(chunks.some((c) => c.length > 0) ? inner.encode(chunks) : []);
+      if (padTo === 0) return data;
+      const pad = paddingPongs(padTo - wireLength(data), false);
+      padTo = 0;
+      return [...data, ...pad];
+    },
     end() {
       const close = inner.end?.();
       return held ? Buffer.concat(withAnswer(close ? [close] : [])) : close;
