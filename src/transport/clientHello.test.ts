@@ -124,7 +124,7 @@ describe('ClientHello fingerprints (JA3, JA4)', () => {
       Buffer.alloc(0),
       whole.subarray(0, 60),
       Buffer.from('GET / HTTP/1.1\r\n\r\n'),
-      randomBytes(300),
+      Buffer.alloc(300, 0x17),
     ]) {
       assert.throws(() => parseClientHello(bad), { code: 'TRANSPORT_FRAMING' });
     }
