@@ -44,6 +44,8 @@ const SNI = 'notes.example';
 const PROPOSAL_SIZE = 820;
 /** Each class's bulk is followed this far (then the connection is closed): well past its first ten chunks. */
 const BULK_SEEN = 512 * 1024;
+/** The path from the server: a link of 16 KiB per ms (about 130 Mbit/s), for the classes that carry bulk. */
+const LINK = { bytesPerMs: 16 * 1024 };
 /** Chunks of a connection up to the first chunk of the answer to its second request. */
 const FIRST_ROUND_TRIPS = 6;
 
@@ -133,10 +135,10 @@ describe('transport fingerprints: a learned classifier and the GFW rule', { time
     const [obfs, wss] = listener.transports;
     proxies.plain = await startRecordingProxy(listener.address.port);
     proxies.obfs = await startRecordingProxy((obfs as { address: { port: number } }).address.port);
-    proxies.wss = await startRecordingProxy((wss as { address: { port: number } }).address.port);
+    proxies.wss = await startRecordingProxy((wss as { address: { port: number } }).address.port, LINK);
     // The cover: page visits to the same server (what a censor sees of everyone else who visits the site), so
     // what differs is only what a tunnel does, not which TLS server answers.
-    proxies.cover = await startRecordingProxy((wss as { address: { port: number } }).address.port);
+    proxies.cover = await startRecordingProxy((wss as { address: { port: number } }).address.port, LINK);
 
     // Every tunnel session proposes (message 1 carries a session proposal's size of payload) and downloads the
     // cover site's video's size through the tunnel; every cover visit gets the page, then the video, on one

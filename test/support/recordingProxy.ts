@@ -2,6 +2,12 @@
  * A TCP proxy that records what a censor on the path sees of each connection: the client's first
  * chunk (bytes), the size of the server's first chunk and of the client's second, and the delay
  * between the client's first chunk and the server's answer. Real sockets, nothing altered.
+ *
+ * `bytesPerMs` makes the server-to-client direction a link of that rate: after each read (at most
+ * 64 KiB) the proxy reads nothing more until the link has carried it, so bulk arrives in chunks that a
+ * bottleneck shapes, as on a real path, rather than in chunks that follow each sender's writes as the
+ * CPU happens to schedule them (on loopback a reader otherwise catches up with the sender between two
+ * of its writes).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { type FirstFlights, SEQUENCE_LENGTH } from './trafficFeatures.ts';
@@ -15,12 +21,31 @@ export type RecordingProxy = {
   close(): Promise<void>;
 };
 
-export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
+export async function startRecordingProxy(
+  targetPort: number,
+  { bytesPerMs }: { bytesPerMs?: number } = {},
+): Promise<RecordingProxy> {
   const flights: FirstFlights[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (client) => {
-    const upstream = connect({ host: '127.0.0.1', port: targetPort, noDelay: true });
+    // The server's side is read into one 64 KiB buffer: with `bytesPerMs`, reading stops (in the kernel's
+    // queue, not in a stream buffer) until the link has carried the last read.
+    const buffer = Buffer.alloc(64 * 1024);
+    const upstream = connect({
+      host: '127.0.0.1',
+      port: targetPort,
+      noDelay: true,
+      onread: {
+        buffer,
+        callback: (n: number, bytes: Uint8Array) => {
+          fromServer(Buffer.from(bytes.subarray(0, n)));
+          if (!bytesPerMs) return true;
+          setTimeout(() => upstream.resume(), n / bytesPerMs);
+          return false;
+        },
+      },
+    });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => {});
@@ -40,14 +65,14 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
       } else if (client2 === 0) client2 = chunk.length;
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => {
+    const fromServer = (chunk: Buffer) => {
       if (sizes.length < SEQUENCE_LENGTH) sizes.push(-chunk.length);
       if (server1 === 0 && client1) {
         server1 = chunk.length;
         gapMs = Number(process.hrtime.bigint() - t1) / 1e6;
       }
       client.write(chunk);
-    });
+    };
     client.on('end', () => upstream.end());
     upstream.on('end', () => client.end());
     let done = false;
