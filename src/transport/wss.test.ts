@@ -149,6 +149,20 @@ describe('wss client against servers that are not the tunnel', () => {
     );
   });
 
+  it("a stream nobody writes to still sends its request (alone, a GET's size)", async () => {
+    const key = { value: '' };
+    answer = (socket, first) => {
+      key.value = /Sec-WebSocket-Key: (\S+)/.exec(first.toString('latin1'))?.[1] ?? '';
+      socket.write(switchingProtocols(key.value, 400));
+    };
+    const stream = await dial();
+    await stream.upgraded;
+    const first = firstFlights.at(-1) as Buffer;
+    assert.ok(first.length >= WS_GET_SIZE_MIN && first.length <= WS_GET_SIZE_MAX, `${first.length}`);
+    assert.equal(first.indexOf('\r\n\r\n'), first.length - 4);
+    stream.destroy();
+  });
+
   it('a cover-site answer, a wrong accept key or an endless head fail the upgrade; nothing reaches the reader', async () => {
     const answers: Array<(socket: TLSSocket, first: Buffer) => void> = [
       (socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n\x82\x02hi'),
