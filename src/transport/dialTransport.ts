@@ -9,7 +9,7 @@ import { connectTcp } from './connectTcp.ts';
 import { dialObfs } from './obfs.ts';
 import { dialObfs4 } from './obfs4.ts';
 import type { TransportSpec } from './transportSpec.ts';
-import { dialWss } from './wss.ts';
+import { dialWss, WssClientStream } from './wss.ts';
 
 export type DialTransportParameters = {
   host: string;
@@ -27,4 +27,16 @@ export async function dialTransport(spec: TransportSpec, target: DialTransportPa
   if (spec.name === 'obfs') return dialObfs(target, spec);
   if (spec.name === 'obfs4') return dialObfs4(target, spec);
   return dialWss(target, spec);
+}
+
+/**
+ * `opening` (the tunnel's handshake over `stream`), unless the transport itself fails to open first: wss
+ * returns its stream before the server has answered the upgrade (the tunnel's first message goes with
+ * the request), so a refused upgrade is reported as the transport's failure (`TRANSPORT_CONNECT_FAILED`),
+ * not as a handshake that closed.
+ */
+export async function openOverTransport<T>(stream: Duplex, opening: Promise<T>): Promise<T> {
+  if (!(stream instanceof WssClientStream)) return opening;
+  const [result] = await Promise.all([opening, stream.upgraded]);
+  return result;
 }

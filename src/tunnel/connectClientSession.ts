@@ -6,7 +6,7 @@
  * be paid for what it carried.
  */
 import type { Duplex } from 'node:stream';
-import { dialTransport } from '../transport/dialTransport.ts';
+import { dialTransport, openOverTransport } from '../transport/dialTransport.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
 import { MAX_HOPS, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
@@ -92,14 +92,17 @@ export async function connectClientSession(params: ConnectClientSessionParameter
         onread: receiveArea?.onread,
         localAddress: params.localAddress,
       }));
-    let channel = await SecureChannel.open({
-      transport: stream,
-      localStatic: first.staticKeys ?? staticKeys,
-      remoteStatic: first.publicKey,
-      payload: first.hello,
-      signal,
-      receiveArea,
-    });
+    let channel = await openOverTransport(
+      stream,
+      SecureChannel.open({
+        transport: stream,
+        localStatic: first.staticKeys ?? staticKeys,
+        remoteStatic: first.publicKey,
+        payload: first.hello,
+        signal,
+        receiveArea,
+      }),
+    );
     sessions.push(new MuxSession({ channel, meterTickBytes }));
     await params.onHop?.(sessions[0] as MuxSession, 0);
     for (const hop of path.slice(1)) {
