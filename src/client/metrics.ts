@@ -46,13 +46,12 @@ export type ClientStatus = {
 /** What `clientStatus` reads of the path manager. */
 export type PathState = { current: BuiltPath | undefined; totals: Readonly<PathTotals>; blocked: string | undefined };
 
-/** The client's status: totals of the closed paths plus the live one, and the live path hop by hop. */
+/** The client's status: bytes of the closed paths plus the live one, money over all of them, and the live path hop by hop. */
 export function clientStatus(address: Address, paths: PathState): ClientStatus {
   const { current, totals } = paths;
   const path = current?.hops ?? [];
   const live = current?.session;
-  let paidWei = totals.paidWei;
-  for (const h of path) paidWei += h.paid.payer.promised - h.startPromised;
+  const paidWei = totals.paidWei; // every path's, the live ones' included
   // Hop 1's transport is the socket itself (plain) or a framed stream over one (`.socket`).
   const carrier = live?.hops[0]?.channel.transport as { socket?: unknown } | undefined;
   const first = (carrier?.socket ?? carrier) as { localAddress?: string; localPort?: number } | undefined;

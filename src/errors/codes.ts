@@ -92,6 +92,8 @@ export const clientErrorCodes = [
   'CLIENT_NO_LOCAL_KEY',
   'CLIENT_PATH_LOST',
   'CLIENT_PATH_STALLED',
+  /** Hop 1's transport was throttled far below its provider's capacity; the client switched to another. */
+  'CLIENT_TRANSPORT_THROTTLED',
   'CLIENT_SESSION_REFUSED',
   /** A provider asked an opening voucher for more than this client provably owes plus one credit window. */
   'CLIENT_PROVIDER_OVERCLAIM',

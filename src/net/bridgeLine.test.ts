@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { BridgeBook } from '../client/BridgeBook.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { BRIDGE_LINE_PREFIX, decodeBridgeLine, encodeBridgeLine, signBridge, verifyBridgeLine } from './bridgeLine.ts';
 import { MAX_BRIDGE_LINE_TTL_SECONDS } from './constants.ts';
@@ -102,14 +101,5 @@ describe('bridge lines', () => {
         text.slice(0, 40),
       );
     }
-  });
-
-  it('a client uses a line only for the tunnel key it was signed for (a stale line is ignored)', async () => {
-    const book = new BridgeBook([await check(line)]);
-    assert.deepEqual(book.providers(), [provider.address]);
-    assert.deepEqual(book.policy(), ['obfs', 'wss']);
-    assert.deepEqual(book.transportsFor(provider.address, tunnelPublicKey), transports);
-    assert.deepEqual(book.transportsFor(provider.address, randomBytes(32).toString('base64')), []);
-    assert.deepEqual(book.transportsFor(privateKeyToAccount(generatePrivateKey()).address, tunnelPublicKey), []);
   });
 });

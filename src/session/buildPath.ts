@@ -26,7 +26,7 @@ import { reservedDestination } from '../net/relayEndpoint.ts';
 import { decodeAnswer, encodeProposal, newSessionNonce } from '../net/sessionMessages.ts';
 import type { ChannelStore } from '../store/ChannelStore.ts';
 import type { ReceiptStore } from '../store/ReceiptStore.ts';
-import { BlockedTransports, isBlockingFailure } from '../transport/BlockedTransports.ts';
+import { BlockedTransports, type BlockReason, isBlockingFailure } from '../transport/BlockedTransports.ts';
 import { chooseTransports, type OfferTransport, type TransportName } from '../transport/transportSpec.ts';
 import { type ClientSession, connectClientSession, type HopDescriptor } from '../tunnel/connectClientSession.ts';
 import { generateStaticKeyPair } from '../tunnel/x25519.ts';
@@ -141,6 +141,14 @@ export type PathBuilder = {
    * close` when its provider would not co-sign.
    */
   close(path: BuiltPath, options?: { cooperative?: boolean }): Promise<void>;
+  /**
+   * Marks `path`'s hop-1 transport blocked for its provider (`reason`: a censor's reset or throttling) and
+   * says which transport the next path to that provider will use: one the policy allows and the offer
+   * serves that is not blocked — or undefined when there is none (every one is blocked, or hop 1 is a
+   * provider behind NAT, reached by a punched hole or its relay rather than a transport), so that switching
+   * would gain nothing.
+   */
+  switchTransport(path: BuiltPath, reason: BlockReason): TransportName | undefined;
 };
 
 export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
@@ -313,13 +321,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
       } else if (prepared.length === 0) {
         // Only hop 1's connection is on the wire; later hops ride inside the tunnel. Every transport the
         // policy allows and the offer serves, the ones a censor reset lately last.
-        const bridged = params.bridgeTransports?.(offer.provider, offer.tunnelPublicKey) ?? [];
-        const offered = [
-          { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
-          ...bridged.filter((t) => t.name !== 'plain'),
-          ...signed.offer.transports.filter((t) => t.name !== 'plain' && !bridged.some((b) => b.name === t.name)),
-        ];
-        const choices = chooseTransports(offered, transports).map((c) => ({
+        const choices = hopOneTransports(signed, endpoint, transports).map((c) => ({
           name: c.spec.name,
           hop: { ...hop, ...parseEndpoint(c.endpoint), transport: c.spec },
         }));
@@ -444,6 +446,37 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     return { session: built, hops };
   };
 
+  /**
+   * The transports hop 1's provider can be reached over that the policy allows, in the policy's order: plain
+   * on the tunnel endpoint, those of its bridge line (handed to this client privately), those of its offer.
+   */
+  const hopOneTransports = (
+    signed: SignedOffer,
+    endpoint: { host: string; port: number },
+    policy: readonly TransportName[],
+  ): ReturnType<typeof chooseTransports> => {
+    const { offer } = signed;
+    const bridged = params.bridgeTransports?.(offer.provider, offer.tunnelPublicKey) ?? [];
+    const offered: OfferTransport[] = [
+      { name: 'plain', endpoint: `${endpoint.host}:${endpoint.port}`, params: '' },
+      ...bridged.filter((t) => t.name !== 'plain'),
+      ...offer.transports.filter((t) => t.name !== 'plain' && !bridged.some((b) => b.name === t.name)),
+    ];
+    return chooseTransports(offered, policy);
+  };
+
+  const switchTransport = (path: BuiltPath, reason: BlockReason): TransportName | undefined => {
+    const first = path.hops[0]?.offer;
+    const endpoint = first?.offer.endpoints.map(parseEndpoint).find((e) => e !== undefined);
+    if (!first || !endpoint) return undefined;
+    const provider = first.offer.provider;
+    const current = path.session.transport;
+    blocked.block(provider, current, reason);
+    return hopOneTransports(first, endpoint, params.transports ?? ['plain'])
+      .map((c) => c.spec.name)
+      .find((name) => name !== current && !blocked.isBlocked(provider, name));
+  };
+
   const settle = async (path: BuiltPath): Promise<void> => {
     await Promise.all(path.hops.map((h) => h.paid.settled()));
     for (const h of path.hops) store.setMeta(promisedKey(h.channelId), h.paid.payer.promised.toString());
@@ -510,7 +543,7 @@ export function createPathBuilder(params: PathBuilderParameters): PathBuilder {
     }
   };
 
-  return { wallet: account.address, channelFor, build, settle, close };
+  return { wallet: account.address, channelFor, build, settle, close, switchTransport };
 }
 
 /** Bytes of the channel's earlier sessions, from their newest stored receipts (volume receipts are cumulative). */

@@ -36,4 +36,17 @@ describe('BlockedTransports', () => {
       ['obfs', 'wss', 'plain'],
     );
   });
+
+  it('remembers why a transport was blocked (a reset, or throttling), until it expires', () => {
+    let now = 1_000;
+    const blocked = new BlockedTransports(() => now);
+    blocked.block('0xabc', 'obfs', 'throttled');
+    blocked.block('0xabc', 'wss');
+    assert.equal(blocked.reason('0xABC', 'obfs'), 'throttled');
+    assert.equal(blocked.reason('0xabc', 'wss'), 'reset');
+    assert.equal(blocked.reason('0xabc', 'plain'), undefined);
+    now += BLOCKED_TRANSPORT_MS;
+    assert.equal(blocked.reason('0xabc', 'obfs'), undefined);
+    assert.equal(blocked.isBlocked('0xabc', 'obfs'), false);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A client's memory of transports that a censor seems to block, per provider: a connection reset,
- * refused or timed out during the transport's or the tunnel's handshake, or reset mid-session. Such a
+ * refused or timed out during the transport's or the tunnel's handshake, reset mid-session, or throttled
+ * far below the provider's capacity (`client/throttleDetector.ts`). Such a
  * transport goes to the back of the client's preference for `BLOCKED_TRANSPORT_MS` (tried last, not
  * never: a reset may have been bad luck). Pure apart from the clock, which is injected.
  */
@@ -31,25 +32,33 @@ export function isBlockingFailure(error: unknown): boolean {
   return false;
 }
 
+/** Why a transport was blocked: the connection was reset or failed its handshake, or it was throttled. */
+export type BlockReason = 'reset' | 'throttled';
+
 export class BlockedTransports {
-  readonly #until = new Map<string, number>();
+  readonly #until = new Map<string, { until: number; reason: BlockReason }>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  block(provider: string, transport: TransportName): void {
-    this.#until.set(`${provider.toLowerCase()} ${transport}`, this.#now() + BLOCKED_TRANSPORT_MS);
+  block(provider: string, transport: TransportName, reason: BlockReason = 'reset'): void {
+    this.#until.set(`${provider.toLowerCase()} ${transport}`, { until: this.#now() + BLOCKED_TRANSPORT_MS, reason });
+  }
+
+  /** Why `transport` is blocked for `provider`, or undefined when it is not (or no longer). */
+  reason(provider: string, transport: TransportName): BlockReason | undefined {
+    const key = `${provider.toLowerCase()} ${transport}`;
+    const entry = this.#until.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.until > this.#now()) return entry.reason;
+    this.#until.delete(key);
+    return undefined;
   }
 
   isBlocked(provider: string, transport: TransportName): boolean {
-    const key = `${provider.toLowerCase()} ${transport}`;
-    const until = this.#until.get(key);
-    if (until === undefined) return false;
-    if (until > this.#now()) return true;
-    this.#until.delete(key);
-    return false;
+    return this.reason(provider, transport) !== undefined;
   }
 
   /** `choices` with the blocked ones moved to the back (order otherwise kept). */

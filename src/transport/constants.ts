@@ -56,10 +56,34 @@ export const WS_MAX_RESPONSE_HEAD = 8_192;
 /** wss: secret path bytes (base64url in the offer): 128 bits, not guessable by a prober. */
 export const WS_SECRET_LEN = 16;
 /**
- * wss: the upgrade request is padded (a cookie of random length) to a uniform size in this range,
- * the range of a browser's page GET, so its TLS record size does not single it out.
+ * wss: the client's first flights (the upgrade request with the tunnel's first message behind it, then
+ * the flight after the answer) are padded to a uniform size in this range, the range of a browser's page
+ * GET carrying a site's cookies, so their TLS record sizes do not single them out: the request by a
+ * cookie of random length, the later flight by unsolicited pongs (RFC 6455 §5.5.3: no answer expected).
  */
-export const WS_REQUEST_SIZE_MIN = 420;
-export const WS_REQUEST_SIZE_MAX = 700;
+export const WS_GET_SIZE_MIN = 1_400;
+export const WS_GET_SIZE_MAX = 2_400;
+/** wss: how many of the client's flights are padded to a GET's size (the upgrade's and the one after the answer). */
+export const WS_PADDED_CLIENT_FLIGHTS = 2;
+/**
+ * wss: the client's flight after the answer (its first stream's OPEN) waits at most this long for the
+ * application's first bytes (a SOCKS client's request, a local round trip away), so that both leave as one
+ * flight, a GET's (a relay OPEN, which waits for its result, leaves after it).
+ */
+export const WS_CLIENT_HOLD_MS = 10;
+/**
+ * wss: the server's flight after its answer (the first stream's OPEN result, a few dozen bytes) waits at
+ * most this long for the data that follows it (the exit's first read from the destination), so that they
+ * leave together as one answer; otherwise it leaves alone, padded to `WS_SERVER_BURST`.
+ */
+export const WS_SERVER_HOLD_MS = 50;
+/**
+ * wss: the size a lone OPEN result is padded to: the burst that starts any bulk answer (a small server
+ * flight between the answer and the data is the tunnel's second round trip showing, an exit connecting,
+ * which a page visit does not have). Four TLS 1.3 records, 64 KiB on the wire with their 22 bytes each.
+ */
+export const WS_SERVER_BURST = 64 * 1024 - 4 * 22;
+/** wss: largest payload of one padding pong (a control frame's limit, RFC 6455 §5.5). */
+export const WS_CONTROL_PAYLOAD_MAX = 125;
 /** Socket buffer sizes: the tunnel's (64 KiB × 4). */
 export const TRANSPORT_HIGH_WATER_MARK = 256 * 1024;

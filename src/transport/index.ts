@@ -1,5 +1,5 @@
 /** The transports under the tunnel: see `docs/transports.md`. */
-export { BLOCKED_TRANSPORT_MS, BlockedTransports, isBlockingFailure } from './BlockedTransports.ts';
+export { BLOCKED_TRANSPORT_MS, BlockedTransports, type BlockReason, isBlockingFailure } from './BlockedTransports.ts';
 export { TRANSPORT_NAMES } from './constants.ts';
 export { type DialTransportParameters, dialTransport } from './dialTransport.ts';
 export { TransportError } from './errors.ts';

@@ -1,6 +1,6 @@
 /**
- * The server side of the obfs and wss transports: a listener whose authenticated connections come
- * out as sockets and their framing for the tunnel (`plain` is the tunnel listener's own port). One port per
+ * The server side of the obfs, wss and obfs4 transports: a listener whose authenticated connections come
+ * out as what the tunnel runs on (obfs: the socket and its framing; wss: its framed stream; obfs4: the socket) (`plain` is the tunnel listener's own port). One port per
  * transport: a censor probing one port learns nothing about another, and no transport has to
  * announce itself in its first bytes for a dispatcher to recognise it.
  */
@@ -74,7 +74,13 @@ export async function listenTransport(
       ...(config.serverName ? { serverName: config.serverName } : {}),
       ...(config.certSha256 ? { certSha256: config.certSha256 } : {}),
     };
-    server = createWssServer({ path: config.path, tls: config.tls, coverPage: config.coverPage, onStream });
+    server = createWssServer({
+      path: config.path,
+      tls: config.tls,
+      coverPage: config.coverPage,
+      // wss frames in its own stream (`WssStream`, its handshake's flights held and padded): no framing of ours.
+      onStream: (stream) => onStream({ socket: stream }),
+    });
   }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

@@ -2,7 +2,8 @@
  * The stream multiplexer over one `SecureChannel`: OPEN / OPEN_RESULT / DATA /
  * WINDOW_UPDATE / CLOSE / RESET frames, per-stream credit, a session `ByteMeter`, the
  * provider's `SendGate` and optional shared `RateLimiter` (its capacity), PAYMENT frames for the
- * payment layer (never gated), and PING / PONG for liveness. The client opens streams (odd ids);
+ * payment layer (never gated), PING / PONG for liveness, and REPORT (the provider's send back-pressure
+ * toward the client, answered to a PING that asks for it: once per PING, nothing per chunk). The client opens streams (odd ids);
  * the provider answers each OPEN through the `onOpen` handler (exit or relay).
  *
  * UDP flows (`openFlow`, OPEN of kind UDP) share the id space; their DATAGRAM frames bypass stream and
@@ -28,13 +29,23 @@ import {
   OPEN_TIMEOUT_MS,
   OpenKind,
   OpenReply,
+  PING_REPORT_FLAG,
   SESSION_DATAGRAM_QUEUE_BYTES,
   SocksReply,
 } from './constants.ts';
 import { MuxError, OpenError } from './errors.ts';
 import { MuxFlow, type MuxFlowHost } from './MuxFlow.ts';
 import { MuxStream, type MuxStreamHost } from './MuxStream.ts';
-import { type Destination, decodeFrame, decodeOpen, encodeFrameHeader, encodeOpen } from './muxFrame.ts';
+import {
+  type Destination,
+  decodeFrame,
+  decodeOpen,
+  decodeReport,
+  encodeFrameHeader,
+  encodeOpen,
+  encodeReport,
+  type SendReport,
+} from './muxFrame.ts';
 import type { RateLimiter, RateWaiter } from './RateLimiter.ts';
 import type { SecureChannel } from './SecureChannel.ts';
 import { SendGate } from './SendGate.ts';
@@ -83,6 +94,8 @@ export type MuxSessionEvents = {
   payment: [payload: Buffer];
   /** A WINDOW_UPDATE is on its way to the peer: a payment sent now shares its write (and the peer's wake-up). */
   windowUpdate: [];
+  /** Client side: the provider's REPORT, answering `ping(…, { report: true })`. */
+  report: [report: SendReport];
 };
 
 export class MuxSession extends EventEmitter<MuxSessionEvents> {
@@ -109,6 +122,8 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
   readonly #limiter: RateLimiter | undefined;
   readonly #waiter: RateWaiter;
   readonly #pings = new Map<bigint, (answered: boolean) => void>();
+  /** When the session started (monotonic ms): a REPORT's clock. */
+  readonly #startedAt = performance.now();
   #nextPing = 0n;
   /** Client side: DATA bytes the provider still lets us send (its grants minus what we sent). */
   #sessionSendWindow: number;
@@ -358,10 +373,13 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
    * Round trip of a PING through this session (the peer's mux answers it), in milliseconds, or
    * undefined when no PONG came within `timeoutMs` or the session closed. For a client, a PING on
    * the exit's session crosses every hop: a path that stopped carrying traffic does not answer.
+   * `report`: the PING also asks the provider for a REPORT (emitted as `'report'`; a provider that
+   * predates it just answers the PING).
    */
-  ping(timeoutMs: number): Promise<number | undefined> {
+  ping(timeoutMs: number, { report = false }: { report?: boolean } = {}): Promise<number | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    const id = this.#nextPing++;
+    // The id counts up from 0 in the low 56 bits; the first byte's top bit is the report request.
+    const id = (this.#nextPing++ & 0xff_ffff_ffff_ffffn) | (report ? BigInt(PING_REPORT_FLAG) << 56n : 0n);
     const payload = Buffer.allocUnsafe(8);
     payload.writeBigUInt64BE(id);
     const started = performance.now();
@@ -376,6 +394,21 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       this.channel.send([encodeFrameHeader(FrameType.ping, 0), payload]);
       this.channel.flush();
     });
+  }
+
+  /**
+   * Provider side: what this session has handed to the network toward the client, and what waits in its send
+   * buffers (the transport's, and under a framing transport the socket's as well) because the network does
+   * not take it. Read once per REPORT: nothing on the data path.
+   */
+  #sendReport(): SendReport {
+    const transport = this.channel.transport as { writableLength: number; socket?: { writableLength?: number } };
+    const pendingBytes = transport.writableLength + (transport.socket?.writableLength ?? 0);
+    return {
+      atMs: performance.now() - this.#startedAt,
+      sentBytes: Math.max(0, this.channel.bytesWritten - transport.writableLength),
+      pendingBytes,
+    };
   }
 
   /** Provider side: answers an OPEN (0 = success, else a SOCKS5 reply code). */
@@ -421,8 +454,17 @@ export class MuxSession extends EventEmitter<MuxSessionEvents> {
       if (streamId !== 0 || payload.length !== 8) throw protocolError('bad PING/PONG frame');
       if (type === FrameType.ping) {
         this.channel.send([encodeFrameHeader(FrameType.pong, 0), Buffer.from(payload)]);
+        if (this.#onOpen && ((payload[0] as number) & PING_REPORT_FLAG) !== 0) {
+          this.channel.send([encodeFrameHeader(FrameType.report, 0), encodeReport(this.#sendReport())]);
+        }
         this.channel.flush();
       } else this.#pings.get(payload.readBigUInt64BE(0))?.(true);
+      return;
+    }
+    if (type === FrameType.report) {
+      // Only a provider reports, and only when asked: anything else is a peer that does not follow the protocol.
+      if (streamId !== 0 || this.#onOpen) throw protocolError('unexpected REPORT');
+      this.emit('report', decodeReport(payload));
       return;
     }
     if (type === FrameType.windowUpdate && streamId === 0) {

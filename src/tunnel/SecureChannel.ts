@@ -312,8 +312,6 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (error) this.#fail(error);
     else if (!this.closed) {
       this.#uncork();
-      const last = this.#framing?.end?.();
-      if (last) this.transport.write(last);
       this.transport.end();
     }
   }
@@ -332,22 +330,16 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (this.closed) return;
     if (consumed < wire.length) this.#carry = wire.subarray(consumed);
     if (produced > 0) this.#onTunnelBytes(wire.subarray(0, produced));
-    if (this.#framing.ended) this.#onEnd();
   };
 
-  /** The framing's `unframe`, its replies sent; a violation fails the channel (everything counts as used). */
+  /** The framing's `unframe`; a violation fails the channel (everything counts as used). */
   #unframe(buf: Buffer, start: number, end: number): Unframed {
-    const framing = this.#framing as WireFraming;
-    let result: Unframed;
     try {
-      result = framing.unframe(buf, start, end);
+      return (this.#framing as WireFraming).unframe(buf, start, end);
     } catch (error) {
       this.#fail(error as Error);
       return { produced: start, consumed: end };
     }
-    const replies = framing.takeReplies?.();
-    if (replies) for (const reply of replies) this.transport.write(reply);
-    return result;
   }
 
   #unframeArea = (area: Buffer, start: number, end: number): Unframed =>
@@ -371,7 +363,6 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const cipher = this.#receive;
     if (!cipher || this.#onHandshakeMessage || this.#queue.length > 0) {
       if (end > start) this.#onTunnelBytes(Buffer.from(area.subarray(start, end)));
-      if (this.#framing?.ended) this.#peerEnded(this.#queue.length > 0);
       return end;
     }
     this.bytesRead += end - start;
@@ -399,7 +390,6 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       this.#deliver(plaintext);
     }
-    if (this.#framing?.ended) this.#peerEnded(start < end);
     return this.closed ? end : start;
   };
 
@@ -463,14 +453,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   #onDrain = () => this.emit('drain');
   #onError = (error: Error) => this.#fail(error);
-  #onEnd = () => this.#peerEnded(this.#queue.length > 0 || (this.#area?.pending ?? 0) > 0 || this.#carry !== undefined);
-
-  /** The peer ended its side (a FIN, or a transport's close frame): bytes of a unit left unfinished are a truncation. */
-  #peerEnded(leftover: boolean): void {
-    if (this.closed) return;
-    if (leftover) this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
-    else this.#finish();
-  }
+  #onEnd = () => {
+    if (this.#queue.length > 0 || (this.#area?.pending ?? 0) > 0 || this.#carry) {
+      this.#fail(new RecordError('Truncated record at end of stream', { code: 'TUNNEL_TRUNCATED' }));
+    } else this.#finish();
+  };
   #onClose = () => this.#finish();
 
   #fail(error: Error): void {

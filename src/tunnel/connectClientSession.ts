@@ -6,7 +6,7 @@
  * be paid for what it carried.
  */
 import type { Duplex } from 'node:stream';
-import { dialTransport, readsInPlace } from '../transport/dialTransport.ts';
+import { dialTransport, openOverTransport, readsInPlace } from '../transport/dialTransport.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
 import { MAX_HOPS, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
@@ -82,7 +82,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     const first = path[0] as HopDescriptor;
     const transport = first.transport ?? { name: 'plain' };
     // Over `plain` and `obfs`, hop 1's records are decrypted straight out of the socket's reads (no allocation
-    // per read; obfs's masked lengths are unmasked in place); wss's socket is TLS, read by Node.
+    // per read; obfs's masked lengths are unmasked in place).
     const receiveArea = readsInPlace(transport) && !first.connected ? createReceiveArea() : undefined;
     const connection = first.connected
       ? { socket: first.connected }
@@ -93,16 +93,19 @@ export async function connectClientSession(params: ConnectClientSessionParameter
           onread: receiveArea?.onread,
           localAddress: params.localAddress,
         });
-    let channel = await SecureChannel.open({
-      transport: connection.socket,
-      framing: connection.framing,
-      head: connection.head,
-      localStatic: first.staticKeys ?? staticKeys,
-      remoteStatic: first.publicKey,
-      payload: first.hello,
-      signal,
-      receiveArea,
-    });
+    let channel = await openOverTransport(
+      connection.socket,
+      SecureChannel.open({
+        transport: connection.socket,
+        framing: connection.framing,
+        head: connection.head,
+        localStatic: first.staticKeys ?? staticKeys,
+        remoteStatic: first.publicKey,
+        payload: first.hello,
+        signal,
+        receiveArea,
+      }),
+    );
     sessions.push(new MuxSession({ channel, meterTickBytes }));
     await params.onHop?.(sessions[0] as MuxSession, 0);
     for (const hop of path.slice(1)) {

@@ -94,6 +94,12 @@ export const FrameType = {
   pong: 9,
   /** A UDP flow's id (opened by an OPEN of kind UDP); payload = one whole datagram, 0…`MAX_DATAGRAM_PAYLOAD` bytes. */
   datagram: 10,
+  /**
+   * Stream id 0, provider → client only; payload = a send back-pressure report (`encodeReport`): sent right
+   * after the PONG of a PING whose first byte has `PING_REPORT_FLAG` set. Never sent unasked, so a client
+   * that does not know this type never sees one.
+   */
+  report: 11,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -103,6 +109,16 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
  */
 export const OpenKind = { connect: 1, relay: 2, udp: 3 } as const;
 export type OpenKind = (typeof OpenKind)[keyof typeof OpenKind];
+
+/**
+ * Bit of a PING payload's first byte by which the client asks the provider for a REPORT (its send
+ * back-pressure toward the client, for throttling detection). Clients that predate it count their PING ids
+ * up from 0, so the bit is never set by them; providers that predate it echo it in the PONG and send nothing
+ * else. Both directions of old and new peers therefore keep working.
+ */
+export const PING_REPORT_FLAG = 0x80;
+/** REPORT payload: `atMs(4) ‖ sentBytes(8) ‖ pendingBytes(4)`; longer payloads are accepted (later fields ignored). */
+export const REPORT_PAYLOAD_LEN = 16;
 
 /** Largest PAYMENT frame payload: a voucher message is 194 bytes; anything bigger is not a payment. */
 export const MAX_PAYMENT_PAYLOAD = 1_024;

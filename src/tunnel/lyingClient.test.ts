@@ -11,7 +11,7 @@ import { connect as connectTls } from 'node:tls';
 import { obfsProbeThreshold } from '../transport/obfs.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
-import { encodeWsFrame, WsOpcode } from '../transport/wsFrame.ts';
+import { createWsCodec } from '../transport/wsFrame.ts';
 import { upgradeRequest } from '../transport/wss.ts';
 import { connectClientSession } from './connectClientSession.ts';
 import { createExitPolicy } from './exitPolicy.ts';
@@ -80,7 +80,7 @@ describe('a client that lies about its transport', () => {
     await new Promise((resolve) => socket.once('secureConnect', resolve));
     socket.write(upgradeRequest('127.0.0.1', path, randomBytes(16).toString('base64')));
     // A masked binary frame that is no Noise message, then an unmasked one (a framing violation).
-    for (const piece of encodeWsFrame(WsOpcode.binary, [randomBytes(98)], true)) socket.write(piece);
+    for (const piece of createWsCodec('client').encode([randomBytes(98)])) socket.write(piece);
     socket.write(Buffer.from([0x82, 0x03, 1, 2, 3]));
     socket.resume();
     await new Promise((resolve) => socket.once('close', resolve));

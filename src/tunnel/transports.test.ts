@@ -85,6 +85,28 @@ describe('transports under the tunnel', () => {
     }
   });
 
+  it('a 2-hop path with hop 1 over wss: the RELAY open and its result leave without data behind them', async () => {
+    // The wss holds (docs/transports.md): the relay OPEN waits at most 10 ms for data, its result 50 ms.
+    const secondKeys = generateStaticKeyPair();
+    const second = await startTunnelListener({ staticKeys: secondKeys, policy: createExitPolicy({ devnet: true }) });
+    try {
+      const session = await connectClientSession({
+        hops: [
+          { ...hopFor('wss'), publicKey: staticKeys.publicKey },
+          { ...second.address, publicKey: secondKeys.publicKey },
+        ],
+      });
+      try {
+        const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+        assert.ok(body.equals(origin.body));
+      } finally {
+        session.close();
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
   it('an obfs client with another key gets no session (and no answer)', async () => {
     const hop = hopFor('obfs');
     await assert.rejects(
