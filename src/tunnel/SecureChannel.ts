@@ -112,8 +112,10 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   #handshakeLength = { min: 0, max: 0 };
   readonly #area: ReceiveArea | undefined;
   readonly #framing: WireFraming | undefined;
-  /** Wire bytes of a chunk the framing could not use yet (a cut frame header): read before the next chunk. */
+  /** Wire bytes of a chunk the framing could not use yet (a cut length field): read before the next chunk. */
   #carry: Buffer | undefined;
+  /** Bytes the last `#onArea` call left in the area (a record's head): counted in `bytesRead` already. */
+  #areaLeft = 0;
   #corked = false;
   /**
    * Records that arrived before anyone listened: the peer may speak first, in the same read as the
@@ -362,10 +364,14 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (this.closed) return end;
     const cipher = this.#receive;
     if (!cipher || this.#onHandshakeMessage || this.#queue.length > 0) {
+      // Counted again as a whole below (what the area held from the last call included).
+      this.bytesRead -= this.#areaLeft;
+      this.#areaLeft = 0;
       if (end > start) this.#onTunnelBytes(Buffer.from(area.subarray(start, end)));
       return end;
     }
-    this.bytesRead += end - start;
+    // What the area still held from the last call was counted then: only what arrived since is new.
+    this.bytesRead += end - start - this.#areaLeft;
     while (!this.closed && end - start >= RECORD_HEADER_LEN) {
       const length = area.readUIntBE(start, RECORD_HEADER_LEN);
       if (length < TAG_LEN || length > MAX_RECORD_PLAINTEXT + TAG_LEN) {
@@ -390,7 +396,9 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       this.#deliver(plaintext);
     }
-    return this.closed ? end : start;
+    if (this.closed) return end;
+    this.#areaLeft = end - start;
+    return start;
   };
 
   #decodeHandshake(): void {
