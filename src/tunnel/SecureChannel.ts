@@ -100,7 +100,10 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   remoteStatic: Buffer = Buffer.alloc(0);
   /** The payload of the peer's handshake message: the answer on the initiator, the proposal on the responder. */
   handshakePayload: Buffer = Buffer.alloc(0);
-  /** Ciphertext bytes written and read on the transport, headers included. */
+  /**
+   * Records' bytes written to the transport, as the transport counts them (`writableLength`: a framing's masks
+   * and padding included), and the tunnel's bytes read from it (handshake and records, headers included).
+   */
   bytesWritten = 0;
   bytesRead = 0;
   closed = false;
@@ -279,8 +282,15 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const encrypted = cipher.encryptParts(header, parts);
     if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
     encrypted.unshift(header);
-    this.#write(this.#framing ? this.#framing.frame(encrypted) : encrypted);
-    this.bytesWritten += RECORD_HEADER_LEN + length + TAG_LEN;
+    if (this.#framing) {
+      const wire = this.#framing.frame(encrypted);
+      this.#write(wire);
+      // The transport's bytes (its masks and padding too): what its `writableLength` counts.
+      for (const piece of wire) this.bytesWritten += piece.length;
+    } else {
+      this.#write(encrypted);
+      this.bytesWritten += RECORD_HEADER_LEN + length + TAG_LEN;
+    }
     return this.transport.writableLength < CHANNEL_SEND_BUFFER;
   }
 
