@@ -203,9 +203,9 @@ export async function startTunnelListener<T = undefined>(
     sourceName = 'transport',
     framed: Omit<TransportConnection, 'socket'> = {},
   ) => {
-    // A plain connection is its socket; an obfuscated transport's connections are one source for all of them
-    // (see docs/security.md: behind a reverse proxy every peer has the proxy's address); a relayed one is named
-    // after its relay.
+    // A plain connection is its socket, and obfs4's names the client obfs4proxy saw; obfs (its socket under a
+    // framing) and wss (its stream) count as one source, as their streams always did (see docs/security.md); a
+    // relayed one is named after its relay.
     const peer = (framed.framing ? {} : transport) as { remoteAddress?: string; remotePort?: number };
     const source = { remoteAddress: peer.remoteAddress ?? sourceName, remotePort: peer.remotePort ?? 0 };
     let channel: SecureChannel;
