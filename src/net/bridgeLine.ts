@@ -15,7 +15,7 @@ import type { OfferTransport } from '../transport/transportSpec.ts';
 import { MAX_BRIDGE_LINE_LENGTH, MAX_BRIDGE_LINE_TTL_SECONDS, MAX_CLOCK_SKEW_SECONDS } from './constants.ts';
 import { checkTransports } from './decodeOffer.ts';
 import { BridgeError } from './errors.ts';
-import { offersDomain } from './offer.ts';
+import { offersDomain, offerTypes } from './offer.ts';
 import { exactKeys, isSafeUint, isSignatureHex, type JsonObject, parseStrictJson } from './strictJson.ts';
 import { isX25519PublicKey, x25519KeyToBytes32 } from './x25519Key.ts';
 
@@ -30,11 +30,7 @@ export const bridgeTypes = {
     { name: 'issuedAt', type: 'uint64' },
     { name: 'expiresAt', type: 'uint64' },
   ],
-  Transport: [
-    { name: 'name', type: 'string' },
-    { name: 'endpoint', type: 'string' },
-    { name: 'params', type: 'string' },
-  ],
+  Transport: offerTypes.Transport,
 } as const;
 
 export type Bridge = {

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +16,7 @@ import { DEFAULT_CREDIT_BYTES } from '../../src/accounting/constants.ts';
 import { tickValueFor } from '../../src/accounting/price.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
+import { freePort } from '../../src/tunnel/punchConnect.ts';
 import { getJson } from '../support/devnet.ts';
 import { type ResettingProxy, startResettingProxy } from '../support/resettingProxy.ts';
 import { type Origin, startOrigin } from '../support/tunnelHarness.ts';
@@ -33,14 +33,6 @@ type ClientStatus = {
   sessionsTotal: number;
   path: { channelId: string; priceWeiPerGiB: string; transport?: string }[];
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('switching transports when one is blocked mid-download', { timeout: 240_000 }, () => {
   let dir: string;

@@ -13,7 +13,6 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +20,7 @@ import { DEFAULT_CREDIT_BYTES } from '../../src/accounting/constants.ts';
 import { tickValueFor } from '../../src/accounting/price.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
+import { freePort } from '../../src/tunnel/punchConnect.ts';
 import { getJson, pollFor } from '../support/devnet.ts';
 import { type Endpoint, parseEndpoint, socksConnect } from '../support/socksConnect.ts';
 import { startThrottlingProxy, type ThrottlingProxy } from '../support/throttlingProxy.ts';
@@ -49,14 +49,6 @@ type ClientStatus = {
   sessionsTotal: number;
   path: { channelId: string; priceWeiPerGiB: string; transport?: string }[];
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** An origin that sends `size` random bytes at `bytesPerSecond`, whoever asks. */
 async function startSlowOrigin(
