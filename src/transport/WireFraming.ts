@@ -31,5 +31,6 @@ export interface WireFraming {
 }
 
 /** A transport's connection, ready for the tunnel: the socket (or a transport's own stream: wss), its framing
- * (obfs), and wire bytes that arrived with the transport's own handshake (to be unframed first). */
-export type TransportConnection = { socket: Duplex; framing?: WireFraming; head?: Buffer };
+ * (obfs), wire bytes that arrived with the transport's own handshake (to be unframed first), and the TLS session's
+ * exporter when its TLS ends at the listener itself (wss with `bind=1`): the tunnel's prologue, and clear records. */
+export type TransportConnection = { socket: Duplex; framing?: WireFraming; head?: Buffer; binding?: Buffer };

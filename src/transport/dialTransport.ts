@@ -36,7 +36,8 @@ export async function dialTransport(
   if (spec.name === 'plain') return { socket: await connectTcp(target) };
   if (spec.name === 'obfs') return dialObfs(target, spec);
   if (spec.name === 'obfs4') return { socket: await dialObfs4(target, spec) };
-  return { socket: await dialWss(target, spec) };
+  const stream = await dialWss(target, spec);
+  return stream.binding ? { socket: stream, binding: stream.binding } : { socket: stream };
 }
 
 /**

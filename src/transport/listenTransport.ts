@@ -6,6 +6,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { TRANSPORT_HIGH_WATER_MARK } from './constants.ts';
+import { TransportError } from './errors.ts';
 import { acceptObfs } from './obfs.ts';
 import { listenObfs4 } from './obfs4.ts';
 import { SaltMemory } from './SaltMemory.ts';
@@ -26,6 +27,11 @@ export type TransportListenConfig = { host?: string; port?: number; timeoutMs?: 
       /** What clients are told in the offer (the proxy's name, the certificate pin). */
       serverName?: string;
       certSha256?: string;
+      /**
+       * `bind=1` in the offer: `tls` is this listener's own and nothing terminates TLS in front of it (no proxy or
+       * CDN), so the tunnel binds to each connection's TLS session and sends clear records inside it.
+       */
+      bind?: boolean;
     }
 );
 
@@ -68,18 +74,25 @@ export async function listenTransport(
       },
     );
   } else {
+    if (config.bind && !config.tls) {
+      throw new TransportError('Bad transport parameters: bind needs the listener to speak TLS itself', {
+        code: 'TRANSPORT_BAD_PARAMS',
+      });
+    }
     spec = {
       name: 'wss',
       path: config.path,
       ...(config.serverName ? { serverName: config.serverName } : {}),
       ...(config.certSha256 ? { certSha256: config.certSha256 } : {}),
+      ...(config.bind ? { bind: true as const } : {}),
     };
     server = createWssServer({
       path: config.path,
       tls: config.tls,
       coverPage: config.coverPage,
+      bind: config.bind,
       // wss frames in its own stream (`WssStream`, its handshake's flights held and padded): no framing of ours.
-      onStream: (stream) => onStream({ socket: stream }),
+      onStream: (stream, binding) => onStream(binding ? { socket: stream, binding } : { socket: stream }),
     });
   }
   server.on('connection', (socket: Socket) => {

@@ -17,6 +17,7 @@ describe('transport specs', () => {
         serverName: 'cdn.example.org',
         certSha256: 'ab'.repeat(32),
       },
+      { name: 'wss', path: `/${randomBytes(16).toString('base64url')}`, certSha256: 'cd'.repeat(32), bind: true },
     ];
     for (const spec of specs) assert.deepEqual(parseTransport(spec.name, formatTransportParams(spec)), spec);
   });
@@ -36,6 +37,9 @@ describe('transport specs', () => {
       ['wss', `path=${psk}`],
       ['wss', `path=/${psk};sni=not a name`],
       ['wss', `path=/${psk};pin=XYZ`],
+      ['wss', `bind=0;path=/${psk}`],
+      ['wss', `bind=true;path=/${psk}`],
+      ['wss', `bind=;path=/${psk}`],
       ['wss', 'x'.repeat(300)],
     ] as const) {
       assert.throws(() => parseTransport(name, params), { code: 'TRANSPORT_BAD_PARAMS' }, `${name} ${params}`);

@@ -7,7 +7,7 @@
  * |---|---|
  * | `plain` | (none) |
  * | `obfs` | `psk` (base64url of 32 bytes), `iat` (timing jitter, ms, optional) |
- * | `wss` | `path` (the secret path), `sni` (optional DNS name), `pin` (optional SHA-256 hex of the certificate) |
+ * | `wss` | `path` (the secret path), `sni` (optional DNS name), `pin` (optional SHA-256 hex of the certificate), `bind` (optional, `1`: TLS ends at the listener itself; the tunnel binds to it and sends clear records) |
  * | `obfs4` | `cert` (base64url of obfs4's 52-byte node id and public key), `iat` (obfs4's iat-mode: 0, 1 or 2) |
  */
 import { OBFS_PSK_LEN, TRANSPORT_NAMES, WS_SECRET_LEN } from './constants.ts';
@@ -18,7 +18,17 @@ export type TransportName = (typeof TRANSPORT_NAMES)[number];
 export type TransportSpec =
   | { name: 'plain' }
   | { name: 'obfs'; psk: Buffer; jitterMs?: number }
-  | { name: 'wss'; path: string; serverName?: string; certSha256?: string }
+  | {
+      name: 'wss';
+      path: string;
+      serverName?: string;
+      certSha256?: string;
+      /**
+       * `bind=1`: the listener speaks TLS itself (no proxy or CDN in front), so hop 1's handshake is bound to the
+       * TLS session (its exporter in the Noise prologue) and its records are clear inside TLS (`docs/transports.md`).
+       */
+      bind?: true;
+    }
   /** Debian's `obfs4proxy`, run as a managed pluggable transport (`obfs4.ts`). */
   | { name: 'obfs4'; cert: Buffer; iatMode: Obfs4IatMode };
 
@@ -91,7 +101,7 @@ export function parseTransport(name: string, params: string): TransportSpec {
     if (!/^[012]$/.test(iat)) bad('iat is not 0, 1 or 2');
     return { name, cert, iatMode: Number(iat) as Obfs4IatMode };
   }
-  onlyKeys(map, ['path', 'pin', 'sni']);
+  onlyKeys(map, ['bind', 'path', 'pin', 'sni']);
   const path = map.get('path') ?? '';
   const secret = Buffer.from(path.slice(1), 'base64url');
   if (!path.startsWith('/') || secret.length < WS_SECRET_LEN || secret.toString('base64url') !== path.slice(1)) {
@@ -101,7 +111,16 @@ export function parseTransport(name: string, params: string): TransportSpec {
   if (sni !== undefined && !DNS_NAME.test(sni)) bad('sni is not a DNS name');
   const pin = map.get('pin');
   if (pin !== undefined && !/^[0-9a-f]{64}$/.test(pin)) bad('pin is not 64 lower-case hex digits');
-  return { name, path, ...(sni ? { serverName: sni } : {}), ...(pin ? { certSha256: pin } : {}) };
+  const bind = map.get('bind');
+  // One spelling only (`bind=1`): one spec, one string, one signature.
+  if (bind !== undefined && bind !== '1') bad('bind is not 1');
+  return {
+    name,
+    path,
+    ...(sni ? { serverName: sni } : {}),
+    ...(pin ? { certSha256: pin } : {}),
+    ...(bind ? { bind: true as const } : {}),
+  };
 }
 
 /** The inverse of `parseTransport`: keys sorted, so one spec has one string (and one signature). */
@@ -113,6 +132,7 @@ export function formatTransportParams(spec: TransportSpec): string {
   } else if (spec.name === 'obfs4') {
     pairs.push(['cert', spec.cert.toString('base64url')], ['iat', String(spec.iatMode)]);
   } else if (spec.name === 'wss') {
+    if (spec.bind) pairs.push(['bind', '1']);
     pairs.push(['path', spec.path]);
     if (spec.certSha256) pairs.push(['pin', spec.certSha256]);
     if (spec.serverName) pairs.push(['sni', spec.serverName]);

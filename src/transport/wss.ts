@@ -2,7 +2,9 @@
  * The wss transport: the tunnel inside WebSocket binary frames inside TLS 1.3, to a secret path
  * (from the signed offer) on an ordinary-looking web server. Anyone else (a browser, a prober, a
  * wrong path) gets the cover site. The server speaks TLS itself or plain HTTP behind a
- * TLS-terminating reverse proxy or CDN (nginx: `docs/transports.md`).
+ * TLS-terminating reverse proxy or CDN (nginx: `docs/transports.md`). When it speaks TLS itself and says so
+ * (`bind=1`), each end hands the tunnel the TLS session's exporter (`tlsBinding`): the tunnel's handshake is bound
+ * to it and its records go clear inside TLS (`docs/transports.md`, "Channel binding and clear records").
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
@@ -28,6 +30,10 @@ import { createWsCodec, encodeWsFrame, WsOpcode } from './wsFrame.ts';
 import { WSS_CLIENT_TLS } from './wssClientTls.ts';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The TLS exporter's label (RFC 5705, RFC 8446 §7.5): ours alone, so no other protocol derives the same bytes. */
+export const TLS_EXPORTER_LABEL = 'EXPORTER-bandex-tunnel-v1';
+/** Bytes of the exporter mixed into the tunnel's prologue: a SHA-256's worth. */
+export const TLS_EXPORTER_LEN = 32;
 /** A browser's user agent: the upgrade request should read like one (only its size leaves TLS). */
 const USER_AGENT =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -39,7 +45,22 @@ export type WssParameters = {
   serverName?: string;
   /** SHA-256 fingerprint of the server's certificate (colon-less hex), for a self-signed one; else the CA chain is checked. */
   certSha256?: string;
+  /** The server's own TLS ends the connection (`bind=1`): bind the tunnel to it (`tlsBinding`). */
+  bind?: true;
 };
+
+/**
+ * The channel binding of a wss connection (both ends compute it, the client after `secureConnect`, the server on
+ * the upgraded socket): the TLS 1.3 exporter under `TLS_EXPORTER_LABEL`, unique to this TLS session, so a
+ * middlebox that terminates TLS (with the provider's key or not) holds two sessions and two exporters. Under
+ * TLS 1.2 none (its exporter is unique only with extended master secret): both ends then run the tunnel as
+ * today, unbound and AEAD-encrypted.
+ */
+export function tlsBinding(socket: TLSSocket): Buffer | undefined {
+  if (socket.getProtocol() !== 'TLSv1.3') return undefined;
+  // TLS 1.3 has no "no context": an empty one (RFC 8446 §7.5), the same on both ends.
+  return socket.exportKeyingMaterial(TLS_EXPORTER_LEN, TLS_EXPORTER_LABEL, Buffer.alloc(0));
+}
 
 export function webSocketAccept(key: string): string {
   return createHash('sha1')
@@ -284,8 +305,10 @@ export class WssStream extends FramedStream {
 export class WssClientStream extends WssStream {
   /** Resolves on a `101` with the right accept key; rejects (`TRANSPORT_CONNECT_FAILED`, `TRANSPORT_TIMEOUT`) before the stream fails. */
   readonly upgraded: Promise<void>;
+  /** The TLS session's exporter when the offer said `bind=1` (and TLS 1.3 was negotiated): the tunnel's prologue. */
+  readonly binding: Buffer | undefined;
 
-  constructor(socket: TLSSocket, request: { host: string; path: string; key: string }) {
+  constructor(socket: TLSSocket, request: { host: string; path: string; key: string }, binding?: Buffer) {
     let settle: (error?: TransportError) => void = () => {};
     const upgraded = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve());
@@ -295,6 +318,7 @@ export class WssClientStream extends WssStream {
     // The flight after the answer: the first stream's OPEN waits for the application's first bytes.
     super(socket as unknown as Socket, codec, { holds: [{ flight: 2, waitMs: WS_CLIENT_HOLD_MS }] });
     this.upgraded = upgraded;
+    this.binding = binding;
     this.#settle = settle;
     this.#codec = codec;
     this.once('close', () =>
@@ -358,7 +382,8 @@ export async function dialWss(
       if (seen !== params.certSha256.toLowerCase()) throw new Error('certificate does not match the offer');
     }
     socket.pause();
-    stream = new WssClientStream(socket, { host, path: params.path, key: randomBytes(16).toString('base64') });
+    const request = { host, path: params.path, key: randomBytes(16).toString('base64') };
+    stream = new WssClientStream(socket, request, params.bind ? tlsBinding(socket) : undefined);
   } catch (cause) {
     clearTimeout(timeout);
     target.signal?.removeEventListener('abort', onAbort);
@@ -392,7 +417,12 @@ export type WssServerParameters = {
   /** Speak TLS (PEM); absent: plain HTTP, for a TLS-terminating reverse proxy in front. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   coverPage?: string;
-  onStream: (stream: FramedStream) => void;
+  /**
+   * With `tls`: this server's own TLS ends its clients' connections (no proxy in front, `bind=1` in the offer), so
+   * each stream comes with its TLS session's exporter (`tlsBinding`) for the tunnel to bind to.
+   */
+  bind?: boolean;
+  onStream: (stream: FramedStream, binding?: Buffer) => void;
 };
 
 /** An HTTP(S) server that serves the cover site and upgrades only the secret path. Not yet listening. */
@@ -428,7 +458,8 @@ export function createWssServer(params: WssServerParameters): Server {
       { flight: 1, waitMs: 0 },
       { flight: 2, waitMs: WS_SERVER_HOLD_MS, aloneTo: WS_SERVER_BURST },
     ];
-    params.onStream(new WssStream(socket, codec, { head, holds }));
+    const binding = params.tls && params.bind ? tlsBinding(socket as TLSSocket) : undefined;
+    params.onStream(new WssStream(socket, codec, { head, holds }), binding);
   });
   return server;
 }

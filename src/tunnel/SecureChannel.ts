@@ -7,6 +7,11 @@
  * obfuscated transport the channel runs on the socket itself, through the transport's `WireFraming`:
  * each unit sent is framed whole, and the bytes read are unframed where they lie (in the receive area,
  * or in the socket's own chunks) before the records are taken out of them.
+ *
+ * Clear records (`clearRecords`): on a connection whose own TLS ends at the peer (wss with `bind=1`), the
+ * handshake's prologue carries that TLS session's exporter, so it fails if anyone terminates TLS in between,
+ * and the records are then `len(3) ‖ plaintext`: TLS already encrypts and authenticates them (`docs/tunnel.md`
+ * §2, `docs/transports.md` "Channel binding and clear records").
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -85,6 +90,16 @@ export type SecureChannelParameters = {
   /** Initiator: message 1's payload (a session proposal), encrypted to `remoteStatic`. */
   payload?: Buffer;
   /**
+   * Bytes mixed into the handshake's prologue after the protocol's own (Noise spec §6): the exporter of the TLS
+   * session the channel runs on (wss with `bind=1`). Both ends must give the same, or the handshake fails.
+   */
+  prologue?: Buffer;
+  /**
+   * After the handshake, records without AEAD (`len(3) ‖ plaintext`): only where the connection's own TLS ends
+   * at the peer and the handshake is bound to it (`prologue` = its exporter; required, ≥ 32 bytes).
+   */
+  clearRecords?: boolean;
+  /**
    * Responder: what message 2 carries, given message 1's payload and the initiator's authenticated static
    * key (runs inside the handshake's deadline; a throw fails the handshake). Empty when unset.
    */
@@ -93,6 +108,20 @@ export type SecureChannelParameters = {
 
 /** Records kept for a session that does not exist yet (see `#held`): a few control frames, never a stream. */
 const MAX_HELD_RECORDS = 16;
+/** Shortest prologue that may bind clear records: a TLS exporter of 32 bytes (`wss.ts`). */
+const MIN_BINDING_LEN = 32;
+
+/**
+ * A clear record, `len(3) ‖ plaintext`, in one fresh buffer: the caller may reuse its parts once `send`
+ * returns (the exit's shared read buffer), as it may with AEAD, whose ciphertext is a new buffer too.
+ */
+function clearRecord(parts: readonly Buffer[], length: number): Buffer {
+  const record = Buffer.allocUnsafe(RECORD_HEADER_LEN + length);
+  record.writeUIntBE(length, 0, RECORD_HEADER_LEN);
+  let at = RECORD_HEADER_LEN;
+  for (const part of parts) at += part.copy(record, at);
+  return record;
+}
 
 export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   readonly transport: Duplex;
@@ -107,6 +136,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   bytesWritten = 0;
   bytesRead = 0;
   closed = false;
+  /** Records are `len(3) ‖ plaintext` (a bound wss connection's own TLS protects them), not AEAD. */
+  readonly clearRecords: boolean;
+  /** Bytes a record adds to its plaintext after the header: the AEAD tag, or none for clear records. */
+  readonly #tagLength: number;
+  /** Set once the handshake is done (with clear records the keys are not used: they only say that it is). */
   #send: CipherState | undefined;
   #receive: CipherState | undefined;
   readonly #queue = new ByteQueue();
@@ -127,9 +161,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
    */
   #held: Buffer[] = [];
 
-  private constructor(transport: Duplex, area?: ReceiveArea, framing?: WireFraming) {
+  private constructor(transport: Duplex, area?: ReceiveArea, framing?: WireFraming, clearRecords = false) {
     super();
     this.transport = transport;
+    this.clearRecords = clearRecords;
+    this.#tagLength = clearRecords ? 0 : TAG_LEN;
     this.#area = area;
     this.#framing = framing;
     area?.attach(this.#onArea, framing ? this.#unframeArea : undefined);
@@ -151,7 +187,14 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
    * the transport) on a wrong key, malformed message, timeout or abort.
    */
   static async open(params: SecureChannelParameters): Promise<SecureChannel> {
-    const channel = new SecureChannel(params.transport, params.receiveArea, params.framing);
+    if (params.clearRecords && (params.prologue?.length ?? 0) < MIN_BINDING_LEN) {
+      params.transport.destroy();
+      throw new HandshakeError('Clear records need a channel binding', {
+        code: 'TUNNEL_HANDSHAKE_FAILED',
+        details: 'clear records are only for a connection whose TLS exporter is the prologue',
+      });
+    }
+    const channel = new SecureChannel(params.transport, params.receiveArea, params.framing, params.clearRecords);
     try {
       await channel.#handshake(params);
       return channel;
@@ -169,6 +212,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     payload,
     answer,
     head,
+    prologue,
   }: SecureChannelParameters) {
     const min = remoteStatic ? MIN_MESSAGE2 : MIN_MESSAGE1;
     this.#handshakeLength = { min, max: min + MAX_HANDSHAKE_PAYLOAD };
@@ -209,11 +253,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     try {
       let result: NoiseResult;
       if (remoteStatic) {
-        const start = initiatorStart(localStatic, remoteStatic, undefined, payload);
+        const start = initiatorStart(localStatic, remoteStatic, undefined, payload, prologue);
         this.#writeHandshake(start.message);
         result = start.finish(await next());
       } else {
-        const read = responderRead(localStatic, await next());
+        const read = responderRead(localStatic, await next(), prologue);
         const reply = answer ? await Promise.race([answer(read.payload, read.remoteStatic), failed]) : undefined;
         if (failure) throw failure;
         const response = read.respond(reply);
@@ -277,19 +321,23 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (length > MAX_RECORD_PLAINTEXT) {
       throw new RecordError('Record too large', { code: 'TUNNEL_RECORD_TOO_LARGE', meta: { length } });
     }
-    const header = Buffer.allocUnsafe(RECORD_HEADER_LEN);
-    header.writeUIntBE(length + TAG_LEN, 0, RECORD_HEADER_LEN);
-    const encrypted = cipher.encryptParts(header, parts);
-    if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
-    encrypted.unshift(header);
+    let record: Buffer[];
+    if (this.clearRecords) record = [clearRecord(parts, length)];
+    else {
+      const header = Buffer.allocUnsafe(RECORD_HEADER_LEN);
+      header.writeUIntBE(length + TAG_LEN, 0, RECORD_HEADER_LEN);
+      record = cipher.encryptParts(header, parts);
+      if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
+      record.unshift(header);
+    }
     if (this.#framing) {
-      const wire = this.#framing.frame(encrypted);
+      const wire = this.#framing.frame(record);
       this.#write(wire);
       // The transport's bytes (its masks and padding too): what its `writableLength` counts.
       for (const piece of wire) this.bytesWritten += piece.length;
     } else {
-      this.#write(encrypted);
-      this.bytesWritten += RECORD_HEADER_LEN + length + TAG_LEN;
+      this.#write(record);
+      this.bytesWritten += RECORD_HEADER_LEN + length + this.#tagLength;
     }
     return this.transport.writableLength < CHANNEL_SEND_BUFFER;
   }
@@ -382,9 +430,10 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     }
     // What the area still held from the last call was counted then: only what arrived since is new.
     this.bytesRead += end - start - this.#areaLeft;
+    const tagLength = this.#tagLength;
     while (!this.closed && end - start >= RECORD_HEADER_LEN) {
       const length = area.readUIntBE(start, RECORD_HEADER_LEN);
-      if (length < TAG_LEN || length > MAX_RECORD_PLAINTEXT + TAG_LEN) {
+      if (length < tagLength || length > MAX_RECORD_PLAINTEXT + tagLength) {
         this.#fail(
           new RecordError('Record length out of range', { code: 'TUNNEL_RECORD_TOO_LARGE', meta: { length } }),
         );
@@ -393,17 +442,21 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       const recordEnd = start + RECORD_HEADER_LEN + length;
       if (recordEnd > end) break;
       let plaintext: Buffer;
-      try {
-        plaintext = cipher.decryptWithAd(
-          area.subarray(start, start + RECORD_HEADER_LEN),
-          area.subarray(start + RECORD_HEADER_LEN, recordEnd),
-        );
-      } catch (error) {
-        this.#fail(error as Error);
-        return end;
+      // A clear record is copied out: the area is reused by the next read.
+      if (this.clearRecords) plaintext = Buffer.from(area.subarray(start + RECORD_HEADER_LEN, recordEnd));
+      else {
+        try {
+          plaintext = cipher.decryptWithAd(
+            area.subarray(start, start + RECORD_HEADER_LEN),
+            area.subarray(start + RECORD_HEADER_LEN, recordEnd),
+          );
+        } catch (error) {
+          this.#fail(error as Error);
+          return end;
+        }
+        if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       }
       start = recordEnd;
-      if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       this.#deliver(plaintext);
     }
     if (this.closed) return end;
@@ -429,10 +482,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   #decodeRecords(): void {
     const cipher = this.#receive as CipherState;
+    const tagLength = this.#tagLength;
     while (!this.closed && this.#queue.length >= RECORD_HEADER_LEN) {
       const header = this.#queue.peek(RECORD_HEADER_LEN);
       const length = header.readUIntBE(0, RECORD_HEADER_LEN);
-      if (length < TAG_LEN || length > MAX_RECORD_PLAINTEXT + TAG_LEN) {
+      if (length < tagLength || length > MAX_RECORD_PLAINTEXT + tagLength) {
         this.#fail(
           new RecordError('Record length out of range', { code: 'TUNNEL_RECORD_TOO_LARGE', meta: { length } }),
         );
@@ -441,13 +495,17 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       if (this.#queue.length < RECORD_HEADER_LEN + length) return;
       const ad = this.#queue.take(RECORD_HEADER_LEN);
       let plaintext: Buffer;
-      try {
-        plaintext = cipher.decryptWithAd(ad, this.#queue.takeTransient(length, gatherScratch));
-      } catch (error) {
-        this.#fail(error as Error);
-        return;
+      // A clear record is handed over where it lies (a transport's chunks are ours), gathered only when it spans them.
+      if (this.clearRecords) plaintext = length > 0 ? this.#queue.take(length) : Buffer.alloc(0);
+      else {
+        try {
+          plaintext = cipher.decryptWithAd(ad, this.#queue.takeTransient(length, gatherScratch));
+        } catch (error) {
+          this.#fail(error as Error);
+          return;
+        }
+        if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       }
-      if (cipher.nonceNumber >= REKEY_AFTER_RECORDS) cipher.rekey();
       this.#deliver(plaintext);
     }
   }

@@ -11,7 +11,8 @@
  * Each message may carry a payload (at most `MAX_HANDSHAKE_PAYLOAD` bytes): a paid hop's session
  * proposal rides in the first (encrypted to the responder's static key after `es` and `ss`, so a
  * relaying hop reads nothing), the provider's answer in the second (readable by the initiator only).
- * No I/O here: `SecureChannel` frames and sends the messages.
+ * The prologue is `NOISE_PROLOGUE`, followed by the caller's `prologue` bytes when given (a TLS exporter that
+ * binds the handshake to the connection it runs on). No I/O here: `SecureChannel` frames and sends the messages.
  */
 
 import type { CipherState } from './CipherState.ts';
@@ -43,9 +44,14 @@ function checkPayload(payload: Buffer): void {
   }
 }
 
-function initialState(responderStatic: Buffer): SymmetricState {
+/**
+ * The handshake's prologue (Noise spec §6): the protocol's version, then `extra` (empty unless the channel is
+ * bound to the connection under it: a TLS exporter, `docs/tunnel.md` §1). Both ends must mix the same bytes or
+ * message 1 fails its tag.
+ */
+function initialState(responderStatic: Buffer, extra: Buffer): SymmetricState {
   const state = new SymmetricState(NOISE_PROTOCOL_NAME);
-  state.mixHash(Buffer.from(NOISE_PROLOGUE));
+  state.mixHash(extra.length > 0 ? Buffer.concat([Buffer.from(NOISE_PROLOGUE), extra]) : Buffer.from(NOISE_PROLOGUE));
   state.mixHash(responderStatic);
   return state;
 }
@@ -56,9 +62,10 @@ export function initiatorStart(
   responderStatic: Buffer,
   ephemeral: StaticKeyPair = generateStaticKeyPair(),
   payload1: Buffer = Buffer.alloc(0),
+  prologue: Buffer = Buffer.alloc(0),
 ): { message: Buffer; finish: (message2: Buffer) => NoiseResult } {
   checkPayload(payload1);
-  const state = initialState(responderStatic);
+  const state = initialState(responderStatic, prologue);
   state.mixHash(ephemeral.publicKey);
   state.mixKey(dh(ephemeral.privateKey, responderStatic));
   const encryptedStatic = state.encryptAndHash(local.publicKey);
@@ -87,6 +94,7 @@ export function initiatorStart(
 export function responderRead(
   local: StaticKeyPair,
   message1: Buffer,
+  prologue: Buffer = Buffer.alloc(0),
 ): {
   remoteStatic: Buffer;
   payload: Buffer;
@@ -95,7 +103,7 @@ export function responderRead(
   if (message1.length < MIN_MESSAGE1 || message1.length > MIN_MESSAGE1 + MAX_HANDSHAKE_PAYLOAD) {
     throw new HandshakeError('Malformed handshake message', { code: 'TUNNEL_HANDSHAKE_MALFORMED' });
   }
-  const state = initialState(local.publicKey);
+  const state = initialState(local.publicKey, prologue);
   const re = message1.subarray(0, DH_LEN);
   state.mixHash(re);
   state.mixKey(dh(local.privateKey, re));
