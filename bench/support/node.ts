@@ -81,7 +81,16 @@ async function provider(): Promise<void> {
       : values.transport === 'obfs4'
         ? [{ name: 'obfs4', stateDir: mkdtempSync(join(tmpdir(), 'bench-obfs4-')) }]
         : cert
-          ? [{ name: 'wss', path: `/${randomBytes(16).toString('base64url')}`, tls: cert, certSha256: cert.sha256 }]
+          ? [
+              // The TLS is the listener's own: the tunnel binds to it and sends clear records (`bind=1`).
+              {
+                name: 'wss',
+                path: `/${randomBytes(16).toString('base64url')}`,
+                tls: cert,
+                certSha256: cert.sha256,
+                bind: true,
+              },
+            ]
           : [];
   const listener = await startTunnelListener({
     staticKeys,

@@ -240,6 +240,8 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
                   path: `/${randomBytes(16).toString('base64url')}`,
                   tls: { key: certificate.key, cert: certificate.cert },
                   certSha256: certificate.sha256,
+                  // Its own TLS, no proxy in front: hop 1 binds to it and sends clear records (`bind=1`).
+                  bind: true,
                 },
               ]
             : []),

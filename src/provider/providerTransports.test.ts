@@ -20,6 +20,10 @@ describe('providerTransports', () => {
       assert.ok(wss?.name === 'wss' && wssAgain?.name === 'wss');
       assert.equal(wss.path, wssAgain.path);
       assert.equal(wss.certSha256, cert.sha256);
+      assert.equal(wss.bind, true, 'its own TLS, dialled directly: bind=1');
+      const tlsBehindCdn = providerTransports(dir, { ...options, wssAnnounce: 'cdn.example.org:443' });
+      assert.ok(tlsBehindCdn[1]?.name === 'wss' && tlsBehindCdn[1].tls !== undefined);
+      assert.equal(tlsBehindCdn[1].bind, undefined, 'a CDN in front may terminate TLS: no bind');
       const behindProxy = providerTransports(dir, {
         wssPort: 0,
         wssName: 'cdn.example.org',
@@ -29,6 +33,7 @@ describe('providerTransports', () => {
         behindProxy.map((t) => [t.name, t.name === 'wss' && t.tls !== undefined, t.announce]),
         [['wss', false, 'cdn.example.org:443']],
       );
+      assert.equal(behindProxy[0]?.name === 'wss' && behindProxy[0].bind, undefined);
       assert.equal(behindProxy[0]?.host, '127.0.0.1', 'a plain-HTTP backend listens on loopback only');
     } finally {
       removeCert(cert);

@@ -2,7 +2,9 @@
  * The obfuscated transports a provider serves next to `plain`, from its flags (`bandex node --obfs-port`,
  * `--obfs4-port`, `--wss-port`, …): the obfs pre-shared key and the wss secret path are long-term secrets in the state
  * directory (so offers stay valid across restarts), the wss certificate comes from files or, absent,
- * the listener speaks plain HTTP behind a TLS-terminating proxy (`--wss-announce` names it).
+ * the listener speaks plain HTTP behind a TLS-terminating proxy (`--wss-announce` names it). A listener with
+ * its own certificate and nothing announced in front of it offers `bind=1` (the tunnel binds to its TLS and sends
+ * clear records inside it); one behind a proxy or CDN (`--wss-announce`) does not, TLS or not.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -58,6 +60,8 @@ export function providerTransports(
       ...(options.wssName ? { serverName: options.wssName } : {}),
       ...(pin ? { certSha256: pin } : {}),
       ...(options.wssAnnounce ? { announce: options.wssAnnounce } : {}),
+      // TLS ends here only when this listener speaks it and clients dial it directly.
+      ...(tls && !options.wssAnnounce ? { bind: true } : {}),
     });
   }
   return transports;

@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream';
 import { dialTransport, openOverTransport, readsInPlace } from '../transport/dialTransport.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
+import type { TransportConnection } from '../transport/WireFraming.ts';
 import { MAX_HOPS, OpenKind } from './constants.ts';
 import { MuxError } from './errors.ts';
 import type { MuxFlow } from './MuxFlow.ts';
@@ -84,7 +85,7 @@ export async function connectClientSession(params: ConnectClientSessionParameter
     // Over `plain` and `obfs`, hop 1's records are decrypted straight out of the socket's reads (no allocation
     // per read; obfs's masked lengths are unmasked in place).
     const receiveArea = readsInPlace(transport) && !first.connected ? createReceiveArea() : undefined;
-    const connection = first.connected
+    const connection: TransportConnection = first.connected
       ? { socket: first.connected }
       : await dialTransport(transport, {
           host: first.host,
@@ -99,6 +100,9 @@ export async function connectClientSession(params: ConnectClientSessionParameter
         transport: connection.socket,
         framing: connection.framing,
         head: connection.head,
+        // wss with `bind=1`: the handshake is bound to hop 1's TLS session, and its records are clear inside it.
+        prologue: connection.binding,
+        clearRecords: connection.binding !== undefined,
         localStatic: first.staticKeys ?? staticKeys,
         remoteStatic: first.publicKey,
         payload: first.hello,

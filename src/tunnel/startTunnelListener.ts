@@ -216,6 +216,9 @@ export async function startTunnelListener<T = undefined>(
         transport,
         framing: framed.framing,
         head: framed.head,
+        // wss on its own TLS listener (`bind=1`): bound to the connection's TLS session, clear records inside it.
+        prologue: framed.binding,
+        clearRecords: framed.binding !== undefined,
         localStatic: staticKeys,
         answer: admit
           ? async (payload, remoteStatic) => {
