@@ -130,6 +130,8 @@ describe('transport fingerprints: a learned classifier and the GFW rule', { time
           tls: cert,
           serverName: SNI,
           certSha256: cert.sha256,
+          // What a provider with its own TLS offers (clear records inside TLS): the traffic measured is that.
+          bind: true,
         },
       ],
     });
