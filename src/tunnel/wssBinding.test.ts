@@ -15,6 +15,8 @@ import { hasErrorCode } from '../errors/BaseError.ts';
 import { isBlockingFailure } from '../transport/BlockedTransports.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
+import { createWssServer, TLS_EXPORTER_LEN, tlsBinding } from '../transport/wss.ts';
+import { WSS_CLIENT_TLS } from '../transport/wssClientTls.ts';
 import { connectClientSession } from './connectClientSession.ts';
 import { createExitPolicy } from './exitPolicy.ts';
 import type { MuxStream } from './MuxStream.ts';
@@ -254,6 +256,54 @@ describe('wss bound to its TLS session (bind=1): clear records', () => {
       }
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('tlsBinding', () => {
+  it("gives both ends of an https server's upgraded socket the same exporter under TLS 1.3, none under 1.2", async () => {
+    const cert = selfSignedCert();
+    const path = `/${randomBytes(16).toString('base64url')}`;
+    let serverSide: ((binding: Buffer | undefined) => void) | undefined;
+    const server = createWssServer({
+      path,
+      tls: { key: cert.key, cert: cert.cert },
+      bind: true,
+      onStream: (stream, binding) => {
+        serverSide?.(binding);
+        stream.destroy();
+      },
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    try {
+      for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+        const fromServer = new Promise<Buffer | undefined>((resolve) => (serverSide = resolve));
+        const socket = connectTls({
+          host: '127.0.0.1',
+          port,
+          ...WSS_CLIENT_TLS,
+          maxVersion,
+          rejectUnauthorized: false,
+        });
+        socket.on('error', () => {});
+        await once(socket, 'secureConnect');
+        const client = tlsBinding(socket);
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+        );
+        const onServer = await fromServer;
+        socket.destroy();
+        if (maxVersion === 'TLSv1.3') {
+          assert.equal(client?.length, TLS_EXPORTER_LEN);
+          assert.ok(onServer && client && onServer.equals(client), 'the same exporter on both ends');
+        } else assert.deepEqual([client, onServer], [undefined, undefined]);
+      }
+    } finally {
+      server.close();
+      removeCert(cert);
     }
   });
 });
