@@ -91,7 +91,7 @@ export type StartDevnetParameters = {
   providers?: number;
   /**
    * How the client reaches hop 1, in order of preference (`plain` by default). Every provider serves
-   * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer) besides plain,
+   * obfs (a fresh pre-shared key) and wss (a self-signed certificate, pinned in its offer, `bind=1`) besides plain,
    * and obfs4 (Debian's obfs4proxy) when this names it.
    */
   transports?: TransportName[];
