@@ -53,8 +53,8 @@ export type WssParameters = {
  * The channel binding of a wss connection (both ends compute it, the client after `secureConnect`, the server on
  * the upgraded socket): the TLS 1.3 exporter under `TLS_EXPORTER_LABEL`, unique to this TLS session, so a
  * middlebox that terminates TLS (with the provider's key or not) holds two sessions and two exporters. Under
- * TLS 1.2 none (its exporter is unique only with extended master secret): both ends then run the tunnel as
- * today, unbound and AEAD-encrypted.
+ * TLS 1.2 none (its exporter is unique only with extended master secret): a client dialling `bind=1` then refuses
+ * the connection before sending anything (`dialWss`), and a listener runs such a connection unbound.
  */
 export function tlsBinding(socket: TLSSocket): Buffer | undefined {
   if (socket.getProtocol() !== 'TLSv1.3') return undefined;
@@ -381,9 +381,12 @@ export async function dialWss(
       const seen = socket.getPeerCertificate().fingerprint256?.replaceAll(':', '').toLowerCase();
       if (seen !== params.certSha256.toLowerCase()) throw new Error('certificate does not match the offer');
     }
+    const binding = params.bind ? tlsBinding(socket) : undefined;
+    // The provider's own listener speaks TLS 1.3: under 1.2 something else ends TLS, and nothing is sent to it.
+    if (params.bind && !binding) throw new Error('bind=1, but the server negotiated TLS 1.2: not the provider');
     socket.pause();
     const request = { host, path: params.path, key: randomBytes(16).toString('base64') };
-    stream = new WssClientStream(socket, request, params.bind ? tlsBinding(socket) : undefined);
+    stream = new WssClientStream(socket, request, binding);
   } catch (cause) {
     clearTimeout(timeout);
     target.signal?.removeEventListener('abort', onAbort);

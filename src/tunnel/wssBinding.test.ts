@@ -56,12 +56,13 @@ function windowsSeen(body: Buffer, seen: Buffer): number {
 async function startMiddlebox(
   cert: SelfSignedCert,
   backend: { port: number; tls: boolean },
+  maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3',
 ): Promise<{ port: number; up: Buffer[]; down: Buffer[]; close(): Promise<void> }> {
   const up: Buffer[] = [];
   const down: Buffer[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createTlsServer(
-    { key: cert.key, cert: cert.cert, ALPNProtocols: ['http/1.1'] },
+    { key: cert.key, cert: cert.cert, ALPNProtocols: ['http/1.1'], maxVersion },
     (client: TLSSocket) => {
       const provider: Socket = backend.tls
         ? connectTls({ host: '127.0.0.1', port: backend.port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
@@ -183,6 +184,23 @@ describe('wss bound to its TLS session (bind=1): clear records', () => {
       assert.ok(up.length < 2_600, `${up.length} bytes: the first flight only`);
       const down = Buffer.concat(middlebox.down).toString('latin1');
       assert.ok(down === '' || (down.startsWith('HTTP/1.1 101') && down.endsWith('\r\n\r\n')), down.slice(0, 80));
+    } finally {
+      await middlebox.close();
+    }
+  });
+
+  it('a middlebox that forces TLS 1.2 (no exporter to bind to) gets nothing: the client refuses before sending', async () => {
+    const middlebox = await startMiddlebox(cert, { port: portOf(bound), tls: true }, 'TLSv1.2');
+    try {
+      await assert.rejects(
+        connectClientSession({
+          hops: [
+            { host: '127.0.0.1', port: middlebox.port, transport: specOf(bound), publicKey: staticKeys.publicKey },
+          ],
+        }),
+        (e) => hasErrorCode(e, 'TRANSPORT_CONNECT_FAILED') && isBlockingFailure(e),
+      );
+      assert.equal(Buffer.concat(middlebox.up).length, 0, 'not even the upgrade request');
     } finally {
       await middlebox.close();
     }
