@@ -2,25 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { BRIDGE_CHAIN_ID, BRIDGE_NOW, testBridge } from '../../test/support/bridgeFixture.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { BRIDGE_LINE_PREFIX, decodeBridgeLine, encodeBridgeLine, signBridge, verifyBridgeLine } from './bridgeLine.ts';
 import { MAX_BRIDGE_LINE_TTL_SECONDS } from './constants.ts';
 
-const CHAIN_ID = 31337;
-const NOW = 1_800_000_000;
-const provider = privateKeyToAccount(generatePrivateKey());
-const tunnelPublicKey = randomBytes(32).toString('base64');
-const transports = [
-  { name: 'obfs', endpoint: '198.51.100.7:8443', params: `psk=${randomBytes(32).toString('base64url')}` },
-  {
-    name: 'wss',
-    endpoint: 'cdn.example:443',
-    params: `path=/${randomBytes(16).toString('base64url')};sni=cdn.example`,
-  },
-];
-const fields = { chainId: CHAIN_ID, tunnelPublicKey, transports, issuedAt: NOW, expiresAt: NOW + 86_400 };
-const line = encodeBridgeLine(await signBridge(provider, fields));
-const check = (text: string, now = NOW) => verifyBridgeLine(text, { chainId: CHAIN_ID, nowSeconds: now });
+const _CHAIN_ID = BRIDGE_CHAIN_ID;
+const NOW = BRIDGE_NOW;
+const { provider, tunnelPublicKey, transports, fields, line, check } = await testBridge();
 
 /** The line's JSON, edited, re-encoded (the signature is kept: a tampered line). */
 function edit(text: string, change: (json: { bridge: Record<string, unknown>; [k: string]: unknown }) => void): string {

@@ -11,7 +11,7 @@ import { createServer, connect as netConnect } from 'node:net';
 import { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Address, LocalAccount } from 'viem';
-import { type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
+import { muxGet, type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
 import { devAccount } from '../chain/devAccounts.ts';
 import { codeOf } from '../errors/codeOf.ts';
 import { silentLogger } from '../log/logger.ts';
@@ -26,7 +26,6 @@ import {
 import { connectClientSession } from '../tunnel/connectClientSession.ts';
 import { OpenKind, SocksReply } from '../tunnel/constants.ts';
 import { createExitPolicy } from '../tunnel/exitPolicy.ts';
-import type { MuxStream } from '../tunnel/MuxStream.ts';
 import type { Destination } from '../tunnel/muxFrame.ts';
 import { SecureChannel } from '../tunnel/SecureChannel.ts';
 import { startTunnelListener, type TunnelListener } from '../tunnel/startTunnelListener.ts';
@@ -35,18 +34,6 @@ import { NatReservation } from './NatReservation.ts';
 import { RelayReservations } from './RelayReservations.ts';
 
 const CHAIN_ID = 31337;
-
-async function httpGet(stream: MuxStream, port: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('error', reject);
-  });
-  const raw = Buffer.concat(chunks);
-  return raw.subarray(raw.indexOf('\r\n\r\n') + 4);
-}
 
 /** What a relay's splice carries, seen by a relay that copies it (and, with `flip`, alters one byte). */
 function tap(inner: Duplex, seen: Buffer[], flip: boolean): Duplex {
@@ -155,7 +142,7 @@ describe('relay reservations (NAT traversal)', () => {
     const session = await pathToNatted();
     try {
       const stream = await session.openStream({ host: '127.0.0.1', port: origin.port });
-      const body = await httpGet(stream, origin.port);
+      const body = await muxGet(stream, origin.port);
       assert.ok(body.equals(origin.body), `got ${body.length} bytes of ${origin.body.length}`);
       assert.equal(natted.sessions.size, 1, 'the NATed provider served the session');
       // The relay's client session metered what it carried (what the relay is paid for).
@@ -177,7 +164,7 @@ describe('relay reservations (NAT traversal)', () => {
         const session = await pathToNatted();
         try {
           const stream = await session.openStream({ host: '127.0.0.1', port: origin.port });
-          await httpGet(stream, origin.port);
+          await muxGet(stream, origin.port);
         } finally {
           session.close();
         }

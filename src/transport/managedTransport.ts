@@ -108,7 +108,10 @@ export async function startManagedTransport(program: string, env: Record<string,
       const timer = setTimeout(() => fail('reported no methods in time'), PT_START_TIMEOUT_MS);
       child.once('error', (error) => {
         clearTimeout(timer);
-        fail('could not be started (is it installed?)', error);
+        fail(
+          'could not be started: install it (Debian: apt-get install obfs4proxy) or choose another transport',
+          error,
+        );
       });
       child.once('exit', (code) => {
         clearTimeout(timer);

@@ -5,26 +5,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
+import { muxGet, type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
 import type { TransportSpec } from '../transport/transportSpec.ts';
 import { connectClientSession } from './connectClientSession.ts';
 import { createExitPolicy } from './exitPolicy.ts';
-import type { MuxStream } from './MuxStream.ts';
 import { startTunnelListener, type TunnelListener } from './startTunnelListener.ts';
 import { generateStaticKeyPair } from './x25519.ts';
-
-async function httpGet(stream: MuxStream, port: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('error', reject);
-  });
-  const raw = Buffer.concat(chunks);
-  return raw.subarray(raw.indexOf('\r\n\r\n') + 4);
-}
 
 describe('transports under the tunnel', () => {
   const staticKeys = generateStaticKeyPair();
@@ -64,7 +51,7 @@ describe('transports under the tunnel', () => {
       const hop = hopFor(name);
       const session = await connectClientSession({ hops: [{ ...hop, publicKey: staticKeys.publicKey }] });
       try {
-        const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+        const body = await muxGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
         assert.equal(body.length, origin.body.length);
         assert.ok(body.equals(origin.body));
       } finally {
@@ -78,7 +65,7 @@ describe('transports under the tunnel', () => {
     const transport = { ...(hop.transport as TransportSpec & { name: 'obfs' }), jitterMs: 3 };
     const session = await connectClientSession({ hops: [{ ...hop, transport, publicKey: staticKeys.publicKey }] });
     try {
-      const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+      const body = await muxGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
       assert.ok(body.equals(origin.body));
     } finally {
       session.close();
@@ -97,7 +84,7 @@ describe('transports under the tunnel', () => {
         ],
       });
       try {
-        const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+        const body = await muxGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
         assert.ok(body.equals(origin.body));
       } finally {
         session.close();

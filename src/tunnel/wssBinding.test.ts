@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { connect as connectTcp, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
+import { muxGet, type Origin, startOrigin } from '../../test/support/tunnelHarness.ts';
 import { hasErrorCode } from '../errors/BaseError.ts';
 import { isBlockingFailure } from '../transport/BlockedTransports.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../transport/selfSignedCert.ts';
@@ -19,24 +19,11 @@ import { createWssServer, TLS_EXPORTER_LEN, tlsBinding } from '../transport/wss.
 import { WSS_CLIENT_TLS } from '../transport/wssClientTls.ts';
 import { connectClientSession } from './connectClientSession.ts';
 import { createExitPolicy } from './exitPolicy.ts';
-import type { MuxStream } from './MuxStream.ts';
 import { SecureChannel } from './SecureChannel.ts';
 import { startTunnelListener, type TunnelListener } from './startTunnelListener.ts';
 import { generateStaticKeyPair } from './x25519.ts';
 
 type WssSpec = TransportSpec & { name: 'wss' };
-
-async function httpGet(stream: MuxStream, port: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('error', reject);
-  });
-  const raw = Buffer.concat(chunks);
-  return raw.subarray(raw.indexOf('\r\n\r\n') + 4);
-}
 
 /** How many of 32 windows of 64 bytes spread over `body` appear verbatim in `seen` (the download in clear). */
 function windowsSeen(body: Buffer, seen: Buffer): number {
@@ -154,7 +141,7 @@ describe('wss bound to its TLS session (bind=1): clear records', () => {
       // What the client's TLS decrypted (the WebSocket payloads: the tunnel's records) carries the body in clear.
       const tapped: Buffer[] = [];
       channel.transport.on('data', (chunk: Buffer) => tapped.push(Buffer.from(chunk)));
-      const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+      const body = await muxGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
       assert.ok(body.equals(origin.body));
       assert.ok(windowsSeen(origin.body, Buffer.concat(tapped)) >= 28, 'the records are len ‖ plaintext');
     } finally {
@@ -216,7 +203,7 @@ describe('wss bound to its TLS session (bind=1): clear records', () => {
       });
       try {
         assert.equal(session.hops[0]?.channel.clearRecords, false);
-        const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+        const body = await muxGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
         assert.ok(body.equals(origin.body));
         const down = Buffer.concat(middlebox.down);
         assert.ok(down.length > origin.body.length, 'the whole download crossed the middlebox');
@@ -267,7 +254,7 @@ describe('wss bound to its TLS session (bind=1): clear records', () => {
           [...backend.sessions].map((s) => s.channel.clearRecords),
           [false],
         );
-        const body = await httpGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
+        const body = await muxGet(await session.openStream({ host: '127.0.0.1', port: origin.port }), origin.port);
         assert.ok(body.equals(origin.body));
       } finally {
         session.close();

@@ -7,16 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CREDIT_BYTES } from '../../src/accounting/constants.ts';
 import { tickValueFor } from '../../src/accounting/price.ts';
-import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.ts';
+import type { Devnet } from '../../src/devnet/startDevnet.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import { freePort } from '../../src/tunnel/punchConnect.ts';
+import { type SwitchingClientStatus, startDevnetBehindCensor } from '../support/censoredDevnet.ts';
 import { getJson } from '../support/devnet.ts';
 import { type ResettingProxy, startResettingProxy } from '../support/resettingProxy.ts';
 import { type Origin, startOrigin } from '../support/tunnelHarness.ts';
@@ -25,14 +26,6 @@ const SIZE = 24 * 1024 * 1024;
 const GIB = 2n ** 30n;
 /** The client's credit window (`DEFAULT_CREDIT_BYTES`). */
 const CREDIT_WINDOW = DEFAULT_CREDIT_BYTES;
-
-type ClientStatus = {
-  bytesDown: number;
-  bytesUp: number;
-  paidWei: string;
-  sessionsTotal: number;
-  path: { channelId: string; priceWeiPerGiB: string; transport?: string }[];
-};
 
 describe('switching transports when one is blocked mid-download', { timeout: 240_000 }, () => {
   let dir: string;
@@ -48,21 +41,7 @@ describe('switching transports when one is blocked mid-download', { timeout: 240
     const obfsPort = await freePort();
     // The censor resets the obfs flow once it has carried 6 MiB to the client, then every obfs connection.
     proxy = await startResettingProxy(obfsPort, 6 * 1024 * 1024);
-    devnet = await startDevnet({
-      stateDir: join(dir, 'devnet'),
-      providers: 1,
-      auditors: 0,
-      transports: ['obfs', 'wss'],
-      providerTransports: () => [
-        { name: 'obfs', psk: randomBytes(32), port: obfsPort, announce: `127.0.0.1:${proxy.port}` },
-        {
-          name: 'wss',
-          path: `/${randomBytes(16).toString('base64url')}`,
-          tls: { key: cert.key, cert: cert.cert },
-          certSha256: cert.sha256,
-        },
-      ],
-    });
+    devnet = await startDevnetBehindCensor({ stateDir: join(dir, 'devnet'), cert, obfsPort, censorPort: proxy.port });
   });
   after(async () => {
     await devnet?.stop();
@@ -74,7 +53,7 @@ describe('switching transports when one is blocked mid-download', { timeout: 240
 
   it('the download completes over wss on the same channel, paid once', async () => {
     const api = `${devnet.info.client.api}/api/status`;
-    const before = await getJson<ClientStatus>(api);
+    const before = await getJson<SwitchingClientStatus>(api);
     assert.equal(before.path[0]?.transport, 'obfs');
     const channelId = before.path[0]?.channelId;
     const file = join(dir, 'download.bin');
@@ -108,7 +87,7 @@ describe('switching transports when one is blocked mid-download', { timeout: 240
       createHash('sha256').update(origin.body).digest('hex'),
     );
     assert.ok(proxy.resets >= 1, 'the censor reset the obfs flow');
-    const after = await getJson<ClientStatus>(api);
+    const after = await getJson<SwitchingClientStatus>(api);
     assert.equal(after.path[0]?.transport, 'wss', 'the new path reached the provider over wss');
     assert.equal(after.path[0]?.channelId, channelId, 'on the same payment channel');
     assert.ok(after.sessionsTotal >= 2);

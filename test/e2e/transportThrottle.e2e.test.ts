@@ -18,9 +18,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CREDIT_BYTES } from '../../src/accounting/constants.ts';
 import { tickValueFor } from '../../src/accounting/price.ts';
-import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.ts';
+import type { Devnet } from '../../src/devnet/startDevnet.ts';
 import { removeCert, type SelfSignedCert, selfSignedCert } from '../../src/transport/selfSignedCert.ts';
 import { freePort } from '../../src/tunnel/punchConnect.ts';
+import { type SwitchingClientStatus, startDevnetBehindCensor } from '../support/censoredDevnet.ts';
 import { getJson, pollFor } from '../support/devnet.ts';
 import { type Endpoint, parseEndpoint, socksConnect } from '../support/socksConnect.ts';
 import { startThrottlingProxy, type ThrottlingProxy } from '../support/throttlingProxy.ts';
@@ -41,14 +42,6 @@ const SLOW_ORIGIN_BYTES_PER_SECOND = 200_000;
  */
 const SLOW_READER_FILE_BYTES = 12 * 1024 * 1024;
 const SLOW_READER_BYTES_PER_SECOND = 400_000;
-
-type ClientStatus = {
-  bytesDown: number;
-  bytesUp: number;
-  paidWei: string;
-  sessionsTotal: number;
-  path: { channelId: string; priceWeiPerGiB: string; transport?: string }[];
-};
 
 /** An origin that sends `size` random bytes at `bytesPerSecond`, whoever asks. */
 async function startSlowOrigin(
@@ -139,21 +132,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     slowOrigin = await startSlowOrigin(SLOW_ORIGIN_BYTES, SLOW_ORIGIN_BYTES_PER_SECOND);
     const obfsPort = await freePort();
     proxy = await startThrottlingProxy(obfsPort);
-    devnet = await startDevnet({
-      stateDir: join(dir, 'devnet'),
-      providers: 1,
-      auditors: 0,
-      transports: ['obfs', 'wss'],
-      providerTransports: () => [
-        { name: 'obfs', psk: randomBytes(32), port: obfsPort, announce: `127.0.0.1:${proxy.port}` },
-        {
-          name: 'wss',
-          path: `/${randomBytes(16).toString('base64url')}`,
-          tls: { key: cert.key, cert: cert.cert },
-          certSha256: cert.sha256,
-        },
-      ],
-    });
+    devnet = await startDevnetBehindCensor({ stateDir: join(dir, 'devnet'), cert, obfsPort, censorPort: proxy.port });
     clientLog = join(dir, 'devnet', 'client', 'client.log');
   });
   after(async () => {
@@ -168,7 +147,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
 
   it('a slow origin over an unthrottled transport does not make the client switch', async () => {
     const api = `${devnet.info.client.api}/api/status`;
-    const before = await getJson<ClientStatus>(api);
+    const before = await getJson<SwitchingClientStatus>(api);
     assert.equal(before.path[0]?.transport, 'obfs');
     const file = join(dir, 'slow.bin');
     const started = Date.now();
@@ -183,7 +162,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     ]);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(sha256(readFileSync(file)), sha256(slowOrigin.body));
-    const after = await getJson<ClientStatus>(api);
+    const after = await getJson<SwitchingClientStatus>(api);
     assert.equal(after.path[0]?.transport, 'obfs', 'still on obfs');
     assert.equal(after.sessionsTotal, before.sessionsTotal, 'the same path');
     assert.doesNotMatch(readFileSync(clientLog, 'utf8'), /throttled/);
@@ -192,13 +171,13 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
 
   it('a slow application (reading at 400 KB/s) over an unthrottled transport does not make the client switch', async () => {
     const api = `${devnet.info.client.api}/api/status`;
-    const before = await getJson<ClientStatus>(api);
+    const before = await getJson<SwitchingClientStatus>(api);
     assert.equal(before.path[0]?.transport, 'obfs');
     const started = Date.now();
     const body = await slowRead(parseEndpoint(devnet.info.socks), smallOrigin.port, SLOW_READER_BYTES_PER_SECOND);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(sha256(body), sha256(smallOrigin.body));
-    const after = await getJson<ClientStatus>(api);
+    const after = await getJson<SwitchingClientStatus>(api);
     assert.equal(after.path[0]?.transport, 'obfs', 'still on obfs');
     assert.equal(after.sessionsTotal, before.sessionsTotal, 'the same path');
     assert.doesNotMatch(readFileSync(clientLog, 'utf8'), /throttled/);
@@ -209,7 +188,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
 
   it('a download throttled mid-way moves to wss on the same channel, completes, and is paid once', async () => {
     const api = `${devnet.info.client.api}/api/status`;
-    const before = await getJson<ClientStatus>(api);
+    const before = await getJson<SwitchingClientStatus>(api);
     assert.equal(before.path[0]?.transport, 'obfs');
     const channelId = before.path[0]?.channelId;
     const file = join(dir, 'download.bin');
@@ -235,7 +214,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
     const switched = await pollFor(
       'the client to reach its provider over wss',
       async () => {
-        const status = await getJson<ClientStatus>(api);
+        const status = await getJson<SwitchingClientStatus>(api);
         return status.path[0]?.transport === 'wss' ? status : undefined;
       },
       180_000,
@@ -252,7 +231,7 @@ describe('switching transports when one is throttled', { timeout: 300_000 }, () 
       receivedBytesPerSecond: number;
       backloggedMs: number;
     };
-    const after = await getJson<ClientStatus>(api);
+    const after = await getJson<SwitchingClientStatus>(api);
     assert.equal(after.path[0]?.transport, 'wss');
     assert.ok(after.sessionsTotal >= before.sessionsTotal + 1);
     // Resumed, not downloaded twice; every byte carried paid for once (within a tick per session, plus

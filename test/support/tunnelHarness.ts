@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type ClientSession, connectClientSession } from '../../src/tunnel/connectClientSession.ts';
 import { createExitPolicy } from '../../src/tunnel/exitPolicy.ts';
 import type { ProxyServer } from '../../src/tunnel/frontTypes.ts';
@@ -139,4 +140,17 @@ export function httpBody(raw: Buffer): Buffer {
   if (!raw.subarray(0, 12).toString().startsWith('HTTP/1.1 200'))
     throw new Error(`HTTP ${raw.subarray(0, 40).toString()}`);
   return raw.subarray(end + 4);
+}
+
+/** A GET of `/` through a tunnel stream to an origin on 127.0.0.1:`port`; the response body. */
+export async function muxGet(stream: Duplex, port: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('error', reject);
+  });
+  const raw = Buffer.concat(chunks);
+  return raw.subarray(raw.indexOf('\r\n\r\n') + 4);
 }
